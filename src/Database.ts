@@ -1,0 +1,265 @@
+/**
+ * The `Database` service: Python sqlservice's `Database` as an Effect layer.
+ * It hands out scoped connections and sessions, runs `begin` blocks that
+ * commit or roll back, and also provides `@effect/sql`'s `SqlClient` on the
+ * same connections so plain `@effect/sql` code can be mixed in.
+ *
+ * @since 0.1.0
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
+import type * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import type { Connection } from "./Connection.js"
+import * as DatabaseError from "./DatabaseError.js"
+import * as internal from "./internal/database.js"
+import type { Session } from "./Session.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Dialect = "sqlite" | "pg"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type IsolationLevel = "read uncommitted" | "read committed" | "repeatable read" | "serializable"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface BeginOptions {
+  /** PostgreSQL isolation level. SQLite transactions are always serializable. */
+  readonly isolationLevel?: IsolationLevel | undefined
+  /** A read-only transaction (PostgreSQL); on SQLite a deferred BEGIN that takes no write lock. */
+  readonly readOnly?: boolean | undefined
+  /**
+   * Re-runs the whole transaction while it fails with a retryable error:
+   * serialization failure (40001), deadlock (40P01), SQLite BUSY. Only the
+   * outermost `begin` retries.
+   */
+  readonly retry?: Schedule.Schedule<unknown, unknown> | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PoolStats {
+  readonly total: number
+  readonly idle: number
+  readonly waiting: number
+}
+
+/**
+ * A database URL whose password is masked whenever it is printed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DatabaseUrl {
+  readonly value: Redacted.Redacted<string>
+  readonly masked: string
+  readonly dialect: Dialect
+  toString(): string
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Database {
+  readonly dialect: Dialect
+  readonly url: DatabaseUrl
+  /** `@effect/sql`'s client on this database's connections; inside `begin` it runs on the transaction. */
+  readonly sql: SqlClient.SqlClient
+  /** A connection reserved for the scope, returned to the pool when it closes. */
+  readonly connect: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope>
+  /** A commit-as-you-go session on one connection; closing its scope rolls back what was not committed. */
+  readonly session: Effect.Effect<Session, DatabaseError.DatabaseError, Scope.Scope>
+  /**
+   * Runs `effect` in a transaction with its `Session` in context: commits on
+   * success, rolls back on failure, defect or interruption and re-raises the
+   * original cause. Nested, it is a savepoint.
+   */
+  readonly begin: <A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: BeginOptions
+  ) => Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>>
+  /** `SELECT 1`, retried once if a pooled connection turns out to be dead. */
+  readonly ping: Effect.Effect<void, DatabaseError.DatabaseError>
+  readonly poolStats: Effect.Effect<PoolStats>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export const Database: Context.Tag<Database, Database> = Context.GenericTag<Database>("effect-sqlservice/Database")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** `sqlite://:memory:`, `sqlite:///relative.db`, `sqlite:////abs/path.db`, `postgres://user:pass@host:5432/db`. */
+  readonly url: string | Redacted.Redacted<string>
+  /** Most connections the pool opens (PostgreSQL, default 10). */
+  readonly poolSize?: number | undefined
+  /** Connections the pool keeps open when idle (PostgreSQL, default 0). */
+  readonly poolMin?: number | undefined
+  /** How long an idle pooled connection lives (PostgreSQL, default 30 s). */
+  readonly poolIdleTimeout?: Duration.DurationInput | undefined
+  /** How long to wait for a new connection (PostgreSQL, default 10 s). */
+  readonly connectTimeout?: Duration.DurationInput | undefined
+  /** Server-side statement timeout (PostgreSQL). */
+  readonly statementTimeout?: Duration.DurationInput | undefined
+  /** Shown in `pg_stat_activity` (PostgreSQL, default "effect-sqlservice"). */
+  readonly applicationName?: string | undefined
+  /** Log every statement and its parameters through Effect's logger (level Info). */
+  readonly echo?: boolean | undefined
+  /** Called with every statement before it runs (counting, tracing, tests). */
+  readonly onStatement?: ((sql: string, params: ReadonlyArray<unknown>) => void) | undefined
+  /** How long SQLite waits for another process's lock before BUSY (default 5 s). */
+  readonly busyTimeout?: Duration.DurationInput | undefined
+  /** Write-ahead logging for SQLite file databases (default true). */
+  readonly wal?: boolean | undefined
+}
+
+const toPublic = (core: internal.Core): Database => ({
+  dialect: core.dialect,
+  url: core.url,
+  sql: core.sql,
+  connect: core.connect,
+  session: core.session,
+  begin: core.begin,
+  ping: core.ping,
+  poolStats: core.poolStats
+})
+
+/**
+ * Builds a `Database` whose connections live as long as the scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<Database, DatabaseError.DatabaseError, Scope.Scope> =>
+  Effect.map(internal.make(options), toPublic)
+
+/**
+ * A layer providing `Database` and `@effect/sql`'s `SqlClient`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError.DatabaseError> =>
+  Layer.scopedContext(
+    Effect.map(make(options), (db) => Context.make(Database, db).pipe(Context.add(SqlClient.SqlClient, db.sql)))
+  )
+
+/**
+ * The configuration read by `layerConfig()` without arguments: `DATABASE_URL`
+ * plus optional `DATABASE_POOL_SIZE`, `DATABASE_POOL_MIN`,
+ * `DATABASE_CONNECT_TIMEOUT`, `DATABASE_STATEMENT_TIMEOUT`,
+ * `DATABASE_APPLICATION_NAME`, `DATABASE_ECHO`, `DATABASE_BUSY_TIMEOUT`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const defaultConfig: Config.Config<Options> = Config.all({
+  url: Config.redacted("DATABASE_URL"),
+  poolSize: Config.option(Config.integer("DATABASE_POOL_SIZE")),
+  poolMin: Config.option(Config.integer("DATABASE_POOL_MIN")),
+  connectTimeout: Config.option(Config.duration("DATABASE_CONNECT_TIMEOUT")),
+  statementTimeout: Config.option(Config.duration("DATABASE_STATEMENT_TIMEOUT")),
+  applicationName: Config.option(Config.string("DATABASE_APPLICATION_NAME")),
+  echo: Config.option(Config.boolean("DATABASE_ECHO")),
+  busyTimeout: Config.option(Config.duration("DATABASE_BUSY_TIMEOUT"))
+}).pipe(
+  Config.map((c) => {
+    const options: { -readonly [K in keyof Options]: Options[K] } = { url: c.url }
+    if (c.poolSize._tag === "Some") options.poolSize = c.poolSize.value
+    if (c.poolMin._tag === "Some") options.poolMin = c.poolMin.value
+    if (c.connectTimeout._tag === "Some") options.connectTimeout = c.connectTimeout.value
+    if (c.statementTimeout._tag === "Some") options.statementTimeout = c.statementTimeout.value
+    if (c.applicationName._tag === "Some") options.applicationName = c.applicationName.value
+    if (c.echo._tag === "Some") options.echo = c.echo.value
+    if (c.busyTimeout._tag === "Some") options.busyTimeout = c.busyTimeout.value
+    return options
+  })
+)
+
+/**
+ * A layer whose options come from Effect `Config` (environment variables by
+ * default). A missing or malformed setting is a `DatabaseError` with reason
+ * `ConfigError` naming it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config<Options> | Config.Config.Wrap<Options> = defaultConfig
+): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError.DatabaseError> =>
+  Layer.unwrapScoped(
+    Effect.map(
+      Effect.mapError(
+        Config.isConfig(config) ? config : Config.unwrap(config),
+        (e) => DatabaseError.make(new DatabaseError.ConfigError({ message: `database configuration: ${e}` }), { cause: e })
+      ),
+      layer
+    )
+  )
+
+/**
+ * An in-memory SQLite database for tests: one connection, so every session
+ * of the layer sees the same data, gone when the layer's scope closes.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTest = (
+  options: Omit<Options, "url"> = {}
+): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError.DatabaseError> =>
+  layer({ ...options, url: "sqlite://:memory:" })
+
+/**
+ * `begin` on the `Database` in context.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const begin = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  options?: BeginOptions
+): Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session> | Database> =>
+  Effect.flatMap(Database, (db) => db.begin(effect, options))
+
+/**
+ * A scoped session from the `Database` in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const session: Effect.Effect<Session, DatabaseError.DatabaseError, Database | Scope.Scope> = Effect.flatMap(
+  Database,
+  (db) => db.session
+)
+
+/**
+ * A scoped connection from the `Database` in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const connect: Effect.Effect<Connection, DatabaseError.DatabaseError, Database | Scope.Scope> = Effect.flatMap(
+  Database,
+  (db) => db.connect
+)

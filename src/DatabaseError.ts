@@ -1,0 +1,245 @@
+/**
+ * The one error family of the library: a `DatabaseError` whose `reason` says
+ * what went wrong, so callers can `Effect.catchTag("DatabaseError", ...)` once
+ * and branch on `error.reason._tag`.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+
+/**
+ * The server could not be reached, a connection dropped, or a connection
+ * could not be acquired in time.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class ConnectionError extends Schema.TaggedClass<ConnectionError>()("ConnectionError", {
+  message: Schema.String,
+  host: Schema.optional(Schema.String),
+  port: Schema.optional(Schema.Number)
+}) {}
+
+/**
+ * @since 0.1.0
+ * @category reasons
+ */
+export const ConstraintKind = Schema.Literal("unique", "foreign_key", "not_null", "check", "other")
+
+/**
+ * @since 0.1.0
+ * @category reasons
+ */
+export type ConstraintKind = typeof ConstraintKind.Type
+
+/**
+ * A statement broke an integrity constraint. `table`, `column` and
+ * `constraint` are filled in when the driver reports them.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class ConstraintError extends Schema.TaggedClass<ConstraintError>()("ConstraintError", {
+  message: Schema.String,
+  kind: ConstraintKind,
+  table: Schema.optional(Schema.String),
+  column: Schema.optional(Schema.String),
+  constraint: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * A row (or a value) did not match the Schema it was decoded or encoded with.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class DecodeError extends Schema.TaggedClass<DecodeError>()("DecodeError", {
+  message: Schema.String,
+  table: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * A query that must return a row returned none.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class NotFoundError extends Schema.TaggedClass<NotFoundError>()("NotFoundError", {
+  message: Schema.String,
+  table: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * A query that must return at most one row returned more.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class MultipleRowsError extends Schema.TaggedClass<MultipleRowsError>()("MultipleRowsError", {
+  message: Schema.String,
+  count: Schema.Number
+}) {}
+
+/**
+ * BEGIN, COMMIT, ROLLBACK or a SAVEPOINT statement failed, or the transaction
+ * was aborted by the server (serialization failure, deadlock, busy database).
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class TransactionError extends Schema.TaggedClass<TransactionError>()("TransactionError", {
+  message: Schema.String,
+  phase: Schema.Literal("begin", "commit", "rollback", "savepoint", "release", "serialization"),
+  retryable: Schema.Boolean
+}) {}
+
+/**
+ * A table or column definition cannot be turned into SQL: an unsupported
+ * Schema type, an identifier that cannot be quoted safely, a cycle that the
+ * dialect cannot express.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class SchemaError extends Schema.TaggedClass<SchemaError>()("SchemaError", {
+  message: Schema.String,
+  table: Schema.optional(Schema.String),
+  column: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * The configuration is unusable: a malformed URL, an unknown dialect, an
+ * out-of-range option.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class ConfigError extends Schema.TaggedClass<ConfigError>()("ConfigError", {
+  message: Schema.String
+}) {}
+
+/**
+ * A statement failed for a reason not classified above (syntax error, missing
+ * table, permission denied...). The driver's code is kept when it has one.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class StatementError extends Schema.TaggedClass<StatementError>()("StatementError", {
+  message: Schema.String,
+  code: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export const Reason = Schema.Union(
+  ConnectionError,
+  ConstraintError,
+  DecodeError,
+  NotFoundError,
+  MultipleRowsError,
+  TransactionError,
+  SchemaError,
+  ConfigError,
+  StatementError
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Reason = typeof Reason.Type
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ReasonTag = Reason["_tag"]
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
+  reason: Reason,
+  sql: Schema.optional(Schema.String),
+  cause: Schema.optional(Schema.Defect)
+}) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `${this.reason._tag}: ${this.reason.message}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  reason: Reason,
+  options?: { readonly sql?: string | undefined; readonly cause?: unknown }
+): DatabaseError =>
+  new DatabaseError({
+    reason,
+    ...(options?.sql === undefined ? {} : { sql: options.sql }),
+    ...(options?.cause === undefined ? {} : { cause: options.cause })
+  })
+
+/**
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isDatabaseError = (u: unknown): u is DatabaseError => Predicate.isTagged(u, "DatabaseError")
+
+/**
+ * True when `u` is a `DatabaseError` whose reason has the given tag.
+ *
+ * @since 0.1.0
+ * @category refinements
+ */
+export const hasReason = <T extends ReasonTag>(
+  u: unknown,
+  tag: T
+): u is DatabaseError & { readonly reason: Extract<Reason, { readonly _tag: T }> } =>
+  isDatabaseError(u) && u.reason._tag === tag
+
+/**
+ * Recover from one reason of `DatabaseError`, leaving the others in the error
+ * channel.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const catchReason: {
+  <T extends ReasonTag, A2, E2, R2>(
+    tag: T,
+    f: (reason: Extract<Reason, { readonly _tag: T }>, error: DatabaseError) => Effect.Effect<A2, E2, R2>
+  ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A | A2, E | E2, R | R2>
+  <A, E, R, T extends ReasonTag, A2, E2, R2>(
+    self: Effect.Effect<A, E, R>,
+    tag: T,
+    f: (reason: Extract<Reason, { readonly _tag: T }>, error: DatabaseError) => Effect.Effect<A2, E2, R2>
+  ): Effect.Effect<A | A2, E | E2, R | R2>
+} = ((...args: Array<any>) => {
+  if (args.length === 2) {
+    return (self: Effect.Effect<any, any, any>) => catchReasonImpl(self, args[0], args[1])
+  }
+  return catchReasonImpl(args[0], args[1], args[2])
+}) as any
+
+const catchReasonImpl = (
+  self: Effect.Effect<any, any, any>,
+  tag: ReasonTag,
+  f: (reason: any, error: DatabaseError) => Effect.Effect<any, any, any>
+) =>
+  Effect.catchIf(
+    self,
+    (e): e is DatabaseError => hasReason(e, tag),
+    (e) => f(e.reason, e)
+  )

@@ -1,0 +1,218 @@
+import * as Reactivity from "@effect/experimental/Reactivity"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { SqlError } from "@effect/sql/SqlError"
+import * as Statement from "@effect/sql/Statement"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import type { Connection } from "../Connection.js"
+import * as DatabaseError from "../DatabaseError.js"
+import type { Session } from "../Session.js"
+import type { Driver, DriverConnection } from "./dialect/Dialect.js"
+import * as PgDriver from "./dialect/pg/driver.js"
+import * as SqliteDriver from "./dialect/sqlite/driver.js"
+import { instrument } from "./instrument.js"
+import { type Held, makeHeld, makeSession } from "./session.js"
+import { fromSqlError, runInput } from "./statements.js"
+import { begin, type TransactionContext, type TransactionOptions } from "./transaction.js"
+import * as Url from "./url.js"
+
+/** @internal */
+export interface Options {
+  readonly url: string | Redacted.Redacted<string>
+  readonly poolSize?: number | undefined
+  readonly poolMin?: number | undefined
+  readonly poolIdleTimeout?: Duration.DurationInput | undefined
+  readonly connectTimeout?: Duration.DurationInput | undefined
+  readonly statementTimeout?: Duration.DurationInput | undefined
+  readonly applicationName?: string | undefined
+  readonly echo?: boolean | undefined
+  readonly onStatement?: ((sql: string, params: ReadonlyArray<unknown>) => void) | undefined
+  readonly busyTimeout?: Duration.DurationInput | undefined
+  readonly wal?: boolean | undefined
+}
+
+/** @internal */
+export interface Core {
+  readonly dialect: "sqlite" | "pg"
+  readonly url: Url.DatabaseUrl
+  readonly sql: SqlClient.SqlClient
+  readonly connect: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope>
+  readonly session: Effect.Effect<Session, DatabaseError.DatabaseError, Scope.Scope>
+  readonly begin: <A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: TransactionOptions
+  ) => Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>>
+  readonly ping: Effect.Effect<void, DatabaseError.DatabaseError>
+  readonly poolStats: Effect.Effect<{ readonly total: number; readonly idle: number; readonly waiting: number }>
+  /** Runs SQL on a connection of its own, in one transaction (DDL helpers). */
+  readonly driver: Driver
+  readonly current: FiberRef.FiberRef<Held | undefined>
+}
+
+const configError = (message: string) => DatabaseError.make(new DatabaseError.ConfigError({ message }))
+
+const millis = (name: string, input: Duration.DurationInput | undefined) =>
+  Effect.suspend(() => {
+    if (input === undefined) return Effect.succeed(undefined)
+    const d = Duration.decodeUnknown(input)
+    if (d._tag === "None" || !Duration.isFinite(d.value)) {
+      return Effect.fail(configError(`option ${name} must be a finite duration, got ${String(input)}`))
+    }
+    return Effect.succeed(Duration.toMillis(d.value))
+  })
+
+const positiveInt = (name: string, value: number | undefined, min = 1) =>
+  value === undefined || (Number.isInteger(value) && value >= min)
+    ? Effect.succeed(value)
+    : Effect.fail(configError(`option ${name} must be an integer >= ${min}, got ${value}`))
+
+const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
+  Effect.gen(function*() {
+    const busyTimeout = yield* millis("busyTimeout", options.busyTimeout)
+    const connectTimeout = yield* millis("connectTimeout", options.connectTimeout)
+    const idleTimeout = yield* millis("poolIdleTimeout", options.poolIdleTimeout)
+    const statementTimeout = yield* millis("statementTimeout", options.statementTimeout)
+    const poolSize = yield* positiveInt("poolSize", options.poolSize)
+    const poolMin = yield* positiveInt("poolMin", options.poolMin, 0)
+    if (poolSize !== undefined && poolMin !== undefined && poolMin > poolSize) {
+      return yield* Effect.fail(configError(`option poolMin (${poolMin}) is larger than poolSize (${poolSize})`))
+    }
+    if (parsed.dialect === "sqlite") {
+      return yield* SqliteDriver.make({ filename: parsed.filename, busyTimeout, wal: options.wal })
+    }
+    return yield* PgDriver.make({
+      connectionString: parsed.connectionString,
+      host: parsed.host,
+      port: parsed.port,
+      database: parsed.database,
+      maxConnections: poolSize,
+      minConnections: poolMin,
+      idleTimeout,
+      connectTimeout,
+      statementTimeout,
+      applicationName: options.applicationName ?? parsed.params.get("application_name")
+    })
+  })
+
+const alreadyHeld = () =>
+  DatabaseError.make(
+    new DatabaseError.ConnectionError({
+      message:
+        "SQLite has a single connection and this fiber already holds it (an enclosing session, begin or connect); use the Session in context or a nested db.begin instead of opening another"
+    })
+  )
+
+/** @internal */
+export const make = (options: Options): Effect.Effect<Core, DatabaseError.DatabaseError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const raw = Redacted.isRedacted(options.url) ? Redacted.value(options.url) : options.url
+    if (typeof raw !== "string" || raw.trim() === "") {
+      return yield* Effect.fail(configError("database URL is empty; expected sqlite://:memory:, sqlite:///file.db or postgres://user@host:5432/db"))
+    }
+    const parsed = yield* Either.match(Url.parse(raw), { onLeft: Effect.fail, onRight: Effect.succeed })
+    const driver = yield* makeDriver(options, parsed)
+    const dialect = driver.dialect
+    const listener = { echo: options.echo === true, onStatement: options.onStatement }
+    const current = FiberRef.unsafeMake<Held | undefined>(undefined)
+
+    const toDatabaseError = (e: SqlError) => fromSqlError(dialect, "")(e)
+
+    const reserveRaw: Effect.Effect<DriverConnection, DatabaseError.DatabaseError, Scope.Scope> = Effect.map(
+      Effect.mapError(driver.reserve, toDatabaseError),
+      (conn) => instrument(conn, listener)
+    )
+    // A fiber that holds SQLite's one connection would wait for itself forever.
+    const reserve = driver.singleConnection
+      ? Effect.flatMap(FiberRef.get(current), (held) => held === undefined ? reserveRaw : Effect.fail(alreadyHeld()))
+      : reserveRaw
+    const shared = Effect.map(driver.shared, (conn) => instrument(conn, listener))
+
+    const ctx: TransactionContext = { dialect, current, reserve }
+
+    // Holds a connection for the caller's scope and makes it the current one,
+    // so `begin` and `SqlClient` statements in that scope run on it.
+    const hold = (autoBegin: boolean) =>
+      Effect.gen(function*() {
+        const conn = yield* reserve
+        const held = makeHeld(conn, autoBegin)
+        yield* Effect.addFinalizer(() =>
+          held.inTransaction
+            ? Effect.catchAll(runInput(dialect, conn, "ROLLBACK", []), () => Effect.sync(conn.invalidate))
+            : Effect.void
+        )
+        yield* Effect.locallyScoped(current, held)
+        return held
+      })
+
+    const connect: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope> = Effect.map(
+      hold(false),
+      (held) => {
+        const session = makeSession(dialect, held)
+        return { dialect: dialect.name, execute: session.execute, all: session.all, stream: session.stream }
+      }
+    )
+
+    const session = Effect.map(hold(true), (held) => makeSession(dialect, held))
+
+    const acquirer: Effect.Effect<DriverConnection, SqlError, Scope.Scope> = Effect.flatMap(
+      FiberRef.get(current),
+      (held) => held === undefined ? shared : Effect.succeed(held.conn)
+    )
+
+    const reactivity = yield* Reactivity.make
+    const client: SqlClient.SqlClient = Object.assign(
+      Statement.make(acquirer, dialect.compiler, driver.spanAttributes, undefined),
+      {
+        [SqlClient.TypeId]: SqlClient.TypeId,
+        safe: undefined as unknown as SqlClient.SqlClient,
+        // Our begin, so that `sql.withTransaction` gets unique, released
+        // savepoints too; its own failures surface as SqlError as the
+        // SqlClient interface promises.
+        withTransaction: <R, E, A>(self: Effect.Effect<A, E, R>) =>
+          Effect.catchIf(
+            begin(ctx, self),
+            (e): e is DatabaseError.DatabaseError => e === transactionMachineryError(e),
+            (e) => Effect.fail(new SqlError({ cause: e, message: e.message }))
+          ) as Effect.Effect<A, E | SqlError, R>,
+        reserve: Effect.mapError(reserve, (e) => new SqlError({ cause: e, message: e.message })),
+        withoutTransforms(this: SqlClient.SqlClient) {
+          return this
+        },
+        reactive: reactivity.stream,
+        reactiveMailbox: reactivity.query
+      }
+    ) as SqlClient.SqlClient
+    ;(client as { safe: SqlClient.SqlClient }).safe = client
+
+    const ping = Effect.scoped(Effect.flatMap(
+      Effect.mapError(shared, toDatabaseError),
+      (conn) => runInput(dialect, conn, "SELECT 1", [])
+    )).pipe(
+      // A pooled connection whose server side went away fails once, and is
+      // dropped from the pool by that failure; the retry gets a fresh one.
+      Effect.retry({ times: 1, while: (e) => DatabaseError.hasReason(e, "ConnectionError") }),
+      Effect.asVoid
+    )
+
+    return {
+      dialect: dialect.name,
+      url: new Url.DatabaseUrl(raw, dialect.name),
+      sql: client,
+      connect,
+      session,
+      begin: (effect, options) => begin(ctx, effect, options),
+      ping,
+      poolStats: driver.poolStats,
+      driver,
+      current
+    } satisfies Core
+  })
+
+// Failures of BEGIN/COMMIT/ROLLBACK/SAVEPOINT themselves carry a
+// TransactionError reason with a phase other than "serialization".
+const transactionMachineryError = (e: unknown) =>
+  DatabaseError.hasReason(e, "TransactionError") && e.reason.phase !== "serialization" ? e : undefined

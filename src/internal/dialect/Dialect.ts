@@ -1,0 +1,82 @@
+import type * as SqlConnection from "@effect/sql/SqlConnection"
+import type { SqlError } from "@effect/sql/SqlError"
+import type * as Statement from "@effect/sql/Statement"
+import type * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type * as DatabaseError from "../../DatabaseError.js"
+
+/** @internal */
+export type DialectName = "sqlite" | "pg"
+
+/** @internal */
+export type IsolationLevel = "read uncommitted" | "read committed" | "repeatable read" | "serializable"
+
+/** @internal */
+export interface BeginOptions {
+  readonly isolationLevel?: IsolationLevel | undefined
+  readonly readOnly?: boolean | undefined
+}
+
+/** @internal */
+export interface QueryResult {
+  readonly rows: ReadonlyArray<Record<string, unknown>>
+  readonly rowsAffected: number
+}
+
+/**
+ * A connection of ours: `@effect/sql`'s `Connection` (so `SqlClient`
+ * statements can run on it) plus a direct `query` that also reports the
+ * affected row count.
+ *
+ * @internal
+ */
+export interface DriverConnection extends SqlConnection.Connection {
+  readonly query: (sql: string, params: ReadonlyArray<unknown>) => Effect.Effect<QueryResult, SqlError>
+  /** Marks the connection unusable (a failed ROLLBACK): it is discarded, not returned to the pool. */
+  readonly invalidate: () => void
+}
+
+/**
+ * What differs between databases, in one place (Kysely's idea): the SQL
+ * compiler, transaction statements, capability flags and how driver errors
+ * map onto `DatabaseError` reasons.
+ *
+ * @internal
+ */
+export interface Dialect {
+  readonly name: DialectName
+  readonly compiler: Statement.Compiler
+  readonly capabilities: {
+    readonly returning: boolean
+    readonly savepointRelease: boolean
+    readonly transactionalDdl: boolean
+    /** The most bound parameters one statement may carry. */
+    readonly maxParameters: number
+  }
+  readonly begin: (options: BeginOptions) => string
+  readonly quoteIdentifier: (name: string) => string
+  /** Turns whatever the driver threw into a reason a person can act on. */
+  readonly classify: (cause: unknown) => DatabaseError.Reason
+}
+
+/**
+ * A running database: connections handed out by a pool (PostgreSQL) or one
+ * shared connection behind a lock (SQLite).
+ *
+ * @internal
+ */
+export interface Driver {
+  readonly dialect: Dialect
+  /** Reserves one connection for the caller's scope (transactions, sessions). */
+  readonly reserve: Effect.Effect<DriverConnection, SqlError, Scope.Scope>
+  /** A connection usable for one statement at a time, taken from the pool per statement. */
+  readonly shared: Effect.Effect<DriverConnection, SqlError, Scope.Scope>
+  /** Statistics used by tests and diagnostics. */
+  readonly poolStats: Effect.Effect<{ readonly total: number; readonly idle: number; readonly waiting: number }>
+  readonly spanAttributes: ReadonlyArray<readonly [string, unknown]>
+  /**
+   * One connection for the whole database (SQLite): a fiber that already holds
+   * it cannot reserve a second one without waiting for itself.
+   */
+  readonly singleConnection: boolean
+}

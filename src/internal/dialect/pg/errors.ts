@@ -1,0 +1,70 @@
+import * as DatabaseError from "../../../DatabaseError.js"
+
+const constraintKinds: Record<string, DatabaseError.ConstraintKind> = {
+  "23505": "unique",
+  "23503": "foreign_key",
+  "23502": "not_null",
+  "23514": "check",
+  "23P01": "other" // exclusion
+}
+
+// Errors raised by the socket layer before PostgreSQL says anything.
+const networkCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "EPIPE"])
+
+const field = (cause: unknown, name: string): string | undefined => {
+  if (typeof cause !== "object" || cause === null) return undefined
+  const value = (cause as Record<string, unknown>)[name]
+  return typeof value === "string" && value.length > 0 ? value : undefined
+}
+
+const isConnectionLoss = (message: string) =>
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|not queryable/i
+    .test(message)
+
+/** @internal */
+export const classify = (cause: unknown): DatabaseError.Reason => {
+  const code = field(cause, "code")
+  const message = cause instanceof Error ? cause.message : String(cause)
+  if (code !== undefined && code.startsWith("23")) {
+    const detail = field(cause, "detail")
+    const table = field(cause, "table")
+    const column = field(cause, "column")
+    const constraint = field(cause, "constraint")
+    return new DatabaseError.ConstraintError({
+      kind: constraintKinds[code] ?? "other",
+      message: detail ? `${message} (${detail})` : message,
+      ...(table ? { table } : {}),
+      ...(column ? { column } : {}),
+      ...(constraint ? { constraint } : {})
+    })
+  }
+  if (code === "40001" || code === "40P01") {
+    return new DatabaseError.TransactionError({ phase: "serialization", retryable: true, message })
+  }
+  if (code === "25P02") {
+    return new DatabaseError.TransactionError({
+      phase: "serialization",
+      retryable: false,
+      message: `${message} (an earlier statement of this transaction failed; roll back, or use a nested begin to recover)`
+    })
+  }
+  if (
+    (code !== undefined && (code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" ||
+      code === "28P01" || code === "28000" || code === "3D000" || networkCodes.has(code))) ||
+    isConnectionLoss(message)
+  ) {
+    const address = field(cause, "address")
+    const port = typeof cause === "object" && cause !== null && typeof (cause as any).port === "number"
+      ? (cause as any).port as number
+      : undefined
+    return new DatabaseError.ConnectionError({
+      message: message.length > 0 ? message : `connection failed (${code})`,
+      ...(address ? { host: address } : {}),
+      ...(port !== undefined ? { port } : {})
+    })
+  }
+  if (code === "57014") {
+    return new DatabaseError.StatementError({ message: `${message} (statement timeout or cancellation)`, code })
+  }
+  return new DatabaseError.StatementError({ message, ...(code === undefined ? {} : { code }) })
+}

@@ -1,0 +1,113 @@
+import * as Either from "effect/Either"
+import { NodeInspectSymbol } from "effect/Inspectable"
+import * as Redacted from "effect/Redacted"
+import * as DatabaseError from "../DatabaseError.js"
+import type { DialectName } from "./dialect/Dialect.js"
+
+/** @internal */
+export type ParsedUrl =
+  | { readonly dialect: "sqlite"; readonly filename: string }
+  | {
+    readonly dialect: "pg"
+    readonly connectionString: string
+    readonly host: string
+    readonly port: number
+    readonly database: string
+    readonly user: string
+    readonly params: ReadonlyMap<string, string>
+  }
+
+/**
+ * A database URL that never prints its password: `toString`, `toJSON` and
+ * `util.inspect` all show `****` in its place.
+ *
+ * @internal
+ */
+export class DatabaseUrl {
+  readonly value: Redacted.Redacted<string>
+  readonly masked: string
+  readonly dialect: DialectName
+  constructor(raw: string, dialect: DialectName) {
+    this.value = Redacted.make(raw)
+    this.masked = mask(raw)
+    this.dialect = dialect
+  }
+  toString() {
+    return this.masked
+  }
+  toJSON() {
+    return this.masked
+  }
+  [NodeInspectSymbol]() {
+    return this.masked
+  }
+}
+
+/** @internal */
+export const mask = (raw: string): string => raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^@/?#]*@/i, "$1****@")
+
+const configError = (message: string) =>
+  Either.left(DatabaseError.make(new DatabaseError.ConfigError({ message })))
+
+const SQLITE_PREFIX = "sqlite://"
+
+/** @internal */
+export const parse = (raw: string): Either.Either<ParsedUrl, DatabaseError.DatabaseError> => {
+  const shown = mask(raw)
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(raw)?.[1]?.toLowerCase()
+  if (scheme === undefined) {
+    return configError(
+      `database URL "${shown}" has no scheme; expected sqlite://:memory:, sqlite:///file.db or postgres://user@host:5432/db`
+    )
+  }
+  if (scheme === "sqlite") {
+    if (!raw.toLowerCase().startsWith(SQLITE_PREFIX)) {
+      return configError(`SQLite URL "${shown}" must start with sqlite:// (sqlite://:memory:, sqlite:///relative.db, sqlite:////abs/path.db)`)
+    }
+    const rest = raw.slice(SQLITE_PREFIX.length).replace(/\?.*$/, "")
+    if (rest === "" || rest === ":memory:" || rest === "/:memory:") return Either.right({ dialect: "sqlite", filename: ":memory:" })
+    if (!rest.startsWith("/")) {
+      return configError(
+        `SQLite URL "${shown}" names a host; write sqlite:///relative.db (three slashes) or sqlite:////abs/path.db (four)`
+      )
+    }
+    const filename = decodeURIComponent(rest.slice(1))
+    if (filename === "" || filename.endsWith("/")) {
+      return configError(`SQLite URL "${shown}" names no file`)
+    }
+    if (filename.includes("\0")) return configError(`SQLite URL "${shown}" contains a NUL byte`)
+    return Either.right({ dialect: "sqlite", filename })
+  }
+  if (scheme === "postgres" || scheme === "postgresql") {
+    let url: URL
+    try {
+      url = new URL(raw)
+    } catch {
+      return configError(`PostgreSQL URL "${shown}" is malformed; expected postgres://user:password@host:5432/database`)
+    }
+    if (url.hostname === "") {
+      return configError(`PostgreSQL URL "${shown}" has no host; expected postgres://user:password@host:5432/database`)
+    }
+    const port = url.port === "" ? 5432 : Number(url.port)
+    if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+      return configError(`PostgreSQL URL "${shown}" has an invalid port "${url.port}"`)
+    }
+    const user = decodeURIComponent(url.username) || "postgres"
+    const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || user
+    if (database.includes("/")) {
+      return configError(`PostgreSQL URL "${shown}" has a path "${url.pathname}"; the path is the database name alone`)
+    }
+    return Either.right({
+      dialect: "pg",
+      connectionString: raw,
+      host: url.hostname.replace(/^\[|\]$/g, ""),
+      port,
+      database,
+      user,
+      params: new Map(url.searchParams)
+    })
+  }
+  return configError(
+    `unknown database dialect "${scheme}" in "${shown}"; supported: sqlite://, postgres:// (postgresql://)`
+  )
+}
