@@ -2,7 +2,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
-import type * as Schedule from "effect/Schedule"
+import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as DatabaseError from "../DatabaseError.js"
 import { Session } from "../Session.js"
@@ -31,13 +31,21 @@ export interface TransactionContext {
 export const isRetryable = (error: unknown): boolean =>
   DatabaseError.hasReason(error, "TransactionError") && error.reason.retryable
 
+type Restore = <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>
+
 // Runs `effect` with `held` as the current connection and its Session in context.
-const within = <A, E, R>(ctx: TransactionContext, held: Held, effect: Effect.Effect<A, E, R>) =>
-  Effect.locally(
-    Effect.provideService(effect, Session, makeSession(ctx.dialect, held)),
-    ctx.current,
-    held
-  ) as Effect.Effect<A, E, Exclude<R, Session>>
+const within = <A, E, R>(
+  ctx: TransactionContext,
+  held: Held,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, Exclude<R, Session>> => {
+  const withSession: Effect.Effect<A, E, Exclude<R, Session>> = Effect.provideService(
+    effect,
+    Session,
+    makeSession(ctx.dialect, held)
+  )
+  return Effect.locally(withSession, ctx.current, held as Held | undefined)
+}
 
 // A failure of the cleanup is reported after the original cause, which stays
 // first so that `catchTag` and friends still see what the user's code did.
@@ -55,9 +63,9 @@ const transaction = <A, E, R>(
   held: Held,
   effect: Effect.Effect<A, E, R>,
   options: BeginOptions,
-  restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>
+  restore: Restore
 ): Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>> =>
-  Effect.gen(function*() {
+  Effect.flatten(Effect.gen(function*() {
     yield* control(ctx.dialect, held, "begin", ctx.dialect.begin(options))
     held.inTransaction = true
     held.beginDepth++
@@ -66,17 +74,17 @@ const transaction = <A, E, R>(
     held.inTransaction = false
     if (Exit.isSuccess(exit)) {
       const committed = yield* Effect.exit(control(ctx.dialect, held, "commit", "COMMIT"))
-      if (Exit.isSuccess(committed)) return exit
+      if (Exit.isSuccess(committed)) return exit as Exit.Exit<A, E | DatabaseError.DatabaseError>
       // SQLite keeps the transaction open after a failed COMMIT (e.g. BUSY);
       // PostgreSQL has already ended it and answers ROLLBACK with a warning.
       yield* Effect.ignore(control(ctx.dialect, held, "rollback", "ROLLBACK"))
-      return committed
+      return Exit.failCause(committed.cause)
     }
     const rolledBack = yield* Effect.exit(control(ctx.dialect, held, "rollback", "ROLLBACK"))
     if (Exit.isSuccess(rolledBack)) return exit
     held.conn.invalidate()
     return withCleanupFailure(exit, rolledBack)
-  }).pipe(Effect.flatten) as any
+  }))
 
 /**
  * A uniquely named SAVEPOINT inside the open transaction: RELEASEd on
@@ -86,9 +94,9 @@ const savepoint = <A, E, R>(
   ctx: TransactionContext,
   held: Held,
   effect: Effect.Effect<A, E, R>,
-  restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>
+  restore: Restore
 ): Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>> =>
-  Effect.gen(function*() {
+  Effect.flatten(Effect.gen(function*() {
     const name = `effect_sqlservice_sp_${++held.savepoints}`
     yield* control(ctx.dialect, held, "savepoint", `SAVEPOINT ${name}`)
     held.beginDepth++
@@ -96,7 +104,7 @@ const savepoint = <A, E, R>(
     held.beginDepth--
     if (Exit.isSuccess(exit)) {
       const released = yield* Effect.exit(control(ctx.dialect, held, "release", `RELEASE SAVEPOINT ${name}`))
-      return Exit.isSuccess(released) ? exit : released
+      return Exit.isSuccess(released) ? exit as Exit.Exit<A, E | DatabaseError.DatabaseError> : Exit.failCause(released.cause)
     }
     const rolledBack = yield* Effect.exit(
       Effect.zipRight(
@@ -106,7 +114,7 @@ const savepoint = <A, E, R>(
     )
     if (Exit.isSuccess(rolledBack)) return exit
     return withCleanupFailure(exit, rolledBack)
-  }).pipe(Effect.flatten) as any
+  }))
 
 /**
  * `begin`: a transaction on a fresh connection, on the connection of an
@@ -119,22 +127,24 @@ export const begin = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options: TransactionOptions = {}
 ): Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>> => {
-  const attempt = Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(FiberRef.get(ctx.current), (held) => {
-      if (held === undefined) {
-        return Effect.scoped(
-          Effect.flatMap(restore(ctx.reserve), (conn) => transaction(ctx, makeHeld(conn, true), effect, options, restore))
-        )
-      }
+  type Result = Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>>
+  const onHeld = (held: Held | undefined, restore: Restore): Result => {
+    if (held !== undefined) {
       return held.inTransaction
         ? savepoint(ctx, held, effect, restore)
         : transaction(ctx, held, effect, options, restore)
-    })
+    }
+    const fresh: Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session> | Scope.Scope> = Effect.flatMap(
+      restore(ctx.reserve),
+      (conn) => transaction(ctx, makeHeld(conn, true), effect, options, restore)
+    )
+    return Effect.scoped(fresh) as Result
+  }
+  const attempt: Result = Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(FiberRef.get(ctx.current), (held) => onHeld(held, restore))
   )
-  if (options.retry === undefined) return attempt
   const schedule = options.retry
-  return Effect.flatMap(FiberRef.get(ctx.current), (held) =>
-    held?.inTransaction === true
-      ? attempt
-      : Effect.retry(attempt, { schedule, while: isRetryable }) as typeof attempt)
+  if (schedule === undefined) return attempt
+  const retried: typeof attempt = Effect.retry(attempt, Schedule.whileInput(schedule, isRetryable))
+  return Effect.flatMap(FiberRef.get(ctx.current), (held) => held?.inTransaction === true ? attempt : retried)
 }

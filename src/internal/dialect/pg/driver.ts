@@ -122,13 +122,26 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     )
 
     // Interrupting a fiber must stop its statement on the server too, and only
-    // that one: pg_cancel_backend targets the backend serving this client.
+    // that one: pg_cancel_backend targets the backend serving this client. It
+    // runs on a connection of its own, since the pool may be exhausted by the
+    // very statements being cancelled.
     const cancel = (client: Pg.PoolClient): Effect.Effect<void> => {
       const pid = (client as unknown as { processID?: number }).processID
       if (pid === undefined) return Effect.void
-      return Effect.async<void>((resume) => {
-        if ((pool as unknown as { ending: boolean }).ending) return resume(Effect.void)
-        pool.query("SELECT pg_cancel_backend($1)", [pid], () => resume(Effect.void))
+      return Effect.promise(async () => {
+        const canceller = new Pg.Client({
+          connectionString: options.connectionString,
+          connectionTimeoutMillis: options.connectTimeout ?? 10_000
+        })
+        canceller.on("error", () => {})
+        try {
+          await canceller.connect()
+          await canceller.query("SELECT pg_cancel_backend($1)", [pid])
+        } catch {
+          // Best effort: the statement may have finished meanwhile.
+        } finally {
+          await canceller.end().catch(() => undefined)
+        }
       }).pipe(Effect.timeoutOption(5000), Effect.asVoid)
     }
 

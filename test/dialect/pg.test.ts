@@ -1,0 +1,162 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Schedule from "effect/Schedule"
+import * as net from "node:net"
+import * as Database from "../../src/Database.js"
+import * as Session from "../../src/Session.js"
+import { pgAvailable, pgIsolated, pgUrl } from "../support/layers.js"
+
+const available = await pgAvailable()
+
+const withPassword = (url: string, password: string) => {
+  const u = new URL(url)
+  u.password = password
+  return u
+}
+
+describe.skipIf(!available)("PostgreSQL specifics", () => {
+  it.live("concurrent begins are isolated: uncommitted rows are invisible to other transactions", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`CREATE TABLE items (id INTEGER PRIMARY KEY)`
+      const inserted = yield* Deferred.make<void>()
+      const checked = yield* Deferred.make<void>()
+      const writer = yield* Effect.fork(db.begin(Effect.gen(function*() {
+        const s = yield* Session.Session
+        yield* s.execute(sql`INSERT INTO items (id) VALUES (${1})`)
+        yield* Deferred.succeed(inserted, undefined)
+        yield* Deferred.await(checked)
+      })))
+      yield* Deferred.await(inserted)
+      const seenElsewhere = yield* db.begin(Effect.flatMap(Session.Session, (s) => s.all("SELECT id FROM items")))
+      expect(seenElsewhere).toEqual([])
+      yield* Deferred.succeed(checked, undefined)
+      yield* Fiber.join(writer)
+      expect(yield* sql`SELECT id FROM items`).toEqual([{ id: 1 }])
+    }).pipe(Effect.provide(pgIsolated({ poolSize: 4 }))))
+
+  it.live("serializable read-modify-write with retry loses no update", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)`
+      yield* sql`INSERT INTO counter (id, n) VALUES (1, 0)`
+      let attempts = 0
+      const increment = db.begin(
+        Effect.gen(function*() {
+          attempts++
+          const s = yield* Session.Session
+          const row = yield* s.one(sql`SELECT n FROM counter WHERE id = ${1}`)
+          yield* Effect.sleep("5 millis")
+          yield* s.execute(sql`UPDATE counter SET n = ${(row.n as number) + 1} WHERE id = ${1}`)
+        }),
+        {
+          isolationLevel: "serializable",
+          retry: Schedule.jittered(Schedule.spaced("5 millis")).pipe(Schedule.compose(Schedule.recurs(100)))
+        }
+      )
+      yield* Effect.all(Array.from({ length: 20 }, () => increment), { concurrency: "unbounded" })
+      expect(yield* sql`SELECT n FROM counter WHERE id = 1`).toEqual([{ n: 20 }])
+      // Conflicts really happened and were retried.
+      expect(attempts).toBeGreaterThan(20)
+    }).pipe(Effect.provide(pgIsolated({ poolSize: 8 }))))
+
+  it.effect("readOnly transactions refuse writes", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`CREATE TABLE ro (id INTEGER)`
+      const error = yield* Effect.flip(
+        db.begin(Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO ro VALUES (1)")), { readOnly: true })
+      )
+      expect(error.reason).toMatchObject({ _tag: "StatementError", code: "25006" })
+    }).pipe(Effect.provide(pgIsolated())))
+
+  it.live("interrupting a running statement cancels it on the server and keeps the pool usable", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      const started = Date.now()
+      const fiber = yield* Effect.fork(db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT pg_sleep(30)"))))
+      yield* Effect.sleep("200 millis")
+      yield* Fiber.interrupt(fiber)
+      expect(Date.now() - started).toBeLessThan(5000)
+      yield* db.ping
+      const stats = yield* db.poolStats
+      expect(stats.waiting).toBe(0)
+    }).pipe(Effect.provide(pgIsolated({ poolSize: 1 }))))
+
+  it.live("a terminated idle connection: ping recovers with a fresh one", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      const pid = yield* Effect.scoped(Effect.flatMap(db.connect, (c) => c.all("SELECT pg_backend_pid() AS pid")))
+      const sql = yield* SqlClient.SqlClient
+      // From a second connection, kill the idle pooled one.
+      yield* Effect.scoped(Effect.gen(function*() {
+        const other = yield* Effect.acquireRelease(
+          Effect.promise(async () => {
+            const { default: Pg } = await import("pg")
+            const c = new Pg.Client({ connectionString: pgUrl })
+            await c.connect()
+            return c
+          }),
+          (c) => Effect.promise(() => c.end())
+        )
+        yield* Effect.promise(() => other.query("SELECT pg_terminate_backend($1)", [pid[0]!.pid]))
+      }))
+      yield* Effect.sleep("100 millis")
+      yield* db.ping
+      expect(yield* sql`SELECT 1 AS one`).toEqual([{ one: 1 }])
+    }).pipe(Effect.provide(pgIsolated({ poolSize: 1 }))))
+
+  it.scoped("a closed port is a ConnectionError naming host and port, never the password", () =>
+    Effect.gen(function*() {
+      const url = withPassword(pgUrl, "hunter2")
+      url.port = "1"
+      const error = yield* Effect.flip(Database.make({ url: url.toString(), connectTimeout: "2 seconds" }))
+      expect(error.reason).toMatchObject({ _tag: "ConnectionError", host: "127.0.0.1", port: 1 })
+      expect(error.message).toContain("127.0.0.1:1")
+      expect(error.message).not.toContain("hunter2")
+      expect(JSON.stringify(error.reason)).not.toContain("hunter2")
+    }))
+
+  it.scopedLive("a server that never answers: the connect timeout is respected", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.acquireRelease(
+        Effect.async<net.Server>((resume) => {
+          const s = net.createServer(() => {/* accept and say nothing */})
+          s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
+        }),
+        (s) => Effect.sync(() => s.close())
+      )
+      const port = (server.address() as net.AddressInfo).port
+      const started = Date.now()
+      const error = yield* Effect.flip(
+        Database.make({ url: `postgres://postgres:pw@127.0.0.1:${port}/test`, connectTimeout: "500 millis" })
+      )
+      expect(Date.now() - started).toBeLessThan(4000)
+      expect(error.reason._tag).toBe("ConnectionError")
+      expect(error.message).toContain(`127.0.0.1:${port}`)
+      expect(error.message).not.toContain(":pw@")
+    }))
+
+  it.scoped("an unknown database is a ConnectionError saying so", () =>
+    Effect.gen(function*() {
+      const url = new URL(pgUrl)
+      url.pathname = "/no_such_database_here"
+      const error = yield* Effect.flip(Database.make({ url: url.toString() }))
+      expect(error.reason._tag).toBe("ConnectionError")
+      expect(error.message).toContain("no_such_database_here")
+    }))
+
+  it.scoped("db.url masks the password", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.make({ url: withPassword(pgUrl, "s3cret").toString() })
+      expect(String(db.url)).not.toContain("s3cret")
+      expect(String(db.url)).toContain("****")
+      yield* db.ping
+    }))
+})

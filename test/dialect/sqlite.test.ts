@@ -1,0 +1,107 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Schedule from "effect/Schedule"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as Database from "../../src/Database.js"
+import * as DatabaseError from "../../src/DatabaseError.js"
+import * as Session from "../../src/Session.js"
+
+const tempFile = Effect.acquireRelease(
+  Effect.sync(() => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-sqlservice-"))
+    return path.join(dir, "test.db")
+  }),
+  (file) => Effect.sync(() => fs.rmSync(path.dirname(file), { recursive: true, force: true }))
+)
+
+describe("SQLite specifics", () => {
+  it.scoped("a file database uses WAL and enforces foreign keys", () =>
+    Effect.gen(function*() {
+      const file = yield* tempFile
+      const db = yield* Database.make({ url: `sqlite:///${file}` })
+      const conn = yield* db.connect
+      expect(yield* conn.all("PRAGMA journal_mode")).toEqual([{ journal_mode: "wal" }])
+      expect(yield* conn.all("PRAGMA foreign_keys")).toEqual([{ foreign_keys: 1 }])
+      expect(fs.existsSync(file)).toBe(true)
+    }))
+
+  it.scoped("a file that cannot be opened is a ConnectionError", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Database.make({ url: "sqlite:////no/such/dir/x.db" }))
+      expect(error.reason._tag).toBe("ConnectionError")
+      expect(error.message).toContain("/no/such/dir/x.db")
+    }))
+
+  it.scoped("a failed BEGIN is reported as such, and no ROLLBACK is issued for it", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const db = yield* Database.make({ url: "sqlite://:memory:", onStatement: (sql) => seen.push(sql) })
+      const conn = yield* db.connect
+      // A transaction opened by hand makes our BEGIN fail for real.
+      yield* conn.execute("BEGIN")
+      const error = yield* Effect.flip(db.begin(Effect.void))
+      expect(error.reason).toMatchObject({ _tag: "TransactionError", phase: "begin" })
+      expect(error.message).toContain("cannot start a transaction within a transaction")
+      expect(seen.filter((s) => s.startsWith("ROLLBACK"))).toEqual([])
+    }))
+
+  it.scoped("opening a second session from inside begin fails fast instead of waiting for itself", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.make({ url: "sqlite://:memory:" })
+      const error = yield* Effect.flip(db.begin(Effect.scoped(db.session)))
+      expect(error.reason._tag).toBe("ConnectionError")
+      expect(error.message).toMatch(/single connection/)
+    }))
+
+  it.scopedLive("two processes' worth of connections on one file: BUSY is a retryable TransactionError, and retry gets through", () =>
+    Effect.gen(function*() {
+      const file = yield* tempFile
+      const url = `sqlite:///${file}`
+      const first = yield* Database.make({ url, busyTimeout: 50 })
+      const second = yield* Database.make({ url, busyTimeout: 50 })
+      yield* Effect.scoped(Effect.flatMap(first.connect, (c) => c.execute("CREATE TABLE counter (n INTEGER)")))
+
+      const holding = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(first.begin(Effect.gen(function*() {
+        const s = yield* Session.Session
+        yield* s.execute("INSERT INTO counter (n) VALUES (1)")
+        yield* Deferred.succeed(holding, undefined)
+        yield* Deferred.await(release)
+      })))
+      yield* Deferred.await(holding)
+
+      const busy = yield* Effect.flip(second.begin(Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO counter (n) VALUES (2)"))))
+      expect(busy.reason).toMatchObject({ _tag: "TransactionError", retryable: true })
+
+      const retried = yield* Effect.fork(second.begin(
+        Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO counter (n) VALUES (2)")),
+        { retry: Schedule.spaced("20 millis").pipe(Schedule.compose(Schedule.recurs(50))) }
+      ))
+      yield* Effect.sleep("100 millis")
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(holder)
+      yield* Fiber.join(retried)
+      const rows = yield* Effect.scoped(Effect.flatMap(first.connect, (c) => c.all("SELECT n FROM counter ORDER BY n")))
+      expect(rows).toEqual([{ n: 1 }, { n: 2 }])
+    }))
+
+  it.effect("layerTest: one in-memory database shared by every session of the layer", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`CREATE TABLE notes (body TEXT)`
+      yield* Effect.scoped(Effect.gen(function*() {
+        const s = yield* Database.session
+        yield* s.execute(sql`INSERT INTO notes (body) VALUES (${"hello"})`)
+        yield* s.commit
+      }))
+      const rows = yield* Effect.scoped(Effect.flatMap(Database.session, (s) => s.all("SELECT body FROM notes")))
+      expect(rows).toEqual([{ body: "hello" }])
+      expect(DatabaseError.isDatabaseError(rows)).toBe(false)
+    }).pipe(Effect.provide(Database.layerTest())))
+})

@@ -1,0 +1,511 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import * as Database from "../../src/Database.js"
+import * as DatabaseError from "../../src/DatabaseError.js"
+import * as Session from "../../src/Session.js"
+import type { LayerOptions, MakeLayer } from "../support/layers.js"
+
+const createSchema = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  // Explicit ids keep the DDL identical on both dialects.
+  yield* sql.unsafe(
+    `CREATE TABLE parents (
+      id INTEGER PRIMARY KEY,
+      name VARCHAR(50) NOT NULL UNIQUE,
+      qty INTEGER NOT NULL DEFAULT 0 CONSTRAINT qty_not_negative CHECK (qty >= 0)
+    )`
+  )
+  yield* sql.unsafe(`CREATE TABLE children (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parents (id))`)
+})
+
+// Fragments from SqlClient compile to each dialect's placeholders.
+const insertWith = (session: Session.Session, id: number, name: string | null, qty = 0) =>
+  Effect.flatMap(
+    SqlClient.SqlClient,
+    (sql) => session.execute(sql`INSERT INTO parents (id, name, qty) VALUES (${id}, ${name}, ${qty})`)
+  )
+
+const insertParent = (id: number, name: string | null, qty = 0) =>
+  Effect.flatMap(Session.Session, (s) => insertWith(s, id, name, qty))
+
+const names = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const rows = yield* sql<{ name: string }>`SELECT name FROM parents ORDER BY name`
+  return rows.map((r) => r.name)
+})
+
+const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
+  if (Exit.isSuccess(exit)) throw new Error("expected a failure, got success")
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isNone(failure)) throw new Error(`expected a typed failure, got ${Cause.pretty(exit.cause)}`)
+  return failure.value
+}
+
+/**
+ * The core behaviours of Database, Session, Connection and begin, run against
+ * whatever database `makeLayer` builds. Each test gets a fresh, empty database.
+ */
+export const suite = (name: string, makeLayer: MakeLayer) => {
+  const test = <A, E>(
+    title: string,
+    body: Effect.Effect<A, E, Database.Database | SqlClient.SqlClient>,
+    options: LayerOptions = {}
+  ) =>
+    it.effect(title, () =>
+      Effect.zipRight(createSchema, body).pipe(Effect.provide(makeLayer(options)), Effect.scoped) as Effect.Effect<
+        A,
+        unknown
+      >)
+
+  describe(`core (${name})`, () => {
+    describe("begin", () => {
+      test(
+        "commits on success",
+        Effect.gen(function*() {
+          const result = yield* Database.begin(Effect.as(insertParent(1, "a"), "done"))
+          expect(result).toBe("done")
+          expect(yield* names).toEqual(["a"])
+        })
+      )
+
+      test(
+        "rolls back on failure and re-raises the original error",
+        Effect.gen(function*() {
+          const exit = yield* Effect.exit(Database.begin(Effect.zipRight(insertParent(1, "a"), Effect.fail("boom" as const))))
+          expect(failureOf(exit)).toBe("boom")
+          expect(yield* names).toEqual([])
+        })
+      )
+
+      test(
+        "rolls back on a defect and keeps the defect",
+        Effect.gen(function*() {
+          const exit = yield* Effect.exit(Database.begin(Effect.zipRight(insertParent(1, "a"), Effect.dieMessage("bug"))))
+          expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+          expect(yield* names).toEqual([])
+        })
+      )
+
+      test(
+        "rolls back when interrupted mid-transaction",
+        Effect.gen(function*() {
+          const inserted = yield* Deferred.make<void>()
+          const fiber = yield* Effect.fork(
+            Database.begin(Effect.gen(function*() {
+              yield* insertParent(1, "a")
+              yield* Deferred.succeed(inserted, undefined)
+              yield* Effect.never
+            }))
+          )
+          yield* Deferred.await(inserted)
+          const exit = yield* Fiber.interrupt(fiber)
+          expect(Exit.isInterrupted(exit)).toBe(true)
+          expect(yield* names).toEqual([])
+          // The connection went back to the pool in a usable state.
+          yield* Database.begin(insertParent(2, "b"))
+          expect(yield* names).toEqual(["b"])
+        })
+      )
+
+      test(
+        "nested begin: siblings get distinct savepoints, each RELEASEd; a failed sibling rolls back alone",
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          yield* db.begin(Effect.gen(function*() {
+            yield* insertParent(1, "outer")
+            yield* db.begin(insertParent(2, "first"))
+            yield* Effect.ignore(db.begin(Effect.zipRight(insertParent(3, "second"), Effect.fail("no"))))
+            yield* db.begin(insertParent(4, "third"))
+          }))
+          expect(yield* names).toEqual(["first", "outer", "third"])
+        })
+      )
+
+      it.effect("nested savepoint names are unique and released", () =>
+        Effect.gen(function*() {
+          const seen: Array<string> = []
+          yield* Effect.gen(function*() {
+            yield* createSchema
+            const db = yield* Database.Database
+            yield* db.begin(Effect.gen(function*() {
+              yield* db.begin(insertParent(1, "a"))
+              yield* db.begin(db.begin(insertParent(2, "b")))
+              yield* Effect.ignore(db.begin(Effect.fail("x")))
+            }))
+          }).pipe(Effect.provide(makeLayer({ onStatement: (sql) => seen.push(sql) })))
+          const savepoints = seen.filter((s) => s.startsWith("SAVEPOINT")).map((s) => s.slice("SAVEPOINT ".length))
+          expect(savepoints.length).toBe(4)
+          expect(new Set(savepoints).size).toBe(4)
+          for (const sp of savepoints) {
+            expect(seen).toContain(`RELEASE SAVEPOINT ${sp}`)
+          }
+          expect(seen.filter((s) => s.startsWith("ROLLBACK TO SAVEPOINT")).length).toBe(1)
+          expect(seen.filter((s) => s === "COMMIT").length).toBe(1)
+        }))
+
+      test(
+        "three levels deep: an inner failure caught by the outer keeps everything else",
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          yield* db.begin(Effect.gen(function*() {
+            yield* insertParent(1, "level1")
+            yield* db.begin(Effect.gen(function*() {
+              yield* insertParent(2, "level2")
+              yield* db.begin(Effect.gen(function*() {
+                yield* insertParent(3, "level3")
+                // Caught: only this savepoint rolls back.
+                yield* Effect.ignore(db.begin(Effect.zipRight(insertParent(4, "level4"), Effect.fail("deep"))))
+              }))
+              const exit = yield* Effect.exit(db.begin(Effect.zipRight(insertParent(5, "level3b"), Effect.fail("mid"))))
+              expect(failureOf(exit)).toBe("mid")
+            }))
+          }))
+          expect(yield* names).toEqual(["level1", "level2", "level3"])
+        })
+      )
+
+      test(
+        "an inner constraint violation caught by the outer block leaves the transaction usable",
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          yield* db.begin(Effect.gen(function*() {
+            yield* insertParent(1, "a")
+            const error = yield* Effect.flip(db.begin(insertParent(2, "a")))
+            expect(DatabaseError.hasReason(error, "ConstraintError")).toBe(true)
+            yield* insertParent(3, "c")
+          }))
+          expect(yield* names).toEqual(["a", "c"])
+        })
+      )
+
+      test(
+        "SqlClient statements inside begin run on the transaction and roll back with it",
+        Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const exit = yield* Effect.exit(Database.begin(Effect.gen(function*() {
+            yield* sql`INSERT INTO parents (id, name) VALUES (${1}, ${"via-sqlclient"})`
+            const inside = yield* sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM parents`
+            expect(Number(inside[0]!.n)).toBe(1)
+            return yield* Effect.fail("rollback please")
+          })))
+          expect(failureOf(exit)).toBe("rollback please")
+          expect(yield* names).toEqual([])
+          // and sql.withTransaction is the same machinery
+          yield* sql.withTransaction(sql`INSERT INTO parents (id, name) VALUES (${2}, ${"withTransaction"})`)
+          expect(yield* names).toEqual(["withTransaction"])
+        })
+      )
+
+      test(
+        "a failed COMMIT is a typed TransactionError, not a defect",
+        Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          yield* sql.unsafe(
+            `CREATE TABLE deferred_child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)`
+          )
+          const exit = yield* Effect.exit(
+            Database.begin(Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO deferred_child (id, parent_id) VALUES (1, 999)")))
+          )
+          const error = failureOf(exit)
+          expect(DatabaseError.hasReason(error, "TransactionError")).toBe(true)
+          expect((error as DatabaseError.DatabaseError).reason).toMatchObject({ phase: "commit" })
+          const rows = yield* sql`SELECT * FROM deferred_child`
+          expect(rows.length).toBe(0)
+          // The connection is healthy afterwards.
+          yield* Database.begin(insertParent(1, "after"))
+          expect(yield* names).toEqual(["after"])
+        })
+      )
+
+      test(
+        "retry re-runs the whole transaction on a retryable error",
+        Effect.gen(function*() {
+          let attempts = 0
+          yield* Database.begin(
+            Effect.gen(function*() {
+              attempts++
+              yield* insertParent(attempts, `attempt-${attempts}`)
+              if (attempts < 3) {
+                return yield* Effect.fail(DatabaseError.make(
+                  new DatabaseError.TransactionError({ phase: "serialization", retryable: true, message: "conflict" })
+                ))
+              }
+            }),
+            { retry: Schedule.recurs(5) }
+          )
+          expect(attempts).toBe(3)
+          expect(yield* names).toEqual(["attempt-3"])
+        })
+      )
+
+      test(
+        "retry does not re-run on errors that are not retryable",
+        Effect.gen(function*() {
+          let attempts = 0
+          const error = yield* Effect.flip(Database.begin(
+            Effect.gen(function*() {
+              attempts++
+              yield* insertParent(1, "a")
+              yield* insertParent(2, "a")
+            }),
+            { retry: Schedule.recurs(5) }
+          ))
+          expect(attempts).toBe(1)
+          expect(DatabaseError.hasReason(error, "ConstraintError")).toBe(true)
+        })
+      )
+    })
+
+    describe("session", () => {
+      test(
+        "commit as you go: committed work stays, uncommitted work rolls back when the scope closes",
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          yield* Effect.scoped(Effect.gen(function*() {
+            const session = yield* db.session
+            yield* session.execute("INSERT INTO parents (id, name) VALUES (1, 'committed')")
+            expect(yield* session.inTransaction).toBe(true)
+            yield* session.commit
+            expect(yield* session.inTransaction).toBe(false)
+            yield* session.execute("INSERT INTO parents (id, name) VALUES (2, 'uncommitted')")
+          }))
+          expect(yield* names).toEqual(["committed"])
+        })
+      )
+
+      test(
+        "rollback discards the work since the last commit",
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          yield* Effect.scoped(Effect.gen(function*() {
+            const session = yield* db.session
+            yield* session.execute("INSERT INTO parents (id, name) VALUES (1, 'kept')")
+            yield* session.commit
+            yield* session.execute("INSERT INTO parents (id, name) VALUES (2, 'dropped')")
+            yield* session.rollback
+            yield* session.execute("INSERT INTO parents (id, name) VALUES (3, 'kept too')")
+            yield* session.commit
+          }))
+          expect(yield* names).toEqual(["kept", "kept too"])
+        })
+      )
+
+      test(
+        "all / first / one / oneOrNone / scalar with 0, 1 and many rows",
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          yield* Effect.scoped(Effect.gen(function*() {
+            const s = yield* db.session
+            const q = "SELECT name FROM parents ORDER BY id"
+            expect(yield* s.all(q)).toEqual([])
+            expect(yield* s.first(q)).toEqual(Option.none())
+            expect(yield* s.oneOrNone(q)).toEqual(Option.none())
+            expect(yield* s.scalar(q)).toEqual(Option.none())
+            const none = yield* Effect.flip(s.one(q))
+            expect(none.reason._tag).toBe("NotFoundError")
+
+            yield* insertWith(s, 1, "a")
+            expect(yield* s.one(q)).toEqual({ name: "a" })
+            expect(yield* s.oneOrNone(q)).toEqual(Option.some({ name: "a" }))
+            expect(yield* s.scalar(q)).toEqual(Option.some("a"))
+
+            yield* insertWith(s, 2, "b")
+            expect(yield* s.all(q)).toEqual([{ name: "a" }, { name: "b" }])
+            expect(yield* s.first(q)).toEqual(Option.some({ name: "a" }))
+            const many = yield* Effect.flip(s.one(q))
+            expect(many.reason).toMatchObject({ _tag: "MultipleRowsError", count: 2 })
+            expect((yield* Effect.flip(s.oneOrNone(q))).reason._tag).toBe("MultipleRowsError")
+          }))
+        })
+      )
+
+      test(
+        "execute reports affected rows",
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          const sql = yield* SqlClient.SqlClient
+          yield* Database.begin(Effect.gen(function*() {
+            const s = yield* Session.Session
+            const inserted = yield* s.execute(sql`INSERT INTO parents (id, name) VALUES (${1}, ${"a"}), (${2}, ${"b"})`)
+            expect(inserted.rowsAffected).toBe(2)
+            const updated = yield* s.execute(sql`UPDATE parents SET qty = ${5} WHERE id > ${0}`)
+            expect(updated.rowsAffected).toBe(2)
+          }))
+          expect(db.dialect).toMatch(/sqlite|pg/)
+        })
+      )
+
+      test(
+        "session.commit inside begin is refused with a TransactionError",
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(Database.begin(Effect.flatMap(Session.Session, (s) => s.commit)))
+          expect(error.reason._tag).toBe("TransactionError")
+          expect(error.message).toContain("begin")
+        })
+      )
+
+      test(
+        "begin inside a session's scope runs on the session's connection",
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          yield* Effect.scoped(Effect.gen(function*() {
+            const session = yield* db.session
+            yield* session.execute("INSERT INTO parents (id, name) VALUES (1, 'from-session')")
+            // A savepoint inside the session's open transaction.
+            yield* db.begin(insertParent(2, "from-begin"))
+            const seen = yield* session.all("SELECT name FROM parents ORDER BY id")
+            expect(seen.map((r) => r.name)).toEqual(["from-session", "from-begin"])
+            yield* session.commit
+          }))
+          expect(yield* names).toEqual(["from-begin", "from-session"])
+        })
+      )
+
+      test(
+        "stream returns every row of a query",
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          yield* Database.begin(Effect.gen(function*() {
+            const s = yield* Session.Session
+            for (let i = 1; i <= 600; i++) yield* insertWith(s, i, `p${i}`)
+          }))
+          const count = yield* Effect.scoped(Effect.gen(function*() {
+            const conn = yield* db.connect
+            return yield* Stream.runCount(conn.stream("SELECT id FROM parents"))
+          }))
+          expect(count).toBe(600)
+        })
+      )
+    })
+
+    describe("connections and the pool", () => {
+      test(
+        "connect returns its connection to the pool: pool of 1, 100 sequential scoped uses",
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          for (let i = 0; i < 100; i++) {
+            yield* Effect.scoped(Effect.flatMap(db.connect, (c) => c.all("SELECT 1 AS one")))
+          }
+          for (let i = 0; i < 20; i++) {
+            yield* Effect.scoped(Effect.flatMap(db.session, (s) => insertWith(s, i, `n${i}`)))
+            yield* Database.begin(insertParent(100 + i, `b${i}`))
+          }
+          const stats = yield* db.poolStats
+          expect(stats.total).toBeLessThanOrEqual(1)
+          expect(yield* names).toHaveLength(20)
+        }),
+        { poolSize: 1 }
+      )
+
+      test(
+        "layerTest-style sharing: every session of a layer sees the same database",
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          yield* Effect.scoped(Effect.gen(function*() {
+            const s = yield* db.session
+            yield* s.execute("INSERT INTO parents (id, name) VALUES (1, 'shared')")
+            yield* s.commit
+          }))
+          const seen = yield* Effect.scoped(Effect.flatMap(db.connect, (c) => c.all("SELECT name FROM parents")))
+          expect(seen).toEqual([{ name: "shared" }])
+        })
+      )
+
+      test(
+        "ping succeeds",
+        Effect.flatMap(Database.Database, (db) => db.ping)
+      )
+    })
+
+    describe("errors", () => {
+      const reasonOf = (
+        effect: Effect.Effect<unknown, DatabaseError.DatabaseError, Database.Database | Session.Session | SqlClient.SqlClient>
+      ) =>
+        Effect.map(Effect.flip(Database.begin(effect)), (e) => e.reason)
+
+      test(
+        "duplicate key is a unique ConstraintError",
+        Effect.gen(function*() {
+          const reason = yield* reasonOf(Effect.zipRight(insertParent(1, "a"), insertParent(2, "a")))
+          expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "unique", table: "parents" })
+        })
+      )
+
+      test(
+        "duplicate primary key is a unique ConstraintError",
+        Effect.gen(function*() {
+          const reason = yield* reasonOf(Effect.zipRight(insertParent(1, "a"), insertParent(1, "b")))
+          expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "unique" })
+        })
+      )
+
+      test(
+        "a missing parent is a foreign_key ConstraintError",
+        Effect.gen(function*() {
+          const reason = yield* reasonOf(
+            Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO children (id, parent_id) VALUES (1, 42)"))
+          )
+          expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "foreign_key" })
+        })
+      )
+
+      test(
+        "NULL in a NOT NULL column is a not_null ConstraintError naming the column",
+        Effect.gen(function*() {
+          const reason = yield* reasonOf(
+            Effect.flatMap(Session.Session, (s) => insertWith(s, 1, null))
+          )
+          expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "not_null", table: "parents", column: "name" })
+        })
+      )
+
+      test(
+        "a CHECK violation is a check ConstraintError naming the constraint",
+        Effect.gen(function*() {
+          const reason = yield* reasonOf(insertParent(1, "a", -1))
+          expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "check", constraint: "qty_not_negative" })
+        })
+      )
+
+      test(
+        "a statement on a missing table is a StatementError carrying the SQL",
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(
+            Database.begin(Effect.flatMap(Session.Session, (s) => s.all("SELECT * FROM no_such_table")))
+          )
+          expect(error.reason._tag).toBe("StatementError")
+          expect(error.sql).toBe("SELECT * FROM no_such_table")
+          expect(error.message).toContain("no_such_table")
+        })
+      )
+    })
+
+    describe("echo", () => {
+      it.effect("logs every statement with its parameters through Effect's logger", () =>
+        Effect.gen(function*() {
+          const logged: Array<string> = []
+          const logger = Logger.make(({ message }) => {
+            logged.push(Array.isArray(message) ? message.join(" ") : String(message))
+          })
+          yield* Effect.gen(function*() {
+            yield* createSchema
+            yield* Database.begin(insertParent(7, "echoed"))
+          }).pipe(
+            Effect.provide(makeLayer({ echo: true })),
+            Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+          )
+          expect(logged.some((m) => m.includes("INSERT INTO parents") && m.includes("\"echoed\"") && m.includes("7"))).toBe(true)
+          expect(logged).toContain("COMMIT")
+        }))
+    })
+  })
+}
