@@ -159,4 +159,43 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       expect(String(db.url)).toContain("****")
       yield* db.ping
     }))
+
+  it.live("closing the layer's scope releases every connection", () =>
+    Effect.gen(function*() {
+      const applicationName = `release-check-${process.pid}-${Date.now()}`
+      const count = Effect.promise(async () => {
+        const { default: Pg } = await import("pg")
+        const c = new Pg.Client({ connectionString: pgUrl })
+        await c.connect()
+        try {
+          const r = await c.query("SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = $1", [applicationName])
+          return r.rows[0].n as number
+        } finally {
+          await c.end()
+        }
+      })
+      yield* Effect.scoped(Effect.gen(function*() {
+        const db = yield* Database.make({ url: pgUrl, applicationName, poolSize: 3 })
+        yield* Effect.all([1, 2, 3].map(() => db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT pg_sleep(0.05)")))), {
+          concurrency: "unbounded"
+        })
+        expect(yield* count).toBeGreaterThan(0)
+      }))
+      expect(yield* count).toBe(0)
+    }))
+
+  it.scoped("two databases in one fiber do not cross-talk inside a transaction", () =>
+    Effect.gen(function*() {
+      const pg = yield* Database.make({ url: pgUrl })
+      const lite = yield* Database.make({ url: "sqlite://:memory:" })
+      yield* lite.sql`CREATE TABLE only_in_sqlite (x INTEGER)`
+      yield* pg.begin(Effect.gen(function*() {
+        // Inside pg's transaction, the SQLite client still talks to SQLite.
+        yield* lite.sql`INSERT INTO only_in_sqlite (x) VALUES (${1})`
+        const pgSide = yield* pg.sql<{ d: string }>`SELECT current_database() AS d`
+        expect(pgSide[0]!.d).toBeTypeOf("string")
+        yield* lite.begin(Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO only_in_sqlite (x) VALUES (2)")))
+      }))
+      expect(yield* lite.sql`SELECT x FROM only_in_sqlite ORDER BY x`).toEqual([{ x: 1 }, { x: 2 }])
+    }))
 })
