@@ -18,7 +18,9 @@ import type * as Scope from "effect/Scope"
 import type { Connection } from "./Connection.js"
 import * as DatabaseError from "./DatabaseError.js"
 import * as internal from "./internal/database.js"
+import type * as Metadata from "./Metadata.js"
 import type { Session } from "./Session.js"
+import type * as Table from "./Table.js"
 
 /**
  * @since 0.1.0
@@ -97,6 +99,44 @@ export interface Database {
   /** `SELECT 1`, retried once if a pooled connection turns out to be dead. */
   readonly ping: Effect.Effect<void, DatabaseError.DatabaseError>
   readonly poolStats: Effect.Effect<PoolStats>
+  /** The normalized description of the declared tables. */
+  readonly metadata: Metadata.Metadata
+  /** The declared tables plus those the last `reflect` found that were not declared. */
+  readonly tables: Effect.Effect<ReadonlyArray<Table.Any>>
+  /**
+   * Creates the declared tables (or a subset), parents before children, in
+   * one transaction; with `checkFirst` (default) existing tables are skipped.
+   */
+  readonly createAll: (options?: SchemaOptions) => Effect.Effect<void, DatabaseError.DatabaseError>
+  /** Drops the declared tables (or a subset), children before parents, in one transaction. */
+  readonly dropAll: (options?: SchemaOptions) => Effect.Effect<void, DatabaseError.DatabaseError>
+  /**
+   * Reads the live schema (PostgreSQL: the `schema` option, default the
+   * current schema); reflected tables join `db.tables` as usable `Table`s.
+   */
+  readonly reflect: (options?: ReflectOptions) => Effect.Effect<Metadata.Metadata, DatabaseError.DatabaseError>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface SchemaOptions {
+  /** Skip tables that already exist (createAll) or are already gone (dropAll). Default `true`. */
+  readonly checkFirst?: boolean
+  /** Only these tables (values or names); foreign keys still resolve against all declared ones. */
+  readonly tables?: ReadonlyArray<Table.Any | string>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReflectOptions {
+  /** PostgreSQL schema to read (default: the connection's current schema). */
+  readonly schema?: string
+  /** Only these tables. */
+  readonly tables?: ReadonlyArray<string>
 }
 
 /**
@@ -112,6 +152,8 @@ export const Database: Context.Tag<Database, Database> = Context.GenericTag<Data
 export interface Options {
   /** `sqlite://:memory:`, `sqlite:///relative.db`, `sqlite:////abs/path.db`, `postgres://user:pass@host:5432/db`. */
   readonly url: string | Redacted.Redacted<string>
+  /** The tables of this database: what `createAll`, `dropAll` and `metadata` work from. */
+  readonly tables?: ReadonlyArray<Table.Any> | undefined
   /** Most connections the pool opens (PostgreSQL, default 10). */
   readonly poolSize?: number | undefined
   /** Connections the pool keeps open when idle (PostgreSQL, default 0). */
@@ -142,7 +184,12 @@ const toPublic = (core: internal.Core): Database => ({
   session: core.session,
   begin: core.begin,
   ping: core.ping,
-  poolStats: core.poolStats
+  poolStats: core.poolStats,
+  metadata: core.metadata,
+  tables: core.tables,
+  createAll: core.createAll,
+  dropAll: core.dropAll,
+  reflect: core.reflect
 })
 
 /**
@@ -219,8 +266,13 @@ export const layerConfig = (
   )
 
 /**
- * An in-memory SQLite database for tests: one connection, so every session
- * of the layer sees the same data, gone when the layer's scope closes.
+ * An in-memory SQLite database for tests, with the given tables created:
+ * one connection, so every session of the layer sees the same data, gone
+ * when the layer's scope closes.
+ *
+ * ```ts
+ * it.layer(Database.layerTest({ tables: [User, UserDevice] }))((it) => ...)
+ * ```
  *
  * @since 0.1.0
  * @category layers
@@ -228,7 +280,13 @@ export const layerConfig = (
 export const layerTest = (
   options: Omit<Options, "url"> = {}
 ): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError.DatabaseError> =>
-  layer({ ...options, url: "sqlite://:memory:" })
+  Layer.scopedContext(
+    Effect.gen(function*() {
+      const db = yield* make({ ...options, url: "sqlite://:memory:" })
+      yield* db.createAll()
+      return Context.make(Database, db).pipe(Context.add(SqlClient.SqlClient, db.sql))
+    })
+  )
 
 /**
  * `begin` on the `Database` in context.

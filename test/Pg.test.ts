@@ -1,9 +1,11 @@
 import { describe } from "@effect/vitest"
 import { suite as coreSuite } from "./suites/core.js"
+import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { pgAvailable, pgIsolated } from "./support/layers.js"
 
 const available = await pgAvailable()
 
 describe.skipIf(!available)("PostgreSQL", () => {
   coreSuite("postgres", pgIsolated)
+  tablesSuite("postgres", pgIsolated({ tables: suiteTables }))
 })

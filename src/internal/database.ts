@@ -7,22 +7,27 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberRef from "effect/FiberRef"
 import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import type { Connection } from "../Connection.js"
 import * as DatabaseError from "../DatabaseError.js"
+import * as Metadata from "../Metadata.js"
 import type { Session } from "../Session.js"
+import * as Table from "../Table.js"
 import type { Driver, DriverConnection } from "./dialect/Dialect.js"
 import * as PgDriver from "./dialect/pg/driver.js"
 import * as SqliteDriver from "./dialect/sqlite/driver.js"
 import { instrument } from "./instrument.js"
 import { type Held, makeHeld, makeSession } from "./session.js"
-import { fromSqlError, runInput } from "./statements.js"
+import * as Ddl from "./schema/ddl.js"
+import { fromSqlError, run, runInput } from "./statements.js"
 import { begin, type TransactionContext, type TransactionOptions } from "./transaction.js"
 import * as Url from "./url.js"
 
 /** @internal */
 export interface Options {
   readonly url: string | Redacted.Redacted<string>
+  readonly tables?: ReadonlyArray<Table.Any> | undefined
   readonly poolSize?: number | undefined
   readonly poolMin?: number | undefined
   readonly poolIdleTimeout?: Duration.DurationInput | undefined
@@ -48,7 +53,11 @@ export interface Core {
   ) => Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>>
   readonly ping: Effect.Effect<void, DatabaseError.DatabaseError>
   readonly poolStats: Effect.Effect<{ readonly total: number; readonly idle: number; readonly waiting: number }>
-  /** Runs SQL on a connection of its own, in one transaction (DDL helpers). */
+  readonly metadata: Metadata.Metadata
+  readonly tables: Effect.Effect<ReadonlyArray<Table.Any>>
+  readonly createAll: (options?: Ddl.SchemaOptions) => Effect.Effect<void, DatabaseError.DatabaseError>
+  readonly dropAll: (options?: Ddl.SchemaOptions) => Effect.Effect<void, DatabaseError.DatabaseError>
+  readonly reflect: (options?: Ddl.ReflectOptions) => Effect.Effect<Metadata.Metadata, DatabaseError.DatabaseError>
   readonly driver: Driver
   readonly current: FiberRef.FiberRef<Held | undefined>
 }
@@ -114,6 +123,9 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       return yield* Effect.fail(configError("database URL is empty; expected sqlite://:memory:, sqlite:///file.db or postgres://user@host:5432/db"))
     }
     const parsed = yield* Either.match(Url.parse(raw), { onLeft: Effect.fail, onRight: Effect.succeed })
+    // Bad table definitions fail the layer, before any connection is opened.
+    const declaredTables = options.tables ?? []
+    const metadata = yield* Metadata.fromTables(declaredTables, parsed.dialect)
     const driver = yield* makeDriver(options, parsed)
     const dialect = driver.dialect
     const listener = { echo: options.echo === true, onStatement: options.onStatement }
@@ -132,6 +144,7 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     const shared = Effect.map(driver.shared, (conn) => instrument(conn, listener))
 
     const ctx: TransactionContext = { dialect, current, reserve }
+    const atomically = <A, E, R>(effect: Effect.Effect<A, E, R>) => begin(ctx, effect)
 
     // Holds a connection for the caller's scope and makes it the current one,
     // so `begin` and `SqlClient` statements in that scope run on it.
@@ -151,12 +164,12 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     const connect: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope> = Effect.map(
       hold(false),
       (held) => {
-        const session = makeSession(dialect, held)
+        const session = makeSession(dialect, held, atomically)
         return { dialect: dialect.name, execute: session.execute, all: session.all, stream: session.stream }
       }
     )
 
-    const session = Effect.map(hold(true), (held) => makeSession(dialect, held))
+    const session = Effect.map(hold(true), (held) => makeSession(dialect, held, atomically))
 
     const acquirer: Effect.Effect<DriverConnection, SqlError, Scope.Scope> = Effect.flatMap(
       FiberRef.get(current),
@@ -188,6 +201,23 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     ) as SqlClient.SqlClient
     ;(client as { safe: SqlClient.SqlClient }).safe = client
 
+    // DDL and introspection run on the connection of the enclosing begin (a
+    // begin is always around them), so they commit or roll back with it.
+    const runOnCurrent: Ddl.Run = (sql, params) =>
+      Effect.flatMap(FiberRef.get(current), (held) =>
+        held === undefined
+          ? Effect.dieMessage("effect-sqlservice: schema statement outside a transaction")
+          : Effect.map(run(dialect, held.conn, sql, params ?? []), (r) => r.rows))
+    const schemaDialect = Ddl.schemaDialects[dialect.name]
+    const reflected = yield* Ref.make<Metadata.Metadata>({ tables: [] })
+    const tables = Effect.map(Ref.get(reflected), (live) => {
+      const declaredNames = new Set(metadata.tables.map((t) => `${t.schema ?? ""}.${t.name}`))
+      return [
+        ...declaredTables,
+        ...live.tables.filter((t) => !declaredNames.has(`${t.schema ?? ""}.${t.name}`)).map(Table.fromMetadata)
+      ]
+    })
+
     const ping = Effect.scoped(Effect.flatMap(
       Effect.mapError(shared, toDatabaseError),
       (conn) => runInput(dialect, conn, "SELECT 1", [])
@@ -207,6 +237,14 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       begin: (effect, options) => begin(ctx, effect, options),
       ping,
       poolStats: driver.poolStats,
+      metadata,
+      tables,
+      createAll: (options) => begin(ctx, Ddl.createAll(runOnCurrent, schemaDialect, declaredTables, options)),
+      dropAll: (options) => begin(ctx, Ddl.dropAll(runOnCurrent, schemaDialect, declaredTables, options)),
+      reflect: (options) =>
+        begin(ctx, Ddl.reflect(runOnCurrent, schemaDialect, options), { readOnly: true }).pipe(
+          Effect.tap((live) => Ref.set(reflected, live))
+        ),
       driver,
       current
     } satisfies Core

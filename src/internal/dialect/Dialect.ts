@@ -54,6 +54,10 @@ export interface Dialect {
     readonly maxParameters: number
   }
   readonly begin: (options: BeginOptions) => string
+  /** What follows LIMIT to mean "no limit" (SQLite takes OFFSET only after a LIMIT). */
+  readonly unboundedLimit: string
+  /** The bound-parameter marker for the 1-based `index`th parameter. */
+  readonly placeholder: (index: number) => string
   readonly quoteIdentifier: (name: string) => string
   /** Turns whatever the driver threw into a reason a person can act on. */
   readonly classify: (cause: unknown) => DatabaseError.Reason

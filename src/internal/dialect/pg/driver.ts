@@ -52,6 +52,8 @@ export const dialect: Dialect = {
     if (options.readOnly === true) sql += " READ ONLY"
     return sql
   },
+  unboundedLimit: "ALL",
+  placeholder: (index) => `$${index}`,
   quoteIdentifier: escapeIdentifier,
   classify
 }

@@ -37,6 +37,8 @@ export const dialect: Dialect = {
   // fail with SQLITE_BUSY mid-transaction; IMMEDIATE takes the write lock up
   // front, where the busy timeout can wait for it.
   begin: (options) => options.readOnly === true ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE",
+  unboundedLimit: "-1",
+  placeholder: () => "?",
   quoteIdentifier: escapeIdentifier,
   classify
 }

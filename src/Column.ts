@@ -1,0 +1,303 @@
+/**
+ * Column annotations: `Schema.Int.pipe(Column.primaryKey, Column.autoIncrement)`.
+ *
+ * They are stored as Schema annotations, so they survive further piping,
+ * `Schema.NullOr`, brands and `Schema.optional`, and they leave the Schema's
+ * `Type` / `Encoded` untouched. `autoIncrement` and `default` additionally
+ * mark the field type so that `Table.Insert` makes the field optional.
+ *
+ * @since 0.1.0
+ */
+import type * as Schema from "effect/Schema"
+import type * as Types from "effect/Types"
+import type { ReferentialAction } from "./Metadata.js"
+
+/**
+ * @since 0.1.0
+ * @category annotations
+ */
+export const PrimaryKeyId: unique symbol = Symbol.for("effect-sqlservice/Column/primaryKey")
+/**
+ * @since 0.1.0
+ * @category annotations
+ */
+export const AutoIncrementId: unique symbol = Symbol.for("effect-sqlservice/Column/autoIncrement")
+/**
+ * @since 0.1.0
+ * @category annotations
+ */
+export const UniqueId: unique symbol = Symbol.for("effect-sqlservice/Column/unique")
+/**
+ * @since 0.1.0
+ * @category annotations
+ */
+export const IndexId: unique symbol = Symbol.for("effect-sqlservice/Column/index")
+/**
+ * @since 0.1.0
+ * @category annotations
+ */
+export const ReferencesId: unique symbol = Symbol.for("effect-sqlservice/Column/references")
+/**
+ * @since 0.1.0
+ * @category annotations
+ */
+export const DefaultId: unique symbol = Symbol.for("effect-sqlservice/Column/default")
+/**
+ * @since 0.1.0
+ * @category annotations
+ */
+export const DbTypeId: unique symbol = Symbol.for("effect-sqlservice/Column/dbType")
+/**
+ * @since 0.1.0
+ * @category annotations
+ */
+export const NameId: unique symbol = Symbol.for("effect-sqlservice/Column/name")
+
+/**
+ * Set by `Table.fromModel` on `Model.Generated` fields: the database supplies
+ * the value, so inserts may omit it.
+ *
+ * @since 0.1.0
+ * @category annotations
+ */
+export const GeneratedId: unique symbol = Symbol.for("effect-sqlservice/Column/generated")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const DefaultedTypeId: unique symbol = Symbol.for("effect-sqlservice/Column/Defaulted")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type DefaultedTypeId = typeof DefaultedTypeId
+
+/**
+ * Type-level mark of a field the database can fill in (auto increment or a
+ * default), used by `Table.Insert`. It exists only in types.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Defaulted {
+  readonly [DefaultedTypeId]?: true
+}
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const ColumnRefTypeId: unique symbol = Symbol.for("effect-sqlservice/ColumnRef")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type ColumnRefTypeId = typeof ColumnRefTypeId
+
+/**
+ * A reference to one column of one table: `User.columns.email`. `name` is
+ * the database column name (after `snake_case` / `Column.name`), `field` the
+ * property name in the Schema. `A` is the column's row type, for query
+ * builders.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ColumnRef<TableName extends string = string, Field extends string = string, A = unknown> {
+  readonly [ColumnRefTypeId]: { readonly _A: Types.Covariant<A> }
+  readonly table: TableName
+  readonly schema?: string
+  readonly field: Field
+  readonly name: string
+}
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isColumnRef = (u: unknown): u is ColumnRef =>
+  typeof u === "object" && u !== null && ColumnRefTypeId in u
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const SqlExpressionTypeId: unique symbol = Symbol.for("effect-sqlservice/SqlExpression")
+
+/**
+ * A raw SQL expression used as a column default.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SqlExpression {
+  readonly [SqlExpressionTypeId]: typeof SqlExpressionTypeId
+  readonly sql: string
+}
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSqlExpression = (u: unknown): u is SqlExpression =>
+  typeof u === "object" && u !== null && SqlExpressionTypeId in u
+
+/**
+ * A raw SQL default, e.g. `Column.sqlDefault("CURRENT_TIMESTAMP")`. The text
+ * is inserted into DDL as written (it cannot be a bound parameter), so it must
+ * come from code, never from user input; statement separators and comments
+ * are rejected when the table is validated.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const sqlDefault = (sql: string): SqlExpression => ({ [SqlExpressionTypeId]: SqlExpressionTypeId, sql })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReferencesOptions {
+  readonly onDelete?: ReferentialAction
+  readonly onUpdate?: ReferentialAction
+  /** The constraint name; a stable one is generated otherwise. */
+  readonly name?: string
+}
+
+/**
+ * The value stored under `ReferencesId`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface References {
+  readonly target: () => ColumnRef
+  readonly options: ReferencesOptions
+}
+
+/**
+ * The value stored under `DefaultId`: a value of the field's `Type` (encoded
+ * with the field's Schema and rendered as a literal) or a raw `SqlExpression`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DefaultValue {
+  readonly value: unknown
+}
+
+/**
+ * Anything `Column` annotations apply to: a Schema or a property signature
+ * (`Schema.optional(...)`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Annotable = Schema.Schema.All | Schema.PropertySignature.All
+
+/**
+ * Sets one column annotation on a field. Both Schemas and property
+ * signatures expose `annotations`, which keeps the node kind and merges with
+ * annotations already present.
+ *
+ * @since 0.1.0
+ * @category annotations
+ */
+export const annotateField = <S extends Annotable>(self: S, key: symbol, value: unknown): S =>
+  (self as any).annotations({ [key]: value })
+
+const annotate = annotateField
+
+/**
+ * Marks a field as (part of) the primary key. Marking several fields makes a
+ * composite key, in field order (or use the table's `primaryKey` option).
+ *
+ * @since 0.1.0
+ * @category annotations
+ */
+export const primaryKey = <S extends Annotable>(self: S): S => annotate(self, PrimaryKeyId, true)
+
+/**
+ * The database generates the value: SQLite `INTEGER PRIMARY KEY
+ * AUTOINCREMENT`, PostgreSQL `GENERATED BY DEFAULT AS IDENTITY`.
+ *
+ * @since 0.1.0
+ * @category annotations
+ */
+export const autoIncrement = <S extends Annotable>(self: S): S & Defaulted =>
+  annotate(self, AutoIncrementId, true)
+
+/**
+ * A single-column UNIQUE constraint. For multi-column ones use the table's
+ * `uniques` option.
+ *
+ * @since 0.1.0
+ * @category annotations
+ */
+export const unique = <S extends Annotable>(self: S): S => annotate(self, UniqueId, true)
+
+/**
+ * A single-column index named `ix_<table>_<column>`.
+ *
+ * @since 0.1.0
+ * @category annotations
+ */
+export const index = <S extends Annotable>(self: S): S => annotate(self, IndexId, true)
+
+/**
+ * A FOREIGN KEY to another table's column. The target is a thunk so tables
+ * can reference tables declared later (or themselves).
+ *
+ * @since 0.1.0
+ * @category annotations
+ */
+export const references = (
+  target: () => ColumnRef,
+  options: ReferencesOptions = {}
+) =>
+<S extends Annotable>(self: S): S => annotate(self, ReferencesId, { target, options } satisfies References)
+
+const defaultImpl = (value: unknown) => <S extends Annotable>(self: S): S & Defaulted =>
+  annotate(self, DefaultId, { value } satisfies DefaultValue)
+
+export {
+  /**
+   * A column default: a value of the field's type (`Column.default(0)`,
+   * `Column.default(false)`), encoded with the field's Schema and rendered as
+   * a SQL literal, or a raw expression (`Column.default(Column.sqlDefault("CURRENT_TIMESTAMP"))`).
+   *
+   * @since 0.1.0
+   * @category annotations
+   */
+  defaultImpl as default
+}
+
+/**
+ * Alias of `Column.default` for code styles that avoid the keyword.
+ *
+ * @since 0.1.0
+ * @category annotations
+ */
+export const defaultValue = defaultImpl
+
+/**
+ * Overrides the column type with a dialect type name (`"TEXT"`,
+ * `"NUMERIC(10, 2)"`, `"DOUBLE PRECISION"`). Values are still decoded with the
+ * field's Schema.
+ *
+ * @since 0.1.0
+ * @category annotations
+ */
+export const dbType = (type: string) => <S extends Annotable>(self: S): S => annotate(self, DbTypeId, type)
+
+/**
+ * The column name in the database, overriding the table's `columnNames`
+ * convention.
+ *
+ * @since 0.1.0
+ * @category annotations
+ */
+export const name = (dbName: string) => <S extends Annotable>(self: S): S => annotate(self, NameId, dbName)

@@ -1,0 +1,398 @@
+/**
+ * Tables described by Effect Schemas.
+ *
+ * ```ts
+ * const User = Table.make("users", {
+ *   id: Schema.Int.pipe(Column.primaryKey, Column.autoIncrement),
+ *   email: Schema.String.pipe(Column.unique)
+ * })
+ * ```
+ *
+ * A `Table` is a plain value; problems in its definition surface as
+ * `SchemaError`s from `Table.validate`, `Metadata.fromTables` and `createAll`.
+ *
+ * @since 0.1.0
+ */
+import type * as Model from "@effect/sql/Model"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { identity } from "effect/Function"
+import * as Schema from "effect/Schema"
+import type * as Types from "effect/Types"
+import * as Column from "./Column.js"
+import type { DatabaseError } from "./DatabaseError.js"
+import type { ColumnMetadata, Dialect, ReferentialAction, TableMetadata } from "./Metadata.js"
+import { analyze, fieldInfo } from "./internal/schema/analyze.js"
+import { rowCodec } from "./internal/schema/codec.js"
+import { findAnnotation } from "./internal/schema/columnType.js"
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("effect-sqlservice/Table")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface IndexOptions<F extends string> {
+  readonly columns: ReadonlyArray<F>
+  readonly unique?: boolean
+  readonly name?: string
+}
+
+/**
+ * A (possibly composite) foreign key declared on the table.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ForeignKeyOptions<F extends string> {
+  readonly columns: ReadonlyArray<F>
+  readonly references: () => ReadonlyArray<Column.ColumnRef>
+  readonly onDelete?: ReferentialAction
+  readonly onUpdate?: ReferentialAction
+  readonly name?: string
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface TableOptions<F extends string = string> {
+  /** How field names become column names; `"preserve"` by default. */
+  readonly columnNames?: "snake_case" | "preserve"
+  /** A table-level primary key, instead of `Column.primaryKey` on fields. */
+  readonly primaryKey?: ReadonlyArray<F>
+  readonly indexes?: ReadonlyArray<IndexOptions<F>>
+  readonly uniques?: ReadonlyArray<ReadonlyArray<F> | { readonly name?: string; readonly columns: ReadonlyArray<F> }>
+  readonly foreignKeys?: ReadonlyArray<ForeignKeyOptions<F>>
+  /** A PostgreSQL schema (namespace). */
+  readonly schema?: string
+}
+
+/**
+ * The fields of `Fields` that the database can fill in.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type DefaultedKeys<Fields> = {
+  [K in keyof Fields]: Column.DefaultedTypeId extends keyof Fields[K] ? K : never
+}[keyof Fields]
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const InsertOptionalTypeId: unique symbol = Symbol.for("effect-sqlservice/Table/InsertOptional")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Table<
+  Name extends string,
+  Fields extends Schema.Struct.Fields,
+  Row extends Schema.Schema.Any = Schema.Struct<Fields>,
+  Optional extends keyof Fields = DefaultedKeys<Fields>
+> {
+  readonly [TypeId]: TypeId
+  readonly name: Name
+  readonly fields: Fields
+  /** Decodes one row (keyed by field names) into the row type. */
+  readonly schema: Row
+  readonly columns: {
+    readonly [K in keyof Fields & string]: Column.ColumnRef<Name, K, K extends keyof Schema.Struct.Type<Fields> ? Schema.Struct.Type<Fields>[K] : never>
+  }
+  /** Primary key field names, in key order. */
+  readonly primaryKey: ReadonlyArray<keyof Fields & string>
+  readonly options: TableOptions<keyof Fields & string>
+  /** Type-level only: the fields `Insert` makes optional. */
+  readonly [InsertOptionalTypeId]?: Types.Covariant<Optional>
+}
+
+/**
+ * Any table, whatever its fields.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Any {
+  readonly [TypeId]: TypeId
+  readonly name: string
+  readonly fields: Schema.Struct.Fields
+  readonly schema: Schema.Schema.Any
+  readonly columns: { readonly [field: string]: Column.ColumnRef<string, string, any> }
+  readonly primaryKey: ReadonlyArray<string>
+  readonly options: TableOptions<any>
+}
+
+/**
+ * The decoded row type.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type Type<T extends Any> = Schema.Schema.Type<T["schema"]>
+
+/**
+ * The encoded row type (field names, encoded values).
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type Encoded<T extends Any> = Schema.Schema.Encoded<T["schema"]>
+
+/**
+ * The services the row Schema needs to decode (normally `never`).
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type Context<T extends Any> = Schema.Schema.Context<T["schema"]>
+
+/**
+ * A row to insert: auto-increment fields, fields with a default and
+ * `Model.Generated` fields are optional.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type Insert<T extends Any> = T extends Table<any, infer Fields, any, infer Optional> ? Types.Simplify<
+    & Omit<Schema.Struct.Type<Fields>, Optional>
+    & Partial<Pick<Schema.Struct.Type<Fields>, Extract<Optional, keyof Schema.Struct.Type<Fields>>>>
+  >
+  : never
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isTable = (u: unknown): u is Any => typeof u === "object" && u !== null && TypeId in u
+
+const columnRef = (table: string, schema: string | undefined, field: string, name: string): Column.ColumnRef => ({
+  [Column.ColumnRefTypeId]: { _A: identity },
+  table,
+  ...(schema === undefined ? {} : { schema }),
+  field,
+  name
+})
+
+const build = (name: string, fields: Schema.Struct.Fields, schema: Schema.Schema.Any, options: TableOptions<any>) => {
+  const columns: Record<string, Column.ColumnRef> = {}
+  const annotatedKey: Array<string> = []
+  for (const field of Object.keys(fields)) {
+    const info = fieldInfo(field, fields[field]!, options.columnNames)
+    columns[field] = columnRef(name, options.schema, field, info.name)
+    if (findAnnotation(info.annotated, Column.PrimaryKeyId) === true) annotatedKey.push(field)
+  }
+  return {
+    [TypeId]: TypeId,
+    name,
+    fields,
+    schema,
+    columns,
+    primaryKey: options.primaryKey ?? annotatedKey,
+    options
+  }
+}
+
+/**
+ * Declares a table. `name` is the database table name; field names become
+ * column names (see `columnNames`, `Column.name`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <const Name extends string, Fields extends Schema.Struct.Fields>(
+  name: Name,
+  fields: Fields,
+  options: TableOptions<NoInfer<keyof Fields & string>> = {}
+): Table<Name, Fields> => build(name, fields, Schema.Struct(fields), options) as any
+
+type ModelInsertFields<M> = M extends { readonly insert: { readonly fields: infer F } } ? F : {}
+
+/**
+ * A table from an `@effect/sql` `Model.Class`: its `select` variant is the
+ * row, rows decode to instances of the class, and fields absent from the
+ * `insert` variant (`Model.Generated`) are optional on insert — a generated
+ * single integer primary key becomes auto-increment.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromModel = <const Name extends string, M extends Model.AnyNoContext>(
+  name: Name,
+  model: M,
+  options: TableOptions<NoInfer<keyof M["fields"] & string>> = {}
+): Table<Name, M["fields"], M, Exclude<keyof M["fields"], keyof ModelInsertFields<M>>> => {
+  const selectFields = model.fields
+  const insertFields = (model.insert as unknown as { readonly fields?: Schema.Struct.Fields }).fields ?? {}
+  const generated = Object.keys(selectFields).filter((k) => !(k in insertFields))
+  const probe = build(name, selectFields, model, options)
+  const fields: Record<string, Schema.Struct.Field> = { ...selectFields }
+  for (const k of generated) {
+    let f = Column.annotateField(fields[k]!, Column.GeneratedId, true)
+    if (probe.primaryKey.length === 1 && probe.primaryKey[0] === k) {
+      const info = analyze(make(name, { [k]: f }, { primaryKey: [k] }))
+      if (Either.isRight(info) && ["integer", "bigint", "smallint"].includes(info.right.columns[0]!.kind.type)) {
+        f = Column.annotateField(f, Column.AutoIncrementId, true)
+      }
+    }
+    fields[k] = f
+  }
+  return build(name, fields, model, options) as any
+}
+
+const literalSchema = (values: ReadonlyArray<string | number>): Schema.Schema.Any =>
+  Schema.Literal(...(values as [string | number, ...Array<string | number>]))
+
+const schemaFor = (column: ColumnMetadata): Schema.Schema.Any => {
+  if (column.check !== undefined && column.check.length > 0) return literalSchema(column.check)
+  switch (column.type) {
+    case "smallint":
+    case "integer":
+      return Schema.Int
+    case "bigint":
+      return Schema.BigIntFromSelf
+    case "real":
+    case "double":
+      return Schema.Number
+    case "varchar":
+    case "char":
+      return column.length === undefined ? Schema.String : Schema.String.pipe(Schema.maxLength(column.length))
+    case "numeric":
+    case "text":
+    case "uuid":
+    case "date":
+    case "time":
+      return Schema.String
+    case "boolean":
+      return Schema.Boolean
+    case "timestamp":
+    case "datetime":
+      return Schema.DateFromSelf
+    case "blob":
+      return Schema.Uint8ArrayFromSelf
+    case "json":
+      return Schema.Unknown
+    case "other":
+      return Schema.Unknown
+  }
+}
+
+/**
+ * A usable table from a reflected description: columns keep their database
+ * names as field names and their reflected type (as `Column.dbType`), values
+ * decode to the closest Schema (`Int`, `BigIntFromSelf`, `String`,
+ * `DateFromSelf`, `Uint8ArrayFromSelf`, literal unions for CHECK lists,
+ * `Unknown` for JSON and unmodelled types), and keys, indexes and foreign keys
+ * are carried over so `createAll` recreates an equivalent table.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromMetadata = (table: TableMetadata): Table<string, Record<string, Schema.Struct.Field>> => {
+  const fields: Record<string, Schema.Struct.Field> = {}
+  const fkByColumn = new Map(
+    table.foreignKeys.filter((fk) => fk.columns.length === 1).map((fk) => [fk.columns[0]!, fk])
+  )
+  for (const c of table.columns) {
+    let s: Schema.Schema.Any = schemaFor(c)
+    // The reflected spelling keeps what the neutral Schema cannot say (DATE, CHAR(n), NUMERIC, ...).
+    if (c.dbType.trim() !== "") s = s.pipe(Column.dbType(c.dbType))
+    if (c.nullable) s = Schema.NullOr(s)
+    if (c.autoIncrement) s = Column.autoIncrement(s)
+    if (c.default !== undefined && !c.autoIncrement) s = s.pipe(Column.default(Column.sqlDefault(c.default)))
+    const fk = fkByColumn.get(c.name)
+    if (fk !== undefined) {
+      const ref = columnRef(fk.references.table, fk.references.schema ?? table.schema, fk.references.columns[0]!, fk.references.columns[0]!)
+      s = s.pipe(Column.references(() => ref, {
+        onDelete: fk.onDelete,
+        onUpdate: fk.onUpdate,
+        ...(fk.name === undefined ? {} : { name: fk.name })
+      }))
+    }
+    fields[c.name] = s.pipe(Column.name(c.name))
+  }
+  const options: TableOptions<string> = {
+    columnNames: "preserve",
+    ...(table.primaryKey.length > 0 ? { primaryKey: table.primaryKey } : {}),
+    uniques: table.uniques.map((u) => ({ ...(u.name === undefined ? {} : { name: u.name }), columns: u.columns })),
+    indexes: table.indexes.map((i) => ({ ...(i.name === undefined ? {} : { name: i.name }), columns: i.columns, unique: i.unique })),
+    foreignKeys: table.foreignKeys.filter((fk) => fk.columns.length > 1).map((fk) => ({
+      columns: fk.columns,
+      references: () =>
+        fk.references.columns.map((col) => columnRef(fk.references.table, fk.references.schema ?? table.schema, col, col)),
+      onDelete: fk.onDelete,
+      onUpdate: fk.onUpdate,
+      ...(fk.name === undefined ? {} : { name: fk.name })
+    })),
+    ...(table.schema === undefined ? {} : { schema: table.schema })
+  }
+  return make(table.name, fields, options)
+}
+
+/**
+ * Checks the definition (supported types, field names in options, ...)
+ * without a dialect; `Metadata.fromTables` adds the dialect's checks.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const validate = (table: Any): Effect.Effect<void, DatabaseError> => Effect.asVoid(analyze(table))
+
+/**
+ * A decoder from raw driver rows (keyed by column names) to the row type:
+ * driver values are first adapted to the Schema's encoded form (SQLite 0/1 →
+ * boolean, JSON text → value, int8 strings → bigint, ...), then decoded.
+ * Compiled once per table and dialect.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const decodeRow = <T extends Any>(
+  table: T,
+  dialect: Dialect
+): (row: unknown) => Effect.Effect<Type<T>, DatabaseError, Context<T>> => {
+  const codec = rowCodec(table, dialect)
+  return Either.isLeft(codec) ? () => Effect.fail(codec.left) : codec.right.decode
+}
+
+/**
+ * An encoder from a row value to driver parameters keyed by column names.
+ * Fields that encode to `undefined` (absent optional fields) are left out.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const encodeRow = <T extends Any>(
+  table: T,
+  dialect: Dialect
+): (row: Type<T>) => Effect.Effect<Record<string, unknown>, DatabaseError, Context<T>> => {
+  const codec = rowCodec(table, dialect)
+  return Either.isLeft(codec) ? () => Effect.fail(codec.left) : codec.right.encode
+}
+
+/**
+ * Like `encodeRow`, for inserts: fields the database can fill in may be
+ * omitted (see `Insert`).
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const encodeInsert = <T extends Any>(
+  table: T,
+  dialect: Dialect
+): (row: Insert<T>) => Effect.Effect<Record<string, unknown>, DatabaseError, Context<T>> => {
+  const codec = rowCodec(table, dialect)
+  return Either.isLeft(codec) ? () => Effect.fail(codec.left) : codec.right.encodeInsert
+}

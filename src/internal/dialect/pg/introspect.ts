@@ -1,0 +1,218 @@
+/**
+ * Reads PostgreSQL's catalog (pg_catalog) back into `Metadata`. The schema
+ * and table names are bound parameters.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import type { DatabaseError } from "../../../DatabaseError.js"
+import type {
+  ColumnMetadata,
+  ForeignKeyMetadata,
+  IndexMetadata,
+  Metadata,
+  ReferentialAction,
+  TableMetadata,
+  UniqueMetadata
+} from "../../../Metadata.js"
+import { parseInCheck, tokenize } from "../../schema/sqlText.js"
+import type { ReflectOptions, Run, TableName } from "../schemaDialect.js"
+import { parseType } from "./ddl.js"
+
+const str = (v: unknown): string => (v === null || v === undefined ? "" : String(v))
+const strings = (v: unknown): Array<string> => (Array.isArray(v) ? v.map(str) : [])
+
+/** @internal */
+export const existingTables = (run: Run, tables: ReadonlyArray<TableName>) =>
+  run(
+    `SELECT n.nspname AS schema_name, c.relname AS name, (n.nspname = current_schema()) AS is_default
+     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p')
+       AND (n.nspname, c.relname) IN (
+         SELECT coalesce(x.s, current_schema()), x.t FROM unnest($1::text[], $2::text[]) AS x(s, t))`,
+    [tables.map((t) => t.schema ?? null), tables.map((t) => t.name)]
+  ).pipe(
+    Effect.map((rows) =>
+      tables.filter((t) =>
+        rows.some((r) =>
+          str(r["name"]) === t.name &&
+          (t.schema === undefined ? r["is_default"] === true : str(r["schema_name"]) === t.schema)
+        )
+      )
+    )
+  )
+
+const ACTIONS: Record<string, ReferentialAction> = {
+  a: "no action",
+  r: "restrict",
+  c: "cascade",
+  n: "set null",
+  d: "set default"
+}
+
+const SERIAL_DEFAULT = /^nextval\('.*'::regclass\)$/
+
+const TABLES = `
+SELECT c.relname AS name
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY c.relname`
+
+const COLUMNS = `
+SELECT c.relname AS table_name, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS db_type,
+  a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default_expr, a.attidentity AS identity,
+  a.attgenerated AS generated
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY c.relname, a.attnum`
+
+const CONSTRAINTS = `
+SELECT cl.relname AS table_name, con.conname AS name, con.contype AS kind,
+  ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
+  fcl.relname AS ref_table, fn.nspname AS ref_schema,
+  ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) AS ref_columns,
+  con.confdeltype AS on_delete, con.confupdtype AS on_update, pg_get_constraintdef(con.oid) AS def
+FROM pg_catalog.pg_constraint con
+JOIN pg_catalog.pg_class cl ON cl.oid = con.conrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace
+LEFT JOIN pg_catalog.pg_class fcl ON fcl.oid = con.confrelid
+LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fcl.relnamespace
+WHERE n.nspname = $1 AND con.contype IN ('p', 'u', 'f', 'c')
+ORDER BY cl.relname, con.conname`
+
+// Indexes that back PRIMARY KEY / UNIQUE / EXCLUDE constraints are reported as those constraints.
+const INDEXES = `
+SELECT tc.relname AS table_name, ic.relname AS name, i.indisunique AS is_unique,
+  ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+        WHERE k.ord <= i.indnkeyatts ORDER BY k.ord) AS columns,
+  (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL OR 0 = ANY (i.indkey::int2[])) AS special
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = tc.relnamespace
+WHERE n.nspname = $1 AND tc.relkind IN ('r', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
+                  WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
+ORDER BY tc.relname, ic.relname`
+
+const groupBy = (rows: ReadonlyArray<Record<string, unknown>>): Map<string, Array<Record<string, unknown>>> => {
+  const out = new Map<string, Array<Record<string, unknown>>>()
+  for (const r of rows) {
+    const k = str(r["table_name"])
+    const list = out.get(k)
+    if (list === undefined) out.set(k, [r])
+    else list.push(r)
+  }
+  return out
+}
+
+const buildTable = (
+  name: string,
+  schema: string | undefined,
+  schemaName: string,
+  columnRows: ReadonlyArray<Record<string, unknown>>,
+  constraintRows: ReadonlyArray<Record<string, unknown>>,
+  indexRows: ReadonlyArray<Record<string, unknown>>
+): TableMetadata => {
+  const checks = new Map<string, Array<string | number>>()
+  let primaryKey: Array<string> = []
+  const uniques: Array<UniqueMetadata> = []
+  const foreignKeys: Array<ForeignKeyMetadata> = []
+  for (const r of constraintRows) {
+    const columns = strings(r["columns"])
+    switch (str(r["kind"])) {
+      case "p":
+        primaryKey = columns
+        break
+      case "u":
+        uniques.push({ name: str(r["name"]), columns })
+        break
+      case "f": {
+        const refSchema = str(r["ref_schema"])
+        foreignKeys.push({
+          name: str(r["name"]),
+          columns,
+          references: {
+            table: str(r["ref_table"]),
+            ...(refSchema !== schemaName ? { schema: refSchema } : {}),
+            columns: strings(r["ref_columns"])
+          },
+          onDelete: ACTIONS[str(r["on_delete"])] ?? "no action",
+          onUpdate: ACTIONS[str(r["on_update"])] ?? "no action"
+        })
+        break
+      }
+      case "c": {
+        if (columns.length !== 1) break
+        const tokens = tokenize(str(r["def"]))
+        const parsed = tokens === undefined ? undefined : parseInCheck(tokens)
+        if (parsed !== undefined && parsed.column === columns[0] && !checks.has(parsed.column)) {
+          checks.set(parsed.column, parsed.values)
+        }
+        break
+      }
+    }
+  }
+  const columns = columnRows.map((r): ColumnMetadata => {
+    const columnName = str(r["name"])
+    const dbType = str(r["db_type"])
+    const parsed = parseType(dbType)
+    const dflt = r["default_expr"] === null || r["default_expr"] === undefined ? undefined : str(r["default_expr"])
+    const serial = dflt !== undefined && SERIAL_DEFAULT.test(dflt)
+    const identity = str(r["identity"]) === "a" || str(r["identity"]) === "d"
+    const check = checks.get(columnName)
+    return {
+      name: columnName,
+      type: parsed.type,
+      ...(parsed.length === undefined ? {} : { length: parsed.length }),
+      dbType,
+      nullable: r["not_null"] !== true,
+      ...(dflt === undefined || serial ? {} : { default: dflt }),
+      autoIncrement: identity || serial,
+      ...(check === undefined ? {} : { check })
+    }
+  })
+  const indexes: Array<IndexMetadata> = indexRows
+    .filter((r) => r["special"] !== true)
+    .map((r) => ({ name: str(r["name"]), columns: strings(r["columns"]), unique: r["is_unique"] === true }))
+  return {
+    name,
+    ...(schema === undefined ? {} : { schema }),
+    columns,
+    primaryKey,
+    uniques,
+    indexes,
+    foreignKeys
+  }
+}
+
+/** @internal */
+export const introspect = (run: Run, options: ReflectOptions): Effect.Effect<Metadata, DatabaseError> =>
+  Effect.gen(function*() {
+    const schemaName = options.schema ?? str((yield* run("SELECT current_schema() AS s"))[0]?.["s"])
+    const wanted = options.tables === undefined ? undefined : new Set(options.tables)
+    const tableRows = yield* run(TABLES, [schemaName])
+    const names = tableRows.map((r) => str(r["name"])).filter((n) => wanted === undefined || wanted.has(n))
+    if (names.length === 0) return { tables: [] }
+    const [columns, constraints, indexes] = yield* Effect.all([
+      run(COLUMNS, [schemaName]),
+      run(CONSTRAINTS, [schemaName]),
+      run(INDEXES, [schemaName])
+    ])
+    const columnsBy = groupBy(columns)
+    const constraintsBy = groupBy(constraints)
+    const indexesBy = groupBy(indexes)
+    // Tables of the default schema are reported without one, like declared tables.
+    const schema = options.schema
+    return {
+      tables: names.map((n) =>
+        buildTable(n, schema, schemaName, columnsBy.get(n) ?? [], constraintsBy.get(n) ?? [], indexesBy.get(n) ?? [])
+      )
+    }
+  })

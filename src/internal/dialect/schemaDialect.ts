@@ -1,0 +1,81 @@
+/**
+ * What a database must provide for schema work: type names, literals, DDL
+ * compilation, introspection and driver value conversion. Everything that
+ * differs between SQLite and PostgreSQL lives behind this interface, so a new
+ * dialect is one new folder.
+ *
+ * @internal
+ */
+import type * as Effect from "effect/Effect"
+import type { DatabaseError } from "../../DatabaseError.js"
+import type { ColumnMetadata, Dialect, ForeignKeyMetadata, Metadata, NeutralType, TableMetadata } from "../../Metadata.js"
+
+/**
+ * Runs one statement with bound parameters and returns its rows.
+ *
+ * @internal
+ */
+export type Run = (
+  sql: string,
+  params?: ReadonlyArray<unknown>
+) => Effect.Effect<ReadonlyArray<Record<string, unknown>>, DatabaseError>
+
+/** @internal */
+export interface TableName {
+  readonly name: string
+  readonly schema?: string
+}
+
+/** @internal */
+export interface ReflectOptions {
+  readonly schema?: string
+  readonly tables?: ReadonlyArray<string>
+}
+
+/** @internal */
+export interface Problem {
+  readonly message: string
+  readonly column?: string
+}
+
+/** @internal */
+export interface SchemaDialect {
+  readonly name: Dialect
+  /** Longest identifier in bytes; longer names are rejected, not truncated. */
+  readonly maxIdentifierLength: number
+  /** Whether tables may carry a `schema` (namespace). */
+  readonly supportsSchemas: boolean
+  readonly quote: (identifier: string) => string
+  readonly qualify: (table: TableName) => string
+  /** The dialect's spelling of a neutral type. */
+  readonly columnType: (type: NeutralType, length?: number) => string
+  /** Reads a dialect type name (declared by `Column.dbType` or reflected) back. */
+  readonly parseType: (dbType: string) => { readonly type: NeutralType; readonly length?: number }
+  /** A canonical value as a SQL literal for DEFAULT clauses (which cannot take parameters). */
+  readonly literal: (value: unknown, type: NeutralType) => string
+  /** Dialect rules on a declared table (e.g. where auto increment is possible). */
+  readonly validateTable: (table: TableMetadata) => Problem | undefined
+  /** Dialect part of `Metadata.normalize`. */
+  readonly normalizeColumn: (column: ColumnMetadata, table: TableMetadata) => ColumnMetadata
+  /** CREATE TABLE plus its CREATE INDEX statements; `deferred` foreign keys are left out. */
+  readonly createTable: (
+    table: TableMetadata,
+    options: { readonly deferred: ReadonlyArray<ForeignKeyMetadata> }
+  ) => ReadonlyArray<string>
+  /**
+   * Present when foreign keys can be added to / dropped from existing tables,
+   * which is how foreign key cycles are created and dropped.
+   */
+  readonly alterForeignKeys?: {
+    readonly add: (table: TableMetadata, fk: ForeignKeyMetadata) => string
+    readonly drop: (table: TableMetadata, constraint: string) => string
+  }
+  readonly dropTable: (table: TableName) => string
+  /** The tables that exist among `tables`. */
+  readonly existingTables: (run: Run, tables: ReadonlyArray<TableName>) => Effect.Effect<ReadonlyArray<TableName>, DatabaseError>
+  readonly introspect: (run: Run, options: ReflectOptions) => Effect.Effect<Metadata, DatabaseError>
+  /** Driver value → canonical value (see `internal/schema/values.ts`); throws `ValueError`. */
+  readonly fromDriver: (value: unknown, type: NeutralType) => unknown
+  /** Canonical value → bound parameter. */
+  readonly toDriver: (value: unknown, type: NeutralType) => unknown
+}

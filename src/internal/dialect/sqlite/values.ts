@@ -1,0 +1,76 @@
+/**
+ * better-sqlite3 values ↔ canonical column values. SQLite has no boolean,
+ * date or JSON storage: they arrive as 0/1, ISO-8601 text and JSON text, and
+ * integers arrive as numbers (or bigints with `safeIntegers`).
+ *
+ * @internal
+ */
+import type { NeutralType } from "../../../Metadata.js"
+import { repToCanonical, ValueError } from "../../schema/values.js"
+
+/** SQLite's own clock functions produce UTC text without a zone: `2024-01-02 03:04:05`. */
+const ZONELESS = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/
+
+const toDate = (raw: unknown): Date => {
+  if (typeof raw === "string" && ZONELESS.test(raw)) return new Date(raw.replace(" ", "T") + "Z")
+  if (typeof raw === "bigint") return new Date(Number(raw))
+  return repToCanonical(raw, "timestamp") as Date
+}
+
+/** @internal */
+export const fromDriver = (raw: unknown, type: NeutralType): unknown => {
+  switch (type) {
+    case "smallint":
+    case "integer":
+      if (typeof raw === "bigint") return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw
+      return repToCanonical(raw, type)
+    case "bigint":
+      if (typeof raw === "number" && !Number.isSafeInteger(raw)) {
+        // Already rounded by the driver: refuse rather than return a wrong bigint.
+        throw new ValueError(
+          `integer ${raw} lost precision in the driver; read 64-bit integers as bigint (better-sqlite3 safeIntegers / SqlClient.SafeIntegers)`
+        )
+      }
+      return repToCanonical(raw, type)
+    case "timestamp":
+    case "datetime":
+      return toDate(raw)
+    case "json":
+      if (typeof raw === "string") {
+        try {
+          return JSON.parse(raw)
+        } catch {
+          throw new ValueError(`invalid JSON text ${JSON.stringify(raw.slice(0, 40))}`)
+        }
+      }
+      // JSON has NUMERIC affinity: a bare JSON number is stored as a number.
+      if (typeof raw === "number") return raw
+      if (typeof raw === "bigint") return Number(raw)
+      throw new ValueError(`expected JSON text, got ${typeof raw}`)
+    case "other":
+      return raw
+    default:
+      return repToCanonical(raw, type)
+  }
+}
+
+/** @internal */
+export const toDriver = (value: unknown, type: NeutralType): unknown => {
+  if (value === null || value === undefined) return null
+  switch (type) {
+    case "boolean":
+      return value === true ? 1 : value === false ? 0 : value
+    case "timestamp":
+    case "datetime":
+      return value instanceof Date ? value.toISOString() : value
+    case "json":
+      return JSON.stringify(value)
+    case "blob":
+      return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value
+    default:
+      if (typeof value === "boolean") return value ? 1 : 0
+      if (value instanceof Date) return value.toISOString()
+      if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+      return value
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * The dialect-independent reading of a `Table`: each field's database name,
+ * storage kind, nullability and column annotations. Computed once per table
+ * and cached, since codecs and metadata both need it.
+ *
+ * @internal
+ */
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
+import * as Column from "../../Column.js"
+import * as DatabaseError from "../../DatabaseError.js"
+import type * as Table from "../../Table.js"
+import { type ColumnKind, findAnnotation, resolveColumnKind } from "./columnType.js"
+import { snakeCase } from "./identifier.js"
+
+/** How SQL NULL maps onto the field's encoded side. */
+export type NullRep = "null" | "undefined" | "omit" | "none"
+
+/** @internal */
+export interface FieldInfo {
+  readonly field: string
+  /** The key of the field on the encoded side (differs with `Schema.fromKey`). */
+  readonly encodedKey: string
+  /** The column name in the database. */
+  readonly name: string
+  readonly optional: boolean
+  /** The AST that decides the storage type. */
+  readonly ast: AST.AST
+  /** Where column annotations may sit, outermost first. */
+  readonly annotated: ReadonlyArray<AST.AST | AST.PropertySignature>
+}
+
+/** @internal */
+export const fieldInfo = (
+  field: string,
+  value: Schema.Struct.Field,
+  columnNames: "snake_case" | "preserve" | undefined
+): FieldInfo => {
+  const ast = Schema.Struct({ [field]: value }).ast
+  let encoded: AST.PropertySignature
+  let annotated: Array<AST.AST | AST.PropertySignature>
+  if (ast._tag === "Transformation" && ast.from._tag === "TypeLiteral" && ast.to._tag === "TypeLiteral") {
+    encoded = ast.from.propertySignatures[0]!
+    annotated = [ast.to.propertySignatures[0]!, encoded]
+  } else {
+    encoded = (ast as AST.TypeLiteral).propertySignatures[0]!
+    annotated = [encoded]
+  }
+  const encodedKey = String(encoded.name)
+  const explicit = findAnnotation<string>(annotated, Column.NameId)
+  return {
+    field,
+    encodedKey,
+    name: explicit ?? (columnNames === "snake_case" ? snakeCase(encodedKey) : encodedKey),
+    optional: encoded.isOptional,
+    ast: encoded.type,
+    annotated
+  }
+}
+
+/** @internal */
+export interface ColumnDef extends FieldInfo {
+  readonly kind: ColumnKind
+  readonly nullRep: NullRep
+  readonly primaryKey: boolean
+  readonly autoIncrement: boolean
+  /** The database fills the value in when an insert omits it. */
+  readonly defaulted: boolean
+  readonly unique: boolean
+  readonly index: boolean
+  readonly references?: Column.References
+  readonly default?: Column.DefaultValue
+  readonly dbType?: string
+  /** A one-field struct, to encode default values with the field's Schema. */
+  readonly struct: Schema.Schema<any, any, never>
+}
+
+/** @internal */
+export interface ForeignKeyDef {
+  readonly fields: ReadonlyArray<string>
+  readonly references: () => ReadonlyArray<Column.ColumnRef>
+  readonly options: Column.ReferencesOptions
+}
+
+/** @internal */
+export interface TableDef {
+  readonly table: Table.Any
+  readonly name: string
+  readonly schema?: string
+  readonly columns: ReadonlyArray<ColumnDef>
+  readonly primaryKey: ReadonlyArray<ColumnDef>
+  readonly uniques: ReadonlyArray<{ readonly name?: string; readonly columns: ReadonlyArray<ColumnDef> }>
+  readonly indexes: ReadonlyArray<
+    { readonly name?: string; readonly columns: ReadonlyArray<ColumnDef>; readonly unique: boolean }
+  >
+  readonly foreignKeys: ReadonlyArray<ForeignKeyDef & { readonly columns: ReadonlyArray<ColumnDef> }>
+}
+
+/** @internal */
+export const schemaError = (message: string, table?: string, column?: string): DatabaseError.DatabaseError =>
+  DatabaseError.make(
+    new DatabaseError.SchemaError({
+      message,
+      ...(table === undefined ? {} : { table }),
+      ...(column === undefined ? {} : { column })
+    })
+  )
+
+const nullRepOf = (kind: ColumnKind, optional: boolean): NullRep =>
+  kind.acceptsNull ? "null" : optional ? "omit" : kind.acceptsUndefined ? "undefined" : "none"
+
+const analyzeColumn = (table: Table.Any, field: string): Either.Either<ColumnDef, DatabaseError.DatabaseError> => {
+  const value = table.fields[field]!
+  const info = fieldInfo(field, value, table.options.columnNames)
+  const find = <A>(key: symbol) => findAnnotation<A>(info.annotated, key)
+  const dbType = find<string>(Column.DbTypeId)
+  const resolved = resolveColumnKind(info.ast)
+  let kind: ColumnKind
+  if (resolved.ok) {
+    kind = resolved.kind
+  } else if (dbType !== undefined) {
+    // The user chose the storage; values pass through to the Schema untouched.
+    kind = { type: "other", rep: "unknown", acceptsNull: false, acceptsUndefined: false }
+  } else {
+    return Either.left(
+      schemaError(
+        `table ${table.name}, field ${field}: unsupported Schema type ${resolved.problem}; use a supported type or Column.dbType`,
+        table.name,
+        field
+      )
+    )
+  }
+  const autoIncrement = find<boolean>(Column.AutoIncrementId) === true
+  const dflt = find<Column.DefaultValue>(Column.DefaultId)
+  const generated = find<boolean>(Column.GeneratedId) === true
+  const references = find<Column.References>(Column.ReferencesId)
+  return Either.right({
+    ...info,
+    kind,
+    nullRep: nullRepOf(kind, info.optional),
+    primaryKey: find<boolean>(Column.PrimaryKeyId) === true,
+    autoIncrement,
+    defaulted: autoIncrement || dflt !== undefined || generated,
+    unique: find<boolean>(Column.UniqueId) === true,
+    index: find<boolean>(Column.IndexId) === true,
+    ...(references === undefined ? {} : { references }),
+    ...(dflt === undefined ? {} : { default: dflt }),
+    ...(dbType === undefined ? {} : { dbType }),
+    struct: Schema.Struct({ [field]: value }) as unknown as Schema.Schema<any, any, never>
+  })
+}
+
+const cache = new WeakMap<Table.Any, Either.Either<TableDef, DatabaseError.DatabaseError>>()
+
+/** @internal */
+export const analyze = (table: Table.Any): Either.Either<TableDef, DatabaseError.DatabaseError> => {
+  const cached = cache.get(table)
+  if (cached !== undefined) return cached
+  const result = analyzeUncached(table)
+  cache.set(table, result)
+  return result
+}
+
+const analyzeUncached = (table: Table.Any): Either.Either<TableDef, DatabaseError.DatabaseError> => {
+  const columns: Array<ColumnDef> = []
+  for (const field of Object.keys(table.fields)) {
+    const c = analyzeColumn(table, field)
+    if (Either.isLeft(c)) return Either.left(c.left)
+    columns.push(c.right)
+  }
+  if (columns.length === 0) return Either.left(schemaError(`table ${table.name} has no fields`, table.name))
+  const seen = new Map<string, string>()
+  for (const c of columns) {
+    const other = seen.get(c.name)
+    if (other !== undefined) {
+      return Either.left(
+        schemaError(`table ${table.name}: fields ${other} and ${c.field} both map to column ${c.name}`, table.name, c.field)
+      )
+    }
+    seen.set(c.name, c.field)
+  }
+  const byField = new Map(columns.map((c) => [c.field, c]))
+  const pick = (fields: ReadonlyArray<string>, what: string): Either.Either<Array<ColumnDef>, DatabaseError.DatabaseError> => {
+    const out: Array<ColumnDef> = []
+    if (fields.length === 0) return Either.left(schemaError(`table ${table.name}: ${what} lists no fields`, table.name))
+    for (const f of fields) {
+      const c = byField.get(f)
+      if (c === undefined) {
+        return Either.left(schemaError(`table ${table.name}: ${what} names unknown field ${JSON.stringify(f)}`, table.name, f))
+      }
+      out.push(c)
+    }
+    return Either.right(out)
+  }
+  const options = table.options
+  return Either.gen(function*() {
+    const primaryKey = options.primaryKey !== undefined
+      ? yield* pick(options.primaryKey, "primaryKey")
+      : columns.filter((c) => c.primaryKey)
+    const uniques: Array<TableDef["uniques"][number]> = columns.filter((c) => c.unique).map((c) => ({ columns: [c] }))
+    for (const u of options.uniques ?? []) {
+      const spec = Array.isArray(u) ? { columns: u as ReadonlyArray<string> } : u as { name?: string; columns: ReadonlyArray<string> }
+      const cols = yield* pick(spec.columns, "uniques")
+      uniques.push({ ...(spec.name === undefined ? {} : { name: spec.name }), columns: cols })
+    }
+    const indexes: Array<TableDef["indexes"][number]> = columns.filter((c) => c.index).map((c) => ({
+      columns: [c],
+      unique: false
+    }))
+    for (const i of options.indexes ?? []) {
+      const cols = yield* pick(i.columns, "indexes")
+      indexes.push({ ...(i.name === undefined ? {} : { name: i.name }), columns: cols, unique: i.unique === true })
+    }
+    const foreignKeys: Array<TableDef["foreignKeys"][number]> = columns.flatMap((c) =>
+      c.references === undefined ? [] : [{
+        fields: [c.field],
+        columns: [c],
+        references: () => [c.references!.target()],
+        options: c.references.options
+      }]
+    )
+    for (const fk of options.foreignKeys ?? []) {
+      const cols = yield* pick(fk.columns, "foreignKeys")
+      foreignKeys.push({
+        fields: fk.columns,
+        columns: cols,
+        references: fk.references,
+        options: {
+          ...(fk.onDelete === undefined ? {} : { onDelete: fk.onDelete }),
+          ...(fk.onUpdate === undefined ? {} : { onUpdate: fk.onUpdate }),
+          ...(fk.name === undefined ? {} : { name: fk.name })
+        }
+      })
+    }
+    return {
+      table,
+      name: table.name,
+      ...(options.schema === undefined ? {} : { schema: options.schema }),
+      columns,
+      primaryKey,
+      uniques,
+      indexes,
+      foreignKeys
+    }
+  })
+}

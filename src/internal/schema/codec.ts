@@ -1,0 +1,141 @@
+/**
+ * Row codecs: driver rows ⇄ a table's Schema, compiled once per table and
+ * dialect.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as DatabaseError from "../../DatabaseError.js"
+import type { Dialect, NeutralType } from "../../Metadata.js"
+import type * as Table from "../../Table.js"
+import type { SchemaDialect } from "../dialect/schemaDialect.js"
+import { schemaDialects } from "../dialect/schemaDialects.js"
+import { analyze, type ColumnDef, type TableDef } from "./analyze.js"
+import { storageOf } from "./declared.js"
+import { canonicalToRep, repToCanonical, ValueError } from "./values.js"
+
+/** @internal */
+export interface RowCodec {
+  readonly decode: (row: unknown) => Effect.Effect<any, DatabaseError.DatabaseError, any>
+  readonly encode: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
+  readonly encodeInsert: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
+}
+
+const decodeError = (table: string, message: string, cause?: unknown): DatabaseError.DatabaseError =>
+  DatabaseError.make(new DatabaseError.DecodeError({ message, table }), cause === undefined ? undefined : { cause })
+
+interface CompiledColumn {
+  readonly def: ColumnDef
+  readonly type: NeutralType
+}
+
+/** Turns a ParseError into "table t, column c: ..." using the issue path. */
+const describeParseError = (def: TableDef, error: ParseResult.ParseError, verb: string): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  return issues.slice(0, 5).map((issue) => {
+    const field = issue.path[0]
+    const column = def.columns.find((c) => c.field === field || c.encodedKey === field)
+    return column === undefined
+      ? `table ${def.name}: cannot ${verb} row: ${issue.message}`
+      : `table ${def.name}, column ${column.name}: cannot ${verb} ${issue.path.length > 1 ? `${JSON.stringify(issue.path.slice(1))} of ` : ""}value: ${issue.message}`
+  }).join("; ")
+}
+
+const compile = (table: Table.Any, dialect: SchemaDialect): Either.Either<RowCodec, DatabaseError.DatabaseError> =>
+  Either.map(analyze(table), (def) => {
+    const columns: ReadonlyArray<CompiledColumn> = def.columns.map((c) => ({ def: c, type: storageOf(dialect, c).type }))
+    const decodeSchema = Schema.decodeUnknown(table.schema as Schema.Schema<any, any, any>)
+    const encodeSchema = Schema.encodeUnknown(table.schema as Schema.Schema<any, any, any>)
+    // Inserts may omit what the database fills in.
+    const insertFields: Record<string, Schema.Struct.Field> = {}
+    for (const c of def.columns) {
+      const field = table.fields[c.field]!
+      insertFields[c.field] = c.defaulted && !c.optional && Schema.isSchema(field) ? Schema.optional(field) : field
+    }
+    const encodeInsertSchema = Schema.encodeUnknown(Schema.Struct(insertFields) as Schema.Schema<any, any, any>)
+
+    const fromRow = (row: unknown): Either.Either<Record<string, unknown>, DatabaseError.DatabaseError> => {
+      if (typeof row !== "object" || row === null) {
+        return Either.left(decodeError(def.name, `table ${def.name}: expected a row object, got ${row === null ? "null" : typeof row}`))
+      }
+      const raw = row as Record<string, unknown>
+      const out: Record<string, unknown> = {}
+      for (const { def: c, type } of columns) {
+        if (!(c.name in raw)) continue
+        const value = raw[c.name]
+        if (value === null || value === undefined) {
+          switch (c.nullRep) {
+            case "null":
+              out[c.encodedKey] = null
+              break
+            case "undefined":
+              out[c.encodedKey] = undefined
+              break
+            case "omit":
+              break
+            case "none":
+              out[c.encodedKey] = null
+          }
+          continue
+        }
+        try {
+          out[c.encodedKey] = canonicalToRep(dialect.fromDriver(value, type), type, c.kind.rep)
+        } catch (e) {
+          return Either.left(
+            decodeError(def.name, `table ${def.name}, column ${c.name}: ${e instanceof ValueError ? e.message : String(e)}`, e)
+          )
+        }
+      }
+      return Either.right(out)
+    }
+
+    const toRow = (encoded: Record<string, unknown>): Either.Either<Record<string, unknown>, DatabaseError.DatabaseError> => {
+      const out: Record<string, unknown> = {}
+      for (const { def: c, type } of columns) {
+        if (!(c.encodedKey in encoded)) continue
+        const value = encoded[c.encodedKey]
+        if (value === undefined) continue
+        try {
+          out[c.name] = value === null ? null : dialect.toDriver(repToCanonical(value, type), type)
+        } catch (e) {
+          return Either.left(
+            decodeError(def.name, `table ${def.name}, column ${c.name}: ${e instanceof ValueError ? e.message : String(e)}`, e)
+          )
+        }
+      }
+      return Either.right(out)
+    }
+
+    const encodeWith = (encode: (u: unknown) => Effect.Effect<any, ParseResult.ParseError, any>) => (value: unknown) =>
+      encode(value).pipe(
+        Effect.mapError((e) => decodeError(def.name, describeParseError(def, e, "encode"), e)),
+        Effect.flatMap((encoded) => toRow(encoded as Record<string, unknown>))
+      )
+
+    return {
+      decode: (row: unknown) =>
+        Effect.flatMap(fromRow(row), (encoded) =>
+          decodeSchema(encoded).pipe(Effect.mapError((e) => decodeError(def.name, describeParseError(def, e, "decode"), e)))),
+      encode: encodeWith(encodeSchema),
+      encodeInsert: encodeWith(encodeInsertSchema)
+    }
+  })
+
+const cache = new WeakMap<Table.Any, Map<Dialect, Either.Either<RowCodec, DatabaseError.DatabaseError>>>()
+
+/** @internal */
+export const rowCodec = (table: Table.Any, dialect: Dialect): Either.Either<RowCodec, DatabaseError.DatabaseError> => {
+  let perDialect = cache.get(table)
+  if (perDialect === undefined) {
+    perDialect = new Map()
+    cache.set(table, perDialect)
+  }
+  const cached = perDialect.get(dialect)
+  if (cached !== undefined) return cached
+  const compiled = compile(table, schemaDialects[dialect])
+  perDialect.set(dialect, compiled)
+  return compiled
+}

@@ -1,0 +1,173 @@
+/**
+ * createAll / dropAll / reflect: the schema operations the `Database`
+ * service exposes, written against a `Run` function and a `SchemaDialect`
+ * so they know nothing about connections or transactions.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type { DatabaseError } from "../../DatabaseError.js"
+import type { ForeignKeyMetadata, Metadata, TableMetadata } from "../../Metadata.js"
+import type * as Table from "../../Table.js"
+import type { ReflectOptions, Run, SchemaDialect, TableName } from "../dialect/schemaDialect.js"
+import { schemaDialects } from "../dialect/schemaDialects.js"
+import { schemaError } from "./analyze.js"
+import { fromTablesWith } from "./declared.js"
+
+export type { ReflectOptions, Run, SchemaDialect } from "../dialect/schemaDialect.js"
+export { schemaDialects }
+
+/** @internal */
+export interface SchemaOptions {
+  /** Skip tables that already exist (createAll) or do not exist (dropAll). Default `true`. */
+  readonly checkFirst?: boolean
+  /** Restrict the operation to these tables (values or names); the others still resolve foreign keys. */
+  readonly tables?: ReadonlyArray<Table.Any | string>
+}
+
+const label = (t: TableName): string => (t.schema === undefined ? t.name : `${t.schema}.${t.name}`)
+
+const sameTable = (a: TableName, b: TableName): boolean => a.name === b.name && a.schema === b.schema
+
+const select = (
+  metadata: Metadata,
+  tables: ReadonlyArray<Table.Any>,
+  wanted: SchemaOptions["tables"]
+): Either.Either<ReadonlyArray<TableMetadata>, DatabaseError> => {
+  if (wanted === undefined) return Either.right(metadata.tables)
+  const out: Array<TableMetadata> = []
+  for (const w of wanted) {
+    const found = typeof w === "string"
+      ? metadata.tables.find((t) => t.name === w || label(t) === w)
+      : metadata.tables[tables.indexOf(w)]
+    if (found === undefined) {
+      return Either.left(
+        schemaError(`table ${typeof w === "string" ? w : label({ name: w.name, ...(w.options.schema === undefined ? {} : { schema: w.options.schema }) })} is not among the declared tables`)
+      )
+    }
+    if (!out.includes(found)) out.push(found)
+  }
+  // Keep declaration order so the result does not depend on how the subset was listed.
+  return Either.right(metadata.tables.filter((t) => out.includes(t)))
+}
+
+const targetOf = (table: TableMetadata, fk: ForeignKeyMetadata): TableName => {
+  const schema = fk.references.schema ?? table.schema
+  return schema === undefined ? { name: fk.references.table } : { name: fk.references.table, schema }
+}
+
+interface Plan {
+  /** Creation order: referenced tables first. */
+  readonly order: ReadonlyArray<TableMetadata>
+  /** Foreign keys that close a cycle, added after all tables exist. */
+  readonly deferred: ReadonlyMap<TableMetadata, ReadonlyArray<ForeignKeyMetadata>>
+}
+
+/**
+ * Orders tables so every foreign key points to a table created earlier
+ * (self references are fine). A cycle is broken at the first table in
+ * declaration order, whose foreign keys into the cycle are deferred; dialects
+ * that cannot add foreign keys later get a `SchemaError` instead.
+ */
+const plan = (tables: ReadonlyArray<TableMetadata>, dialect: SchemaDialect): Either.Either<Plan, DatabaseError> => {
+  const remaining = [...tables]
+  const order: Array<TableMetadata> = []
+  const deferred = new Map<TableMetadata, Array<ForeignKeyMetadata>>()
+  const pendingDeps = (t: TableMetadata) =>
+    t.foreignKeys.filter((fk) => {
+      const target = targetOf(t, fk)
+      return !sameTable(target, t) && remaining.some((r) => r !== t && sameTable(r, target))
+    })
+  while (remaining.length > 0) {
+    const ready = remaining.findIndex((t) => pendingDeps(t).length === 0)
+    if (ready >= 0) {
+      order.push(remaining.splice(ready, 1)[0]!)
+      continue
+    }
+    if (dialect.alterForeignKeys === undefined) {
+      return Either.left(
+        schemaError(
+          `foreign keys form a cycle between tables ${remaining.map(label).join(", ")}; ${dialect.name} cannot create it ` +
+            `(it cannot add a foreign key to an existing table). Remove one of the references or make it nullable and set it after insert without a constraint.`,
+          remaining[0]!.name
+        )
+      )
+    }
+    const breaker = remaining.splice(0, 1)[0]!
+    deferred.set(breaker, breaker.foreignKeys.filter((fk) => remaining.some((r) => sameTable(r, targetOf(breaker, fk)))))
+    order.push(breaker)
+  }
+  return Either.right({ order, deferred })
+}
+
+const runAll = (run: Run, statements: ReadonlyArray<string>) =>
+  Effect.forEach(statements, (s) => run(s), { discard: true })
+
+/**
+ * Creates the tables (and their indexes) in foreign key order.
+ *
+ * @internal
+ */
+export const createAll = (
+  run: Run,
+  dialect: SchemaDialect,
+  tables: ReadonlyArray<Table.Any>,
+  options: SchemaOptions = {}
+): Effect.Effect<void, DatabaseError> =>
+  Effect.gen(function*() {
+    const metadata = yield* fromTablesWith(tables, dialect)
+    const selected = yield* select(metadata, tables, options.tables)
+    const { deferred, order } = yield* plan(selected, dialect)
+    const existing = options.checkFirst === false ? [] : yield* dialect.existingTables(run, order)
+    const toCreate = order.filter((t) => !existing.some((e) => sameTable(e, t)))
+    for (const t of toCreate) {
+      yield* runAll(run, dialect.createTable(t, { deferred: deferred.get(t) ?? [] }))
+    }
+    const alter = dialect.alterForeignKeys
+    if (alter !== undefined) {
+      for (const t of toCreate) {
+        yield* runAll(run, (deferred.get(t) ?? []).map((fk) => alter.add(t, fk)))
+      }
+    }
+  })
+
+/**
+ * Drops the tables in reverse foreign key order (children first).
+ *
+ * @internal
+ */
+export const dropAll = (
+  run: Run,
+  dialect: SchemaDialect,
+  tables: ReadonlyArray<Table.Any>,
+  options: SchemaOptions = {}
+): Effect.Effect<void, DatabaseError> =>
+  Effect.gen(function*() {
+    const metadata = yield* fromTablesWith(tables, dialect)
+    const selected = yield* select(metadata, tables, options.tables)
+    const { deferred, order } = yield* plan(selected, dialect)
+    const existing = options.checkFirst === false ? order : yield* dialect.existingTables(run, order)
+    const toDrop = [...order].reverse().filter((t) => existing.some((e) => sameTable(e, t)))
+    const alter = dialect.alterForeignKeys
+    if (alter !== undefined) {
+      for (const t of toDrop) {
+        yield* runAll(
+          run,
+          (deferred.get(t) ?? []).flatMap((fk) => (fk.name === undefined ? [] : [alter.drop(t, fk.name)]))
+        )
+      }
+    }
+    yield* runAll(run, toDrop.map((t) => dialect.dropTable(t)))
+  })
+
+/**
+ * Reads the live schema.
+ *
+ * @internal
+ */
+export const reflect = (
+  run: Run,
+  dialect: SchemaDialect,
+  options: ReflectOptions = {}
+): Effect.Effect<Metadata, DatabaseError> => dialect.introspect(run, options)

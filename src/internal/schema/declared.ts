@@ -1,0 +1,314 @@
+/**
+ * Declared `Table` values → `Metadata` for one dialect, with every check a
+ * definition must pass before DDL is generated from it.
+ *
+ * @internal
+ */
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Column from "../../Column.js"
+import type { DatabaseError } from "../../DatabaseError.js"
+import type {
+  ColumnMetadata,
+  Dialect,
+  ForeignKeyMetadata,
+  IndexMetadata,
+  Metadata,
+  NeutralType,
+  ReferentialAction,
+  TableMetadata,
+  UniqueMetadata
+} from "../../Metadata.js"
+import type * as Table from "../../Table.js"
+import type { SchemaDialect } from "../dialect/schemaDialect.js"
+import { schemaDialects } from "../dialect/schemaDialects.js"
+import { analyze, type ColumnDef, schemaError, type TableDef } from "./analyze.js"
+import { generatedName, validateIdentifier } from "./identifier.js"
+import { unsafeExpression } from "./sqlText.js"
+import { repToCanonical, ValueError } from "./values.js"
+
+const ACTIONS: ReadonlyArray<ReferentialAction> = ["cascade", "restrict", "set null", "set default", "no action"]
+
+/** Type names: words, an optional `(n)` / `(p, s)`, optional `[]`. Anything else could smuggle SQL into DDL. */
+const DB_TYPE = /^[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)*\s*(\(\s*\d+\s*(,\s*\d+\s*)?\))?( [A-Za-z_][A-Za-z0-9_]*)*(\[\])*$/
+
+type Result<A> = Either.Either<A, DatabaseError>
+
+const checkName = (dialect: SchemaDialect, name: string, what: string, table?: string, column?: string): Result<void> => {
+  const problem = validateIdentifier(name, dialect.maxIdentifierLength)
+  return problem === undefined
+    ? Either.void
+    : Either.left(schemaError(`${what}: ${problem}`, table, column))
+}
+
+/** The storage type of a column for `dialect`, honoring `Column.dbType`. */
+export const storageOf = (
+  dialect: SchemaDialect,
+  column: ColumnDef
+): { readonly type: NeutralType; readonly length?: number; readonly dbType: string } => {
+  if (column.dbType !== undefined) return { ...dialect.parseType(column.dbType), dbType: column.dbType }
+  return {
+    type: column.kind.type,
+    ...(column.kind.length === undefined ? {} : { length: column.kind.length }),
+    dbType: dialect.columnType(column.kind.type, column.kind.length)
+  }
+}
+
+const renderDefault = (
+  dialect: SchemaDialect,
+  def: TableDef,
+  column: ColumnDef,
+  type: NeutralType
+): Result<string | undefined> => {
+  if (column.default === undefined) return Either.right(undefined)
+  const where = `table ${def.name}, field ${column.field}`
+  const value = column.default.value
+  if (Column.isSqlExpression(value)) {
+    const problem = unsafeExpression(value.sql)
+    return problem === undefined
+      ? Either.right(value.sql)
+      : Either.left(schemaError(`${where}: the SQL default ${JSON.stringify(value.sql)} is rejected: ${problem}`, def.name, column.field))
+  }
+  const encoded = ParseResult.encodeEither(column.struct)({ [column.field]: value })
+  if (Either.isLeft(encoded)) {
+    return Either.left(
+      schemaError(
+        `${where}: the default ${String(value)} does not match the field's Schema: ${ParseResult.TreeFormatter.formatIssueSync(encoded.left)}`,
+        def.name,
+        column.field
+      )
+    )
+  }
+  const encodedValue = (encoded.right as Record<string, unknown>)[column.encodedKey]
+  try {
+    if (encodedValue === null || encodedValue === undefined) return Either.right("NULL")
+    return Either.right(dialect.literal(repToCanonical(encodedValue, type), type))
+  } catch (e) {
+    const message = e instanceof ValueError ? e.message : String(e)
+    return Either.left(schemaError(`${where}: the default cannot be written as SQL: ${message}`, def.name, column.field))
+  }
+}
+
+const columnMetadata = (dialect: SchemaDialect, def: TableDef, column: ColumnDef): Result<ColumnMetadata> =>
+  Either.gen(function*() {
+    yield* checkName(dialect, column.name, `table ${def.name}, field ${column.field}: column name`, def.name, column.field)
+    if (column.dbType !== undefined && !DB_TYPE.test(column.dbType.trim())) {
+      return yield* Either.left(
+        schemaError(
+          `table ${def.name}, field ${column.field}: Column.dbType ${JSON.stringify(column.dbType)} is not a type name`,
+          def.name,
+          column.field
+        )
+      )
+    }
+    const storage = storageOf(dialect, column)
+    if (column.autoIncrement && column.default !== undefined) {
+      return yield* Either.left(
+        schemaError(`table ${def.name}, field ${column.field}: a column cannot both auto-increment and have a default`, def.name, column.field)
+      )
+    }
+    const dflt = yield* renderDefault(dialect, def, column, storage.type)
+    const check = column.kind.check
+    return {
+      name: column.name,
+      type: storage.type,
+      ...(storage.length === undefined ? {} : { length: storage.length }),
+      dbType: storage.dbType,
+      nullable: column.nullRep !== "none",
+      ...(dflt === undefined ? {} : { default: dflt }),
+      autoIncrement: column.autoIncrement,
+      ...(check === undefined ? {} : { check })
+    }
+  })
+
+const tableLabel = (t: { readonly name: string; readonly schema?: string | undefined }): string =>
+  t.schema === undefined ? t.name : `${t.schema}.${t.name}`
+
+const foreignKeys = (
+  dialect: SchemaDialect,
+  def: TableDef,
+  defs: ReadonlyArray<TableDef>
+): Result<Array<ForeignKeyMetadata>> =>
+  Either.gen(function*() {
+    const out: Array<ForeignKeyMetadata> = []
+    for (const fk of def.foreignKeys) {
+      const where = `table ${def.name}, foreign key (${fk.fields.join(", ")})`
+      let refs: ReadonlyArray<unknown>
+      try {
+        refs = fk.references()
+      } catch (e) {
+        return yield* Either.left(
+          schemaError(`${where}: its target could not be evaluated (${e instanceof Error ? e.message : String(e)})`, def.name, fk.fields[0])
+        )
+      }
+      if (!Array.isArray(refs) || refs.length !== fk.columns.length || !refs.every(Column.isColumnRef)) {
+        return yield* Either.left(
+          schemaError(`${where}: the target must be ${fk.columns.length} column reference(s) such as Other.columns.id`, def.name, fk.fields[0])
+        )
+      }
+      const targets = refs as ReadonlyArray<Column.ColumnRef>
+      const first = targets[0]!
+      if (targets.some((r) => r.table !== first.table || r.schema !== first.schema)) {
+        return yield* Either.left(schemaError(`${where}: all referenced columns must belong to one table`, def.name, fk.fields[0]))
+      }
+      const target = defs.find((d) => d.name === first.table && d.schema === first.schema)
+      const targetLabel = tableLabel({ name: first.table, ...(first.schema === undefined ? {} : { schema: first.schema }) })
+      if (target === undefined) {
+        return yield* Either.left(
+          schemaError(
+            `${where}: references ${targetLabel}.${first.name}, but table ${targetLabel} is not among the declared tables`,
+            def.name,
+            fk.fields[0]
+          )
+        )
+      }
+      const targetColumns: Array<ColumnDef> = []
+      for (const r of targets) {
+        const c = target.columns.find((c) => c.name === r.name)
+        if (c === undefined) {
+          return yield* Either.left(
+            schemaError(`${where}: table ${target.name} has no column ${r.name}`, def.name, fk.fields[0])
+          )
+        }
+        targetColumns.push(c)
+      }
+      const sameSet = (cols: ReadonlyArray<ColumnDef>) =>
+        cols.length === targetColumns.length && cols.every((c) => targetColumns.includes(c))
+      const keyed = sameSet(target.primaryKey) || target.uniques.some((u) => sameSet(u.columns)) ||
+        target.indexes.some((i) => i.unique && sameSet(i.columns))
+      if (!keyed) {
+        return yield* Either.left(
+          schemaError(
+            `${where}: the referenced column(s) ${target.name}(${targetColumns.map((c) => c.name).join(", ")}) are not its primary key or unique`,
+            def.name,
+            fk.fields[0]
+          )
+        )
+      }
+      for (const a of ["onDelete", "onUpdate"] as const) {
+        const v = fk.options[a]
+        if (v !== undefined && !ACTIONS.includes(v)) {
+          return yield* Either.left(schemaError(`${where}: ${a} must be one of ${ACTIONS.join(", ")}`, def.name, fk.fields[0]))
+        }
+      }
+      const name = fk.options.name ??
+        generatedName(["fk", def.name, ...fk.columns.map((c) => c.name), target.name], dialect.maxIdentifierLength)
+      yield* checkName(dialect, name, `${where}: constraint name`, def.name)
+      out.push({
+        name,
+        columns: fk.columns.map((c) => c.name),
+        references: {
+          table: target.name,
+          ...(target.schema !== undefined && target.schema !== def.schema ? { schema: target.schema } : {}),
+          columns: targetColumns.map((c) => c.name)
+        },
+        onDelete: fk.options.onDelete ?? "no action",
+        onUpdate: fk.options.onUpdate ?? "no action"
+      })
+    }
+    return out
+  })
+
+const tableMetadata = (dialect: SchemaDialect, def: TableDef, defs: ReadonlyArray<TableDef>): Result<TableMetadata> =>
+  Either.gen(function*() {
+    yield* checkName(dialect, def.name, "table name", def.name)
+    if (def.schema !== undefined) {
+      if (!dialect.supportsSchemas) {
+        return yield* Either.left(schemaError(`table ${def.name}: ${dialect.name} has no schemas (schema ${JSON.stringify(def.schema)} given)`, def.name))
+      }
+      yield* checkName(dialect, def.schema, `table ${def.name}: schema name`, def.name)
+    }
+    const columns: Array<ColumnMetadata> = []
+    for (const c of def.columns) columns.push(yield* columnMetadata(dialect, def, c))
+    for (const c of def.primaryKey) {
+      if (c.nullRep !== "none") {
+        return yield* Either.left(
+          schemaError(`table ${def.name}, field ${c.field}: a primary key column cannot be nullable or optional`, def.name, c.field)
+        )
+      }
+    }
+    const uniques: Array<UniqueMetadata> = []
+    for (const u of def.uniques) {
+      if (u.name !== undefined) yield* checkName(dialect, u.name, `table ${def.name}: unique constraint name`, def.name)
+      uniques.push({ ...(u.name === undefined ? {} : { name: u.name }), columns: u.columns.map((c) => c.name) })
+    }
+    const indexes: Array<IndexMetadata> = []
+    for (const i of def.indexes) {
+      const cols = i.columns.map((c) => c.name)
+      const name = i.name ?? generatedName(["ix", def.name, ...cols], dialect.maxIdentifierLength)
+      yield* checkName(dialect, name, `table ${def.name}: index name`, def.name)
+      indexes.push({ name, columns: cols, unique: i.unique })
+    }
+    const meta: TableMetadata = {
+      name: def.name,
+      ...(def.schema === undefined ? {} : { schema: def.schema }),
+      columns,
+      primaryKey: def.primaryKey.map((c) => c.name),
+      uniques,
+      indexes,
+      foreignKeys: yield* foreignKeys(dialect, def, defs)
+    }
+    const problem = dialect.validateTable(meta)
+    if (problem !== undefined) return yield* Either.left(schemaError(problem.message, def.name, problem.column))
+    return meta
+  })
+
+/**
+ * Tables, indexes and (on PostgreSQL) the indexes behind named UNIQUE
+ * constraints share one namespace per schema; generated names such as
+ * `ix_a_b_c` can collide (table `a_b` column `c`, table `a` column `b_c`).
+ * Compared case-insensitively, as SQLite does.
+ */
+const uniqueRelationNames = (tables: ReadonlyArray<TableMetadata>): Result<void> => {
+  const seen = new Map<string, string>()
+  for (const t of tables) {
+    const names: Array<[string, string]> = [
+      [t.name, `table ${t.name}`],
+      ...t.indexes.flatMap((i): Array<[string, string]> => i.name === undefined ? [] : [[i.name, `index ${i.name} of ${t.name}`]]),
+      ...t.uniques.flatMap((u): Array<[string, string]> => u.name === undefined ? [] : [[u.name, `unique constraint ${u.name} of ${t.name}`]])
+    ]
+    for (const [name, what] of names) {
+      const k = `${t.schema ?? ""}.${name.toLowerCase()}`
+      const other = seen.get(k)
+      if (other !== undefined) {
+        return Either.left(schemaError(`${what} has the same name as ${other}; give one of them another name`, t.name))
+      }
+      seen.set(k, what)
+    }
+  }
+  return Either.void
+}
+
+/** @internal */
+export const analyzeAll = (tables: ReadonlyArray<Table.Any>): Result<Array<TableDef>> =>
+  Either.gen(function*() {
+    const defs: Array<TableDef> = []
+    for (const t of tables) {
+      if (t === null || typeof t !== "object" || typeof t.fields !== "object") {
+        return yield* Either.left(schemaError(`not a Table: ${String(t)}`))
+      }
+      const def = yield* analyze(t)
+      if (defs.some((d) => d.name === def.name && d.schema === def.schema)) {
+        return yield* Either.left(schemaError(`table ${tableLabel(def)} is declared twice`, def.name))
+      }
+      defs.push(def)
+    }
+    return defs
+  })
+
+/** @internal */
+export const fromTablesWith = (tables: ReadonlyArray<Table.Any>, dialect: SchemaDialect): Result<Metadata> =>
+  Either.gen(function*() {
+    const defs = yield* analyzeAll(tables)
+    const out: Array<TableMetadata> = []
+    for (const def of defs) out.push(yield* tableMetadata(dialect, def, defs))
+    yield* uniqueRelationNames(out)
+    return { tables: out }
+  })
+
+/** @internal */
+export const fromTables = (tables: ReadonlyArray<Table.Any>, dialect: Dialect): Result<Metadata> => {
+  const d = schemaDialects[dialect]
+  if (d === undefined) return Either.left(schemaError(`unknown dialect ${JSON.stringify(dialect)}`))
+  return fromTablesWith(tables, d)
+}

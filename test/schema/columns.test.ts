@@ -1,0 +1,189 @@
+/**
+ * Schema → column type mapping, column annotations, table construction
+ * (`make`, `fromModel`) and their types. No database needed.
+ */
+import * as Model from "@effect/sql/Model"
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import * as Column from "../../src/Column.js"
+import * as Metadata from "../../src/Metadata.js"
+import * as Table from "../../src/Table.js"
+import { User, UserDevice } from "../fixtures/sqlservice.js"
+
+const columnOf = (schema: Schema.Struct.Field, dialect: Metadata.Dialect): Metadata.ColumnMetadata => {
+  const m = Metadata.fromTables([Table.make("t", { c: schema })], dialect)
+  if (Either.isLeft(m)) throw new Error(m.left.message)
+  return m.right.tables[0]!.columns[0]!
+}
+
+const Shape = Schema.Struct({ a: Schema.Number })
+
+const mapping: ReadonlyArray<[string, Schema.Struct.Field, Partial<Metadata.ColumnMetadata>, string, string]> = [
+  ["Int", Schema.Int, { type: "integer" }, "INTEGER", "INTEGER"],
+  ["branded NonNegativeInt", Schema.NonNegativeInt.pipe(Schema.brand("Id")), { type: "integer" }, "INTEGER", "INTEGER"],
+  ["Number", Schema.Number, { type: "double" }, "REAL", "DOUBLE PRECISION"],
+  ["String", Schema.String, { type: "text" }, "TEXT", "TEXT"],
+  ["maxLength", Schema.String.pipe(Schema.maxLength(100)), { type: "varchar", length: 100 }, "VARCHAR(100)", "VARCHAR(100)"],
+  ["NonEmpty + maxLength", Schema.NonEmptyTrimmedString.pipe(Schema.maxLength(8), Schema.maxLength(20)), { type: "varchar", length: 8 }, "VARCHAR(8)", "VARCHAR(8)"],
+  ["Boolean", Schema.Boolean, { type: "boolean" }, "BOOLEAN", "BOOLEAN"],
+  ["BigInt", Schema.BigInt, { type: "bigint" }, "BIGINT", "BIGINT"],
+  ["BigIntFromSelf", Schema.BigIntFromSelf, { type: "bigint" }, "BIGINT", "BIGINT"],
+  ["BigIntFromNumber", Schema.BigIntFromNumber, { type: "bigint" }, "BIGINT", "BIGINT"],
+  ["Date", Schema.Date, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["DateFromString", Schema.DateFromString, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["DateFromSelf", Schema.DateFromSelf, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["DateFromNumber", Schema.DateFromNumber, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["DateTimeUtc", Schema.DateTimeUtc, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["Uint8Array", Schema.Uint8Array, { type: "blob" }, "BLOB", "BYTEA"],
+  ["Uint8ArrayFromSelf", Schema.Uint8ArrayFromSelf, { type: "blob" }, "BLOB", "BYTEA"],
+  ["Uint8ArrayFromBase64 (stored as its encoded text)", Schema.Uint8ArrayFromBase64, { type: "text" }, "TEXT", "TEXT"],
+  ["UUID", Schema.UUID, { type: "uuid" }, "UUID", "UUID"],
+  ["string literals", Schema.Literal("a", "b"), { type: "text", check: ["a", "b"] }, "TEXT", "TEXT"],
+  ["int literals", Schema.Literal(1, 2), { type: "integer", check: [1, 2] }, "INTEGER", "INTEGER"],
+  ["Struct", Shape, { type: "json" }, "JSON", "JSONB"],
+  ["Array", Schema.Array(Schema.String), { type: "json" }, "JSON", "JSONB"],
+  ["Record", Schema.Record({ key: Schema.String, value: Schema.Number }), { type: "json" }, "JSON", "JSONB"],
+  ["union of structs", Schema.Union(Shape, Schema.Struct({ b: Schema.String })), { type: "json" }, "JSON", "JSONB"],
+  ["Class", class C extends Schema.Class<C>("C")({ a: Schema.Number }) {}, { type: "json" }, "JSON", "JSONB"],
+  ["NullOr", Schema.NullOr(Schema.Int), { type: "integer", nullable: true }, "INTEGER", "INTEGER"],
+  ["optional", Schema.optional(Schema.String), { type: "text", nullable: true }, "TEXT", "TEXT"],
+  ["OptionFromNullOr", Schema.OptionFromNullOr(Schema.Date), { type: "timestamp", nullable: true }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["NumberFromString (stored as text)", Schema.NumberFromString, { type: "text" }, "TEXT", "TEXT"],
+  ["dbType override", Schema.Number.pipe(Column.dbType("NUMERIC(10, 2)")), { type: "numeric" }, "NUMERIC(10, 2)", "NUMERIC(10, 2)"]
+]
+
+describe("column types", () => {
+  for (const [title, schema, expected, sqlite, pg] of mapping) {
+    it(title, () => {
+      const s = columnOf(schema, "sqlite")
+      const p = columnOf(schema, "pg")
+      expect(s).toMatchObject({ nullable: false, ...expected, dbType: sqlite })
+      expect(p).toMatchObject({ nullable: false, ...expected, dbType: pg })
+    })
+  }
+
+  it("renders defaults as literals per dialect", () => {
+    const defaults: ReadonlyArray<[Schema.Struct.Field, string, string]> = [
+      [Schema.Boolean.pipe(Column.default(true)), "1", "TRUE"],
+      [Schema.String.pipe(Column.default("it's")), "'it''s'", "'it''s'"],
+      [Schema.Int.pipe(Column.default(-3)), "-3", "-3"],
+      [Schema.BigInt.pipe(Column.default(12n)), "12", "12"],
+      [Schema.Date.pipe(Column.default(new Date(0))), "'1970-01-01T00:00:00.000Z'", "'1970-01-01T00:00:00.000Z'"],
+      [Shape.pipe(Column.default({ a: 1 })), "'{\"a\":1}'", "'{\"a\":1}'::jsonb"],
+      [Schema.NullOr(Schema.String).pipe(Column.default(null)), "NULL", "NULL"],
+      [Schema.Date.pipe(Column.default(Column.sqlDefault("CURRENT_TIMESTAMP"))), "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"]
+    ]
+    for (const [schema, sqlite, pg] of defaults) {
+      expect(columnOf(schema, "sqlite").default).toBe(sqlite)
+      expect(columnOf(schema, "pg").default).toBe(pg)
+    }
+  })
+})
+
+describe("Table.make", () => {
+  it("keeps the Schema's types and exposes column references", () => {
+    expect(User.name).toBe("users")
+    expect(User.primaryKey).toEqual(["id"])
+    expect(UserDevice.columns.userId).toMatchObject({ table: "user_devices", field: "userId", name: "user_id" })
+    expect(Column.isColumnRef(User.columns.email)).toBe(true)
+    expect(Schema.decodeUnknownSync(User.schema)({ id: 1, name: "a", email: "e", phone: null })).toEqual({
+      id: 1,
+      name: "a",
+      email: "e",
+      phone: null
+    })
+    expectTypeOf<Table.Type<typeof User>>().toEqualTypeOf<{
+      readonly id: number
+      readonly name: string
+      readonly email: string
+      readonly phone: string | null
+    }>()
+    expectTypeOf<Table.Insert<typeof User>>().toEqualTypeOf<{
+      readonly name: string
+      readonly email: string
+      readonly phone: string | null
+      readonly id?: number
+    }>()
+    expectTypeOf(User.columns.email).toEqualTypeOf<Column.ColumnRef<"users", "email", string>>()
+  })
+
+  it("Column.name and snake_case decide database names", () => {
+    const T = Table.make("people", {
+      firstName: Schema.String,
+      lastName: Schema.String.pipe(Column.name("surname")),
+      HTTPServer: Schema.String
+    }, { columnNames: "snake_case" })
+    expect(Object.values(T.columns).map((c) => c.name)).toEqual(["first_name", "surname", "http_server"])
+    const m = Metadata.fromTables([T], "pg")
+    expect(Either.getOrThrow(m).tables[0]!.columns.map((c) => c.name)).toEqual(["first_name", "surname", "http_server"])
+  })
+
+  it("defaults make fields optional on insert", () => {
+    const T = Table.make("posts", {
+      id: Schema.Int.pipe(Column.primaryKey, Column.autoIncrement),
+      status: Schema.Literal("draft", "done").pipe(Column.default("draft")),
+      title: Schema.String
+    })
+    expectTypeOf<Table.Insert<typeof T>>().toEqualTypeOf<{
+      readonly title: string
+      readonly id?: number
+      readonly status?: "draft" | "done"
+    }>()
+  })
+})
+
+class Group extends Model.Class<Group>("Group")({
+  id: Model.Generated(Schema.Int.pipe(Column.primaryKey)),
+  name: Schema.String.pipe(Column.unique),
+  createdAt: Model.DateTimeInsertFromDate
+}) {}
+
+describe("Table.fromModel", () => {
+  const GroupTable = Table.fromModel("groups", Group, { columnNames: "snake_case" })
+
+  it("uses the select variant, makes the generated key auto-increment and decodes instances", () =>
+    Effect.gen(function*() {
+      const m = Either.getOrThrow(Metadata.fromTables([GroupTable], "sqlite")).tables[0]!
+      expect(m.columns.map((c) => [c.name, c.type, c.autoIncrement])).toEqual([
+        ["id", "integer", true],
+        ["name", "text", false],
+        ["created_at", "timestamp", false]
+      ])
+      expect(m.uniques).toEqual([{ columns: ["name"] }])
+      const row = yield* Table.decodeRow(GroupTable, "sqlite")({ id: 1, name: "g", created_at: "2024-01-01T00:00:00.000Z" })
+      expect(row).toBeInstanceOf(Group)
+      expect(row.name).toBe("g")
+      expectTypeOf<Table.Insert<typeof GroupTable>>().toMatchTypeOf<{ readonly name: string; readonly id?: number }>()
+      const encoded = yield* Table.encodeInsert(GroupTable, "pg")({ name: "g", createdAt: row.createdAt } as any)
+      expect(encoded).toEqual({ name: "g", created_at: new Date("2024-01-01T00:00:00.000Z") })
+    }).pipe(Effect.runPromise))
+})
+
+describe("Metadata.normalize", () => {
+  it("canonicalizes defaults, checks and constraint order", () => {
+    const meta: Metadata.Metadata = {
+      tables: [{
+        name: "t",
+        columns: [
+          { name: "a", type: "integer", dbType: "integer", nullable: true, autoIncrement: false, default: "'-1'::integer", check: [3, 1, 2] },
+          { name: "b", type: "text", dbType: "text", nullable: true, autoIncrement: false, default: "('x'::text)" },
+          { name: "c", type: "timestamp", dbType: "timestamptz", nullable: true, autoIncrement: false, default: "'2020-01-01 01:00:00+01'::timestamp with time zone" }
+        ],
+        primaryKey: ["a"],
+        uniques: [{ columns: ["b"] }, { columns: ["a"] }],
+        indexes: [],
+        foreignKeys: []
+      }]
+    }
+    const [t] = Metadata.normalize(meta, "pg").tables
+    expect(t!.columns.map((c) => [c.default, c.nullable, c.check])).toEqual([
+      ["-1", false, [1, 2, 3]],
+      ["'x'", true, undefined],
+      ["'2020-01-01T00:00:00.000Z'", true, undefined]
+    ])
+    expect(t!.uniques.map((u) => u.columns)).toEqual([["a"], ["b"]])
+    expect(JSON.parse(JSON.stringify(Metadata.normalize(meta, "pg")))).toEqual(Metadata.normalize(meta, "pg"))
+  })
+})
