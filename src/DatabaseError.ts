@@ -133,6 +133,32 @@ export class StatementError extends Schema.TaggedClass<StatementError>()("Statem
 }) {}
 
 /**
+ * The arguments of a call are unusable before any SQL runs: an empty
+ * `saveAll`, two rows with one primary key in one call, a row of another
+ * table, a primary key of the wrong shape.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class InputError extends Schema.TaggedClass<InputError>()("InputError", {
+  message: Schema.String,
+  table: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * A table hook (`beforeInsert`, `afterUpdate`, ...) failed, which rolls back
+ * the write it belongs to.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class HookError extends Schema.TaggedClass<HookError>()("HookError", {
+  message: Schema.String,
+  table: Schema.String,
+  hook: Schema.String
+}) {}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -145,7 +171,9 @@ export const Reason = Schema.Union(
   TransactionError,
   SchemaError,
   ConfigError,
-  StatementError
+  StatementError,
+  InputError,
+  HookError
 )
 
 /**

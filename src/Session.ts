@@ -10,25 +10,141 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
+import type * as Stream from "effect/Stream"
 import type { Connection, Input, Row } from "./Connection.js"
 import type { DatabaseError } from "./DatabaseError.js"
+import type * as Query from "./Query.js"
+import type * as Relation from "./Relation.js"
+import type * as Table from "./Table.js"
+
+/**
+ * Options of `save`, `saveAll`, `insert` and `insertAll`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SaveOptions {
+  /**
+   * Relations whose rows, nested in the given rows under the relation's
+   * name, are saved in the same transaction: many-to-one targets first,
+   * then the rows, then children with their foreign keys filled in.
+   */
+  readonly with?: Relation.Spec | undefined
+}
 
 /**
  * @since 0.1.0
  * @category models
  */
 export interface Session extends Connection {
-  /** The first row, if any. */
-  readonly first: (statement: Input, params?: ReadonlyArray<unknown>) => Effect.Effect<Option.Option<Row>, DatabaseError>
+  /** Rows of a query, decoded and with its relations loaded; or a statement's rows (decoded when a table is given). */
+  readonly all: {
+    <T extends Table.Any, W>(query: Query.Select<T, W>): Effect.Effect<Array<Table.Type<T> & W>, DatabaseError, Table.Context<T>>
+    <T extends Table.Any>(
+      table: T,
+      statement: Input,
+      params?: ReadonlyArray<unknown>
+    ): Effect.Effect<Array<Table.Type<T>>, DatabaseError, Table.Context<T>>
+    (statement: Input, params?: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<Row>, DatabaseError>
+  }
+  /** The first row, if any (a query is limited to one row). */
+  readonly first: {
+    <T extends Table.Any, W>(query: Query.Select<T, W>): Effect.Effect<Option.Option<Table.Type<T> & W>, DatabaseError, Table.Context<T>>
+    <T extends Table.Any>(
+      table: T,
+      statement: Input,
+      params?: ReadonlyArray<unknown>
+    ): Effect.Effect<Option.Option<Table.Type<T>>, DatabaseError, Table.Context<T>>
+    (statement: Input, params?: ReadonlyArray<unknown>): Effect.Effect<Option.Option<Row>, DatabaseError>
+  }
   /** Exactly one row: `NotFoundError` for none, `MultipleRowsError` for more. */
-  readonly one: (statement: Input, params?: ReadonlyArray<unknown>) => Effect.Effect<Row, DatabaseError>
+  readonly one: {
+    <T extends Table.Any, W>(query: Query.Select<T, W>): Effect.Effect<Table.Type<T> & W, DatabaseError, Table.Context<T>>
+    <T extends Table.Any>(
+      table: T,
+      statement: Input,
+      params?: ReadonlyArray<unknown>
+    ): Effect.Effect<Table.Type<T>, DatabaseError, Table.Context<T>>
+    (statement: Input, params?: ReadonlyArray<unknown>): Effect.Effect<Row, DatabaseError>
+  }
   /** At most one row: `MultipleRowsError` for more. */
-  readonly oneOrNone: (
-    statement: Input,
-    params?: ReadonlyArray<unknown>
-  ) => Effect.Effect<Option.Option<Row>, DatabaseError>
+  readonly oneOrNone: {
+    <T extends Table.Any, W>(query: Query.Select<T, W>): Effect.Effect<Option.Option<Table.Type<T> & W>, DatabaseError, Table.Context<T>>
+    <T extends Table.Any>(
+      table: T,
+      statement: Input,
+      params?: ReadonlyArray<unknown>
+    ): Effect.Effect<Option.Option<Table.Type<T>>, DatabaseError, Table.Context<T>>
+    (statement: Input, params?: ReadonlyArray<unknown>): Effect.Effect<Option.Option<Row>, DatabaseError>
+  }
+  /** Streams decoded rows of a query, or raw rows of a statement (cursor on PostgreSQL, iterator on SQLite). */
+  readonly stream: {
+    <T extends Table.Any, W>(query: Query.Select<T, W>): Stream.Stream<Table.Type<T>, DatabaseError, Table.Context<T>>
+    (statement: Input, params?: ReadonlyArray<unknown>): Stream.Stream<Row, DatabaseError>
+  }
   /** The first column of the first row, if any. */
   readonly scalar: (statement: Input, params?: ReadonlyArray<unknown>) => Effect.Effect<Option.Option<unknown>, DatabaseError>
+  /** How many rows a query matches (respecting its limit and offset). */
+  readonly count: (query: Query.Any) => Effect.Effect<number, DatabaseError>
+  /**
+   * The row with this primary key: a value for a one-column key, a tuple (in
+   * key order) or a record for a composite one.
+   */
+  readonly get: <T extends Table.Any>(
+    table: T,
+    primaryKey: unknown
+  ) => Effect.Effect<Option.Option<Table.Type<T>>, DatabaseError, Table.Context<T>>
+  /** Like `get`, failing with `NotFoundError` when there is no such row. */
+  readonly getOrFail: <T extends Table.Any>(
+    table: T,
+    primaryKey: unknown
+  ) => Effect.Effect<Table.Type<T>, DatabaseError, Table.Context<T>>
+  /**
+   * Insert-or-update by primary key (a row without its generated key is
+   * inserted); returns the stored row, server defaults and generated ids
+   * included.
+   */
+  readonly save: <T extends Table.Any>(
+    table: T,
+    row: Table.Insert<T>,
+    options?: SaveOptions
+  ) => Effect.Effect<Table.Type<T>, DatabaseError, Table.Context<T>>
+  /**
+   * `save` for many rows, in multi-row statements chunked under the
+   * dialect's parameter limit, all or nothing. Returns the stored rows in
+   * input order. An empty list, two rows with one primary key, or a row
+   * with fields the table lacks fail with `InputError` before any SQL runs.
+   */
+  readonly saveAll: <T extends Table.Any>(
+    table: T,
+    rows: ReadonlyArray<Table.Insert<T>>,
+    options?: SaveOptions
+  ) => Effect.Effect<Array<Table.Type<T>>, DatabaseError, Table.Context<T>>
+  /** Plain INSERT (a duplicate key is a `ConstraintError`); returns the stored row. */
+  readonly insert: <T extends Table.Any>(
+    table: T,
+    row: Table.Insert<T>,
+    options?: SaveOptions
+  ) => Effect.Effect<Table.Type<T>, DatabaseError, Table.Context<T>>
+  /** Plain multi-row INSERT; returns the stored rows in input order. */
+  readonly insertAll: <T extends Table.Any>(
+    table: T,
+    rows: ReadonlyArray<Table.Insert<T>>,
+    options?: SaveOptions
+  ) => Effect.Effect<Array<Table.Type<T>>, DatabaseError, Table.Context<T>>
+  /** `UPDATE ... SET values WHERE <query's conditions>`; returns how many rows changed. */
+  readonly update: <T extends Table.Any, W>(
+    query: Query.Select<T, W>,
+    values: Partial<Table.Type<T>>
+  ) => Effect.Effect<number, DatabaseError, Table.Context<T>>
+  /** Deletes the rows a query matches, or the given rows (by primary key); returns how many. */
+  readonly delete: {
+    <T extends Table.Any, W>(query: Query.Select<T, W>): Effect.Effect<number, DatabaseError, Table.Context<T>>
+    <T extends Table.Any>(
+      table: T,
+      rows: Table.Type<T> | ReadonlyArray<Table.Type<T>>
+    ): Effect.Effect<number, DatabaseError, Table.Context<T>>
+  }
   /** Commits the open transaction, if any. Not allowed inside `begin`, which commits by itself. */
   readonly commit: Effect.Effect<void, DatabaseError>
   /** Rolls back the open transaction, if any. Not allowed inside `begin`, which rolls back by failing. */

@@ -3,7 +3,12 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { Input, Row } from "../Connection.js"
 import * as DatabaseError from "../DatabaseError.js"
+import * as Query from "../Query.js"
 import type { Session } from "../Session.js"
+import * as Table from "../Table.js"
+import * as Read from "./orm/read.js"
+import type { Runner } from "./orm/runner.js"
+import * as Write from "./orm/write.js"
 import type { Dialect, DriverConnection } from "./dialect/Dialect.js"
 import { compile, compileError, fromSqlError, run, runInput } from "./statements.js"
 
@@ -58,19 +63,56 @@ const beginImplicit = (dialect: Dialect, held: Held) =>
     held.inTransaction = true
   })
 
+/** @internal */
+export type Atomically = <A, E, R>(
+  effect: Effect.Effect<A, E, R>
+) => Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>>
+
+const multipleRows = (count: number) =>
+  DatabaseError.make(
+    new DatabaseError.MultipleRowsError({ message: `expected at most one row, the query returned ${count}`, count })
+  )
+
+const noRow = (what: string) =>
+  DatabaseError.make(new DatabaseError.NotFoundError({ message: `expected one row, ${what} returned none` }))
+
 /**
- * The statement path of sessions: begins a transaction first when the
- * session has none open.
+ * A session over `held`: the statement path begins a transaction first when
+ * the session needs one and has none open; ORM calls (queries, get, save...)
+ * take the same path.
  *
  * @internal
  */
-export const makeSession = (dialect: Dialect, held: Held): Session => {
+export const makeSession = (dialect: Dialect, held: Held, atomically: Atomically): Session => {
+  const ensureBegun = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    held.autoBegin && !held.inTransaction ? Effect.zipRight(beginImplicit(dialect, held), effect) : effect
   const execute = (input: Input, params?: ReadonlyArray<unknown>) =>
-    held.autoBegin && !held.inTransaction
-      ? Effect.zipRight(beginImplicit(dialect, held), runInput(dialect, held.conn, input, params))
-      : runInput(dialect, held.conn, input, params)
-  const all = (input: Input, params?: ReadonlyArray<unknown>) =>
-    Effect.map(execute(input, params), (r) => r.rows)
+    ensureBegun(runInput(dialect, held.conn, input, params))
+  const rawAll = (input: Input, params?: ReadonlyArray<unknown>) => Effect.map(execute(input, params), (r) => r.rows)
+
+  const streamSql = (sql: string, values: ReadonlyArray<unknown>) => {
+    const rows = held.conn.executeStream(sql, values, undefined).pipe(
+      Stream.mapError(fromSqlError(dialect, sql))
+    ) as Stream.Stream<Row, DatabaseError.DatabaseError>
+    return held.autoBegin && !held.inTransaction ? Stream.unwrap(Effect.as(beginImplicit(dialect, held), rows)) : rows
+  }
+
+  let self: Session
+  const runner: Runner = {
+    dialect,
+    run: (sql, params) => ensureBegun(run(dialect, held.conn, sql, params)),
+    stream: streamSql,
+    atomically,
+    session: () => self
+  }
+
+  // all/first/one/oneOrNone accept a Query, a Table plus a statement, or a statement.
+  const rows = (args: ReadonlyArray<any>, atMost?: number): Effect.Effect<ReadonlyArray<any>, DatabaseError.DatabaseError> => {
+    const [first, second, third] = args
+    if (Query.isSelect(first)) return atMost === undefined ? Read.selectAll(runner, first) : Read.selectAtMost(runner, first, atMost)
+    if (Table.isTable(first)) return Effect.flatMap(rawAll(second, third), (r) => Read.decodeStatement(runner, first, r))
+    return rawAll(first, second)
+  }
 
   const refuseInsideBegin = (what: string) =>
     DatabaseError.make(
@@ -90,55 +132,62 @@ export const makeSession = (dialect: Dialect, held: Held): Session => {
       return control(dialect, held, what, what === "commit" ? "COMMIT" : "ROLLBACK")
     })
 
-  return {
+  const impl = {
     dialect: dialect.name,
     execute,
-    all,
-    stream: (input, params) =>
-      Stream.suspend(() => {
+    all: (...args: ReadonlyArray<any>) => rows(args),
+    stream: (...args: ReadonlyArray<any>) => {
+      const [first, second] = args
+      if (Query.isSelect(first)) return Read.streamQuery(runner, first)
+      return Stream.suspend(() => {
         let compiled: readonly [string, ReadonlyArray<unknown>]
         try {
-          compiled = compile(dialect, input, params)
+          compiled = compile(dialect, first, second)
         } catch (cause) {
           return Stream.fail(compileError(cause))
         }
-        const [sql, values] = compiled
-        const rows = held.conn.executeStream(sql, values, undefined).pipe(
-          Stream.mapError(fromSqlError(dialect, sql))
-        ) as Stream.Stream<Row, DatabaseError.DatabaseError>
-        return held.autoBegin && !held.inTransaction
-          ? Stream.unwrap(Effect.as(beginImplicit(dialect, held), rows))
-          : rows
-      }),
-    first: (input, params) => Effect.map(all(input, params), (rows) => Option.fromNullable(rows[0])),
-    one: (input, params) =>
-      Effect.flatMap(all(input, params), (rows) =>
-        rows.length === 1
-          ? Effect.succeed(rows[0]!)
-          : Effect.fail(
-            rows.length === 0
-              ? DatabaseError.make(new DatabaseError.NotFoundError({ message: "expected one row, the query returned none" }))
-              : multipleRows(rows.length)
-          )),
-    oneOrNone: (input, params) =>
-      Effect.flatMap(all(input, params), (rows) =>
-        rows.length <= 1
-          ? Effect.succeed(Option.fromNullable(rows[0]))
-          : Effect.fail(multipleRows(rows.length))),
-    scalar: (input, params) =>
-      Effect.map(all(input, params), (rows) => {
-        const row = rows[0]
+        return streamSql(compiled[0], compiled[1])
+      })
+    },
+    first: (...args: ReadonlyArray<any>) => Effect.map(rows(args, 1), (r) => Option.fromNullable(r[0])),
+    one: (...args: ReadonlyArray<any>) =>
+      Effect.flatMap(rows(args, 2), (r) =>
+        r.length === 1 ? Effect.succeed(r[0]) : Effect.fail(r.length === 0 ? noRow("the query") : multipleRows(r.length))),
+    oneOrNone: (...args: ReadonlyArray<any>) =>
+      Effect.flatMap(rows(args, 2), (r) =>
+        r.length <= 1 ? Effect.succeed(Option.fromNullable(r[0])) : Effect.fail(multipleRows(r.length))),
+    scalar: (input: Input, params?: ReadonlyArray<unknown>) =>
+      Effect.map(rawAll(input, params), (r) => {
+        const row = r[0]
         if (row === undefined) return Option.none()
         for (const key in row) return Option.some(row[key])
         return Option.none()
       }),
+    count: (query: Query.Any) => Read.count(runner, query),
+    get: (table: Table.Any, pk: unknown) => Read.get(runner, table, pk),
+    getOrFail: (table: Table.Any, pk: unknown) =>
+      Effect.flatMap(Read.get(runner, table, pk), Option.match({
+        onNone: () => Effect.fail(Read.notFound(table, pk)),
+        onSome: Effect.succeed
+      })),
+    save: (table: Table.Any, row: Record<string, unknown>, options?: Write.SaveOptions) =>
+      Effect.map(Write.saveAll(runner, table, [row], options), (r) => r[0]),
+    saveAll: (table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>, options?: Write.SaveOptions) =>
+      Write.saveAll(runner, table, rows, options),
+    insert: (table: Table.Any, row: Record<string, unknown>, options?: Write.SaveOptions) =>
+      Effect.map(Write.saveAll(runner, table, [row], options, "insert"), (r) => r[0]),
+    insertAll: (table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>, options?: Write.SaveOptions) =>
+      Write.saveAll(runner, table, rows, options, "insert"),
+    update: (query: Query.Any, values: Record<string, unknown>) => Write.updateQuery(runner, query, values),
+    delete: (...args: ReadonlyArray<any>) => {
+      const [first, second] = args
+      if (Query.isSelect(first)) return Write.deleteQuery(runner, first)
+      return Write.deleteRows(runner, first, Array.isArray(second) ? second : [second])
+    },
     commit: finish("commit"),
     rollback: finish("rollback"),
     inTransaction: Effect.sync(() => held.inTransaction)
   }
+  self = impl as unknown as Session
+  return self
 }
-
-const multipleRows = (count: number) =>
-  DatabaseError.make(
-    new DatabaseError.MultipleRowsError({ message: `expected at most one row, the query returned ${count}`, count })
-  )

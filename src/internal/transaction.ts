@@ -42,7 +42,7 @@ const within = <A, E, R>(
   const withSession: Effect.Effect<A, E, Exclude<R, Session>> = Effect.provideService(
     effect,
     Session,
-    makeSession(ctx.dialect, held)
+    makeSession(ctx.dialect, held, (e) => begin(ctx, e))
   )
   return Effect.locally(withSession, ctx.current, held as Held | undefined)
 }

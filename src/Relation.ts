@@ -1,0 +1,197 @@
+/**
+ * Relationships between tables, for eager loading (`Query.with`) and for
+ * saving rows together with their children (`session.save(..., { with })`).
+ *
+ * A relation is a value declared once next to the tables. The join columns
+ * come from the foreign key declared with `Column.references` (or the
+ * table's `foreignKeys` option) unless given explicitly.
+ *
+ * ```ts
+ * export const userDevices = Relation.many(User, UserDevice)      // user_devices.user_id → users.id
+ * export const deviceKeys = Relation.many(UserDevice, UserDeviceKey)
+ * export const userAbout = Relation.one(User, UserAbout)          // one-to-one
+ * export const deviceOwner = Relation.belongsTo(UserDevice, User) // many-to-one
+ * ```
+ *
+ * Relations are values rather than options of `Table.make` because tables
+ * that point at each other cannot name each other's types in their own
+ * initializers; declared afterwards, every relation is fully typed.
+ *
+ * @since 0.1.0
+ */
+import type * as Option from "effect/Option"
+import type * as Table from "./Table.js"
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("effect-sqlservice/Relation")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * `many`: the target rows whose `targetFields` equal the source's
+ * `sourceFields` (one-to-many). `one`: at most one such row (one-to-one,
+ * many-to-one).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Kind = "many" | "one"
+
+/**
+ * Which side holds the foreign key: `target` for `many`/`one` (the child
+ * points at the parent), `source` for `belongsTo`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ForeignKeySide = "source" | "target"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Relation<Source extends Table.Any, Target extends Table.Any, K extends Kind, Nested = {}> {
+  readonly [TypeId]: { readonly _Nested: (_: never) => Nested }
+  readonly source: Source
+  readonly target: Target
+  readonly kind: K
+  readonly foreignKeySide: ForeignKeySide
+  /** Explicit join fields; when absent they are found from the foreign key. */
+  readonly on: { readonly source: ReadonlyArray<string>; readonly target: ReadonlyArray<string> } | undefined
+  readonly nested: Spec
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Any {
+  readonly [TypeId]: { readonly _Nested: (_: never) => unknown }
+  readonly source: Table.Any
+  readonly target: Table.Any
+  readonly kind: Kind
+  readonly foreignKeySide: ForeignKeySide
+  readonly on: { readonly source: ReadonlyArray<string>; readonly target: ReadonlyArray<string> } | undefined
+  readonly nested: Spec
+}
+
+/**
+ * Relations to load, by the property name they fill in.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Spec = { readonly [name: string]: Any }
+
+/**
+ * What a relation adds to a row: an array for `many`, an `Option` for `one`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Value<R> = R extends Relation<any, infer Target, infer K, infer Nested>
+  ? K extends "many" ? ReadonlyArray<Table.Type<Target> & Nested> : Option.Option<Table.Type<Target> & Nested>
+  : never
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Loaded<S extends Spec> = { readonly [K in keyof S]: Value<S[K]> }
+
+/**
+ * Explicit join columns, for tables without a declared foreign key or with
+ * several foreign keys to the same table.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface On<Source extends Table.Any, Target extends Table.Any> {
+  readonly source: ReadonlyArray<keyof Source["fields"] & string>
+  readonly target: ReadonlyArray<keyof Target["fields"] & string>
+}
+
+const make = <Source extends Table.Any, Target extends Table.Any, K extends Kind>(
+  source: Source,
+  target: Target,
+  kind: K,
+  foreignKeySide: ForeignKeySide,
+  on: On<Source, Target> | undefined
+): Relation<Source, Target, K> => ({
+  [TypeId]: { _Nested: (_: never) => _ },
+  source,
+  target,
+  kind,
+  foreignKeySide,
+  on,
+  nested: {}
+})
+
+/**
+ * One-to-many: the `target` rows whose foreign key points at a `source` row.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const many = <Source extends Table.Any, Target extends Table.Any>(
+  source: Source,
+  target: Target,
+  on?: On<Source, Target>
+): Relation<Source, Target, "many"> => make(source, target, "many", "target", on)
+
+/**
+ * One-to-one: the `target` row whose foreign key points at a `source` row
+ * (sqlservice's `User.about` with `user_id` as primary and foreign key).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const one = <Source extends Table.Any, Target extends Table.Any>(
+  source: Source,
+  target: Target,
+  on?: On<Source, Target>
+): Relation<Source, Target, "one"> => make(source, target, "one", "target", on)
+
+/**
+ * Many-to-one: the `target` row a `source` row's foreign key points at.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const belongsTo = <Source extends Table.Any, Target extends Table.Any>(
+  source: Source,
+  target: Target,
+  on?: On<Source, Target>
+): Relation<Source, Target, "one"> => make(source, target, "one", "source", on)
+
+/**
+ * Loads relations of the target rows too.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+const with_ = <Source extends Table.Any, Target extends Table.Any, K extends Kind, Nested, S extends Spec>(
+  self: Relation<Source, Target, K, Nested>,
+  nested: S
+): Relation<Source, Target, K, Nested & Loaded<S>> => ({ ...self, nested: { ...self.nested, ...nested } }) as any
+
+export {
+  /**
+   * @since 0.1.0
+   * @category combinators
+   */
+  with_ as with
+}
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isRelation = (u: unknown): u is Any => typeof u === "object" && u !== null && TypeId in u

@@ -1,0 +1,165 @@
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as DatabaseError from "../../DatabaseError.js"
+import type * as Relation from "../../Relation.js"
+import type * as Table from "../../Table.js"
+import { analyze } from "../schema/analyze.js"
+import { Params } from "./compile.js"
+import type { Runner } from "./runner.js"
+import { tableInfo, type TableInfo } from "./tableInfo.js"
+
+/** The join of a relation: `source[sourceFields] = target[targetFields]`. */
+export interface Join {
+  readonly sourceFields: ReadonlyArray<string>
+  readonly targetFields: ReadonlyArray<string>
+}
+
+const schemaError = (message: string, table: string) =>
+  DatabaseError.make(new DatabaseError.SchemaError({ message, table }))
+
+/**
+ * The join columns of a relation: explicit `on`, else the one foreign key
+ * between the two tables on the side the relation says.
+ *
+ * @internal
+ */
+export const resolveJoin = (relation: Relation.Any): Either.Either<Join, DatabaseError.DatabaseError> => {
+  const { source, target } = relation
+  if (relation.on !== undefined) {
+    const { source: s, target: t } = relation.on
+    const missing = [
+      ...s.filter((f) => !(f in source.fields)).map((f) => `${source.name}.${f}`),
+      ...t.filter((f) => !(f in target.fields)).map((f) => `${target.name}.${f}`)
+    ]
+    if (missing.length > 0) return Either.left(schemaError(`relation ${source.name} → ${target.name}: unknown fields ${missing.join(", ")}`, source.name))
+    if (s.length !== t.length || s.length === 0) {
+      return Either.left(schemaError(`relation ${source.name} → ${target.name}: "on" needs the same non-zero number of fields on both sides`, source.name))
+    }
+    return Either.right({ sourceFields: s, targetFields: t })
+  }
+  const [holder, referenced] = relation.foreignKeySide === "target" ? [target, source] : [source, target]
+  return Either.flatMap(analyze(holder), (def) => {
+    const candidates = def.foreignKeys.flatMap((fk) => {
+      const refs = fk.references()
+      return refs.length > 0 && refs.every((r) => r.table === referenced.name)
+        ? [{ holderFields: fk.fields, referencedFields: refs.map((r) => r.field) }]
+        : []
+    })
+    if (candidates.length !== 1) {
+      return Either.left(schemaError(
+        candidates.length === 0
+          ? `no foreign key from ${holder.name} to ${referenced.name}; declare one with Column.references or pass "on" to the relation`
+          : `${candidates.length} foreign keys from ${holder.name} to ${referenced.name}; pass "on" to say which one the relation uses`,
+        source.name
+      ))
+    }
+    const fk = candidates[0]!
+    return Either.right(
+      relation.foreignKeySide === "target"
+        ? { sourceFields: fk.referencedFields, targetFields: fk.holderFields }
+        : { sourceFields: fk.holderFields, targetFields: fk.referencedFields }
+    )
+  })
+}
+
+/** @internal */
+export const keyOf = (values: ReadonlyArray<unknown>): string => {
+  let key = ""
+  for (const v of values) {
+    key += v instanceof Date ? `d${v.toISOString()}` : `${typeof v}${String(v)}`
+    key += "\u0000"
+  }
+  return key
+}
+
+const hasNull = (values: ReadonlyArray<unknown>) => values.some((v) => v === null || v === undefined)
+
+/** Rows per `IN` statement: under the parameter limit, and small enough to plan well. */
+const chunkSize = (runner: Runner, width: number) => Math.max(1, Math.floor(Math.min(runner.dialect.capabilities.maxParameters, 10_000) / width))
+
+/**
+ * Selects the target rows whose `fields` match one of `keys`, in chunks, and
+ * decodes them; rows come back ordered by the target's primary key so
+ * loaded arrays are deterministic.
+ */
+const selectByKeys = (
+  runner: Runner,
+  info: TableInfo,
+  fields: ReadonlyArray<string>,
+  keys: ReadonlyArray<ReadonlyArray<unknown>>
+) =>
+  Effect.gen(function*() {
+    const columns = fields.map((f) => info.byField.get(f)!)
+    const order = info.primaryKey.length > 0 ? ` ORDER BY ${info.primaryKey.map((c) => c.quoted).join(", ")}` : ""
+    const size = chunkSize(runner, columns.length)
+    const out: Array<any> = []
+    for (let start = 0; start < keys.length; start += size) {
+      const chunk = keys.slice(start, start + size)
+      const params = new Params(runner.dialect)
+      const tuples: Array<string> = []
+      for (const key of chunk) {
+        const placeholders: Array<string> = []
+        for (let k = 0; k < columns.length; k++) {
+          const encoded = columns[k]!.encode(key[k])
+          if (Either.isLeft(encoded)) return yield* Effect.fail(encoded.left)
+          placeholders.push(params.add(encoded.right))
+        }
+        tuples.push(columns.length === 1 ? placeholders[0]! : `(${placeholders.join(", ")})`)
+      }
+      const target = columns.length === 1 ? columns[0]!.quoted : `(${columns.map((c) => c.quoted).join(", ")})`
+      const sql = `SELECT ${info.selectList} FROM ${info.qualified} WHERE ${target} IN (${tuples.join(", ")})${order}`
+      const result = yield* runner.run(sql, params.values)
+      for (const row of result.rows) out.push(yield* (info.codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>))
+    }
+    return out
+  })
+
+/**
+ * Attaches the relations of `spec` to `rows` (rows of `table`): one
+ * statement per relation and level (more only when an `IN` list is chunked),
+ * never one per row.
+ *
+ * @internal
+ */
+export const loadRelations = (
+  runner: Runner,
+  table: Table.Any,
+  rows: ReadonlyArray<any>,
+  spec: Relation.Spec
+): Effect.Effect<Array<any>, DatabaseError.DatabaseError> =>
+  Effect.gen(function*() {
+    const names = Object.keys(spec)
+    if (names.length === 0 || rows.length === 0) return rows as Array<any>
+    const out = rows.map((row) => ({ ...row }))
+    for (const name of names) {
+      const relation = spec[name]!
+      if (relation.source.name !== table.name) {
+        return yield* Effect.fail(schemaError(
+          `relation "${name}" starts from ${relation.source.name}, but the rows are of ${table.name}`,
+          table.name
+        ))
+      }
+      const join = yield* resolveJoin(relation)
+      const info = yield* tableInfo(relation.target, runner.dialect.name)
+      const keys = new Map<string, ReadonlyArray<unknown>>()
+      for (const row of out) {
+        const values = join.sourceFields.map((f) => row[f])
+        if (!hasNull(values)) keys.set(keyOf(values), values)
+      }
+      const targets = keys.size === 0 ? [] : yield* selectByKeys(runner, info, join.targetFields, [...keys.values()])
+      const loaded = yield* loadRelations(runner, relation.target, targets, relation.nested)
+      const byKey = new Map<string, Array<any>>()
+      for (const target of loaded) {
+        const key = keyOf(join.targetFields.map((f) => target[f]))
+        const group = byKey.get(key)
+        if (group === undefined) byKey.set(key, [target])
+        else group.push(target)
+      }
+      for (const row of out) {
+        const group = byKey.get(keyOf(join.sourceFields.map((f) => row[f]))) ?? []
+        row[name] = relation.kind === "many" ? group : Option.fromNullable(group[0])
+      }
+    }
+    return out
+  })

@@ -1,0 +1,24 @@
+import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
+import type { Row } from "../../Connection.js"
+import type * as DatabaseError from "../../DatabaseError.js"
+import type { Session } from "../../Session.js"
+import type { Dialect, QueryResult } from "../dialect/Dialect.js"
+
+/**
+ * What ORM operations need from a session: run SQL on its connection (with
+ * its implicit BEGIN), stream, and make a group of statements atomic.
+ *
+ * @internal
+ */
+export interface Runner {
+  readonly dialect: Dialect
+  readonly run: (sql: string, params: ReadonlyArray<unknown>) => Effect.Effect<QueryResult, DatabaseError.DatabaseError>
+  readonly stream: (sql: string, params: ReadonlyArray<unknown>) => Stream.Stream<Row, DatabaseError.DatabaseError>
+  /** All or nothing: a savepoint inside an open transaction, else a transaction. */
+  readonly atomically: <A, E, R>(
+    effect: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>>
+  /** The session itself, for hooks. */
+  readonly session: () => Session
+}

@@ -1,0 +1,146 @@
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import type * as Schema from "effect/Schema"
+import * as DatabaseError from "../../DatabaseError.js"
+import type { Dialect, NeutralType } from "../../Metadata.js"
+import type * as Table from "../../Table.js"
+import { schemaDialects } from "../dialect/schemaDialects.js"
+import { analyze, type ColumnDef, type TableDef } from "../schema/analyze.js"
+import { rowCodec, type RowCodec } from "../schema/codec.js"
+import { storageOf } from "../schema/declared.js"
+import { repToCanonical, ValueError } from "../schema/values.js"
+
+/** @internal */
+export interface ColumnInfo {
+  readonly def: ColumnDef
+  readonly field: string
+  readonly name: string
+  readonly quoted: string
+  readonly type: NeutralType
+  /** A row-type value of this column → bound parameter. */
+  readonly encode: (value: unknown) => Either.Either<unknown, DatabaseError.DatabaseError>
+}
+
+/**
+ * What the ORM needs of a table on one dialect, computed once: quoted names,
+ * the select list, per-column value encoders and the row codec.
+ *
+ * @internal
+ */
+export interface TableInfo {
+  readonly table: Table.Any
+  readonly def: TableDef
+  readonly dialect: Dialect
+  readonly qualified: string
+  readonly columns: ReadonlyArray<ColumnInfo>
+  readonly byField: ReadonlyMap<string, ColumnInfo>
+  readonly primaryKey: ReadonlyArray<ColumnInfo>
+  readonly selectList: string
+  readonly codec: RowCodec
+}
+
+const schemaError = (message: string, table?: string) =>
+  DatabaseError.make(new DatabaseError.SchemaError({ message, ...(table === undefined ? {} : { table }) }))
+
+const columnEncoder = (
+  tableName: string,
+  dialect: Dialect,
+  def: ColumnDef,
+  type: NeutralType
+): ColumnInfo["encode"] => {
+  const encode = ParseResult.encodeUnknownEither(def.struct as Schema.Schema<any, any, never>)
+  const toDriver = schemaDialects[dialect].toDriver
+  return (value) => {
+    if (value === null || value === undefined) return Either.right(null)
+    const encoded = encode({ [def.field]: value })
+    if (Either.isLeft(encoded)) {
+      return Either.left(DatabaseError.make(
+        new DatabaseError.DecodeError({
+          message: `table ${tableName}, column ${def.name}: cannot encode ${
+            JSON.stringify(value, (_, v) => typeof v === "bigint" ? v.toString() : v)
+          }: ${ParseResult.TreeFormatter.formatIssueSync(encoded.left)}`,
+          table: tableName
+        }),
+        { cause: encoded.left }
+      ))
+    }
+    const raw = (encoded.right as Record<string, unknown>)[def.encodedKey]
+    if (raw === null || raw === undefined) return Either.right(null)
+    try {
+      return Either.right(toDriver(repToCanonical(raw, type), type))
+    } catch (e) {
+      return Either.left(DatabaseError.make(
+        new DatabaseError.DecodeError({
+          message: `table ${tableName}, column ${def.name}: ${e instanceof ValueError ? e.message : String(e)}`,
+          table: tableName
+        }),
+        { cause: e }
+      ))
+    }
+  }
+}
+
+const build = (table: Table.Any, dialect: Dialect): Either.Either<TableInfo, DatabaseError.DatabaseError> =>
+  Either.gen(function*() {
+    const def = yield* analyze(table)
+    const codec = yield* rowCodec(table, dialect)
+    const sd = schemaDialects[dialect]
+    const columns = def.columns.map((c): ColumnInfo => {
+      const type = storageOf(sd, c).type
+      return {
+        def: c,
+        field: c.field,
+        name: c.name,
+        quoted: sd.quote(c.name),
+        type,
+        encode: columnEncoder(def.name, dialect, c, type)
+      }
+    })
+    const byField = new Map(columns.map((c) => [c.field, c]))
+    const primaryKey = def.primaryKey.map((c) => byField.get(c.field)!)
+    return {
+      table,
+      def,
+      dialect,
+      qualified: sd.qualify(def.schema === undefined ? { name: def.name } : { name: def.name, schema: def.schema }),
+      columns,
+      byField,
+      primaryKey,
+      selectList: columns.map((c) => c.quoted).join(", "),
+      codec
+    }
+  })
+
+const cache = new WeakMap<Table.Any, Map<Dialect, Either.Either<TableInfo, DatabaseError.DatabaseError>>>()
+
+/** @internal */
+export const tableInfo = (table: Table.Any, dialect: Dialect): Either.Either<TableInfo, DatabaseError.DatabaseError> => {
+  let perDialect = cache.get(table)
+  if (perDialect === undefined) {
+    perDialect = new Map()
+    cache.set(table, perDialect)
+  }
+  let info = perDialect.get(dialect)
+  if (info === undefined) {
+    info = build(table, dialect)
+    perDialect.set(dialect, info)
+  }
+  return info
+}
+
+/** @internal */
+export const column = (info: TableInfo, field: string): Either.Either<ColumnInfo, DatabaseError.DatabaseError> => {
+  const c = info.byField.get(field)
+  return c === undefined
+    ? Either.left(schemaError(
+      `table ${info.def.name} has no column "${field}"; its columns are ${info.columns.map((c) => c.field).join(", ")}`,
+      info.def.name
+    ))
+    : Either.right(c)
+}
+
+/** @internal */
+export const requirePrimaryKey = (info: TableInfo, operation: string) =>
+  info.primaryKey.length > 0
+    ? Either.right(info.primaryKey)
+    : Either.left(schemaError(`${operation} needs a primary key, and table ${info.def.name} has none`, info.def.name))

@@ -1,0 +1,407 @@
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as DatabaseError from "../../DatabaseError.js"
+import * as Hooks from "../../Hooks.js"
+import type * as Query from "../../Query.js"
+import type * as Relation from "../../Relation.js"
+import { Session } from "../../Session.js"
+import type * as Table from "../../Table.js"
+import { compileDelete, compileUpdate, inputError, Params } from "./compile.js"
+import { keyOf, resolveJoin } from "./eager.js"
+import { decodeAll, info as infoOf, selectAll } from "./read.js"
+import type { Runner } from "./runner.js"
+import type { ColumnInfo, TableInfo } from "./tableInfo.js"
+
+/** @internal */
+export interface SaveOptions {
+  /** Relations whose rows, nested in the given rows, are saved too (parents first). */
+  readonly with?: Relation.Spec | undefined
+}
+
+type Mode = "insert" | "upsert"
+
+const runHook = (
+  runner: Runner,
+  table: Table.Any,
+  name: Hooks.HookName,
+  rows: ReadonlyArray<unknown>
+): Effect.Effect<void, DatabaseError.DatabaseError> => {
+  const hook = Hooks.hooksOf(table)[name] as Hooks.Hook<unknown> | undefined
+  if (hook === undefined || rows.length === 0) return Effect.void
+  return Effect.forEach(rows, (row) => hook(row), { discard: true }).pipe(
+    Effect.provideService(Session, runner.session()),
+    Effect.mapError((e) =>
+      e.reason._tag === "HookError"
+        ? DatabaseError.make(
+          new DatabaseError.HookError({ message: e.reason.message, table: table.name, hook: name }),
+          { cause: e.cause }
+        )
+        : e
+    )
+  )
+}
+
+const fromEither = <A>(e: Either.Either<A, DatabaseError.DatabaseError>) =>
+  Either.isRight(e) ? Effect.succeed(e.right) : Effect.fail(e.left)
+
+/**
+ * Checks every row before any SQL runs: it must be an object of this
+ * table's fields (relation keys allowed when saved with them), and either
+ * carry its whole primary key or none of it (then the database generates it).
+ */
+const validateRows = (info: TableInfo, rows: ReadonlyArray<unknown>, relationNames: ReadonlySet<string>, mode: Mode) =>
+  Effect.suspend(() => {
+    const name = info.def.name
+    if (rows.length === 0) {
+      return Effect.fail(inputError(`nothing to save: ${mode === "insert" ? "insert" : "saveAll"} of ${name} got an empty list`, name))
+    }
+    const seen = new Map<string, number>()
+    const pkFields = info.primaryKey.map((c) => c.field)
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]
+      if (typeof row !== "object" || row === null || Array.isArray(row)) {
+        return Effect.fail(inputError(`row ${i} of ${name} is not an object`, name))
+      }
+      const foreign = Object.keys(row).filter((k) => !info.byField.has(k) && !relationNames.has(k))
+      if (foreign.length > 0) {
+        return Effect.fail(inputError(
+          `row ${i} has fields that table ${name} does not have: ${foreign.join(", ")} (a row of another table? relations to save go in the "with" option)`,
+          name
+        ))
+      }
+      if (mode === "insert" || pkFields.length === 0) continue
+      const present = pkFields.filter((f) => (row as Record<string, unknown>)[f] !== undefined)
+      if (present.length === 0) continue
+      if (present.length < pkFields.length) {
+        return Effect.fail(inputError(
+          `row ${i} of ${name} has part of the primary key (${present.join(", ")}); give all of ${pkFields.join(", ")} or none`,
+          name
+        ))
+      }
+      const key = keyOf(pkFields.map((f) => (row as Record<string, unknown>)[f]))
+      const earlier = seen.get(key)
+      if (earlier !== undefined) {
+        return Effect.fail(inputError(
+          `rows ${earlier} and ${i} of ${name} have the same primary key (${pkFields.map((f) => `${f}=${String((row as any)[f])}`).join(", ")}); save each row once per call`,
+          name
+        ))
+      }
+      seen.set(key, i)
+    }
+    return Effect.void
+  })
+
+const stripRelations = (row: Record<string, unknown>, relationNames: ReadonlySet<string>) => {
+  if (relationNames.size === 0) return row
+  const out: Record<string, unknown> = {}
+  for (const k in row) if (!relationNames.has(k)) out[k] = row[k]
+  return out
+}
+
+/** Multi-row INSERT (or upsert) statements for rows sharing one column set, under the parameter limit. */
+const writeGroup = (
+  runner: Runner,
+  info: TableInfo,
+  columns: ReadonlyArray<ColumnInfo>,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  mode: Mode
+) =>
+  Effect.gen(function*() {
+    const stored: Array<Record<string, unknown>> = []
+    const returning = ` RETURNING ${info.selectList}`
+    if (columns.length === 0) {
+      for (let i = 0; i < rows.length; i++) {
+        const result = yield* runner.run(`INSERT INTO ${info.qualified} DEFAULT VALUES${returning}`, [])
+        stored.push(...result.rows)
+      }
+      return stored
+    }
+    const columnList = columns.map((c) => c.quoted).join(", ")
+    let conflict = ""
+    if (mode === "upsert") {
+      const pk = new Set(info.primaryKey.map((c) => c.field))
+      const updates = columns.filter((c) => !pk.has(c.field))
+      // With nothing else to update, a no-op update still makes RETURNING return the row.
+      const set = (updates.length > 0 ? updates : info.primaryKey).map((c) => `${c.quoted} = excluded.${c.quoted}`)
+      conflict = ` ON CONFLICT (${info.primaryKey.map((c) => c.quoted).join(", ")}) DO UPDATE SET ${set.join(", ")}`
+    }
+    const size = Math.max(1, Math.floor(runner.dialect.capabilities.maxParameters / columns.length))
+    for (let start = 0; start < rows.length; start += size) {
+      const chunk = rows.slice(start, start + size)
+      const params = new Params(runner.dialect)
+      const tuples = chunk.map((row) => `(${columns.map((c) => params.add(row[c.name])).join(", ")})`)
+      const sql = `INSERT INTO ${info.qualified} (${columnList}) VALUES ${tuples.join(", ")}${conflict}${returning}`
+      const result = yield* runner.run(sql, params.values)
+      stored.push(...result.rows)
+    }
+    return stored
+  })
+
+/** The primary keys among `keys` that already exist (one statement per chunk). */
+const existingKeys = (runner: Runner, info: TableInfo, keys: ReadonlyArray<ReadonlyArray<unknown>>) =>
+  Effect.gen(function*() {
+    const found = new Set<string>()
+    if (keys.length === 0) return found
+    const width = info.primaryKey.length
+    const size = Math.max(1, Math.floor(Math.min(runner.dialect.capabilities.maxParameters, 10_000) / width))
+    const target = width === 1 ? info.primaryKey[0]!.quoted : `(${info.primaryKey.map((c) => c.quoted).join(", ")})`
+    for (let start = 0; start < keys.length; start += size) {
+      const params = new Params(runner.dialect)
+      const tuples = keys.slice(start, start + size).map((key) => {
+        const ps = key.map((v) => params.add(v))
+        return width === 1 ? ps[0]! : `(${ps.join(", ")})`
+      })
+      const result = yield* runner.run(
+        `SELECT ${info.primaryKey.map((c) => c.quoted).join(", ")} FROM ${info.qualified} WHERE ${target} IN (${tuples.join(", ")})`,
+        params.values
+      )
+      for (const row of result.rows) found.add(keyOf(info.primaryKey.map((c) => row[c.name])))
+    }
+    return found
+  })
+
+interface Pending {
+  readonly index: number
+  readonly encoded: Record<string, unknown>
+  readonly mode: Mode
+}
+
+/**
+ * Saves rows of one table (no relations): validates, encodes, classifies
+ * into inserts and upserts, runs hooks, writes in multi-row statements and
+ * returns the stored rows decoded, in input order.
+ */
+const saveRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>, mode: Mode) =>
+  Effect.gen(function*() {
+    const info = yield* infoOf(runner, table)
+    if (mode === "upsert" && info.primaryKey.length === 0) {
+      return yield* Effect.fail(inputError(`save needs a primary key to tell new rows from existing ones, and table ${info.def.name} has none; use insert`, info.def.name))
+    }
+    const encodeInsert = info.codec.encodeInsert as (row: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError>
+    const pending: Array<Pending> = []
+    for (let i = 0; i < rows.length; i++) {
+      const encoded = yield* encodeInsert(rows[i])
+      const hasKey = mode === "upsert" && info.primaryKey.every((c) => encoded[c.name] !== undefined && encoded[c.name] !== null)
+      pending.push({ index: i, encoded, mode: hasKey ? "upsert" : "insert" })
+    }
+
+    const hooks = Hooks.hooksOf(table)
+    const hooked = hooks.beforeInsert || hooks.afterInsert || hooks.beforeUpdate || hooks.afterUpdate
+    // Hooks need to know inserts from updates; without hooks an upsert decides by itself.
+    let updates = new Set<number>()
+    if (hooked) {
+      const keyed = pending.filter((p) => p.mode === "upsert")
+      const existing = yield* existingKeys(runner, info, keyed.map((p) => info.primaryKey.map((c) => p.encoded[c.name])))
+      updates = new Set(keyed.filter((p) => existing.has(keyOf(info.primaryKey.map((c) => p.encoded[c.name])))).map((p) => p.index))
+      yield* runHook(runner, table, "beforeInsert", pending.filter((p) => !updates.has(p.index)).map((p) => rows[p.index]))
+      yield* runHook(runner, table, "beforeUpdate", pending.filter((p) => updates.has(p.index)).map((p) => rows[p.index]))
+    }
+
+    // Group by mode and column set: multi-row VALUES cannot say DEFAULT on SQLite.
+    const groups = new Map<string, { mode: Mode; columns: Array<ColumnInfo>; items: Array<Pending> }>()
+    for (const p of pending) {
+      const columns = info.columns.filter((c) => p.encoded[c.name] !== undefined)
+      const key = `${p.mode}:${columns.map((c) => c.name).join(",")}`
+      const group = groups.get(key)
+      if (group === undefined) groups.set(key, { mode: p.mode, columns, items: [p] })
+      else group.items.push(p)
+    }
+    const stored: Array<any> = new Array(rows.length)
+    for (const group of groups.values()) {
+      const raw = yield* writeGroup(runner, info, group.columns, group.items.map((p) => p.encoded), group.mode)
+      const decoded = yield* decodeAll(info, raw)
+      if (group.mode === "upsert") {
+        const byKey = new Map(decoded.map((row) => [keyOf(info.primaryKey.map((c) => row[c.field])), row]))
+        for (const p of group.items) {
+          const pkValues = info.primaryKey.map((c) => (rows[p.index] as Record<string, unknown>)[c.field])
+          stored[p.index] = byKey.get(keyOf(pkValues)) ?? decoded[group.items.indexOf(p)]
+        }
+      } else {
+        // INSERT ... RETURNING returns rows in VALUES order on both dialects.
+        group.items.forEach((p, k) => {
+          stored[p.index] = decoded[k]
+        })
+      }
+    }
+    if (hooked) {
+      yield* runHook(runner, table, "afterInsert", pending.filter((p) => !updates.has(p.index)).map((p) => stored[p.index]))
+      yield* runHook(runner, table, "afterUpdate", pending.filter((p) => updates.has(p.index)).map((p) => stored[p.index]))
+    }
+    return stored
+  })
+
+/**
+ * Saves rows with their related rows: `belongsTo` targets first (their keys
+ * fill this row's foreign key), then the rows, then children (their foreign
+ * keys filled from the stored parents).
+ */
+const saveTree = (
+  runner: Runner,
+  table: Table.Any,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  spec: Relation.Spec,
+  mode: Mode
+): Effect.Effect<Array<any>, DatabaseError.DatabaseError> =>
+  Effect.gen(function*() {
+    const names = Object.keys(spec)
+    const relationNames = new Set(names)
+    const info = yield* infoOf(runner, table)
+    yield* validateRows(info, rows, relationNames, mode)
+    for (const name of names) {
+      if (spec[name]!.source.name !== table.name) {
+        return yield* Effect.fail(inputError(`relation "${name}" starts from ${spec[name]!.source.name}, not ${table.name}`, table.name))
+      }
+    }
+    const own = rows.map((row) => ({ ...stripRelations(row, relationNames) }))
+
+    // Parents of this row (many-to-one) are saved first.
+    const parents: Record<string, ReadonlyArray<any>> = {}
+    for (const name of names) {
+      const relation = spec[name]!
+      if (relation.foreignKeySide !== "source") continue
+      const join = yield* fromEither(resolveJoin(relation))
+      const indexes: Array<number> = []
+      const targets: Array<Record<string, unknown>> = []
+      rows.forEach((row, i) => {
+        const value = row[name]
+        const target = Option.isOption(value) ? Option.getOrUndefined(value) : value
+        if (target !== undefined && target !== null) {
+          indexes.push(i)
+          targets.push(target as Record<string, unknown>)
+        }
+      })
+      if (targets.length === 0) continue
+      const saved = yield* saveTree(runner, relation.target, targets, relation.nested, "upsert")
+      saved.forEach((target, k) => {
+        join.sourceFields.forEach((f, j) => {
+          own[indexes[k]!]![f] = target[join.targetFields[j]!]
+        })
+      })
+      parents[name] = saved
+    }
+
+    const stored = (yield* saveRows(runner, table, own, mode)).map((row) => ({ ...row }))
+    for (const [name, saved] of Object.entries(parents)) {
+      let k = 0
+      rows.forEach((row, i) => {
+        const value = row[name]
+        const present = Option.isOption(value) ? Option.isSome(value) : value !== undefined && value !== null
+        if (present) stored[i][name] = Option.some(saved[k++])
+      })
+    }
+
+    for (const name of names) {
+      const relation = spec[name]!
+      if (relation.foreignKeySide !== "target") continue
+      const join = yield* fromEither(resolveJoin(relation))
+      const owners: Array<number> = []
+      const children: Array<Record<string, unknown>> = []
+      rows.forEach((row, i) => {
+        const value = row[name]
+        const list = relation.kind === "many"
+          ? (value ?? []) as ReadonlyArray<Record<string, unknown>>
+          : Option.isOption(value)
+          ? Option.toArray(value) as Array<Record<string, unknown>>
+          : value === undefined || value === null
+          ? []
+          : [value as Record<string, unknown>]
+        for (const child of list) {
+          const filled: Record<string, unknown> = { ...child }
+          join.targetFields.forEach((f, j) => {
+            filled[f] = stored[i][join.sourceFields[j]!]
+          })
+          owners.push(i)
+          children.push(filled)
+        }
+      })
+      rows.forEach((row, i) => {
+        if (row[name] !== undefined) stored[i][name] = relation.kind === "many" ? [] : Option.none()
+      })
+      if (children.length === 0) continue
+      const saved = yield* saveTree(runner, relation.target, children, relation.nested, "upsert")
+      saved.forEach((child, k) => {
+        const owner = stored[owners[k]!]
+        if (relation.kind === "many") owner[name].push(child)
+        else owner[name] = Option.some(child)
+      })
+    }
+    return stored
+  })
+
+// One row of a table without hooks is one statement, atomic by itself: no savepoint needed.
+const needsAtomicity = (table: Table.Any, rows: ReadonlyArray<unknown>, spec: Relation.Spec) =>
+  Object.keys(spec).length > 0 || rows.length !== 1 || Object.keys(Hooks.hooksOf(table)).length > 0
+
+/** @internal */
+export const saveAll = (
+  runner: Runner,
+  table: Table.Any,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  options: SaveOptions = {},
+  mode: Mode = "upsert"
+) => {
+  const spec = options.with ?? {}
+  const write = saveTree(runner, table, rows, spec, mode)
+  return needsAtomicity(table, rows, spec) ? runner.atomically(write) : write
+}
+
+const primaryKeyCondition = (info: TableInfo, params: Params, rows: ReadonlyArray<Record<string, unknown>>) =>
+  Effect.gen(function*() {
+    const tuples: Array<string> = []
+    for (const row of rows) {
+      const parts: Array<string> = []
+      for (const c of info.primaryKey) {
+        const value = row[c.field]
+        if (value === undefined || value === null) {
+          return yield* Effect.fail(inputError(`cannot delete a ${info.def.name} row without its primary key ${c.field}`, info.def.name))
+        }
+        parts.push(params.add(yield* fromEither(c.encode(value))))
+      }
+      tuples.push(info.primaryKey.length === 1 ? parts[0]! : `(${parts.join(", ")})`)
+    }
+    const target = info.primaryKey.length === 1 ? info.primaryKey[0]!.quoted : `(${info.primaryKey.map((c) => c.quoted).join(", ")})`
+    return `${target} IN (${tuples.join(", ")})`
+  })
+
+/** Deletes rows given by value (matched on primary key); returns how many were deleted. */
+export const deleteRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>) =>
+  Effect.gen(function*() {
+    const info = yield* infoOf(runner, table)
+    if (info.primaryKey.length === 0) {
+      return yield* Effect.fail(inputError(`deleting rows by value needs a primary key, and table ${info.def.name} has none; delete with a query`, info.def.name))
+    }
+    if (rows.length === 0) return 0
+    yield* runHook(runner, table, "beforeDelete", rows)
+    let deleted = 0
+    const size = Math.max(1, Math.floor(runner.dialect.capabilities.maxParameters / info.primaryKey.length))
+    for (let start = 0; start < rows.length; start += size) {
+      const params = new Params(runner.dialect)
+      const where = yield* primaryKeyCondition(info, params, rows.slice(start, start + size))
+      deleted += (yield* runner.run(`DELETE FROM ${info.qualified} WHERE ${where}`, params.values)).rowsAffected
+    }
+    yield* runHook(runner, table, "afterDelete", rows)
+    return deleted
+  }).pipe((effect) => runner.atomically(effect))
+
+/** @internal */
+export const deleteQuery = (runner: Runner, query: Query.Any) =>
+  Effect.gen(function*() {
+    const info = yield* infoOf(runner, query.table)
+    const hooks = Hooks.hooksOf(query.table)
+    if (hooks.beforeDelete || hooks.afterDelete) {
+      // Hooks see the rows: select them, then delete exactly those.
+      const rows = yield* selectAll(runner, { ...query, relations: {} })
+      return yield* deleteRows(runner, query.table, rows)
+    }
+    const [sql, params] = yield* fromEither(compileDelete(info, runner.dialect, query))
+    return (yield* runner.run(sql, params)).rowsAffected
+  })
+
+/** @internal */
+export const updateQuery = (runner: Runner, query: Query.Any, values: Readonly<Record<string, unknown>>) =>
+  Effect.gen(function*() {
+    const info = yield* infoOf(runner, query.table)
+    const [sql, params] = yield* fromEither(compileUpdate(info, runner.dialect, query, values))
+    return (yield* runner.run(sql, params)).rowsAffected
+  })
