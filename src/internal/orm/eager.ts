@@ -130,8 +130,9 @@ export const loadRelations = (
 ): Effect.Effect<Array<any>, DatabaseError.DatabaseError> =>
   Effect.gen(function*() {
     const names = Object.keys(spec)
-    if (names.length === 0 || rows.length === 0) return rows as Array<any>
-    const out = rows.map((row) => ({ ...row }))
+    if (names.length === 0) return rows as Array<any>
+    // Relations are checked even when there are no rows, so a wrong one fails every time.
+    const joins = new Map<string, Join>()
     for (const name of names) {
       const relation = spec[name]!
       if (relation.source.name !== table.name) {
@@ -140,7 +141,13 @@ export const loadRelations = (
           table.name
         ))
       }
-      const join = yield* resolveJoin(relation)
+      joins.set(name, yield* resolveJoin(relation))
+    }
+    if (rows.length === 0) return rows as Array<any>
+    const out = rows.map((row) => ({ ...row }))
+    for (const name of names) {
+      const relation = spec[name]!
+      const join = joins.get(name)!
       const info = yield* tableInfo(relation.target, runner.dialect.name)
       const keys = new Map<string, ReadonlyArray<unknown>>()
       for (const row of out) {
