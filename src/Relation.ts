@@ -57,8 +57,14 @@ export type ForeignKeySide = "source" | "target"
  * @since 0.1.0
  * @category models
  */
-export interface Relation<Source extends Table.Any, Target extends Table.Any, K extends Kind, Nested = {}> {
-  readonly [TypeId]: { readonly _Nested: (_: never) => Nested }
+export interface Relation<
+  Source extends Table.Any,
+  Target extends Table.Any,
+  K extends Kind,
+  Nested = {},
+  NestedSpec extends Spec = {}
+> {
+  readonly [TypeId]: { readonly _Nested: (_: never) => Nested; readonly _NestedSpec: (_: never) => NestedSpec }
   readonly source: Source
   readonly target: Target
   readonly kind: K
@@ -73,7 +79,7 @@ export interface Relation<Source extends Table.Any, Target extends Table.Any, K 
  * @category models
  */
 export interface Any {
-  readonly [TypeId]: { readonly _Nested: (_: never) => unknown }
+  readonly [TypeId]: { readonly _Nested: (_: never) => unknown; readonly _NestedSpec: (_: never) => Spec }
   readonly source: Table.Any
   readonly target: Table.Any
   readonly kind: Kind
@@ -107,6 +113,37 @@ export type Value<R> = R extends Relation<any, infer Target, infer K, infer Nest
 export type Loaded<S extends Spec> = { readonly [K in keyof S]: Value<S[K]> }
 
 /**
+ * Related rows as they may be given to `save`/`saveAll` with `{ with: spec }`:
+ * for `many` an array, for `one` an `Option`, the row, or `null`. Their
+ * foreign keys are filled in from the saved parent, so nested rows may
+ * leave them out.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Writable<S extends Spec> = {
+  readonly [K in keyof S]?: S[K] extends Relation<any, infer Target, infer Kd, any, infer NS>
+    ? Kd extends "many" ? ReadonlyArray<NestedInsert<Target, NS>>
+    : Option.Option<NestedInsert<Target, NS>> | NestedInsert<Target, NS> | null
+    : never
+}
+
+/**
+ * What `save` returns: the stored row, plus the related rows saved with it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Saved<T extends Table.Any, S extends Spec> = [keyof S] extends [never] ? Table.Type<T>
+  : Table.Type<T> & Partial<Loaded<S>>
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type NestedInsert<T extends Table.Any, NS extends Spec> = Partial<Table.Insert<T>> & Writable<NS>
+
+/**
  * Explicit join columns, for tables without a declared foreign key or with
  * several foreign keys to the same table.
  *
@@ -125,7 +162,7 @@ const make = <Source extends Table.Any, Target extends Table.Any, K extends Kind
   foreignKeySide: ForeignKeySide,
   on: On<Source, Target> | undefined
 ): Relation<Source, Target, K> => ({
-  [TypeId]: { _Nested: (_: never) => _ },
+  [TypeId]: { _Nested: (_: never) => _, _NestedSpec: (_: never) => _ },
   source,
   target,
   kind,
@@ -177,10 +214,17 @@ export const belongsTo = <Source extends Table.Any, Target extends Table.Any>(
  * @since 0.1.0
  * @category combinators
  */
-const with_ = <Source extends Table.Any, Target extends Table.Any, K extends Kind, Nested, S extends Spec>(
-  self: Relation<Source, Target, K, Nested>,
+const with_ = <
+  Source extends Table.Any,
+  Target extends Table.Any,
+  K extends Kind,
+  Nested,
+  NestedSpec extends Spec,
+  S extends Spec
+>(
+  self: Relation<Source, Target, K, Nested, NestedSpec>,
   nested: S
-): Relation<Source, Target, K, Nested & Loaded<S>> => ({ ...self, nested: { ...self.nested, ...nested } }) as any
+): Relation<Source, Target, K, Nested & Loaded<S>, NestedSpec & S> => ({ ...self, nested: { ...self.nested, ...nested } }) as any
 
 export {
   /**

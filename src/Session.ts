@@ -23,13 +23,13 @@ import type * as Table from "./Table.js"
  * @since 0.1.0
  * @category models
  */
-export interface SaveOptions {
+export interface SaveOptions<S extends Relation.Spec = Relation.Spec> {
   /**
    * Relations whose rows, nested in the given rows under the relation's
    * name, are saved in the same transaction: many-to-one targets first,
    * then the rows, then children with their foreign keys filled in.
    */
-  readonly with?: Relation.Spec | undefined
+  readonly with?: S | undefined
 }
 
 /**
@@ -104,34 +104,34 @@ export interface Session extends Connection {
    * inserted); returns the stored row, server defaults and generated ids
    * included.
    */
-  readonly save: <T extends Table.Any>(
+  readonly save: <T extends Table.Any, S extends Relation.Spec = {}>(
     table: T,
-    row: Table.Insert<T>,
-    options?: SaveOptions
-  ) => Effect.Effect<Table.Type<T>, DatabaseError, Table.Context<T>>
+    row: Table.Insert<T> & Relation.Writable<NoInfer<S>>,
+    options?: SaveOptions<S>
+  ) => Effect.Effect<Relation.Saved<T, S>, DatabaseError, Table.Context<T>>
   /**
    * `save` for many rows, in multi-row statements chunked under the
    * dialect's parameter limit, all or nothing. Returns the stored rows in
    * input order. An empty list, two rows with one primary key, or a row
    * with fields the table lacks fail with `InputError` before any SQL runs.
    */
-  readonly saveAll: <T extends Table.Any>(
+  readonly saveAll: <T extends Table.Any, S extends Relation.Spec = {}>(
     table: T,
-    rows: ReadonlyArray<Table.Insert<T>>,
-    options?: SaveOptions
-  ) => Effect.Effect<Array<Table.Type<T>>, DatabaseError, Table.Context<T>>
+    rows: ReadonlyArray<Table.Insert<T> & Relation.Writable<NoInfer<S>>>,
+    options?: SaveOptions<S>
+  ) => Effect.Effect<Array<Relation.Saved<T, S>>, DatabaseError, Table.Context<T>>
   /** Plain INSERT (a duplicate key is a `ConstraintError`); returns the stored row. */
-  readonly insert: <T extends Table.Any>(
+  readonly insert: <T extends Table.Any, S extends Relation.Spec = {}>(
     table: T,
-    row: Table.Insert<T>,
-    options?: SaveOptions
-  ) => Effect.Effect<Table.Type<T>, DatabaseError, Table.Context<T>>
+    row: Table.Insert<T> & Relation.Writable<NoInfer<S>>,
+    options?: SaveOptions<S>
+  ) => Effect.Effect<Relation.Saved<T, S>, DatabaseError, Table.Context<T>>
   /** Plain multi-row INSERT; returns the stored rows in input order. */
-  readonly insertAll: <T extends Table.Any>(
+  readonly insertAll: <T extends Table.Any, S extends Relation.Spec = {}>(
     table: T,
-    rows: ReadonlyArray<Table.Insert<T>>,
-    options?: SaveOptions
-  ) => Effect.Effect<Array<Table.Type<T>>, DatabaseError, Table.Context<T>>
+    rows: ReadonlyArray<Table.Insert<T> & Relation.Writable<NoInfer<S>>>,
+    options?: SaveOptions<S>
+  ) => Effect.Effect<Array<Relation.Saved<T, S>>, DatabaseError, Table.Context<T>>
   /** `UPDATE ... SET values WHERE <query's conditions>`; returns how many rows changed. */
   readonly update: <T extends Table.Any, W>(
     query: Query.Select<T, W>,

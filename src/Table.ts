@@ -17,6 +17,7 @@ import type * as Model from "@effect/sql/Model"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { identity } from "effect/Function"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Types from "effect/Types"
 import * as Column from "./Column.js"
@@ -152,12 +153,15 @@ export type Type<T extends Any> = Schema.Schema.Type<T["schema"]>
 export type Encoded<T extends Any> = Schema.Schema.Encoded<T["schema"]>
 
 /**
- * The services the row Schema needs to decode (normally `never`).
+ * The services the row Schema needs to decode (normally `never`). A table
+ * typed only as `Table.Any` (reflected tables, `db.tables`) has schemas
+ * built by this library, which need none.
  *
  * @since 0.1.0
  * @category type-level
  */
-export type Context<T extends Any> = Schema.Schema.Context<T["schema"]>
+export type Context<T extends Any> = unknown extends Schema.Schema.Context<T["schema"]> ? never
+  : Schema.Schema.Context<T["schema"]>
 
 /**
  * A row to insert: auto-increment fields, fields with a default and
@@ -395,4 +399,34 @@ export const encodeInsert = <T extends Any>(
 ): (row: Insert<T>) => Effect.Effect<Record<string, unknown>, DatabaseError, Context<T>> => {
   const codec = rowCodec(table, dialect)
   return Either.isLeft(codec) ? () => Effect.fail(codec.left) : codec.right.encodeInsert
+}
+
+/**
+ * The primary key of a row, as a tuple in key order (sqlservice's
+ * `model.pk()`); pass it to `session.get`.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const pk = <T extends Any>(table: T, row: Type<T>): ReadonlyArray<unknown> =>
+  table.primaryKey.map((field) => (row as Record<string, unknown>)[field])
+
+/**
+ * A row as a plain object (sqlservice's `model.to_dict()`): its columns and
+ * the relations that were loaded with it, `Option`s turned into the value or
+ * `null`, recursively. Relations that were not loaded are simply absent.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const toDict = (row: object): Record<string, unknown> => {
+  const plain = (value: unknown): unknown => {
+    if (Option.isOption(value)) return Option.isSome(value) ? plain(value.value) : null
+    if (Array.isArray(value)) return value.map(plain)
+    if (value instanceof Date || value instanceof Uint8Array || typeof value !== "object" || value === null) return value
+    return toDict(value)
+  }
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(row)) out[key] = plain(value)
+  return out
 }

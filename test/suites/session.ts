@@ -372,6 +372,12 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
             s.all(Query.select(UserDevice).pipe(Query.limit(5), Query.with({ owner: deviceOwner })))
           )
           expect(devices.every((d) => Option.isSome(d.owner) && d.owner.value.id === d.userId)).toBe(true)
+          // Model helpers: the primary key tuple, and a plain object with what was loaded.
+          expect(Table.pk(User, loaded[0]!)).toEqual([loaded[0]!.id])
+          const dict = Table.toDict(loaded[1]!)
+          expect(dict.about).toBeNull()
+          expect((dict.devices as Array<any>)[0].keys[0]).toEqual({ ...loaded[1]!.devices[0]!.keys[0]! })
+          expect(JSON.parse(JSON.stringify(dict))).toEqual(dict)
         }))
 
       test("a relation without a foreign key to follow is a SchemaError", () =>
