@@ -10,9 +10,9 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import type { Connection } from "../Connection.js"
+import type { Database, Options } from "../Database.js"
 import * as DatabaseError from "../DatabaseError.js"
 import * as Metadata from "../Metadata.js"
-import type { Session } from "../Session.js"
 import * as Table from "../Table.js"
 import type { Driver, DriverConnection } from "./dialect/Dialect.js"
 import * as PgDriver from "./dialect/pg/driver.js"
@@ -21,43 +21,11 @@ import { instrument } from "./instrument.js"
 import { type Held, makeHeld, makeSession } from "./session.js"
 import * as Ddl from "./schema/ddl.js"
 import { fromSqlError, run, runInput } from "./statements.js"
-import { begin, type TransactionContext, type TransactionOptions } from "./transaction.js"
+import { begin, type TransactionContext } from "./transaction.js"
 import * as Url from "./url.js"
 
 /** @internal */
-export interface Options {
-  readonly url: string | Redacted.Redacted<string>
-  readonly tables?: ReadonlyArray<Table.Any> | undefined
-  readonly poolSize?: number | undefined
-  readonly poolMin?: number | undefined
-  readonly poolIdleTimeout?: Duration.DurationInput | undefined
-  readonly connectTimeout?: Duration.DurationInput | undefined
-  readonly statementTimeout?: Duration.DurationInput | undefined
-  readonly applicationName?: string | undefined
-  readonly echo?: boolean | undefined
-  readonly onStatement?: ((sql: string, params: ReadonlyArray<unknown>) => void) | undefined
-  readonly busyTimeout?: Duration.DurationInput | undefined
-  readonly wal?: boolean | undefined
-}
-
-/** @internal */
-export interface Core {
-  readonly dialect: "sqlite" | "pg"
-  readonly url: Url.DatabaseUrl
-  readonly sql: SqlClient.SqlClient
-  readonly connect: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope>
-  readonly session: Effect.Effect<Session, DatabaseError.DatabaseError, Scope.Scope>
-  readonly begin: <A, E, R>(
-    effect: Effect.Effect<A, E, R>,
-    options?: TransactionOptions
-  ) => Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>>
-  readonly ping: Effect.Effect<void, DatabaseError.DatabaseError>
-  readonly poolStats: Effect.Effect<{ readonly total: number; readonly idle: number; readonly waiting: number }>
-  readonly metadata: Metadata.Metadata
-  readonly tables: Effect.Effect<ReadonlyArray<Table.Any>>
-  readonly createAll: (options?: Ddl.SchemaOptions) => Effect.Effect<void, DatabaseError.DatabaseError>
-  readonly dropAll: (options?: Ddl.SchemaOptions) => Effect.Effect<void, DatabaseError.DatabaseError>
-  readonly reflect: (options?: Ddl.ReflectOptions) => Effect.Effect<Metadata.Metadata, DatabaseError.DatabaseError>
+export interface Core extends Database {
   readonly driver: Driver
   readonly current: FiberRef.FiberRef<Held | undefined>
 }
