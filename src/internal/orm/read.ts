@@ -18,18 +18,36 @@ const fromEither = <A>(e: Either.Either<A, DatabaseError.DatabaseError>): Effect
 export const info = (runner: Runner, table: Table.Any) => fromEither(tableInfo(table, runner.dialect.name))
 
 /** @internal */
-export const decodeAll = (info: TableInfo, rows: ReadonlyArray<Row>): Effect.Effect<Array<any>, DatabaseError.DatabaseError> =>
-  Effect.forEach(rows, (row) => info.codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>)
+export const decodeAll = (info: TableInfo, rows: ReadonlyArray<Row>): Effect.Effect<Array<any>, DatabaseError.DatabaseError> => {
+  const out: Array<any> = new Array(rows.length)
+  for (let i = 0; i < rows.length; i++) {
+    const decoded = info.codec.decodeEither(rows[i])
+    if (decoded === undefined) {
+      return Effect.forEach(rows, (row) => info.codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>)
+    }
+    if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+    out[i] = decoded.right
+  }
+  return Effect.succeed(out)
+}
 
-/** Runs a select and loads its relations. */
-const runSelect = (runner: Runner, query: Query.Any) =>
-  Effect.gen(function*() {
-    const i = yield* info(runner, query.table)
-    const [sql, params] = yield* fromEither(compileSelect(i, runner.dialect, query))
-    const result = yield* runner.run(sql, params)
-    const rows = yield* decodeAll(i, result.rows)
-    return yield* loadRelations(runner, query.table, rows, query.relations)
+/** Runs a select and loads its relations; compiling is synchronous, one statement per level. */
+const runSelect = (runner: Runner, query: Query.Any): Effect.Effect<Array<any>, DatabaseError.DatabaseError> =>
+  Effect.suspend(() => {
+    const i = tableInfo(query.table, runner.dialect.name)
+    if (Either.isLeft(i)) return Effect.fail(i.left)
+    const compiled = compileSelect(i.right, runner.dialect, query)
+    if (Either.isLeft(compiled)) return Effect.fail(compiled.left)
+    const rows = Effect.flatMap(runner.run(compiled.right[0], compiled.right[1]), (result) => decodeAll(i.right, result.rows))
+    return hasRelations(query)
+      ? Effect.flatMap(rows, (decoded) => loadRelations(runner, query.table, decoded, query.relations))
+      : rows
   })
+
+const hasRelations = (query: Query.Any) => {
+  for (const _ in query.relations) return true
+  return false
+}
 
 /** @internal */
 export const selectAll = runSelect
@@ -86,22 +104,44 @@ const primaryKeyValues = (i: TableInfo, pk: unknown): Either.Either<ReadonlyArra
     : Either.left(inputError(`table ${i.def.name} has a composite primary key ${shape}; pass a tuple or a record`, i.def.name))
 }
 
-/** @internal */
-export const get = (runner: Runner, table: Table.Any, pk: unknown) =>
-  Effect.gen(function*() {
-    const i = yield* info(runner, table)
-    const values = yield* fromEither(primaryKeyValues(i, pk))
-    let sql = getSqlCache.get(i)
-    if (sql === undefined) {
-      const params = new Params(runner.dialect)
-      sql = `SELECT ${i.selectList} FROM ${i.qualified} WHERE ${i.primaryKey.map((c) => `${c.quoted} = ${params.add(null)}`).join(" AND ")}`
-      getSqlCache.set(i, sql)
+const getSql = (runner: Runner, i: TableInfo): string => {
+  let sql = getSqlCache.get(i)
+  if (sql === undefined) {
+    const params = new Params(runner.dialect)
+    sql = `SELECT ${i.selectList} FROM ${i.qualified} WHERE ${i.primaryKey.map((c) => `${c.quoted} = ${params.add(null)}`).join(" AND ")}`
+    getSqlCache.set(i, sql)
+  }
+  return sql
+}
+
+/**
+ * `get` is the point lookup benchmarks measure, so it avoids generators and
+ * per-call allocation beyond the parameter array: cached SQL, synchronous
+ * encode and decode.
+ *
+ * @internal
+ */
+export const get = (runner: Runner, table: Table.Any, pk: unknown): Effect.Effect<Option.Option<any>, DatabaseError.DatabaseError> =>
+  Effect.suspend(() => {
+    const i = tableInfo(table, runner.dialect.name)
+    if (Either.isLeft(i)) return Effect.fail(i.left)
+    const values = primaryKeyValues(i.right, pk)
+    if (Either.isLeft(values)) return Effect.fail(values.left)
+    const key = i.right.primaryKey
+    const encoded: Array<unknown> = new Array(key.length)
+    for (let k = 0; k < key.length; k++) {
+      const e = key[k]!.encode(values.right[k])
+      if (Either.isLeft(e)) return Effect.fail(e.left)
+      encoded[k] = e.right
     }
-    const encoded: Array<unknown> = []
-    for (let k = 0; k < values.length; k++) encoded.push(yield* fromEither(i.primaryKey[k]!.encode(values[k])))
-    const result = yield* runner.run(sql, encoded)
-    const row = result.rows[0]
-    return row === undefined ? Option.none() : Option.some(yield* (i.codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>))
+    const codec = i.right.codec
+    return Effect.flatMap(runner.run(getSql(runner, i.right), encoded), (result) => {
+      const row = result.rows[0]
+      if (row === undefined) return Effect.succeed(Option.none())
+      const decoded = codec.decodeEither(row)
+      if (decoded === undefined) return Effect.map(codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>, Option.some)
+      return Either.isRight(decoded) ? Effect.succeed(Option.some(decoded.right)) : Effect.fail(decoded.left)
+    })
   })
 
 /** @internal */

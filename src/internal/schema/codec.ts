@@ -20,6 +20,8 @@ import { canonicalToRep, repToCanonical, ValueError } from "./values.js"
 /** @internal */
 export interface RowCodec {
   readonly decode: (row: unknown) => Effect.Effect<any, DatabaseError.DatabaseError, any>
+  /** The synchronous decoder; `undefined` when the Schema needs the Effect path (async or services). */
+  readonly decodeEither: (row: unknown) => Either.Either<any, DatabaseError.DatabaseError> | undefined
   readonly encode: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
   readonly encodeInsert: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
 }
@@ -115,10 +117,29 @@ const compile = (table: Table.Any, dialect: SchemaDialect): Either.Either<RowCod
         Effect.flatMap((encoded) => toRow(encoded as Record<string, unknown>))
       )
 
+    // Rows are decoded synchronously; only a Schema with asynchronous or
+    // service-dependent parts ("Forbidden" to the sync parser) takes the
+    // Effect path. This is the hot path of every read.
+    const decodeSync = ParseResult.decodeUnknownEither(table.schema as Schema.Schema<any, any, never>)
+    const decodeEffect = (encoded: unknown) =>
+      decodeSchema(encoded).pipe(Effect.mapError((e) => decodeError(def.name, describeParseError(def, e, "decode"), e)))
+    const decodeEither = (row: unknown): Either.Either<any, DatabaseError.DatabaseError> | undefined => {
+      const encoded = fromRow(row)
+      if (Either.isLeft(encoded)) return encoded
+      const decoded = decodeSync(encoded.right)
+      if (Either.isRight(decoded)) return Either.right(decoded.right)
+      if (decoded.left._tag === "Forbidden") return undefined
+      const error = new ParseResult.ParseError({ issue: decoded.left })
+      return Either.left(decodeError(def.name, describeParseError(def, error, "decode"), error))
+    }
+
     return {
-      decode: (row: unknown) =>
-        Effect.flatMap(fromRow(row), (encoded) =>
-          decodeSchema(encoded).pipe(Effect.mapError((e) => decodeError(def.name, describeParseError(def, e, "decode"), e)))),
+      decodeEither,
+      decode: (row: unknown) => {
+        const decoded = decodeEither(row)
+        if (decoded !== undefined) return decoded
+        return Effect.flatMap(fromRow(row), decodeEffect)
+      },
       encode: encodeWith(encodeSchema),
       encodeInsert: encodeWith(encodeInsertSchema)
     }
