@@ -181,7 +181,8 @@ const saveRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<s
     const encodeInsert = info.codec.encodeInsert as (row: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError>
     const pending: Array<Pending> = []
     for (let i = 0; i < rows.length; i++) {
-      const encoded = yield* encodeInsert(rows[i])
+      const sync = info.codec.encodeInsertEither(rows[i])
+      const encoded = sync === undefined ? yield* encodeInsert(rows[i]) : yield* fromEither(sync)
       const hasKey = mode === "upsert" && info.primaryKey.every((c) => encoded[c.name] !== undefined && encoded[c.name] !== null)
       pending.push({ index: i, encoded, mode: hasKey ? "upsert" : "insert" })
     }
@@ -201,11 +202,14 @@ const saveRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<s
     // Group by mode and column set: multi-row VALUES cannot say DEFAULT on SQLite.
     const groups = new Map<string, { mode: Mode; columns: Array<ColumnInfo>; items: Array<Pending> }>()
     for (const p of pending) {
-      const columns = info.columns.filter((c) => p.encoded[c.name] !== undefined)
-      const key = `${p.mode}:${columns.map((c) => c.name).join(",")}`
+      let key = p.mode
+      for (const c of info.columns) key += p.encoded[c.name] !== undefined ? "1" : "0"
       const group = groups.get(key)
-      if (group === undefined) groups.set(key, { mode: p.mode, columns, items: [p] })
-      else group.items.push(p)
+      if (group === undefined) {
+        groups.set(key, { mode: p.mode, columns: info.columns.filter((c) => p.encoded[c.name] !== undefined), items: [p] })
+      } else {
+        group.items.push(p)
+      }
     }
     const stored: Array<any> = new Array(rows.length)
     for (const group of groups.values()) {

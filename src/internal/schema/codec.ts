@@ -24,6 +24,10 @@ export interface RowCodec {
   readonly decodeEither: (row: unknown) => Either.Either<any, DatabaseError.DatabaseError> | undefined
   readonly encode: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
   readonly encodeInsert: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
+  /** The synchronous insert encoder; `undefined` when the Schema needs the Effect path. */
+  readonly encodeInsertEither: (
+    value: unknown
+  ) => Either.Either<Record<string, unknown>, DatabaseError.DatabaseError> | undefined
 }
 
 const decodeError = (table: string, message: string, cause?: unknown): DatabaseError.DatabaseError =>
@@ -57,7 +61,8 @@ const compile = (table: Table.Any, dialect: SchemaDialect): Either.Either<RowCod
       const field = table.fields[c.field]!
       insertFields[c.field] = c.defaulted && !c.optional && Schema.isSchema(field) ? Schema.optional(field) : field
     }
-    const encodeInsertSchema = Schema.encodeUnknown(Schema.Struct(insertFields) as Schema.Schema<any, any, any>)
+    const insertSchema = Schema.Struct(insertFields) as unknown as Schema.Schema<any, any, never>
+    const encodeInsertSchema = Schema.encodeUnknown(insertSchema)
 
     const fromRow = (row: unknown): Either.Either<Record<string, unknown>, DatabaseError.DatabaseError> => {
       if (typeof row !== "object" || row === null) {
@@ -117,6 +122,18 @@ const compile = (table: Table.Any, dialect: SchemaDialect): Either.Either<RowCod
         Effect.flatMap((encoded) => toRow(encoded as Record<string, unknown>))
       )
 
+    // Synchronous encoding for bulk writes; `undefined` means "use the Effect path".
+    const encodeEitherWith = (schema: Schema.Schema<any, any, never>) => {
+      const encode = ParseResult.encodeUnknownEither(schema)
+      return (value: unknown): Either.Either<Record<string, unknown>, DatabaseError.DatabaseError> | undefined => {
+        const encoded = encode(value)
+        if (Either.isRight(encoded)) return toRow(encoded.right as Record<string, unknown>)
+        if (encoded.left._tag === "Forbidden") return undefined
+        const error = new ParseResult.ParseError({ issue: encoded.left })
+        return Either.left(decodeError(def.name, describeParseError(def, error, "encode"), error))
+      }
+    }
+
     // Rows are decoded synchronously; only a Schema with asynchronous or
     // service-dependent parts ("Forbidden" to the sync parser) takes the
     // Effect path. This is the hot path of every read.
@@ -141,7 +158,8 @@ const compile = (table: Table.Any, dialect: SchemaDialect): Either.Either<RowCod
         return Effect.flatMap(fromRow(row), decodeEffect)
       },
       encode: encodeWith(encodeSchema),
-      encodeInsert: encodeWith(encodeInsertSchema)
+      encodeInsert: encodeWith(encodeInsertSchema),
+      encodeInsertEither: encodeEitherWith(insertSchema)
     }
   })
 
