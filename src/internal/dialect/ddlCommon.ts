@@ -1,18 +1,130 @@
 /**
- * DDL fragments spelled the same way by SQLite and PostgreSQL (given each
- * dialect's quoting and literals).
+ * The DDL every dialect derives the same way. A dialect states only where it
+ * differs (`DdlRules`: type names, literal spellings, column clauses, limits)
+ * and `dialectDdl` builds its part of the `SchemaDialect` from that, so the
+ * statement skeletons exist once.
  *
  * @internal
  */
-import type { ColumnMetadata, ForeignKeyMetadata, IndexMetadata, ReferentialAction, TableMetadata } from "../../Metadata.js"
-import { tokenize } from "../schema/sqlText.js"
-import type { TableName } from "./schemaDialect.js"
+import type { ColumnMetadata, ForeignKeyMetadata, IndexMetadata, NeutralType, ReferentialAction, TableMetadata } from "../../Metadata.js"
+import { generatedName, quoteWith } from "../schema/identifier.js"
+import { quoteString, tokenize } from "../schema/sqlText.js"
+import { ValueError } from "../schema/values.js"
+import type { SchemaDialect, TableName } from "./schemaDialect.js"
 
 /** @internal */
 export interface Spelling {
   readonly quote: (identifier: string) => string
   readonly qualify: (table: TableName) => string
-  readonly literal: (value: unknown, type: ColumnMetadata["type"]) => string
+  readonly literal: (value: unknown, type: NeutralType) => string
+}
+
+// Both dialects accept standard double-quoted identifiers.
+const quote = quoteWith("\"")
+
+const qualify = (table: TableName): string =>
+  table.schema === undefined ? quote(table.name) : `${quote(table.schema)}.${quote(table.name)}`
+
+/** @internal */
+export const INTEGER_TYPES: ReadonlySet<NeutralType> = new Set(["smallint", "integer", "bigint"])
+
+const SHARED_TYPE_NAMES = {
+  smallint: "SMALLINT",
+  integer: "INTEGER",
+  bigint: "BIGINT",
+  real: "REAL",
+  numeric: "NUMERIC",
+  text: "TEXT",
+  varchar: "VARCHAR",
+  char: "CHAR",
+  boolean: "BOOLEAN",
+  date: "DATE",
+  time: "TIME",
+  uuid: "UUID"
+} as const satisfies Partial<Record<NeutralType, string>>
+
+/**
+ * The spellings a dialect must choose itself; the compiler insists on all of
+ * them, so a new neutral type cannot silently lack a spelling.
+ *
+ * @internal
+ */
+export type DialectTypeNames = Readonly<Record<Exclude<NeutralType, keyof typeof SHARED_TYPE_NAMES>, string>>
+
+/**
+ * Only `varchar` and `char` keep a declared length; `numeric(10,2)` and
+ * `timestamp(3)` read back as their bare type.
+ *
+ * @internal
+ */
+export const withLength = (type: NeutralType, length: number | undefined): { readonly type: NeutralType; readonly length?: number } =>
+  (type === "varchar" || type === "char") && length !== undefined ? { type, length } : { type }
+
+/** @internal */
+export type TypeAliases = { readonly [K in NeutralType]?: ReadonlyArray<string> }
+
+/** Names that read back as the same neutral type in every dialect. */
+const SHARED_ALIASES: TypeAliases = {
+  smallint: ["smallint", "int2"],
+  integer: ["integer", "int"],
+  bigint: ["bigint", "int8"],
+  double: ["double precision", "float"],
+  numeric: ["numeric", "decimal"],
+  text: ["text"],
+  varchar: ["varchar", "character varying"],
+  char: ["char", "character"],
+  boolean: ["boolean", "bool"],
+  timestamp: ["timestamptz"],
+  date: ["date"],
+  time: ["time"],
+  uuid: ["uuid"],
+  json: ["json", "jsonb"]
+}
+
+/**
+ * Looks a type name (without length, any case) up among the shared aliases
+ * and the dialect's own, which win. A `Map`, because a plain object would
+ * also answer `constructor` or `__proto__`.
+ *
+ * @internal
+ */
+export const typeNameReader = (aliases: TypeAliases): (name: string) => NeutralType | undefined => {
+  const names = new Map<string, NeutralType>()
+  for (const table of [SHARED_ALIASES, aliases]) {
+    for (const [type, list] of Object.entries(table) as Array<[NeutralType, ReadonlyArray<string>]>) {
+      for (const name of list) names.set(name.toLowerCase(), type)
+    }
+  }
+  return (name) => names.get(name.toLowerCase())
+}
+
+/**
+ * How a dialect writes the literals that have no common SQL spelling.
+ *
+ * @internal
+ */
+export interface LiteralSpelling {
+  readonly boolean: (value: boolean) => string
+  readonly bytes: (hex: string) => string
+  /** `text` is already a quoted string literal. */
+  readonly json: (text: string) => string
+}
+
+const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")
+
+const literalWith = (spell: LiteralSpelling) => (value: unknown, type: NeutralType): string => {
+  if (value === null || value === undefined) return "NULL"
+  if (typeof value === "boolean") return spell.boolean(value)
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new ValueError(`${value} cannot be written as a SQL literal`)
+    return String(value)
+  }
+  if (typeof value === "bigint") return value.toString()
+  if (typeof value === "string") return quoteString(value)
+  if (value instanceof Date) return quoteString(value.toISOString())
+  if (value instanceof Uint8Array) return spell.bytes(hex(value))
+  if (type === "json" || typeof value === "object") return spell.json(quoteString(JSON.stringify(value)))
+  throw new ValueError(`${typeof value} cannot be written as a SQL literal`)
 }
 
 const BARE_KEYWORDS = /^(NULL|TRUE|FALSE|CURRENT_TIMESTAMP|CURRENT_DATE|CURRENT_TIME)$/i
@@ -20,10 +132,8 @@ const BARE_KEYWORDS = /^(NULL|TRUE|FALSE|CURRENT_TIMESTAMP|CURRENT_DATE|CURRENT_
 /**
  * Literals may stand bare after DEFAULT; anything else is parenthesized,
  * which SQLite requires for expressions and PostgreSQL accepts.
- *
- * @internal
  */
-export const renderDefault = (expr: string): string => {
+const renderDefault = (expr: string): string => {
   const tokens = tokenize(expr)
   if (tokens !== undefined) {
     const [a, b] = tokens
@@ -35,12 +145,10 @@ export const renderDefault = (expr: string): string => {
   return `(${expr})`
 }
 
-/** @internal */
-export const renderCheck = (s: Spelling, column: ColumnMetadata, values: ReadonlyArray<string | number>): string =>
+const renderCheck = (s: Spelling, column: ColumnMetadata, values: ReadonlyArray<string | number>): string =>
   `CHECK (${s.quote(column.name)} IN (${values.map((v) => s.literal(v, column.type)).join(", ")}))`
 
-/** @internal */
-export const columnList = (s: Spelling, columns: ReadonlyArray<string>): string => columns.map(s.quote).join(", ")
+const columnList = (s: Spelling, columns: ReadonlyArray<string>): string => columns.map(s.quote).join(", ")
 
 const action = (a: ReferentialAction): string => a.toUpperCase()
 
@@ -59,14 +167,98 @@ export const foreignKeyClause = (s: Spelling, table: TableMetadata, fk: ForeignK
   ].join("")
 }
 
-/** @internal */
-export const uniqueClause = (s: Spelling, u: { readonly name?: string; readonly columns: ReadonlyArray<string> }): string =>
+const uniqueClause = (s: Spelling, u: { readonly name?: string; readonly columns: ReadonlyArray<string> }): string =>
   `${u.name === undefined ? "" : `CONSTRAINT ${s.quote(u.name)} `}UNIQUE (${columnList(s, u.columns)})`
 
-/** @internal */
-export const createIndex = (s: Spelling, table: TableMetadata, index: IndexMetadata, indexName: string): string =>
+const createIndex = (s: Spelling, table: TableMetadata, index: IndexMetadata, indexName: string): string =>
   `CREATE ${index.unique ? "UNIQUE " : ""}INDEX ${indexName} ON ${s.qualify(table)} (${columnList(s, index.columns)})`
 
+/**
+ * Where the dialects' column definitions differ; the clause order around
+ * them (type, NOT NULL, key, DEFAULT, CHECK) is the same for both.
+ *
+ * @internal
+ */
+export interface ColumnClauses {
+  /** The type plus anything the dialect writes right after it (e.g. identity). */
+  readonly type: string
+  readonly notNull: boolean
+  /** An inline PRIMARY KEY clause (see `DdlRules.inlinePrimaryKey`). */
+  readonly primaryKey?: string | undefined
+  readonly default: string | undefined
+  readonly check: ReadonlyArray<string | number> | undefined
+}
+
+const columnDefinition = (s: Spelling, column: ColumnMetadata, c: ColumnClauses): string => {
+  const parts = [s.quote(column.name), c.type]
+  if (c.notNull) parts.push("NOT NULL")
+  if (c.primaryKey !== undefined) parts.push(c.primaryKey)
+  if (c.default !== undefined) parts.push(`DEFAULT ${renderDefault(c.default)}`)
+  if (c.check !== undefined && c.check.length > 0) parts.push(renderCheck(s, column, c.check))
+  return parts.join(" ")
+}
+
+/**
+ * What a dialect states about its DDL.
+ *
+ * @internal
+ */
+export interface DdlRules
+  extends Pick<SchemaDialect, "name" | "maxIdentifierLength" | "supportsSchemas" | "parseType" | "validateTable" | "normalizeColumn">
+{
+  readonly typeNames: DialectTypeNames
+  readonly literal: LiteralSpelling
+  readonly column: (column: ColumnMetadata, table: TableMetadata) => ColumnClauses
+  /**
+   * Whether a single-column primary key is declared on its column instead of
+   * as a table constraint (SQLite takes AUTOINCREMENT only on the column).
+   */
+  readonly inlinePrimaryKey: boolean
+  /** Generated index names are shortened (with a hash) to this many characters. */
+  readonly maxGeneratedName: number
+  readonly alterForeignKeys?: (s: Spelling) => NonNullable<SchemaDialect["alterForeignKeys"]>
+}
+
+/**
+ * A `SchemaDialect` but for catalog reading and driver values.
+ *
+ * @internal
+ */
+export type Ddl = Omit<SchemaDialect, "existingTables" | "introspect" | "fromDriver" | "toDriver">
+
 /** @internal */
-export const createTableStatement = (s: Spelling, table: TableMetadata, parts: ReadonlyArray<string>): string =>
-  `CREATE TABLE ${s.qualify(table)} (\n  ${parts.join(",\n  ")}\n)`
+export const dialectDdl = (rules: DdlRules): Ddl => {
+  const s: Spelling = { quote, qualify, literal: literalWith(rules.literal) }
+  const typeNames: Readonly<Record<NeutralType, string>> = { ...SHARED_TYPE_NAMES, ...rules.typeNames }
+  const indexName = (table: TableMetadata, index: IndexMetadata): string =>
+    quote(index.name ?? generatedName(["ix", table.name, ...index.columns], rules.maxGeneratedName))
+  const inlineKeyColumns = rules.inlinePrimaryKey ? 1 : 0
+  const { maxIdentifierLength, name, normalizeColumn, parseType, supportsSchemas, validateTable } = rules
+  return {
+    name,
+    maxIdentifierLength,
+    supportsSchemas,
+    parseType,
+    validateTable,
+    normalizeColumn,
+    ...s,
+    columnType: (type, length) => {
+      const spelled = typeNames[type]
+      return (type === "varchar" || type === "char") && length !== undefined ? `${spelled}(${length})` : spelled
+    },
+    createTable: (table, options) => {
+      const parts = table.columns.map((c) => columnDefinition(s, c, rules.column(c, table)))
+      if (table.primaryKey.length > inlineKeyColumns) parts.push(`PRIMARY KEY (${columnList(s, table.primaryKey)})`)
+      for (const u of table.uniques) parts.push(uniqueClause(s, u))
+      for (const fk of table.foreignKeys) {
+        if (!options.deferred.includes(fk)) parts.push(foreignKeyClause(s, table, fk))
+      }
+      return [
+        `CREATE TABLE ${qualify(table)} (\n  ${parts.join(",\n  ")}\n)`,
+        ...table.indexes.map((i) => createIndex(s, table, i, indexName(table, i)))
+      ]
+    },
+    dropTable: (table) => `DROP TABLE ${qualify(table)}`,
+    ...(rules.alterForeignKeys === undefined ? {} : { alterForeignKeys: rules.alterForeignKeys(s) })
+  }
+}

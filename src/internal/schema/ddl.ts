@@ -104,21 +104,32 @@ const plan = (tables: ReadonlyArray<TableMetadata>, dialect: SchemaDialect): Eit
 const runAll = (run: Run, statements: ReadonlyArray<string>) =>
   Effect.forEach(statements, (s) => run(s), { discard: true })
 
+type SchemaOperation = (
+  run: Run,
+  dialect: SchemaDialect,
+  tables: ReadonlyArray<Table.Any>,
+  options?: SchemaOptions
+) => Effect.Effect<void, DatabaseError>
+
+/**
+ * createAll and dropAll share one selection and ordering, so that dropAll
+ * undoes exactly what createAll did (reversed, with the same deferred keys).
+ */
+const planFor = (dialect: SchemaDialect, tables: ReadonlyArray<Table.Any>, options: SchemaOptions) =>
+  Effect.gen(function*() {
+    const metadata = yield* fromTablesWith(tables, dialect)
+    const selected = yield* select(metadata, tables, options.tables)
+    return yield* plan(selected, dialect)
+  })
+
 /**
  * Creates the tables (and their indexes) in foreign key order.
  *
  * @internal
  */
-export const createAll = (
-  run: Run,
-  dialect: SchemaDialect,
-  tables: ReadonlyArray<Table.Any>,
-  options: SchemaOptions = {}
-): Effect.Effect<void, DatabaseError> =>
+export const createAll: SchemaOperation = (run, dialect, tables, options = {}) =>
   Effect.gen(function*() {
-    const metadata = yield* fromTablesWith(tables, dialect)
-    const selected = yield* select(metadata, tables, options.tables)
-    const { deferred, order } = yield* plan(selected, dialect)
+    const { deferred, order } = yield* planFor(dialect, tables, options)
     const existing = options.checkFirst === false ? [] : yield* dialect.existingTables(run, order)
     const toCreate = order.filter((t) => !existing.some((e) => sameTable(e, t)))
     for (const t of toCreate) {
@@ -137,16 +148,9 @@ export const createAll = (
  *
  * @internal
  */
-export const dropAll = (
-  run: Run,
-  dialect: SchemaDialect,
-  tables: ReadonlyArray<Table.Any>,
-  options: SchemaOptions = {}
-): Effect.Effect<void, DatabaseError> =>
+export const dropAll: SchemaOperation = (run, dialect, tables, options = {}) =>
   Effect.gen(function*() {
-    const metadata = yield* fromTablesWith(tables, dialect)
-    const selected = yield* select(metadata, tables, options.tables)
-    const { deferred, order } = yield* plan(selected, dialect)
+    const { deferred, order } = yield* planFor(dialect, tables, options)
     const existing = options.checkFirst === false ? order : yield* dialect.existingTables(run, order)
     const toDrop = [...order].reverse().filter((t) => existing.some((e) => sameTable(e, t)))
     const alter = dialect.alterForeignKeys

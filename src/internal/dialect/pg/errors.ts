@@ -48,6 +48,12 @@ export const classify = (cause: unknown): DatabaseError.Reason => {
       message: `${message} (an earlier statement of this transaction failed; roll back, or use a nested begin to recover)`
     })
   }
+  // A protocol violation the server reports as a plain ERROR (e.g. "bind
+  // message supplies 1 parameters, but prepared statement requires 2") is a
+  // bad statement on a connection that stays usable; only a FATAL one ends it.
+  if (code === "08P01" && field(cause, "severity") === "ERROR") {
+    return new DatabaseError.StatementError({ message, code })
+  }
   if (
     (code !== undefined && (code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" ||
       code === "28P01" || code === "28000" || code === "3D000" || networkCodes.has(code))) ||

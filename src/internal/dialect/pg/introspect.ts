@@ -5,25 +5,16 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import type { DatabaseError } from "../../../DatabaseError.js"
-import type {
-  ColumnMetadata,
-  ForeignKeyMetadata,
-  IndexMetadata,
-  Metadata,
-  ReferentialAction,
-  TableMetadata,
-  UniqueMetadata
-} from "../../../Metadata.js"
+import type { ForeignKeyMetadata, IndexMetadata, ReferentialAction, TableMetadata, UniqueMetadata } from "../../../Metadata.js"
 import { parseInCheck, tokenize } from "../../schema/sqlText.js"
-import type { ReflectOptions, Run, TableName } from "../schemaDialect.js"
+import { reflectedColumn, str } from "../introspectCommon.js"
+import type { SchemaDialect } from "../schemaDialect.js"
 import { parseType } from "./ddl.js"
 
-const str = (v: unknown): string => (v === null || v === undefined ? "" : String(v))
 const strings = (v: unknown): Array<string> => (Array.isArray(v) ? v.map(str) : [])
 
 /** @internal */
-export const existingTables = (run: Run, tables: ReadonlyArray<TableName>) =>
+export const existingTables: SchemaDialect["existingTables"] = (run, tables) =>
   run(
     `SELECT n.nspname AS schema_name, c.relname AS name, (n.nspname = current_schema()) AS is_default
      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -159,24 +150,21 @@ const buildTable = (
       }
     }
   }
-  const columns = columnRows.map((r): ColumnMetadata => {
+  const columns = columnRows.map((r) => {
     const columnName = str(r["name"])
     const dbType = str(r["db_type"])
-    const parsed = parseType(dbType)
     const dflt = r["default_expr"] === null || r["default_expr"] === undefined ? undefined : str(r["default_expr"])
     const serial = dflt !== undefined && SERIAL_DEFAULT.test(dflt)
     const identity = str(r["identity"]) === "a" || str(r["identity"]) === "d"
-    const check = checks.get(columnName)
-    return {
+    return reflectedColumn({
       name: columnName,
-      type: parsed.type,
-      ...(parsed.length === undefined ? {} : { length: parsed.length }),
       dbType,
+      parsed: parseType(dbType),
       nullable: r["not_null"] !== true,
-      ...(dflt === undefined || serial ? {} : { default: dflt }),
+      default: serial ? undefined : dflt,
       autoIncrement: identity || serial,
-      ...(check === undefined ? {} : { check })
-    }
+      check: checks.get(columnName)
+    })
   })
   const indexes: Array<IndexMetadata> = indexRows
     .filter((r) => r["special"] !== true)
@@ -193,7 +181,7 @@ const buildTable = (
 }
 
 /** @internal */
-export const introspect = (run: Run, options: ReflectOptions): Effect.Effect<Metadata, DatabaseError> =>
+export const introspect: SchemaDialect["introspect"] = (run, options) =>
   Effect.gen(function*() {
     const schemaName = options.schema ?? str((yield* run("SELECT current_schema() AS s"))[0]?.["s"])
     const wanted = options.tables === undefined ? undefined : new Set(options.tables)

@@ -4,39 +4,9 @@
  * @internal
  */
 import type { SchemaDialect } from "../schemaDialect.js"
-import {
-  alterForeignKeys,
-  columnType,
-  createTable,
-  dropTable,
-  literal,
-  MAX_IDENTIFIER,
-  normalizeColumn,
-  parseType,
-  qualify,
-  quote,
-  validateTable
-} from "./ddl.js"
+import { ddl } from "./ddl.js"
 import { existingTables, introspect } from "./introspect.js"
 import { fromDriver, toDriver } from "./values.js"
 
 /** @internal */
-export const pgSchemaDialect: SchemaDialect = {
-  name: "pg",
-  maxIdentifierLength: MAX_IDENTIFIER,
-  supportsSchemas: true,
-  quote,
-  qualify,
-  columnType,
-  parseType,
-  literal,
-  validateTable,
-  normalizeColumn,
-  createTable,
-  alterForeignKeys,
-  dropTable,
-  existingTables,
-  introspect,
-  fromDriver,
-  toDriver
-}
+export const pgSchemaDialect: SchemaDialect = { ...ddl, existingTables, introspect, fromDriver, toDriver }

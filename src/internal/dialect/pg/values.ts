@@ -5,26 +5,16 @@
  *
  * @internal
  */
-import type { NeutralType } from "../../../Metadata.js"
-import { repToCanonical } from "../../schema/values.js"
+import { fromDriverWith, toBuffer, toDriverWith } from "../valuesCommon.js"
 
 /** @internal */
-export const fromDriver = (raw: unknown, type: NeutralType): unknown => {
-  switch (type) {
-    case "json":
-    case "other":
-      return raw
-    default:
-      return repToCanonical(raw, type)
-  }
-}
+export const fromDriver = fromDriverWith({ json: (raw) => raw })
 
 /** @internal */
-export const toDriver = (value: unknown, type: NeutralType): unknown => {
-  if (value === null || value === undefined) return null
+export const toDriver = toDriverWith((value, type) => {
   // pg would turn a JS array into a PostgreSQL array literal; JSON must be sent as text.
   if (type === "json") return JSON.stringify(value)
   if (typeof value === "bigint") return value.toString()
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  if (value instanceof Uint8Array) return toBuffer(value)
   return value
-}
+})

@@ -8,131 +8,31 @@
  *
  * @internal
  */
-import type { ColumnMetadata, ForeignKeyMetadata, NeutralType, TableMetadata } from "../../../Metadata.js"
-import { generatedName, quoteWith } from "../../schema/identifier.js"
-import { quoteString } from "../../schema/sqlText.js"
-import { ValueError } from "../../schema/values.js"
-import {
-  columnList,
-  createIndex,
-  createTableStatement,
-  foreignKeyClause,
-  renderCheck,
-  renderDefault,
-  type Spelling,
-  uniqueClause
-} from "../ddlCommon.js"
-import type { Problem, TableName } from "../schemaDialect.js"
+import type { ColumnMetadata, NeutralType, TableMetadata } from "../../../Metadata.js"
+import { dialectDdl, INTEGER_TYPES, typeNameReader, withLength } from "../ddlCommon.js"
+import type { Problem } from "../schemaDialect.js"
 
-/** @internal */
-export const quote = quoteWith("\"")
-
-/** @internal */
-export const qualify = (table: TableName): string =>
-  table.schema === undefined ? quote(table.name) : `${quote(table.schema)}.${quote(table.name)}`
-
-/** @internal */
-export const columnType = (type: NeutralType, length?: number): string => {
-  switch (type) {
-    case "smallint":
-      return "SMALLINT"
-    case "integer":
-      return "INTEGER"
-    case "bigint":
-      return "BIGINT"
-    case "real":
-    case "double":
-      return "REAL"
-    case "numeric":
-      return "NUMERIC"
-    case "text":
-      return "TEXT"
-    case "varchar":
-      return length === undefined ? "VARCHAR" : `VARCHAR(${length})`
-    case "char":
-      return length === undefined ? "CHAR" : `CHAR(${length})`
-    case "boolean":
-      return "BOOLEAN"
-    case "timestamp":
-      return "TIMESTAMP"
-    case "datetime":
-      return "DATETIME"
-    case "date":
-      return "DATE"
-    case "time":
-      return "TIME"
-    case "blob":
-      return "BLOB"
-    case "uuid":
-      return "UUID"
-    case "json":
-      return "JSON"
-    case "other":
-      return "BLOB"
-  }
-}
+const typeName = typeNameReader({
+  integer: ["mediumint"],
+  smallint: ["tinyint"],
+  bigint: ["unsigned big int"],
+  // SQLite stores every float as 8 bytes.
+  double: ["real", "double"],
+  text: ["clob"],
+  varchar: ["varying character", "nvarchar"],
+  char: ["nchar", "native character"],
+  timestamp: ["timestamp"],
+  datetime: ["datetime"],
+  // A column declared without a type has BLOB affinity.
+  blob: ["blob", ""]
+})
 
 /** @internal */
 export const parseType = (dbType: string): { readonly type: NeutralType; readonly length?: number } => {
   const t = dbType.trim().toUpperCase().replace(/\s+/g, " ")
   const m = /^([A-Z ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*\d+\s*)?\))?$/.exec(t)
-  const name = m?.[1] ?? t
-  const length = m?.[2] === undefined ? undefined : Number(m[2])
-  switch (name) {
-    case "INTEGER":
-    case "INT":
-    case "MEDIUMINT":
-      return { type: "integer" }
-    case "SMALLINT":
-    case "TINYINT":
-    case "INT2":
-      return { type: "smallint" }
-    case "BIGINT":
-    case "INT8":
-    case "UNSIGNED BIG INT":
-      return { type: "bigint" }
-    case "REAL":
-    case "DOUBLE":
-    case "DOUBLE PRECISION":
-    case "FLOAT":
-      return { type: "double" }
-    case "NUMERIC":
-    case "DECIMAL":
-      return { type: "numeric" }
-    case "TEXT":
-    case "CLOB":
-      return { type: "text" }
-    case "VARCHAR":
-    case "CHARACTER VARYING":
-    case "VARYING CHARACTER":
-    case "NVARCHAR":
-      return length === undefined ? { type: "varchar" } : { type: "varchar", length }
-    case "CHAR":
-    case "CHARACTER":
-    case "NCHAR":
-    case "NATIVE CHARACTER":
-      return length === undefined ? { type: "char" } : { type: "char", length }
-    case "BOOLEAN":
-    case "BOOL":
-      return { type: "boolean" }
-    case "TIMESTAMP":
-    case "TIMESTAMPTZ":
-      return { type: "timestamp" }
-    case "DATETIME":
-      return { type: "datetime" }
-    case "DATE":
-      return { type: "date" }
-    case "TIME":
-      return { type: "time" }
-    case "BLOB":
-    case "":
-      return { type: "blob" }
-    case "UUID":
-      return { type: "uuid" }
-    case "JSON":
-    case "JSONB":
-      return { type: "json" }
-  }
+  const type = typeName(m?.[1] ?? t)
+  if (type !== undefined) return withLength(type, m?.[2] === undefined ? undefined : Number(m[2]))
   // SQLite's affinity rules (https://www.sqlite.org/datatype3.html#determination_of_column_affinity)
   if (t.includes("INT")) return { type: "integer" }
   if (t.includes("CHAR") || t.includes("CLOB") || t.includes("TEXT")) return { type: "text" }
@@ -141,31 +41,7 @@ export const parseType = (dbType: string): { readonly type: NeutralType; readonl
   return { type: "numeric" }
 }
 
-const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")
-
-/** @internal */
-export const literal = (value: unknown, type: NeutralType): string => {
-  if (value === null || value === undefined) return "NULL"
-  if (typeof value === "boolean") return value ? "1" : "0"
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new ValueError(`${value} cannot be written as a SQL literal`)
-    return String(value)
-  }
-  if (typeof value === "bigint") return value.toString()
-  if (typeof value === "string") return quoteString(value)
-  if (value instanceof Date) return quoteString(value.toISOString())
-  if (value instanceof Uint8Array) return `X'${hex(value)}'`
-  if (type === "json" || typeof value === "object") return quoteString(JSON.stringify(value))
-  throw new ValueError(`${typeof value} cannot be written as a SQL literal`)
-}
-
-/** @internal */
-export const spelling: Spelling = { quote, qualify, literal }
-
-const INTEGERS: ReadonlySet<NeutralType> = new Set(["smallint", "integer", "bigint"])
-
-/** @internal */
-export const validateTable = (table: TableMetadata): Problem | undefined => {
+const validateTable = (table: TableMetadata): Problem | undefined => {
   if (table.schema !== undefined) {
     return { message: `table ${table.name}: SQLite has no schemas (schema ${JSON.stringify(table.schema)} given)` }
   }
@@ -174,7 +50,7 @@ export const validateTable = (table: TableMetadata): Problem | undefined => {
   }
   for (const c of table.columns) {
     if (!c.autoIncrement) continue
-    if (table.primaryKey.length !== 1 || table.primaryKey[0] !== c.name || !INTEGERS.has(c.type)) {
+    if (table.primaryKey.length !== 1 || table.primaryKey[0] !== c.name || !INTEGER_TYPES.has(c.type)) {
       return {
         column: c.name,
         message: `column ${table.name}.${c.name}: SQLite can only auto-increment a single-column integer PRIMARY KEY`
@@ -184,18 +60,18 @@ export const validateTable = (table: TableMetadata): Problem | undefined => {
   return undefined
 }
 
+const isSinglePrimaryKey = (column: ColumnMetadata, table: TableMetadata): boolean =>
+  table.primaryKey.length === 1 && table.primaryKey[0] === column.name
+
 /**
  * A single-column integer primary key is SQLite's rowid: it is always
  * generated when omitted, whatever was declared, and is spelled INTEGER.
- *
- * @internal
  */
-export const isRowidAlias = (column: ColumnMetadata, table: TableMetadata): boolean =>
-  table.primaryKey.length === 1 && table.primaryKey[0] === column.name && INTEGERS.has(column.type) &&
+const isRowidAlias = (column: ColumnMetadata, table: TableMetadata): boolean =>
+  isSinglePrimaryKey(column, table) && INTEGER_TYPES.has(column.type) &&
   (column.autoIncrement || column.dbType.trim().toUpperCase() === "INTEGER")
 
-/** @internal */
-export const normalizeColumn = (column: ColumnMetadata, table: TableMetadata): ColumnMetadata => {
+const normalizeColumn = (column: ColumnMetadata, table: TableMetadata): ColumnMetadata => {
   let c = column
   if (isRowidAlias(c, table)) c = { ...c, type: "integer", autoIncrement: true, nullable: false }
   if (c.type === "real") c = { ...c, type: "double" }
@@ -206,39 +82,31 @@ export const normalizeColumn = (column: ColumnMetadata, table: TableMetadata): C
   return c
 }
 
-const columnDefinition = (column: ColumnMetadata, table: TableMetadata): string => {
-  const rowid = table.primaryKey.length === 1 && table.primaryKey[0] === column.name
-  const autoIncrement = rowid && column.autoIncrement
-  const parts = [quote(column.name), autoIncrement ? "INTEGER" : column.dbType]
-  if (!column.nullable || rowid) parts.push("NOT NULL")
-  if (rowid) parts.push(autoIncrement ? "PRIMARY KEY AUTOINCREMENT" : "PRIMARY KEY")
-  if (column.default !== undefined) parts.push(`DEFAULT ${renderDefault(column.default)}`)
-  if (column.type === "boolean") parts.push(renderCheck(spelling, column, [0, 1]))
-  else if (column.check !== undefined && column.check.length > 0) parts.push(renderCheck(spelling, column, column.check))
-  return parts.join(" ")
-}
-
 /** @internal */
-export const indexName = (table: TableMetadata, columns: ReadonlyArray<string>, name: string | undefined): string =>
-  name ?? generatedName(["ix", table.name, ...columns], 255)
-
-/** @internal */
-export const createTable = (
-  table: TableMetadata,
-  options: { readonly deferred: ReadonlyArray<ForeignKeyMetadata> }
-): ReadonlyArray<string> => {
-  const parts = table.columns.map((c) => columnDefinition(c, table))
-  if (table.primaryKey.length > 1) parts.push(`PRIMARY KEY (${columnList(spelling, table.primaryKey)})`)
-  for (const u of table.uniques) parts.push(uniqueClause(spelling, u))
-  for (const fk of table.foreignKeys) {
-    if (!options.deferred.includes(fk)) parts.push(foreignKeyClause(spelling, table, fk))
-  }
-  return [
-    createTableStatement(spelling, table, parts),
-    ...table.indexes.map((i) => createIndex(spelling, table, i, quote(indexName(table, i.columns, i.name))))
-  ]
-}
-
-/** @internal */
-export const dropTable = (table: TableName): string => `DROP TABLE ${qualify(table)}`
-
+export const ddl = dialectDdl({
+  name: "sqlite",
+  // SQLite has no practical limit; this only guards against absurd names.
+  maxIdentifierLength: 1024,
+  supportsSchemas: false,
+  parseType,
+  validateTable,
+  normalizeColumn,
+  typeNames: { double: "REAL", timestamp: "TIMESTAMP", datetime: "DATETIME", blob: "BLOB", json: "JSON", other: "BLOB" },
+  literal: { boolean: (b) => (b ? "1" : "0"), bytes: (hex) => `X'${hex}'`, json: (text) => text },
+  column: (column, table) => {
+    const key = isSinglePrimaryKey(column, table)
+    // AUTOINCREMENT is only accepted on a column spelled exactly INTEGER.
+    const autoIncrement = key && column.autoIncrement
+    return {
+      type: autoIncrement ? "INTEGER" : column.dbType,
+      notNull: !column.nullable || key,
+      primaryKey: key ? (autoIncrement ? "PRIMARY KEY AUTOINCREMENT" : "PRIMARY KEY") : undefined,
+      default: column.default,
+      // SQLite has no boolean storage; the CHECK keeps the column to 0/1.
+      check: column.type === "boolean" ? [0, 1] : column.check
+    }
+  },
+  inlinePrimaryKey: true,
+  maxGeneratedName: 255
+  // No alterForeignKeys: SQLite cannot add a foreign key to an existing table.
+})

@@ -8,6 +8,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as DatabaseError from "../../../DatabaseError.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
+import { syncQuery, type SyncQueryable } from "../../statements.js"
 import { classify } from "./errors.js"
 
 /** @internal */
@@ -196,7 +197,9 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         return Stream.repeatEffectChunkOption(pull)
       }).pipe(Stream.unwrapScoped)
 
-    const makeConnection = (holdsLock: boolean): DriverConnection => ({
+    const makeConnection = (holdsLock: boolean): DriverConnection & SyncQueryable => ({
+      // Statements are synchronous: the statement path runs them without an effect of their own.
+      [syncQuery]: queryNow,
       query,
       invalidate: () => {
         // One connection for the whole layer: there is nothing to swap in, so

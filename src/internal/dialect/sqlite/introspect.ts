@@ -5,25 +5,16 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import type { DatabaseError } from "../../../DatabaseError.js"
-import type {
-  ColumnMetadata,
-  ForeignKeyMetadata,
-  IndexMetadata,
-  Metadata,
-  ReferentialAction,
-  TableMetadata,
-  UniqueMetadata
-} from "../../../Metadata.js"
+import type { ForeignKeyMetadata, IndexMetadata, ReferentialAction, TableMetadata, UniqueMetadata } from "../../../Metadata.js"
 import { group, parseInCheck, tokenize } from "../../schema/sqlText.js"
-import type { ReflectOptions, Run, TableName } from "../schemaDialect.js"
+import { reflectedColumn, str } from "../introspectCommon.js"
+import type { Run, SchemaDialect, TableName } from "../schemaDialect.js"
 import { parseType } from "./ddl.js"
 
-const str = (v: unknown): string => (v === null || v === undefined ? "" : String(v))
 const num = (v: unknown): number => Number(v)
 
 /** @internal */
-export const existingTables = (run: Run, tables: ReadonlyArray<TableName>) =>
+export const existingTables: SchemaDialect["existingTables"] = (run, tables) =>
   run(
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (SELECT value FROM json_each(?))",
     [JSON.stringify(tables.map((t) => t.name))]
@@ -67,23 +58,22 @@ const reflectTable = (run: Run, name: string, sql: string) =>
       .sort((a, b) => num(a["pk"]) - num(b["pk"]))
       .map((r) => str(r["name"]))
     const checks = checksOf(sql)
-    const columns = columnRows.map((r): ColumnMetadata => {
+    const columns = columnRows.map((r) => {
       const columnName = str(r["name"])
       const dbType = str(r["type"])
       const parsed = parseType(dbType)
       const rowid = primaryKey.length === 1 && primaryKey[0] === columnName && dbType.trim().toUpperCase() === "INTEGER"
       const check = checks.get(columnName.toLowerCase())
       const impliedBooleanCheck = parsed.type === "boolean" && check !== undefined && check.every((v) => v === 0 || v === 1)
-      return {
+      return reflectedColumn({
         name: columnName,
-        type: parsed.type,
-        ...(parsed.length === undefined ? {} : { length: parsed.length }),
         dbType,
+        parsed,
         nullable: num(r["not_null"]) === 0 && !primaryKey.includes(columnName),
-        ...(r["dflt_value"] === null || r["dflt_value"] === undefined ? {} : { default: str(r["dflt_value"]) }),
+        default: r["dflt_value"] === null || r["dflt_value"] === undefined ? undefined : str(r["dflt_value"]),
         autoIncrement: rowid,
-        ...(check === undefined || impliedBooleanCheck ? {} : { check })
-      }
+        check: impliedBooleanCheck ? undefined : check
+      })
     })
 
     const uniques: Array<UniqueMetadata> = []
@@ -133,7 +123,7 @@ const reflectTable = (run: Run, name: string, sql: string) =>
   })
 
 /** @internal */
-export const introspect = (run: Run, options: ReflectOptions): Effect.Effect<Metadata, DatabaseError> =>
+export const introspect: SchemaDialect["introspect"] = (run, options) =>
   Effect.gen(function*() {
     const rows = options.tables === undefined
       ? yield* run(

@@ -5,8 +5,8 @@
  *
  * @internal
  */
-import type { NeutralType } from "../../../Metadata.js"
 import { repToCanonical, ValueError } from "../../schema/values.js"
+import { type Convert, fromDriverWith, toBuffer, toDriverWith } from "../valuesCommon.js"
 
 /** SQLite's own clock functions produce UTC text without a zone: `2024-01-02 03:04:05`. */
 const ZONELESS = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/
@@ -17,46 +17,43 @@ const toDate = (raw: unknown): Date => {
   return repToCanonical(raw, "timestamp") as Date
 }
 
-/** @internal */
-export const fromDriver = (raw: unknown, type: NeutralType): unknown => {
-  switch (type) {
-    case "smallint":
-    case "integer":
-      if (typeof raw === "bigint") return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw
-      return repToCanonical(raw, type)
-    case "bigint":
-      if (typeof raw === "number" && !Number.isSafeInteger(raw)) {
-        // Already rounded by the driver: refuse rather than return a wrong bigint.
-        throw new ValueError(
-          `integer ${raw} lost precision in the driver; read 64-bit integers as bigint (better-sqlite3 safeIntegers / SqlClient.SafeIntegers)`
-        )
-      }
-      return repToCanonical(raw, type)
-    case "timestamp":
-    case "datetime":
-      return toDate(raw)
-    case "json":
-      if (typeof raw === "string") {
-        try {
-          return JSON.parse(raw)
-        } catch {
-          throw new ValueError(`invalid JSON text ${JSON.stringify(raw.slice(0, 40))}`)
-        }
-      }
-      // JSON has NUMERIC affinity: a bare JSON number is stored as a number.
-      if (typeof raw === "number") return raw
-      if (typeof raw === "bigint") return Number(raw)
-      throw new ValueError(`expected JSON text, got ${typeof raw}`)
-    case "other":
-      return raw
-    default:
-      return repToCanonical(raw, type)
-  }
+const integer: Convert = (raw, type) => {
+  if (typeof raw === "bigint") return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw
+  return repToCanonical(raw, type)
 }
 
 /** @internal */
-export const toDriver = (value: unknown, type: NeutralType): unknown => {
-  if (value === null || value === undefined) return null
+export const fromDriver = fromDriverWith({
+  smallint: integer,
+  integer,
+  bigint: (raw, type) => {
+    if (typeof raw === "number" && !Number.isSafeInteger(raw)) {
+      // Already rounded by the driver: refuse rather than return a wrong bigint.
+      throw new ValueError(
+        `integer ${raw} lost precision in the driver; read 64-bit integers as bigint (better-sqlite3 safeIntegers / SqlClient.SafeIntegers)`
+      )
+    }
+    return repToCanonical(raw, type)
+  },
+  timestamp: toDate,
+  datetime: toDate,
+  json: (raw) => {
+    if (typeof raw === "string") {
+      try {
+        return JSON.parse(raw)
+      } catch {
+        throw new ValueError(`invalid JSON text ${JSON.stringify(raw.slice(0, 40))}`)
+      }
+    }
+    // JSON has NUMERIC affinity: a bare JSON number is stored as a number.
+    if (typeof raw === "number") return raw
+    if (typeof raw === "bigint") return Number(raw)
+    throw new ValueError(`expected JSON text, got ${typeof raw}`)
+  }
+})
+
+/** @internal */
+export const toDriver = toDriverWith((value, type) => {
   switch (type) {
     case "boolean":
       return value === true ? 1 : value === false ? 0 : value
@@ -66,11 +63,11 @@ export const toDriver = (value: unknown, type: NeutralType): unknown => {
     case "json":
       return JSON.stringify(value)
     case "blob":
-      return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value
+      return value instanceof Uint8Array ? toBuffer(value) : value
     default:
       if (typeof value === "boolean") return value ? 1 : 0
       if (value instanceof Date) return value.toISOString()
-      if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+      if (value instanceof Uint8Array) return toBuffer(value)
       return value
   }
-}
+})
