@@ -1,8 +1,41 @@
-import type { SqlError } from "@effect/sql/SqlError"
+import { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import type { Input } from "../Connection.js"
 import * as DatabaseError from "../DatabaseError.js"
-import type { Dialect, DriverConnection } from "./dialect/Dialect.js"
+import type { Dialect, DriverConnection, QueryResult } from "./dialect/Dialect.js"
+
+/**
+ * A driver whose statements complete synchronously (better-sqlite3) puts its
+ * plain `query` function on the connection under this key, and the statement
+ * path calls it inside the one `Effect.suspend` that also compiles, instead of
+ * going through `conn.query`'s own suspend and a `mapError`. Wrappers such as
+ * `instrument` (echo, onStatement) build a new object without it, so they keep
+ * the effectful path and see every statement.
+ *
+ * @internal
+ */
+export const syncQuery: unique symbol = Symbol.for("effect-sqlservice/syncQuery") as never
+
+/** @internal */
+export interface SyncQueryable {
+  readonly [syncQuery]?: ((sql: string, params: ReadonlyArray<unknown>) => QueryResult) | undefined
+}
+
+const runSync = (
+  dialect: Dialect,
+  query: (sql: string, params: ReadonlyArray<unknown>) => QueryResult,
+  sql: string,
+  params: ReadonlyArray<unknown>
+): Effect.Effect<QueryResult, DatabaseError.DatabaseError> => {
+  try {
+    return Effect.succeed(query(sql, params))
+  } catch (cause) {
+    // The same error the effectful path builds from the driver's SqlError.
+    return Effect.fail(
+      fromSqlError(dialect, sql)(new SqlError({ cause, message: cause instanceof Error ? cause.message : String(cause) }))
+    )
+  }
+}
 
 /**
  * Compiles an input to SQL text and parameters with the dialect's compiler,
@@ -38,8 +71,17 @@ export const compileError = (cause: unknown) =>
  *
  * @internal
  */
-export const run = (dialect: Dialect, conn: DriverConnection, sql: string, params: ReadonlyArray<unknown>) =>
-  Effect.mapError(conn.query(sql, params), fromSqlError(dialect, sql))
+export const run = (
+  dialect: Dialect,
+  conn: DriverConnection,
+  sql: string,
+  params: ReadonlyArray<unknown>
+): Effect.Effect<QueryResult, DatabaseError.DatabaseError> => {
+  const query = (conn as SyncQueryable)[syncQuery]
+  return query !== undefined
+    ? Effect.suspend(() => runSync(dialect, query, sql, params))
+    : Effect.mapError(conn.query(sql, params), fromSqlError(dialect, sql))
+}
 
 /**
  * Compiles and runs; the compile step is inside the effect so a bad fragment
@@ -60,5 +102,8 @@ export const runInput = (
     } catch (cause) {
       return Effect.fail(compileError(cause))
     }
-    return run(dialect, conn, compiled[0], compiled[1])
+    const query = (conn as SyncQueryable)[syncQuery]
+    return query !== undefined
+      ? runSync(dialect, query, compiled[0], compiled[1])
+      : Effect.mapError(conn.query(compiled[0], compiled[1]), fromSqlError(dialect, compiled[0]))
   })
