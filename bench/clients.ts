@@ -1,0 +1,161 @@
+/**
+ * One client per library, opened the way that library's documentation says,
+ * with the same connection settings everywhere: SQLite in WAL mode for files,
+ * PostgreSQL pools of 10.
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import Sqlite from "better-sqlite3"
+import { drizzle as drizzleSqlite, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3"
+import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres"
+import { sql as dsql } from "drizzle-orm"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
+import { Kysely, PostgresDialect, SqliteDialect, sql as ksql } from "kysely"
+import Pg from "pg"
+import Cursor from "pg-cursor"
+import { Database } from "effect-sqlservice"
+import type { Ctx, Lib } from "./harness.js"
+
+export const POOL_SIZE = 10
+
+const openSqlite = (ctx: Ctx, client: string): Sqlite.Database => {
+  const db = new Sqlite(ctx.target.sqliteFile(client))
+  if (ctx.target.name === "sqlite-wal") db.pragma("journal_mode = WAL")
+  return db
+}
+
+const openPool = (ctx: Ctx) => {
+  const pool = new Pg.Pool({ connectionString: ctx.target.pgUrl, max: POOL_SIZE })
+  pool.on("error", () => {})
+  return pool
+}
+
+// ---------------------------------------------------------------- raw drivers
+
+export const rawSqlite: Lib<Sqlite.Database> = {
+  name: "raw",
+  open: async (ctx) => openSqlite(ctx, "raw"),
+  exec: async (db, sql) => {
+    db.exec(sql)
+  },
+  query: async (db, sql) => db.prepare(sql).all() as Array<Record<string, unknown>>,
+  close: async (db) => {
+    db.close()
+  }
+}
+
+export const rawPg: Lib<Pg.Pool> = {
+  name: "raw",
+  open: async (ctx) => openPool(ctx),
+  exec: async (pool, sql) => void (await pool.query(sql)),
+  query: async (pool, sql) => (await pool.query(sql)).rows,
+  close: (pool) => pool.end()
+}
+
+// ---------------------------------------------------------------- Effect clients
+
+export interface EffectClient<R> {
+  readonly runtime: ManagedRuntime.ManagedRuntime<R, unknown>
+  readonly sql: SqlClient.SqlClient
+}
+
+const effectLib = <R, X>(
+  name: string,
+  layer: (ctx: Ctx) => Layer.Layer<R, unknown>,
+  extra: (runtime: ManagedRuntime.ManagedRuntime<R, unknown>) => Promise<X>
+): Lib<EffectClient<R> & X> => ({
+  name,
+  open: async (ctx) => {
+    const runtime = ManagedRuntime.make(layer(ctx))
+    const sql = await runtime.runPromise(SqlClient.SqlClient as unknown as Effect.Effect<SqlClient.SqlClient, never, R>)
+    return Object.assign({ runtime, sql }, await extra(runtime))
+  },
+  exec: (c, text) => c.runtime.runPromise(Effect.asVoid(c.sql.unsafe(text))),
+  query: (c, text) => c.runtime.runPromise(c.sql.unsafe<Record<string, unknown>>(text)),
+  close: (c) => c.runtime.dispose()
+})
+
+/** `@effect/sql` with its own drivers: `@effect/sql-sqlite-node` / `@effect/sql-pg`. */
+export const effectSql = effectLib(
+  "@effect/sql",
+  (ctx): Layer.Layer<SqlClient.SqlClient, unknown> =>
+    ctx.target.kind === "sqlite"
+      ? SqliteClient.layer({ filename: ctx.target.sqliteFile("effect-sql"), disableWAL: ctx.target.name !== "sqlite-wal" })
+      : PgClient.layer({ url: Redacted.make(ctx.target.pgUrl), maxConnections: POOL_SIZE }),
+  async () => ({})
+)
+
+export const sqliteUrl = (file: string) => file === ":memory:" ? "sqlite://:memory:" : `sqlite:///${file}`
+
+/** Ours: `Database.layer`, which also provides its `SqlClient` (`db.sql`). */
+export const ours = effectLib<Database.Database | SqlClient.SqlClient, { readonly db: Database.Database }>(
+  "ours",
+  (ctx) =>
+    Database.layer({
+      url: ctx.target.kind === "sqlite" ? sqliteUrl(ctx.target.sqliteFile("ours")) : ctx.target.pgUrl,
+      poolSize: POOL_SIZE
+    }),
+  async (runtime) => ({ db: await runtime.runPromise(Database.Database) })
+)
+
+// ---------------------------------------------------------------- Drizzle
+
+export interface DrizzleSqlite {
+  readonly db: BetterSQLite3Database<Record<string, unknown>>
+  readonly client: Sqlite.Database
+}
+
+/** Drizzle over better-sqlite3; `schema` (tables and relations) enables `db.query`. */
+export const drizzleSqliteLib = (schema: (ctx: Ctx) => Record<string, unknown> = () => ({})): Lib<DrizzleSqlite> => ({
+  name: "drizzle",
+  open: async (ctx) => {
+    const client = openSqlite(ctx, "drizzle")
+    return { client, db: drizzleSqlite({ client, schema: schema(ctx) }) }
+  },
+  exec: async (c, text) => void c.db.run(dsql.raw(text)),
+  query: async (c, text) => c.db.all<Record<string, unknown>>(dsql.raw(text)),
+  close: async (c) => {
+    c.client.close()
+  }
+})
+
+export interface DrizzlePg {
+  readonly db: NodePgDatabase<Record<string, unknown>>
+  readonly pool: Pg.Pool
+}
+
+export const drizzlePgLib = (schema: (ctx: Ctx) => Record<string, unknown> = () => ({})): Lib<DrizzlePg> => ({
+  name: "drizzle",
+  open: async (ctx) => {
+    const pool = openPool(ctx)
+    return { pool, db: drizzlePg({ client: pool, schema: schema(ctx) }) }
+  },
+  exec: async (c, text) => void (await c.db.execute(dsql.raw(text))),
+  query: async (c, text) => (await c.db.execute<Record<string, unknown>>(dsql.raw(text))).rows,
+  close: (c) => c.pool.end()
+})
+
+// ---------------------------------------------------------------- Kysely
+
+export interface KyselyClient {
+  // Table names carry a per-run prefix, so the schema type stays open.
+  readonly db: Kysely<any>
+}
+
+export const kysely: Lib<KyselyClient> = {
+  name: "kysely",
+  open: async (ctx) => ({
+    db: new Kysely<any>({
+      dialect: ctx.target.kind === "sqlite"
+        ? new SqliteDialect({ database: openSqlite(ctx, "kysely") })
+        : new PostgresDialect({ pool: openPool(ctx), cursor: Cursor })
+    })
+  }),
+  exec: async (c, text) => void (await ksql.raw(text).execute(c.db)),
+  query: async (c, text) => (await ksql.raw<Record<string, unknown>>(text).execute(c.db)).rows,
+  close: (c) => c.db.destroy()
+}

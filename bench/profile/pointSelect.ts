@@ -1,0 +1,99 @@
+/**
+ * A focused profile of ours on the SQLite :memory: point select:
+ *
+ *   node --import tsx --conditions=source bench/profile/pointSelect.ts [session|connect|dbsql|raw] [seconds] [--profile]
+ *   node bench/profile/summarize.mjs bench/profile/out/<variant>.cpuprofile
+ *
+ * Runs point selects in batches of 1000 inside one runPromise, like the
+ * benchmark, for a few seconds after a warm-up. With --profile it records a
+ * CPU profile (the same V8 profiler as `node --cpu-prof`) of the timed part
+ * only, so module loading and JIT warm-up stay out of it.
+ * (`node --cpu-prof --cpu-prof-dir=... --import tsx ...` works too, with the
+ * start-up included.)
+ */
+import * as fs from "node:fs"
+import * as inspector from "node:inspector/promises"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import * as Effect from "effect/Effect"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import Sqlite from "better-sqlite3"
+import { Database } from "effect-sqlservice"
+import { createUsers, seedUsers, template } from "../fixtures.js"
+import { idSequence } from "../harness.js"
+
+const variant = process.argv[2] ?? "session"
+const seconds = Number(process.argv[3] ?? 5)
+const ROWS = 10_000
+const table = "bench_users"
+const ids = idSequence(1 << 16, ROWS)
+let sink = 0
+
+const runtime = ManagedRuntime.make(Database.layer({ url: "sqlite://:memory:" }))
+const db = await runtime.runPromise(Database.Database)
+const sql = db.sql
+await runtime.runPromise(sql.unsafe(createUsers("sqlite", table)))
+await runtime.runPromise(sql.unsafe(seedUsers("sqlite", table, ROWS)))
+const q = template(`SELECT id, name, email, age FROM ${table} WHERE id = `, "")
+
+const raw = new Sqlite(":memory:")
+raw.exec(createUsers("sqlite", table))
+raw.exec(seedUsers("sqlite", table, ROWS))
+const rawStatement = raw.prepare(`SELECT id, name, email, age FROM ${table} WHERE id = ?`)
+
+let at = 0
+const batch = (n: number): Promise<void> => {
+  switch (variant) {
+    case "raw":
+      for (let i = 0; i < n; i++) sink ^= (rawStatement.get(ids[at++ & 0xffff]) as { id: number }).id
+      return Promise.resolve()
+    case "session":
+      return runtime.runPromise(Effect.scoped(Effect.gen(function*() {
+        const session = yield* db.session
+        for (let i = 0; i < n; i++) sink ^= (yield* session.one(sql(q, ids[at++ & 0xffff]))).id as number
+      })))
+    case "connect":
+      return runtime.runPromise(Effect.scoped(Effect.gen(function*() {
+        const conn = yield* db.connect
+        for (let i = 0; i < n; i++) sink ^= (yield* conn.all(sql(q, ids[at++ & 0xffff])))[0]!.id as number
+      })))
+    case "dbsql":
+      return runtime.runPromise(Effect.gen(function*() {
+        for (let i = 0; i < n; i++) sink ^= (yield* sql(q, ids[at++ & 0xffff]))[0]!.id as number
+      }))
+    default:
+      throw new Error(`unknown variant ${variant}`)
+  }
+}
+
+for (let i = 0; i < 50; i++) await batch(1000)
+const profiling = process.argv.includes("--profile")
+const inspectorSession = new inspector.Session()
+if (profiling) {
+  inspectorSession.connect()
+  await inspectorSession.post("Profiler.setSamplingInterval", { interval: 100 })
+  await inspectorSession.post("Profiler.enable")
+  await inspectorSession.post("Profiler.start")
+}
+const until = performance.now() + seconds * 1000
+let ops = 0
+const cpuStart = process.cpuUsage()
+const start = performance.now()
+while (performance.now() < until) {
+  await batch(1000)
+  ops += 1000
+}
+const us = ((performance.now() - start) * 1000) / ops
+const cpu = process.cpuUsage(cpuStart)
+// CPU time per op is steadier than wall time on a shared machine.
+console.log(
+  `${variant}: ${us.toFixed(2)} µs/op wall, ${((cpu.user + cpu.system) / ops).toFixed(2)} µs/op CPU over ${ops} ops (sink ${sink})`
+)
+if (profiling) {
+  const { profile } = await inspectorSession.post("Profiler.stop")
+  const out = path.join(path.dirname(fileURLToPath(import.meta.url)), "out", `${variant}.cpuprofile`)
+  fs.mkdirSync(path.dirname(out), { recursive: true })
+  fs.writeFileSync(out, JSON.stringify(profile))
+  console.log(`profile: ${path.relative(process.cwd(), out)}`)
+}
+await runtime.dispose()

@@ -1,0 +1,147 @@
+/**
+ * PostgreSQL only: 3000 point selects issued at once through a pool of 10
+ * connections. Promise.all for the Promise libraries, Effect.all with
+ * unbounded concurrency for the Effect ones. One operation = all 3000.
+ */
+import { eq, sql as dsql } from "drizzle-orm"
+import * as Effect from "effect/Effect"
+import { drizzlePgLib, effectSql, kysely, ours, rawPg } from "../clients.js"
+import { pgUsers } from "../drizzleSchema.js"
+import { createUsers, seedUsers, template } from "../fixtures.js"
+import { type Ctx, idSequence, implementation, type Implementation, type Scenario } from "../harness.js"
+
+export const ROWS = 10_000
+export const CONCURRENT = 3000
+
+const table = (ctx: Ctx) => `${ctx.target.prefix}cusers`
+const selectText = (ctx: Ctx) => `SELECT id, name, email, age FROM ${table(ctx)} WHERE id = $1`
+const selectTemplate = (ctx: Ctx) => template(`SELECT id, name, email, age FROM ${table(ctx)} WHERE id = `, "")
+
+const ids = idSequence(CONCURRENT, ROWS, 7)
+
+const expectAll = (rows: ReadonlyArray<unknown>) => {
+  let found = 0
+  for (const r of rows) if (r !== undefined && r !== null) found++
+  if (found !== CONCURRENT) throw new Error(`expected ${CONCURRENT} rows, got ${found}`)
+}
+
+const drizzle = drizzlePgLib()
+
+/** Extension point: push further implementations onto this list. */
+export const implementations: Array<Implementation> = [
+  implementation({
+    name: "raw",
+    lib: rawPg,
+    make: (pool, ctx) => {
+      const name = `${ctx.target.prefix}cpoint`
+      const text = selectText(ctx)
+      return {
+        run: async () =>
+          expectAll(await Promise.all(ids.map(async (id) => (await pool.query({ name, text, values: [id] })).rows[0])))
+      }
+    }
+  }),
+  implementation({
+    name: "raw unnamed",
+    skip: (ctx) => ctx.mode.quick,
+    lib: rawPg,
+    make: (pool, ctx) => {
+      const text = selectText(ctx)
+      return {
+        run: async () =>
+          expectAll(await Promise.all(ids.map(async (id) => (await pool.query({ text, values: [id] })).rows[0])))
+      }
+    }
+  }),
+  implementation({
+    name: "@effect/sql",
+    lib: effectSql,
+    make: ({ runtime, sql }, ctx) => {
+      const q = selectTemplate(ctx)
+      const all = Effect.map(
+        Effect.all(ids.map((id) => Effect.map(sql(q, id), (rows) => rows[0])), { concurrency: "unbounded" }),
+        expectAll
+      )
+      return { run: () => runtime.runPromise(all) }
+    }
+  }),
+  implementation({
+    name: "ours db.sql",
+    lib: ours,
+    make: ({ runtime, sql }, ctx) => {
+      const q = selectTemplate(ctx)
+      const all = Effect.map(
+        Effect.all(ids.map((id) => Effect.map(sql(q, id), (rows) => rows[0])), { concurrency: "unbounded" }),
+        expectAll
+      )
+      return { run: () => runtime.runPromise(all) }
+    }
+  }),
+  implementation({
+    // One connection per select, no transaction (a session would add BEGIN and ROLLBACK).
+    name: "ours connect.all",
+    lib: ours,
+    make: ({ runtime, db, sql }, ctx) => {
+      const q = selectTemplate(ctx)
+      const all = Effect.map(
+        Effect.all(
+          ids.map((id) => Effect.scoped(Effect.flatMap(db.connect, (conn) => Effect.map(conn.all(sql(q, id)), (rows) => rows[0])))),
+          { concurrency: "unbounded" }
+        ),
+        expectAll
+      )
+      return { run: () => runtime.runPromise(all) }
+    }
+  }),
+  implementation({
+    name: "drizzle",
+    lib: drizzle,
+    make: ({ db }, ctx) => {
+      const users = pgUsers(table(ctx))
+      return {
+        run: async () =>
+          expectAll(await Promise.all(ids.map(async (id) => (await db.select().from(users).where(eq(users.id, id)))[0])))
+      }
+    }
+  }),
+  implementation({
+    name: "drizzle prepared",
+    skip: (ctx) => ctx.mode.quick,
+    lib: drizzle,
+    make: ({ db }, ctx) => {
+      const users = pgUsers(table(ctx))
+      const prepared = db.select().from(users).where(eq(users.id, dsql.placeholder("id"))).prepare(
+        `${ctx.target.prefix}cpoint_drizzle`
+      )
+      return { run: async () => expectAll(await Promise.all(ids.map(async (id) => (await prepared.execute({ id }))[0]))) }
+    }
+  }),
+  implementation({
+    name: "kysely",
+    lib: kysely,
+    make: ({ db }, ctx) => {
+      const t = table(ctx)
+      return {
+        run: async () =>
+          expectAll(
+            await Promise.all(
+              ids.map((id) => db.selectFrom(t).select(["id", "name", "email", "age"]).where("id", "=", id).executeTakeFirst())
+            )
+          )
+      }
+    }
+  })
+]
+
+export const scenario: Scenario = {
+  name: "3000 concurrent point selects, pool 10",
+  unit: "3000 selects",
+  dialects: ["pg"],
+  sizing: ({ mode }) => mode.quick ? { opsPerBatch: 1, warmup: 1, rounds: 1 } : { opsPerBatch: 1, warmup: 3, rounds: 15 },
+  prepare: async (exec, ctx) => {
+    await exec(createUsers(ctx.target.kind, table(ctx)))
+    await exec(seedUsers(ctx.target.kind, table(ctx), ROWS))
+  },
+  cleanup: (exec, ctx) => exec(`DROP TABLE IF EXISTS ${table(ctx)}`),
+  implementations
+}

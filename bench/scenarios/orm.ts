@@ -1,0 +1,108 @@
+/**
+ * Ours through the ORM: `session.get`, `Query.select(...).where(eq(pk))`,
+ * `saveAll`, and eager loading with `Query.with`. Each is pushed onto its
+ * scenario's list, so it is interleaved with raw and the peers like any other
+ * implementation.
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { Column, Query, Relation, Session, Table } from "effect-sqlservice"
+import { ours } from "../clients.js"
+import { makeUsers } from "../fixtures.js"
+import { type Ctx, idSequence, implementation } from "../harness.js"
+import * as eagerLoad from "./eagerLoad.js"
+import * as pointSelect from "./pointSelect.js"
+import * as write from "./write.js"
+
+const users = (name: string) =>
+  Table.make(name, {
+    id: Schema.Int.pipe(Column.primaryKey),
+    name: Schema.String,
+    email: Schema.String,
+    age: Schema.Int
+  })
+
+const ids = () => {
+  const sequence = idSequence(1 << 16, pointSelect.ROWS)
+  let at = 0
+  return () => sequence[at++ & 0xffff]!
+}
+
+const found = <A>(row: A | undefined | null): A => {
+  if (row === undefined || row === null) throw new Error("point select found no row")
+  return row
+}
+
+pointSelect.implementations.push(
+  implementation({
+    name: "ours session.get",
+    lib: ours,
+    make: ({ runtime, db }, ctx: Ctx) => {
+      const User = users(`${ctx.target.prefix}users`)
+      const next = ids()
+      return {
+        run: (n) =>
+          runtime.runPromise(Effect.scoped(Effect.gen(function*() {
+            const session = yield* db.session
+            for (let i = 0; i < n; i++) found(Option.getOrUndefined(yield* session.get(User, next())))
+          })))
+      }
+    }
+  }),
+  implementation({
+    name: "ours Query eq(pk)",
+    lib: ours,
+    make: ({ runtime, db }, ctx: Ctx) => {
+      const User = users(`${ctx.target.prefix}users`)
+      const next = ids()
+      return {
+        run: (n) =>
+          runtime.runPromise(Effect.scoped(Effect.gen(function*() {
+            const session = yield* db.session
+            for (let i = 0; i < n; i++) {
+              found(yield* session.one(Query.select(User).pipe(Query.where(Query.eq(User.columns.id, next())))))
+            }
+          })))
+      }
+    }
+  })
+)
+
+for (const [variant, list] of [[write.insertVariant, write.insertImplementations], [write.upsertVariant, write.upsertImplementations]] as const) {
+  list.push(implementation({
+    name: "ours saveAll",
+    lib: ours,
+    make: (c, ctx: Ctx) => {
+      const User = users(variant.table(ctx))
+      const rows = makeUsers(write.ROWS, variant.name)
+      const save = c.db.begin(Effect.flatMap(Session.Session, (s) => s.saveAll(User, rows)))
+      return { ...write.hooks(ours, c, ctx, variant), run: () => c.runtime.runPromise(Effect.asVoid(save)) }
+    }
+  }))
+}
+
+eagerLoad.implementations.push(implementation({
+  name: "ours with(...)",
+  lib: ours,
+  make: ({ runtime, db }, ctx: Ctx) => {
+    const t = eagerLoad.names(ctx)
+    const User = Table.make(t.users, { id: Schema.Int.pipe(Column.primaryKey), name: Schema.String })
+    const Device = Table.make(t.devices, {
+      id: Schema.Int.pipe(Column.primaryKey),
+      userId: Schema.Int.pipe(Column.references(() => User.columns.id)),
+      name: Schema.String
+    }, { columnNames: "snake_case" })
+    const Key = Table.make(t.keys, {
+      id: Schema.Int.pipe(Column.primaryKey),
+      deviceId: Schema.Int.pipe(Column.references(() => Device.columns.id)),
+      value: Schema.String
+    }, { columnNames: "snake_case" })
+    const query = Query.select(User).pipe(
+      Query.orderBy(User.columns.id),
+      Query.with({ devices: Relation.with(Relation.many(User, Device), { keys: Relation.many(Device, Key) }) })
+    )
+    const load = Effect.scoped(Effect.flatMap(db.session, (s) => Effect.map(s.all(query), eagerLoad.expectTree)))
+    return { run: () => runtime.runPromise(load) }
+  }
+}))
