@@ -32,14 +32,17 @@ export interface Core extends Database {
 
 const configError = (message: string) => DatabaseError.make(new DatabaseError.ConfigError({ message }))
 
-const millis = (name: string, input: Duration.DurationInput | undefined) =>
+const millis = (name: string, input: Duration.DurationInput | undefined, positive = false) =>
   Effect.suspend(() => {
     if (input === undefined) return Effect.succeed(undefined)
     const d = Duration.decodeUnknown(input)
     if (d._tag === "None" || !Duration.isFinite(d.value)) {
       return Effect.fail(configError(`option ${name} must be a finite duration, got ${String(input)}`))
     }
-    return Effect.succeed(Duration.toMillis(d.value))
+    const ms = Duration.toMillis(d.value)
+    // pg reads a timeout of 0 as "wait forever".
+    if (positive && ms <= 0) return Effect.fail(configError(`option ${name} must be longer than 0, got ${String(input)}`))
+    return Effect.succeed(ms)
   })
 
 const positiveInt = (name: string, value: number | undefined, min = 1) =>
@@ -50,9 +53,9 @@ const positiveInt = (name: string, value: number | undefined, min = 1) =>
 const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
   Effect.gen(function*() {
     const busyTimeout = yield* millis("busyTimeout", options.busyTimeout)
-    const connectTimeout = yield* millis("connectTimeout", options.connectTimeout)
+    const connectTimeout = yield* millis("connectTimeout", options.connectTimeout, true)
     const idleTimeout = yield* millis("poolIdleTimeout", options.poolIdleTimeout)
-    const statementTimeout = yield* millis("statementTimeout", options.statementTimeout)
+    const statementTimeout = yield* millis("statementTimeout", options.statementTimeout, true)
     const poolSize = yield* positiveInt("poolSize", options.poolSize)
     const poolMin = yield* positiveInt("poolMin", options.poolMin, 0)
     if (poolSize !== undefined && poolMin !== undefined && poolMin > poolSize) {

@@ -43,8 +43,23 @@ export class DatabaseUrl {
   }
 }
 
-/** @internal */
-export const mask = (raw: string): string => raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^@/?#]*@/i, "$1****@")
+/**
+ * Hides the password: everything between the first ":" of the user info and
+ * the last "@" (a URL parser also ends the user info at the last "@"), with
+ * or without a well-formed "scheme://" in front. Masking too much is
+ * harmless; printing a password is not.
+ *
+ * @internal
+ */
+export const mask = (raw: string): string => {
+  const slashes = raw.indexOf("://")
+  const start = slashes === -1 ? 0 : slashes + 3
+  const at = raw.lastIndexOf("@")
+  if (at < start) return raw
+  const colon = raw.indexOf(":", start)
+  if (colon === -1 || colon > at) return raw
+  return `${raw.slice(0, colon + 1)}****${raw.slice(at)}`
+}
 
 const configError = (message: string) =>
   Either.left(DatabaseError.make(new DatabaseError.ConfigError({ message })))
