@@ -46,6 +46,19 @@ const fromEither = <A>(e: Either.Either<A, DatabaseError.DatabaseError>) =>
   Either.isRight(e) ? Effect.succeed(e.right) : Effect.fail(e.left)
 
 /**
+ * A Map key for a primary key: the value itself for a one-column key of a
+ * primitive type (no string building on the bulk path), else a composed string.
+ */
+const pkKey = (info: TableInfo, row: Record<string, unknown>, by: "field" | "name"): unknown => {
+  const key = info.primaryKey
+  if (key.length === 1) {
+    const v = row[by === "field" ? key[0]!.field : key[0]!.name]
+    if (typeof v === "number" || typeof v === "string" || typeof v === "bigint") return v
+  }
+  return keyOf(key.map((c) => row[by === "field" ? c.field : c.name]))
+}
+
+/**
  * Checks every row before any SQL runs: it must be an object of this
  * table's fields (relation keys allowed when saved with them), and either
  * carry its whole primary key or none of it (then the database generates it).
@@ -56,14 +69,21 @@ const validateRows = (info: TableInfo, rows: ReadonlyArray<unknown>, relationNam
     if (rows.length === 0) {
       return Effect.fail(inputError(`nothing to save: ${mode === "insert" ? "insert" : "saveAll"} of ${name} got an empty list`, name))
     }
-    const seen = new Map<string, number>()
+    const seen = new Map<unknown, number>()
     const pkFields = info.primaryKey.map((c) => c.field)
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]
       if (typeof row !== "object" || row === null || Array.isArray(row)) {
         return Effect.fail(inputError(`row ${i} of ${name} is not an object`, name))
       }
-      const foreign = Object.keys(row).filter((k) => !info.byField.has(k) && !relationNames.has(k))
+      let clean = true
+      for (const k in row) {
+        if (!info.byField.has(k) && !relationNames.has(k)) {
+          clean = false
+          break
+        }
+      }
+      const foreign = clean ? [] : Object.keys(row).filter((k) => !info.byField.has(k) && !relationNames.has(k))
       if (foreign.length > 0) {
         return Effect.fail(inputError(
           `row ${i} has fields that table ${name} does not have: ${foreign.join(", ")} (a row of another table? relations to save go in the "with" option)`,
@@ -71,15 +91,17 @@ const validateRows = (info: TableInfo, rows: ReadonlyArray<unknown>, relationNam
         ))
       }
       if (mode === "insert" || pkFields.length === 0) continue
-      const present = pkFields.filter((f) => (row as Record<string, unknown>)[f] !== undefined)
-      if (present.length === 0) continue
-      if (present.length < pkFields.length) {
+      let count = 0
+      for (const f of pkFields) if ((row as Record<string, unknown>)[f] !== undefined) count++
+      if (count === 0) continue
+      if (count < pkFields.length) {
+        const present = pkFields.filter((f) => (row as Record<string, unknown>)[f] !== undefined)
         return Effect.fail(inputError(
           `row ${i} of ${name} has part of the primary key (${present.join(", ")}); give all of ${pkFields.join(", ")} or none`,
           name
         ))
       }
-      const key = keyOf(pkFields.map((f) => (row as Record<string, unknown>)[f]))
+      const key = pkKey(info, row as Record<string, unknown>, "field")
       const earlier = seen.get(key)
       if (earlier !== undefined) {
         return Effect.fail(inputError(
@@ -161,6 +183,31 @@ const existingKeys = (runner: Runner, info: TableInfo, keys: ReadonlyArray<Reado
     return found
   })
 
+/** Encodes rows for writing, synchronously unless a Schema needs the Effect path. */
+const encodeRows = (info: TableInfo, rows: ReadonlyArray<Record<string, unknown>>, mode: Mode) =>
+  Effect.suspend(() => {
+    const pending: Array<Pending> = new Array(rows.length)
+    const key = info.primaryKey
+    const classify = (i: number, encoded: Record<string, unknown>): Pending => {
+      let hasKey = mode === "upsert"
+      for (let k = 0; hasKey && k < key.length; k++) {
+        const v = encoded[key[k]!.name]
+        hasKey = v !== undefined && v !== null
+      }
+      return { index: i, encoded, mode: hasKey ? "upsert" : "insert" }
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const sync = info.codec.encodeInsertEither(rows[i])
+      if (sync === undefined) {
+        const encodeInsert = info.codec.encodeInsert as (row: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError>
+        return Effect.forEach(rows, (row, j) => Effect.map(encodeInsert(row), (encoded) => classify(j, encoded)))
+      }
+      if (Either.isLeft(sync)) return Effect.fail(sync.left)
+      pending[i] = classify(i, sync.right)
+    }
+    return Effect.succeed(pending)
+  })
+
 interface Pending {
   readonly index: number
   readonly encoded: Record<string, unknown>
@@ -178,14 +225,7 @@ const saveRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<s
     if (mode === "upsert" && info.primaryKey.length === 0) {
       return yield* Effect.fail(inputError(`save needs a primary key to tell new rows from existing ones, and table ${info.def.name} has none; use insert`, info.def.name))
     }
-    const encodeInsert = info.codec.encodeInsert as (row: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError>
-    const pending: Array<Pending> = []
-    for (let i = 0; i < rows.length; i++) {
-      const sync = info.codec.encodeInsertEither(rows[i])
-      const encoded = sync === undefined ? yield* encodeInsert(rows[i]) : yield* fromEither(sync)
-      const hasKey = mode === "upsert" && info.primaryKey.every((c) => encoded[c.name] !== undefined && encoded[c.name] !== null)
-      pending.push({ index: i, encoded, mode: hasKey ? "upsert" : "insert" })
-    }
+    const pending = yield* encodeRows(info, rows, mode)
 
     const hooks = Hooks.hooksOf(table)
     const hooked = hooks.beforeInsert || hooks.afterInsert || hooks.beforeUpdate || hooks.afterUpdate
@@ -201,9 +241,17 @@ const saveRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<s
 
     // Group by mode and column set: multi-row VALUES cannot say DEFAULT on SQLite.
     const groups = new Map<string, { mode: Mode; columns: Array<ColumnInfo>; items: Array<Pending> }>()
+    const columns = info.columns
     for (const p of pending) {
-      let key = p.mode
-      for (const c of info.columns) key += p.encoded[c.name] !== undefined ? "1" : "0"
+      // A bit per present column; tables wider than 30 columns fall back to a string.
+      let mask = 0
+      let wide = ""
+      for (let k = 0; k < columns.length; k++) {
+        const present = p.encoded[columns[k]!.name] !== undefined
+        if (k < 30) mask |= present ? 1 << k : 0
+        else wide += present ? "1" : "0"
+      }
+      const key = `${p.mode}${mask}${wide}`
       const group = groups.get(key)
       if (group === undefined) {
         groups.set(key, { mode: p.mode, columns: info.columns.filter((c) => p.encoded[c.name] !== undefined), items: [p] })
@@ -216,11 +264,11 @@ const saveRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<s
       const raw = yield* writeGroup(runner, info, group.columns, group.items.map((p) => p.encoded), group.mode)
       const decoded = yield* decodeAll(info, raw)
       if (group.mode === "upsert") {
-        const byKey = new Map(decoded.map((row) => [keyOf(info.primaryKey.map((c) => row[c.field])), row]))
-        for (const p of group.items) {
-          const pkValues = info.primaryKey.map((c) => (rows[p.index] as Record<string, unknown>)[c.field])
-          stored[p.index] = byKey.get(keyOf(pkValues)) ?? decoded[group.items.indexOf(p)]
-        }
+        const byKey = new Map<unknown, unknown>()
+        for (const row of decoded) byKey.set(pkKey(info, row, "field"), row)
+        group.items.forEach((p, k) => {
+          stored[p.index] = byKey.get(pkKey(info, p.encoded, "name")) ?? decoded[k]
+        })
       } else {
         // INSERT ... RETURNING returns rows in VALUES order on both dialects.
         group.items.forEach((p, k) => {
@@ -257,7 +305,7 @@ const saveTree = (
         return yield* Effect.fail(inputError(`relation "${name}" starts from ${spec[name]!.source.name}, not ${table.name}`, table.name))
       }
     }
-    const own = rows.map((row) => ({ ...stripRelations(row, relationNames) }))
+    const own = names.length === 0 ? rows : rows.map((row) => ({ ...stripRelations(row, relationNames) }))
 
     // Parents of this row (many-to-one) are saved first.
     const parents: Record<string, ReadonlyArray<any>> = {}
@@ -285,7 +333,9 @@ const saveTree = (
       parents[name] = saved
     }
 
-    const stored = (yield* saveRows(runner, table, own, mode)).map((row) => ({ ...row }))
+    const saved = yield* saveRows(runner, table, own, mode)
+    // Rows get relation properties below; copies keep the decoded rows untouched.
+    const stored = names.length === 0 ? saved : saved.map((row) => ({ ...row }))
     for (const [name, saved] of Object.entries(parents)) {
       let k = 0
       rows.forEach((row, i) => {
