@@ -5,6 +5,7 @@ import { describe } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { pgAvailable, pgIsolated, pgUrl } from "../support/layers.js"
 import { suite as hostileSuite } from "./suites/hostile.js"
+import { suite as hostileOrmSuite } from "./suites/hostileOrm.js"
 import { suite as interruptionSuite } from "./suites/interruption.js"
 import { adminQuery } from "./support/helpers.js"
 
@@ -25,4 +26,5 @@ describe.skipIf(!available)("PostgreSQL drills", () => {
       )
   })
   hostileSuite("postgres", pgIsolated)
+  hostileOrmSuite("postgres", pgIsolated)
 })

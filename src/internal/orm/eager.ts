@@ -7,7 +7,7 @@ import type * as Table from "../../Table.js"
 import { analyze } from "../schema/analyze.js"
 import { Params } from "./compile.js"
 import type { Runner } from "./runner.js"
-import { tableInfo, type TableInfo } from "./tableInfo.js"
+import { decodeAll, tableInfo, type TableInfo } from "./tableInfo.js"
 
 /** The join of a relation: `source[sourceFields] = target[targetFields]`. */
 export interface Join {
@@ -63,6 +63,21 @@ export const resolveJoin = (relation: Relation.Any): Either.Either<Join, Databas
   })
 }
 
+/**
+ * A Map key for the values of a join: the value itself for one primitive
+ * column (the common case, no string building per row), else a composed
+ * string.
+ *
+ * @internal
+ */
+export const joinKey = (row: Record<string, unknown>, fields: ReadonlyArray<string>): unknown => {
+  if (fields.length === 1) {
+    const v = row[fields[0]!]
+    if (typeof v === "number" || typeof v === "string" || typeof v === "bigint") return v
+  }
+  return keyOf(fields.map((f) => row[f]))
+}
+
 /** @internal */
 export const keyOf = (values: ReadonlyArray<unknown>): string => {
   let key = ""
@@ -110,7 +125,8 @@ const selectByKeys = (
       const target = columns.length === 1 ? columns[0]!.quoted : `(${columns.map((c) => c.quoted).join(", ")})`
       const sql = `SELECT ${info.selectList} FROM ${info.qualified} WHERE ${target} IN (${tuples.join(", ")})${order}`
       const result = yield* runner.run(sql, params.values)
-      for (const row of result.rows) out.push(yield* (info.codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>))
+      const decoded = yield* decodeAll(info, result.rows)
+      for (const row of decoded) out.push(row)
     }
     return out
   })
@@ -144,27 +160,30 @@ export const loadRelations = (
       joins.set(name, yield* resolveJoin(relation))
     }
     if (rows.length === 0) return rows as Array<any>
-    const out = rows.map((row) => ({ ...row }))
+    // The rows were just decoded by us: relations are attached in place.
+    const out = rows as Array<any>
     for (const name of names) {
       const relation = spec[name]!
       const join = joins.get(name)!
       const info = yield* tableInfo(relation.target, runner.dialect.name)
-      const keys = new Map<string, ReadonlyArray<unknown>>()
+      const keys = new Map<unknown, ReadonlyArray<unknown>>()
       for (const row of out) {
+        const key = joinKey(row, join.sourceFields)
+        if (keys.has(key)) continue
         const values = join.sourceFields.map((f) => row[f])
-        if (!hasNull(values)) keys.set(keyOf(values), values)
+        if (!hasNull(values)) keys.set(key, values)
       }
       const targets = keys.size === 0 ? [] : yield* selectByKeys(runner, info, join.targetFields, [...keys.values()])
       const loaded = yield* loadRelations(runner, relation.target, targets, relation.nested)
-      const byKey = new Map<string, Array<any>>()
+      const byKey = new Map<unknown, Array<any>>()
       for (const target of loaded) {
-        const key = keyOf(join.targetFields.map((f) => target[f]))
+        const key = joinKey(target, join.targetFields)
         const group = byKey.get(key)
         if (group === undefined) byKey.set(key, [target])
         else group.push(target)
       }
       for (const row of out) {
-        const group = byKey.get(keyOf(join.sourceFields.map((f) => row[f]))) ?? []
+        const group = byKey.get(joinKey(row, join.sourceFields)) ?? []
         row[name] = relation.kind === "many" ? group : Option.fromNullable(group[0])
       }
     }

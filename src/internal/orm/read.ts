@@ -9,27 +9,15 @@ import type * as Table from "../../Table.js"
 import { compileCount, compileSelect, inputError, Params } from "./compile.js"
 import { loadRelations } from "./eager.js"
 import type { Runner } from "./runner.js"
-import { tableInfo, type TableInfo } from "./tableInfo.js"
+import { decodeAll, tableInfo, type TableInfo } from "./tableInfo.js"
+
+export { decodeAll }
 
 const fromEither = <A>(e: Either.Either<A, DatabaseError.DatabaseError>): Effect.Effect<A, DatabaseError.DatabaseError> =>
   Either.isRight(e) ? Effect.succeed(e.right) : Effect.fail(e.left)
 
 /** @internal */
 export const info = (runner: Runner, table: Table.Any) => fromEither(tableInfo(table, runner.dialect.name))
-
-/** @internal */
-export const decodeAll = (info: TableInfo, rows: ReadonlyArray<Row>): Effect.Effect<Array<any>, DatabaseError.DatabaseError> => {
-  const out: Array<any> = new Array(rows.length)
-  for (let i = 0; i < rows.length; i++) {
-    const decoded = info.codec.decodeEither(rows[i])
-    if (decoded === undefined) {
-      return Effect.forEach(rows, (row) => info.codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>)
-    }
-    if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
-    out[i] = decoded.right
-  }
-  return Effect.succeed(out)
-}
 
 /** Runs a select and loads its relations; compiling is synchronous, one statement per level. */
 const runSelect = (runner: Runner, query: Query.Any): Effect.Effect<Array<any>, DatabaseError.DatabaseError> =>

@@ -1,13 +1,16 @@
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import type * as Schema from "effect/Schema"
 import * as DatabaseError from "../../DatabaseError.js"
 import type { Dialect, NeutralType } from "../../Metadata.js"
+import type { Row } from "../../Connection.js"
 import type * as Table from "../../Table.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
 import { analyze, type ColumnDef, type TableDef } from "../schema/analyze.js"
 import { rowCodec, type RowCodec } from "../schema/codec.js"
 import { storageOf } from "../schema/declared.js"
+import { validateIdentifier } from "../schema/identifier.js"
 import { repToCanonical, ValueError } from "../schema/values.js"
 
 /** @internal */
@@ -85,6 +88,24 @@ const build = (table: Table.Any, dialect: Dialect): Either.Either<TableInfo, Dat
     const def = yield* analyze(table)
     const codec = yield* rowCodec(table, dialect)
     const sd = schemaDialects[dialect]
+    // The same identifier rules as DDL: a name that could not be created is
+    // refused here too, before any statement, rather than quoted into one.
+    for (const [what, name, column] of [
+      ["table", def.name, undefined],
+      ...(def.schema === undefined ? [] : [["schema", def.schema, undefined] as const]),
+      ...def.columns.map((c) => ["column", c.name, c.name] as const)
+    ] as const) {
+      const problem = validateIdentifier(name, sd.maxIdentifierLength)
+      if (problem !== undefined) {
+        return yield* Either.left(DatabaseError.make(
+          new DatabaseError.SchemaError({
+            message: `table ${JSON.stringify(def.name)}: ${what} name: ${problem}`,
+            table: def.name,
+            ...(column === undefined ? {} : { column })
+          })
+        ))
+      }
+    }
     const columns = def.columns.map((c): ColumnInfo => {
       const type = storageOf(sd, c).type
       return {
@@ -139,8 +160,20 @@ export const column = (info: TableInfo, field: string): Either.Either<ColumnInfo
     : Either.right(c)
 }
 
-/** @internal */
-export const requirePrimaryKey = (info: TableInfo, operation: string) =>
-  info.primaryKey.length > 0
-    ? Either.right(info.primaryKey)
-    : Either.left(schemaError(`${operation} needs a primary key, and table ${info.def.name} has none`, info.def.name))
+/**
+ * Decodes driver rows synchronously; the Effect path only for Schemas that need it.
+ *
+ * @internal
+ */
+export const decodeAll = (info: TableInfo, rows: ReadonlyArray<Row>): Effect.Effect<Array<any>, DatabaseError.DatabaseError> => {
+  const out: Array<any> = new Array(rows.length)
+  for (let i = 0; i < rows.length; i++) {
+    const decoded = info.codec.decodeEither(rows[i])
+    if (decoded === undefined) {
+      return Effect.forEach(rows, (row) => info.codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>)
+    }
+    if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+    out[i] = decoded.right
+  }
+  return Effect.succeed(out)
+}

@@ -25,7 +25,7 @@ import * as Session from "../../../src/Session.js"
 import type { MakeLayer } from "../../support/layers.js"
 import { databaseFailure } from "../support/helpers.js"
 
-const injections = [
+export const injections = [
   "'",
   "''",
   "\"",
@@ -68,7 +68,7 @@ const injections = [
   ""
 ]
 
-const unicode = [
+export const unicode = [
   "héllo wörld",
   "日本語のテキスト",
   "😀🎉🚀",
