@@ -25,6 +25,18 @@ const schemaError = (message: string, table: string) =>
  * @internal
  */
 export const resolveJoin = (relation: Relation.Any): Either.Either<Join, DatabaseError.DatabaseError> => {
+  let join = joins.get(relation)
+  if (join === undefined) {
+    join = findJoin(relation)
+    joins.set(relation, join)
+  }
+  return join
+}
+
+// Relations are immutable values: their join is found once.
+const joins = new WeakMap<Relation.Any, Either.Either<Join, DatabaseError.DatabaseError>>()
+
+const findJoin = (relation: Relation.Any): Either.Either<Join, DatabaseError.DatabaseError> => {
   const { source, target } = relation
   if (relation.on !== undefined) {
     const { source: s, target: t } = relation.on
