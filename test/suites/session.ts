@@ -252,6 +252,22 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           expect(total).toBe(10_000)
         }), 60_000)
 
+      test("saveAll past the dialect's parameter limit is split into several statements, all or nothing", (trace) =>
+        Effect.gen(function*() {
+          // 25k rows × 3 columns = 75k parameters: over SQLite's 32766 and PostgreSQL's 65535.
+          const rows = Array.from({ length: 25_000 }, (_, i) => ({ name: `bulk${i}`, email: `bulk${i}@example.com`, phone: "555" }))
+          const stored = yield* inSession((s) => s.insertAll(User, rows))
+          expect(stored).toHaveLength(25_000)
+          expect(stored[24_999]!.email).toBe("bulk24999@example.com")
+          const inserts = trace.statements.filter((sql) => sql.startsWith("INSERT INTO \"users\""))
+          expect(inserts.length).toBeGreaterThanOrEqual(2)
+          // One bad row in the last chunk rolls back every chunk before it.
+          const failing = [...rows.map((r) => ({ ...r, email: `again-${r.email}` })), { name: "dup", email: "bulk0@example.com", phone: null }]
+          const error = yield* Effect.flip(inSession((s) => s.insertAll(User, failing)))
+          expect(error.reason).toMatchObject({ _tag: "ConstraintError", kind: "unique" })
+          expect(yield* inSession((s) => s.count(Query.select(User)))).toBe(25_000)
+        }), 60_000)
+
       test("two rows with one primary key in one call are rejected before any SQL", (trace) =>
         Effect.gen(function*() {
           const [ada] = yield* seedUsers(1)

@@ -15,6 +15,7 @@ import type { SchemaDialect } from "../dialect/schemaDialect.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
 import { analyze, type ColumnDef, type TableDef } from "./analyze.js"
 import { storageOf } from "./declared.js"
+import { plainStructCheck } from "./fastPath.js"
 import { canonicalToRep, repToCanonical, ValueError } from "./values.js"
 
 /** @internal */
@@ -125,7 +126,9 @@ const compile = (table: Table.Any, dialect: SchemaDialect): Either.Either<RowCod
     // Synchronous encoding for bulk writes; `undefined` means "use the Effect path".
     const encodeEitherWith = (schema: Schema.Schema<any, any, never>) => {
       const encode = ParseResult.encodeUnknownEither(schema)
+      const plain = plainStructCheck(schema)
       return (value: unknown): Either.Either<Record<string, unknown>, DatabaseError.DatabaseError> | undefined => {
+        if (plain !== undefined && plain(value)) return toRow(value as Record<string, unknown>)
         const encoded = encode(value)
         if (Either.isRight(encoded)) return toRow(encoded.right as Record<string, unknown>)
         if (encoded.left._tag === "Forbidden") return undefined
@@ -140,9 +143,12 @@ const compile = (table: Table.Any, dialect: SchemaDialect): Either.Either<RowCod
     const decodeSync = ParseResult.decodeUnknownEither(table.schema as Schema.Schema<any, any, never>)
     const decodeEffect = (encoded: unknown) =>
       decodeSchema(encoded).pipe(Effect.mapError((e) => decodeError(def.name, describeParseError(def, e, "decode"), e)))
+    const plain = plainStructCheck(table.schema)
     const decodeEither = (row: unknown): Either.Either<any, DatabaseError.DatabaseError> | undefined => {
       const encoded = fromRow(row)
       if (Either.isLeft(encoded)) return encoded
+      // A plain struct decodes to an equal object: fromRow's fresh object is the row.
+      if (plain !== undefined && plain(encoded.right)) return encoded
       const decoded = decodeSync(encoded.right)
       if (Either.isRight(decoded)) return Either.right(decoded.right)
       if (decoded.left._tag === "Forbidden") return undefined
