@@ -139,26 +139,58 @@ const writeGroup = (
       }
       return stored
     }
-    const columnList = columns.map((c) => c.quoted).join(", ")
-    let conflict = ""
-    if (mode === "upsert") {
-      const pk = new Set(info.primaryKey.map((c) => c.field))
-      const updates = columns.filter((c) => !pk.has(c.field))
-      // With nothing else to update, a no-op update still makes RETURNING return the row.
-      const set = (updates.length > 0 ? updates : info.primaryKey).map((c) => `${c.quoted} = excluded.${c.quoted}`)
-      conflict = ` ON CONFLICT (${info.primaryKey.map((c) => c.quoted).join(", ")}) DO UPDATE SET ${set.join(", ")}`
-    }
     const size = Math.max(1, Math.floor(runner.dialect.capabilities.maxParameters / columns.length))
     for (let start = 0; start < rows.length; start += size) {
-      const chunk = rows.slice(start, start + size)
-      const params = new Params(runner.dialect)
-      const tuples = chunk.map((row) => `(${columns.map((c) => params.add(row[c.name])).join(", ")})`)
-      const sql = `INSERT INTO ${info.qualified} (${columnList}) VALUES ${tuples.join(", ")}${conflict}${returning}`
-      const result = yield* runner.run(sql, params.values)
-      stored.push(...result.rows)
+      const chunk = rows.length <= size ? rows : rows.slice(start, start + size)
+      const values: Array<unknown> = new Array(chunk.length * columns.length)
+      let at = 0
+      for (const row of chunk) for (const c of columns) values[at++] = row[c.name]
+      const result = yield* runner.run(insertSql(runner, info, columns, chunk.length, mode), values)
+      for (const row of result.rows) stored.push(row)
     }
     return stored
   })
+
+// Statement text per table, column set, mode and row count: bulk writes reuse
+// a handful of shapes, so the text (and the driver's prepared statement) is
+// built once instead of once per chunk.
+const insertSqlCache = new WeakMap<TableInfo, Map<string, string>>()
+
+const insertSql = (
+  runner: Runner,
+  info: TableInfo,
+  columns: ReadonlyArray<ColumnInfo>,
+  rowCount: number,
+  mode: Mode
+): string => {
+  let cache = insertSqlCache.get(info)
+  if (cache === undefined) insertSqlCache.set(info, cache = new Map())
+  const key = `${mode}:${rowCount}:${columns.map((c) => c.name).join(",")}`
+  let sql = cache.get(key)
+  if (sql !== undefined) return sql
+  let conflict = ""
+  if (mode === "upsert") {
+    const pk = new Set(info.primaryKey.map((c) => c.field))
+    const updates = columns.filter((c) => !pk.has(c.field))
+    // With nothing else to update, a no-op update still makes RETURNING return the row.
+    const set = (updates.length > 0 ? updates : info.primaryKey).map((c) => `${c.quoted} = excluded.${c.quoted}`)
+    conflict = ` ON CONFLICT (${info.primaryKey.map((c) => c.quoted).join(", ")}) DO UPDATE SET ${set.join(", ")}`
+  }
+  const params = new Params(runner.dialect)
+  const tuples: Array<string> = new Array(rowCount)
+  for (let r = 0; r < rowCount; r++) {
+    const placeholders: Array<string> = new Array(columns.length)
+    for (let k = 0; k < columns.length; k++) placeholders[k] = params.add(undefined)
+    tuples[r] = `(${placeholders.join(", ")})`
+  }
+  sql = `INSERT INTO ${info.qualified} (${columns.map((c) => c.quoted).join(", ")}) VALUES ${
+    tuples.join(", ")
+  }${conflict} RETURNING ${info.selectList}`
+  // Row counts vary with the input; keep the few recent shapes, not every one ever seen.
+  if (cache.size >= 16) cache.delete(cache.keys().next().value!)
+  cache.set(key, sql)
+  return sql
+}
 
 /** The primary keys among `keys` that already exist (one statement per chunk). */
 const existingKeys = (runner: Runner, info: TableInfo, keys: ReadonlyArray<ReadonlyArray<unknown>>) =>
@@ -240,7 +272,7 @@ const saveRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<s
     }
 
     // Group by mode and column set: multi-row VALUES cannot say DEFAULT on SQLite.
-    const groups = new Map<string, { mode: Mode; columns: Array<ColumnInfo>; items: Array<Pending> }>()
+    const groups = new Map<unknown, { mode: Mode; columns: Array<ColumnInfo>; items: Array<Pending> }>()
     const columns = info.columns
     for (const p of pending) {
       // A bit per present column; tables wider than 30 columns fall back to a string.
@@ -251,7 +283,7 @@ const saveRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<s
         if (k < 30) mask |= present ? 1 << k : 0
         else wide += present ? "1" : "0"
       }
-      const key = `${p.mode}${mask}${wide}`
+      const key = wide === "" ? (p.mode === "upsert" ? -1 - mask : mask) : `${p.mode}${mask}${wide}`
       const group = groups.get(key)
       if (group === undefined) {
         groups.set(key, { mode: p.mode, columns: info.columns.filter((c) => p.encoded[c.name] !== undefined), items: [p] })
