@@ -198,4 +198,20 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       }))
       expect(yield* lite.sql`SELECT x FROM only_in_sqlite ORDER BY x`).toEqual([{ x: 1 }, { x: 2 }])
     }))
+
+  it.effect("a named statement whose result type changes under DDL fails once, typed, then runs again", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      yield* db.sql`CREATE TABLE shifting (a INTEGER, b INTEGER)`
+      yield* db.sql`INSERT INTO shifting VALUES (1, 2)`
+      yield* Effect.scoped(Effect.gen(function*() {
+        const conn = yield* db.connect
+        const select = "SELECT * FROM shifting WHERE a = $1"
+        expect(yield* conn.all(select, [1])).toEqual([{ a: 1, b: 2 }])
+        yield* conn.execute("ALTER TABLE shifting ALTER COLUMN b TYPE TEXT")
+        const first = yield* Effect.either(conn.all(select, [1]))
+        if (first._tag === "Left") expect(first.left.reason).toMatchObject({ _tag: "StatementError", code: "0A000" })
+        expect(yield* conn.all(select, [1])).toEqual([{ a: 1, b: "2" }])
+      }))
+    }).pipe(Effect.provide(pgIsolated({ poolSize: 1 }))))
 })

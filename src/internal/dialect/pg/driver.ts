@@ -60,6 +60,37 @@ export const dialect: Dialect = {
 
 const STREAM_CHUNK = 512
 
+// Named statements are parsed and planned once per connection, which is most
+// of what a point query costs over loopback. Only statements with parameters
+// and a bounded size are named, so IN lists of every length or huge bulk
+// inserts do not pile up prepared statements on the server.
+const MAX_NAMED_PARAMS = 100
+const MAX_NAMED_TEXT = 4096
+
+const fnv1a = (text: string): number => {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193)
+  }
+  return hash >>> 0
+}
+
+// `null`: this text is run unnamed from now on (its plan went stale).
+const names = new Map<string, string | null>()
+
+const statementName = (sql: string, params: ReadonlyArray<unknown>): string | undefined => {
+  if (params.length === 0 || params.length > MAX_NAMED_PARAMS || sql.length > MAX_NAMED_TEXT) return undefined
+  let name = names.get(sql)
+  if (name === null) return undefined
+  if (name === undefined) {
+    name = `esq_${fnv1a(sql).toString(36)}_${sql.length.toString(36)}`
+    if (names.size >= 10_000) names.clear()
+    names.set(sql, name)
+  }
+  return name
+}
+
 const toSqlError = (cause: unknown) =>
   new SqlError({ cause, message: cause instanceof Error ? cause.message : String(cause) })
 
@@ -159,6 +190,10 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           done = true
           if (err) {
             if (classify(err)._tag === "ConnectionError") markBroken(err)
+            // "cached plan must not change result type": DDL changed what a
+            // named statement returns. It fails this once; the text runs
+            // unnamed (parsed afresh) from then on.
+            if ((err as { code?: string }).code === "0A000" && config.name !== undefined) names.set(config.text, null)
             resume(Effect.fail(toSqlError(err)))
           } else {
             resume(Effect.succeed(map(result)))
@@ -217,9 +252,13 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         map: (result: Pg.QueryResult) => A,
         rowMode?: "array"
       ): Effect.Effect<A, SqlError> => {
-        const config: Pg.QueryConfig = rowMode === undefined
-          ? { text: sql, values: params as Array<unknown> }
-          : { text: sql, values: params as Array<unknown>, rowMode } as Pg.QueryConfig
+        const name = statementName(sql, params)
+        const config = {
+          text: sql,
+          values: params as Array<unknown>,
+          ...(name === undefined ? {} : { name }),
+          ...(rowMode === undefined ? {} : { rowMode })
+        } as Pg.QueryConfig
         if (reserved !== undefined) return runOn(reserved.client, config, map, reserved.markBroken)
         return Effect.scoped(
           Effect.flatMap(holdPerStatement, ({ held }) => runOn(held.client, config, map, held.markBroken))
