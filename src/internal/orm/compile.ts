@@ -85,29 +85,43 @@ const nonNegativeInt = (name: string, n: number | undefined, table: string) =>
     ? Either.right(n)
     : Either.left(inputError(`${name} must be a non-negative integer, got ${n}`, table))
 
-/** @internal */
+/**
+ * SELECT for a query. Written without generators: it runs on every query, and
+ * `Either.gen` costs more than the string building.
+ *
+ * @internal
+ */
 export const compileSelect = (
   info: TableInfo,
   dialect: Dialect,
   query: Query.Any
-): Either.Either<readonly [string, ReadonlyArray<unknown>], DatabaseError.DatabaseError> =>
-  Either.gen(function*() {
-    const params = new Params(dialect)
-    let sql = `SELECT ${info.selectList} FROM ${info.qualified}${yield* whereClause(info, query, params)}`
-    if (query.order.length > 0) {
-      const parts: Array<string> = []
-      for (const o of query.order) {
-        const c = yield* resolveColumn(info, o.column)
-        parts.push(`${c.quoted} ${o.direction === "desc" ? "DESC" : "ASC"}`)
-      }
-      sql += ` ORDER BY ${parts.join(", ")}`
+): Either.Either<readonly [string, ReadonlyArray<unknown>], DatabaseError.DatabaseError> => {
+  const params = new Params(dialect)
+  let sql = `SELECT ${info.selectList} FROM ${info.qualified}`
+  if (query.condition !== undefined) {
+    const where = compileCondition(info, query.condition, params)
+    if (Either.isLeft(where)) return Either.left(where.left)
+    sql += ` WHERE ${where.right}`
+  }
+  if (query.order.length > 0) {
+    const parts: Array<string> = []
+    for (const o of query.order) {
+      const c = resolveColumn(info, o.column)
+      if (Either.isLeft(c)) return Either.left(c.left)
+      parts.push(`${c.right.quoted} ${o.direction === "desc" ? "DESC" : "ASC"}`)
     }
-    const limit = yield* nonNegativeInt("limit", query.limit, info.def.name)
-    const offset = yield* nonNegativeInt("offset", query.offset, info.def.name)
-    if (limit !== undefined) sql += ` LIMIT ${params.add(limit)}`
-    if (offset !== undefined) sql += `${limit === undefined ? ` LIMIT ${dialect.unboundedLimit}` : ""} OFFSET ${params.add(offset)}`
-    return [sql, params.values] as const
-  })
+    sql += ` ORDER BY ${parts.join(", ")}`
+  }
+  const limit = nonNegativeInt("limit", query.limit, info.def.name)
+  if (Either.isLeft(limit)) return Either.left(limit.left)
+  const offset = nonNegativeInt("offset", query.offset, info.def.name)
+  if (Either.isLeft(offset)) return Either.left(offset.left)
+  if (limit.right !== undefined) sql += ` LIMIT ${params.add(limit.right)}`
+  if (offset.right !== undefined) {
+    sql += `${limit.right === undefined ? ` LIMIT ${dialect.unboundedLimit}` : ""} OFFSET ${params.add(offset.right)}`
+  }
+  return Either.right([sql, params.values] as const)
+}
 
 /** @internal */
 export const compileCount = (info: TableInfo, dialect: Dialect, query: Query.Any) =>
