@@ -216,6 +216,46 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       })
     })
 
+    // One statement on a pooled client, checkout to release in a single
+    // callback chain: under load (thousands of concurrent statements) the
+    // per-statement scope and fiber steps cost more than the query itself.
+    const runPooled = <A>(config: Pg.QueryConfig, map: (result: Pg.QueryResult) => A): Effect.Effect<A, SqlError> =>
+      Effect.async<A, SqlError>((resume) => {
+        let client: Pg.PoolClient | undefined
+        let finished = false
+        let interrupted = false
+        pool.connect((err, c) => {
+          if (err || c === undefined) {
+            if (!interrupted) resume(Effect.fail(toSqlError(err ?? new Error("pool returned no client"))))
+            return
+          }
+          if (interrupted) return c.release()
+          client = c
+          let broken: Error | undefined
+          const onError = (e: Error) => {
+            broken ??= e
+          }
+          c.on("error", onError)
+          c.query(config, (queryError: Error | null | undefined, result: Pg.QueryResult) => {
+            finished = true
+            c.off("error", onError)
+            // pg reports success with a null error.
+            if (queryError) {
+              if (classify(queryError)._tag === "ConnectionError") broken ??= queryError
+              if ((queryError as { code?: string }).code === "0A000" && config.name !== undefined) names.set(config.text, null)
+            }
+            // release(error) destroys the client instead of pooling it.
+            c.release(broken)
+            if (interrupted) return
+            resume(queryError ? Effect.fail(toSqlError(queryError)) : Effect.succeed(map(result)))
+          })
+        })
+        return Effect.suspend(() => {
+          interrupted = true
+          return client !== undefined && !finished ? cancel(client) : Effect.void
+        })
+      })
+
     const toResult = (result: Pg.QueryResult): QueryResult => ({
       rows: result.rows ?? [],
       rowsAffected: result.rowCount ?? 0
@@ -260,9 +300,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           ...(rowMode === undefined ? {} : { rowMode })
         } as Pg.QueryConfig
         if (reserved !== undefined) return runOn(reserved.client, config, map, reserved.markBroken)
-        return Effect.scoped(
-          Effect.flatMap(holdPerStatement, ({ held }) => runOn(held.client, config, map, held.markBroken))
-        )
+        return runPooled(config, map)
       }
       const query = (sql: string, params: ReadonlyArray<unknown>) => withClient(sql, params, toResult)
       const rows = (sql: string, params: ReadonlyArray<unknown>) =>
