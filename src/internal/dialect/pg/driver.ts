@@ -178,6 +178,15 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       }).pipe(Effect.timeoutOption(5000), Effect.asVoid)
     }
 
+    // What a failed statement says about its connection and its name: a lost
+    // connection must not go back to the pool; "cached plan must not change
+    // result type" (DDL changed what a named statement returns) fails this
+    // once, and the text runs unnamed (parsed afresh) from then on.
+    const onQueryError = (err: Error, config: Pg.QueryConfig, markBroken: (cause: Error) => void) => {
+      if (classify(err)._tag === "ConnectionError") markBroken(err)
+      if ((err as { code?: string }).code === "0A000" && config.name !== undefined) names.set(config.text, null)
+    }
+
     const runOn = <A>(
       client: Pg.PoolClient,
       config: Pg.QueryConfig,
@@ -189,11 +198,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         client.query(config, (err: Error | undefined, result: Pg.QueryResult) => {
           done = true
           if (err) {
-            if (classify(err)._tag === "ConnectionError") markBroken(err)
-            // "cached plan must not change result type": DDL changed what a
-            // named statement returns. It fails this once; the text runs
-            // unnamed (parsed afresh) from then on.
-            if ((err as { code?: string }).code === "0A000" && config.name !== undefined) names.set(config.text, null)
+            onQueryError(err, config, markBroken)
             resume(Effect.fail(toSqlError(err)))
           } else {
             resume(Effect.succeed(map(result)))
@@ -240,10 +245,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
             finished = true
             c.off("error", onError)
             // pg reports success with a null error.
-            if (queryError) {
-              if (classify(queryError)._tag === "ConnectionError") broken ??= queryError
-              if ((queryError as { code?: string }).code === "0A000" && config.name !== undefined) names.set(config.text, null)
-            }
+            if (queryError) onQueryError(queryError, config, onError)
             // release(error) destroys the client instead of pooling it.
             c.release(broken)
             if (interrupted) return
