@@ -13,11 +13,9 @@ import { decodeAll, tableInfo, type TableInfo } from "./tableInfo.js"
 
 export { decodeAll }
 
-const fromEither = <A>(e: Either.Either<A, DatabaseError.DatabaseError>): Effect.Effect<A, DatabaseError.DatabaseError> =>
-  Either.isRight(e) ? Effect.succeed(e.right) : Effect.fail(e.left)
 
 /** @internal */
-export const info = (runner: Runner, table: Table.Any) => fromEither(tableInfo(table, runner.dialect.name))
+export const info = (runner: Runner, table: Table.Any) => tableInfo(table, runner.dialect.name)
 
 /** Runs a select and loads its relations; compiling is synchronous, one statement per level. */
 const runSelect = (runner: Runner, query: Query.Any): Effect.Effect<Array<any>, DatabaseError.DatabaseError> =>
@@ -48,7 +46,7 @@ export const selectAtMost = (runner: Runner, query: Query.Any, n: number) =>
 export const count = (runner: Runner, query: Query.Any) =>
   Effect.gen(function*() {
     const i = yield* info(runner, query.table)
-    const [sql, params] = yield* fromEither(compileCount(i, runner.dialect, query))
+    const [sql, params] = yield* compileCount(i, runner.dialect, query)
     const result = yield* runner.run(sql, params)
     return Number(result.rows[0]?.n ?? 0)
   })
@@ -60,7 +58,7 @@ export const streamQuery = (runner: Runner, query: Query.Any): Stream.Stream<any
       return yield* Effect.fail(inputError("stream does not load relations; use all() with with(...), or stream and load per chunk", query.table.name))
     }
     const i = yield* info(runner, query.table)
-    const [sql, params] = yield* fromEither(compileSelect(i, runner.dialect, query))
+    const [sql, params] = yield* compileSelect(i, runner.dialect, query)
     return Stream.mapEffect(runner.stream(sql, params), (row) => i.codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>)
   }))
 

@@ -42,8 +42,6 @@ const runHook = (
   )
 }
 
-const fromEither = <A>(e: Either.Either<A, DatabaseError.DatabaseError>) =>
-  Either.isRight(e) ? Effect.succeed(e.right) : Effect.fail(e.left)
 
 /**
  * A Map key for a primary key: the value itself for a one-column key of a
@@ -344,7 +342,7 @@ const saveTree = (
     for (const name of names) {
       const relation = spec[name]!
       if (relation.foreignKeySide !== "source") continue
-      const join = yield* fromEither(resolveJoin(relation))
+      const join = yield* resolveJoin(relation)
       const indexes: Array<number> = []
       const targets: Array<Record<string, unknown>> = []
       rows.forEach((row, i) => {
@@ -380,7 +378,7 @@ const saveTree = (
     for (const name of names) {
       const relation = spec[name]!
       if (relation.foreignKeySide !== "target") continue
-      const join = yield* fromEither(resolveJoin(relation))
+      const join = yield* resolveJoin(relation)
       const owners: Array<number> = []
       const children: Array<Record<string, unknown>> = []
       rows.forEach((row, i) => {
@@ -442,7 +440,7 @@ const primaryKeyCondition = (info: TableInfo, params: Params, rows: ReadonlyArra
         if (value === undefined || value === null) {
           return yield* Effect.fail(inputError(`cannot delete a ${info.def.name} row without its primary key ${c.field}`, info.def.name))
         }
-        parts.push(params.add(yield* fromEither(c.encode(value))))
+        parts.push(params.add(yield* c.encode(value)))
       }
       tuples.push(info.primaryKey.length === 1 ? parts[0]! : `(${parts.join(", ")})`)
     }
@@ -480,7 +478,7 @@ export const deleteQuery = (runner: Runner, query: Query.Any) =>
       const rows = yield* selectAll(runner, { ...query, relations: {} })
       return yield* deleteRows(runner, query.table, rows)
     }
-    const [sql, params] = yield* fromEither(compileDelete(info, runner.dialect, query))
+    const [sql, params] = yield* compileDelete(info, runner.dialect, query)
     return (yield* runner.run(sql, params)).rowsAffected
   })
 
@@ -488,6 +486,6 @@ export const deleteQuery = (runner: Runner, query: Query.Any) =>
 export const updateQuery = (runner: Runner, query: Query.Any, values: Readonly<Record<string, unknown>>) =>
   Effect.gen(function*() {
     const info = yield* infoOf(runner, query.table)
-    const [sql, params] = yield* fromEither(compileUpdate(info, runner.dialect, query, values))
+    const [sql, params] = yield* compileUpdate(info, runner.dialect, query, values)
     return (yield* runner.run(sql, params)).rowsAffected
   })
