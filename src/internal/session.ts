@@ -1,4 +1,5 @@
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { Input, Row } from "../Connection.js"
@@ -10,7 +11,7 @@ import * as Read from "./orm/read.js"
 import type { Runner } from "./orm/runner.js"
 import * as Write from "./orm/write.js"
 import type { Dialect, DriverConnection } from "./dialect/Dialect.js"
-import { compile, compileError, fromSqlError, run, runInput } from "./statements.js"
+import { compile, fromSqlError, run, runInput } from "./statements.js"
 
 /**
  * A connection held by a session, a `begin` block or `db.connect`, with the
@@ -140,13 +141,8 @@ export const makeSession = (dialect: Dialect, held: Held, atomically: Atomically
       const [first, second] = args
       if (Query.isSelect(first)) return Read.streamQuery(runner, first)
       return Stream.suspend(() => {
-        let compiled: readonly [string, ReadonlyArray<unknown>]
-        try {
-          compiled = compile(dialect, first, second)
-        } catch (cause) {
-          return Stream.fail(compileError(cause))
-        }
-        return streamSql(compiled[0], compiled[1])
+        const compiled = compile(dialect, first, second)
+        return Either.isLeft(compiled) ? Stream.fail(compiled.left) : streamSql(compiled.right[0], compiled.right[1])
       })
     },
     first: (...args: ReadonlyArray<any>) => Effect.map(rows(args, 1), (r) => Option.fromNullable(r[0])),

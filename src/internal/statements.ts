@@ -1,5 +1,6 @@
 import { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type { Input } from "../Connection.js"
 import * as DatabaseError from "../DatabaseError.js"
 import type { Dialect, DriverConnection, QueryResult } from "./dialect/Dialect.js"
@@ -40,6 +41,7 @@ const runSync = (
 /**
  * Compiles an input to SQL text and parameters with the dialect's compiler,
  * so an `@effect/sql` fragment from any client runs with our placeholders.
+ * A fragment the compiler rejects is a typed failure, not a throw.
  *
  * @internal
  */
@@ -47,17 +49,20 @@ export const compile = (
   dialect: Dialect,
   input: Input,
   params: ReadonlyArray<unknown> | undefined
-): readonly [sql: string, params: ReadonlyArray<unknown>] => {
-  if (typeof input === "string") return [input, params ?? []]
-  return dialect.compiler.compile(input, false)
+): Either.Either<readonly [sql: string, params: ReadonlyArray<unknown>], DatabaseError.DatabaseError> => {
+  if (typeof input === "string") return Either.right([input, params ?? []])
+  try {
+    return Either.right(dialect.compiler.compile(input, false))
+  } catch (cause) {
+    return Either.left(compileError(cause))
+  }
 }
 
 /** @internal */
 export const fromSqlError = (dialect: Dialect, sql: string) => (error: SqlError): DatabaseError.DatabaseError =>
   DatabaseError.make(dialect.classify(error.cause ?? error), { sql, cause: error.cause ?? error })
 
-/** @internal */
-export const compileError = (cause: unknown) =>
+const compileError = (cause: unknown) =>
   DatabaseError.make(
     new DatabaseError.StatementError({
       message: `cannot compile statement: ${cause instanceof Error ? cause.message : String(cause)}`
@@ -96,12 +101,9 @@ export const runInput = (
   params: ReadonlyArray<unknown> | undefined
 ) =>
   Effect.suspend(() => {
-    let compiled: readonly [string, ReadonlyArray<unknown>]
-    try {
-      compiled = compile(dialect, input, params)
-    } catch (cause) {
-      return Effect.fail(compileError(cause))
-    }
+    const result = compile(dialect, input, params)
+    if (Either.isLeft(result)) return Effect.fail(result.left)
+    const compiled = result.right
     const query = (conn as SyncQueryable)[syncQuery]
     return query !== undefined
       ? runSync(dialect, query, compiled[0], compiled[1])
