@@ -78,11 +78,11 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
     })
   })
 
-const alreadyHeld = () =>
+const alreadyHeld = (dialect: string) =>
   DatabaseError.make(
     new DatabaseError.ConnectionError({
       message:
-        "SQLite has a single connection and this fiber already holds it (an enclosing session, begin or connect); use the Session in context or a nested db.begin instead of opening another"
+        `this ${dialect} database has a single connection and this fiber already holds it (an enclosing session, begin or connect); use the Session in context or a nested db.begin instead of opening another`
     })
   )
 
@@ -110,7 +110,7 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     )
     // A fiber that holds SQLite's one connection would wait for itself forever.
     const reserve = driver.singleConnection
-      ? Effect.flatMap(FiberRef.get(current), (held) => held === undefined ? reserveRaw : Effect.fail(alreadyHeld()))
+      ? Effect.flatMap(FiberRef.get(current), (held) => held === undefined ? reserveRaw : Effect.fail(alreadyHeld(driver.dialect.name)))
       : reserveRaw
     const shared = Effect.map(driver.shared, (conn) => instrument(conn, listener))
 
