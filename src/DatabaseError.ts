@@ -10,14 +10,39 @@ import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 
 /**
+ * What kind of connection failure a `ConnectionError` is, so callers can
+ * branch without reading the message:
+ *
+ * - `unreachable`: the server could not be reached (refused, DNS, timed out connecting);
+ * - `refused`: the server answered but would not serve us (bad credentials, unknown database, shutting down);
+ * - `lost`: an established connection dropped while in use;
+ * - `pool_timeout`: every connection stayed busy for longer than `connectTimeout`
+ *   (a full pool, or SQLite's single connection held elsewhere);
+ * - `closed`: the `Database` (its layer's scope) has been closed;
+ * - `detached`: a fiber used the connection of a `begin`, session or `connect`
+ *   scope that has already ended.
+ *
+ * @since 0.2.0
+ * @category reasons
+ */
+export const ConnectionKind = Schema.Literal("unreachable", "refused", "lost", "pool_timeout", "closed", "detached")
+
+/**
+ * @since 0.2.0
+ * @category reasons
+ */
+export type ConnectionKind = typeof ConnectionKind.Type
+
+/**
  * The server could not be reached, a connection dropped, or a connection
- * could not be acquired in time.
+ * could not be acquired in time; `kind` says which.
  *
  * @since 0.1.0
  * @category reasons
  */
 export class ConnectionError extends Schema.TaggedClass<ConnectionError>()("ConnectionError", {
   message: Schema.String,
+  kind: ConnectionKind,
   host: Schema.optional(Schema.String),
   port: Schema.optional(Schema.Number)
 }) {}
@@ -86,13 +111,55 @@ export class MultipleRowsError extends Schema.TaggedClass<MultipleRowsError>()("
  * BEGIN, COMMIT, ROLLBACK or a SAVEPOINT statement failed, or the transaction
  * was aborted by the server (serialization failure, deadlock, busy database).
  *
+ * `outcome: "unknown"` marks a COMMIT whose reply never arrived (the
+ * connection was lost after the COMMIT was sent): the server may or may not
+ * have committed. Such an error is never retried by `begin`'s `retry`; the
+ * caller must check what was stored before doing the work again.
+ *
  * @since 0.1.0
  * @category reasons
  */
 export class TransactionError extends Schema.TaggedClass<TransactionError>()("TransactionError", {
   message: Schema.String,
   phase: Schema.Literal("begin", "commit", "rollback", "savepoint", "release", "serialization"),
-  retryable: Schema.Boolean
+  retryable: Schema.Boolean,
+  outcome: Schema.optional(Schema.Literal("unknown"))
+}) {}
+
+/**
+ * The database, or the transaction, accepts no writes: a read-only SQLite
+ * file or connection (`SQLITE_READONLY*`), a `readOnly` transaction or a hot
+ * standby on PostgreSQL (25006).
+ *
+ * @since 0.2.0
+ * @category reasons
+ */
+export class ReadOnlyError extends Schema.TaggedClass<ReadOnlyError>()("ReadOnlyError", {
+  message: Schema.String,
+  code: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * The database ran out of storage (`SQLITE_FULL`, PostgreSQL 53100 disk full).
+ *
+ * @since 0.2.0
+ * @category reasons
+ */
+export class StorageFullError extends Schema.TaggedClass<StorageFullError>()("StorageFullError", {
+  message: Schema.String,
+  code: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * The server refuses new connections because it has as many as it allows
+ * (PostgreSQL 53300): lower `poolSize`, or raise the server's `max_connections`.
+ *
+ * @since 0.2.0
+ * @category reasons
+ */
+export class TooManyConnectionsError extends Schema.TaggedClass<TooManyConnectionsError>()("TooManyConnectionsError", {
+  message: Schema.String,
+  code: Schema.optional(Schema.String)
 }) {}
 
 /**
@@ -173,7 +240,10 @@ export const Reason = Schema.Union(
   ConfigError,
   StatementError,
   InputError,
-  HookError
+  HookError,
+  ReadOnlyError,
+  StorageFullError,
+  TooManyConnectionsError
 )
 
 /**

@@ -81,6 +81,7 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
 const alreadyHeld = (dialect: string) =>
   DatabaseError.make(
     new DatabaseError.ConnectionError({
+      kind: "pool_timeout",
       message:
         `this ${dialect} database has a single connection and this fiber already holds it (an enclosing session, begin or connect); use the Session in context or a nested db.begin instead of opening another`
     })

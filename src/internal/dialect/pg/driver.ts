@@ -131,6 +131,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           : (cause as any)?.code ?? String(cause)
         return DatabaseError.make(
           new DatabaseError.ConnectionError({
+            kind: reason._tag === "ConnectionError" ? reason.kind : "refused",
             message: reason._tag === "ConnectionError"
               ? `cannot connect to PostgreSQL at ${where}: ${detail}`
               : `cannot connect to PostgreSQL at ${where}: ${reason.message}`,
@@ -146,6 +147,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         onTimeout: () =>
           DatabaseError.make(
             new DatabaseError.ConnectionError({
+              kind: "unreachable",
               message: `cannot connect to PostgreSQL at ${where}: timed out after ${options.connectTimeout ?? 10_000} ms`,
               host: options.host,
               port: options.port

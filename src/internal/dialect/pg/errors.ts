@@ -63,7 +63,11 @@ export const classify = (cause: unknown): DatabaseError.Reason => {
     const port = typeof cause === "object" && cause !== null && typeof (cause as any).port === "number"
       ? (cause as any).port as number
       : undefined
+    const refused = code === "28P01" || code === "28000" || code === "3D000" || code === "57P03"
+    const unreachable = (code !== undefined && networkCodes.has(code) && code !== "ECONNRESET" && code !== "EPIPE") ||
+      /timeout exceeded when trying to connect|connection timeout/i.test(message)
     return new DatabaseError.ConnectionError({
+      kind: refused ? "refused" : unreachable ? "unreachable" : "lost",
       message: message.length > 0 ? message : `connection failed (${code})`,
       ...(address ? { host: address } : {}),
       ...(port !== undefined ? { port } : {})

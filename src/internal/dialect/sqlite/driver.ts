@@ -82,6 +82,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         catch: (cause) =>
           DatabaseError.make(
             new DatabaseError.ConnectionError({
+              kind: "unreachable",
               message: `cannot open SQLite database "${options.filename}": ${
                 cause instanceof Error ? cause.message : String(cause)
               }`

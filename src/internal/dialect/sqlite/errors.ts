@@ -40,7 +40,10 @@ export const classify = (cause: unknown): DatabaseError.Reason => {
     })
   }
   if (code !== undefined && [...connectionCodes].some((c) => code.startsWith(c))) {
-    return new DatabaseError.ConnectionError({ message })
+    return new DatabaseError.ConnectionError({
+      kind: code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_NOTADB") ? "unreachable" : "lost",
+      message
+    })
   }
   return new DatabaseError.StatementError({ message, ...(code === undefined ? {} : { code }) })
 }
