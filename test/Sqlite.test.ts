@@ -1,8 +1,10 @@
+import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { sqliteMemory } from "./support/layers.js"
 
 coreSuite("sqlite :memory:", sqliteMemory)
+concurrencySuite("sqlite :memory:", sqliteMemory, { parallelConnections: false })
 tablesSuite("sqlite :memory:", sqliteMemory({ tables: suiteTables }))
 sessionSuite("sqlite :memory:", sqliteMemory)

@@ -18,16 +18,18 @@ import type { Driver, DriverConnection } from "./dialect/Dialect.js"
 import * as PgDriver from "./dialect/pg/driver.js"
 import * as SqliteDriver from "./dialect/sqlite/driver.js"
 import { instrument } from "./instrument.js"
-import { type Held, makeHeld, makeSession } from "./session.js"
+import { detachedError, type Frame, makeRoot, withConnection } from "./held.js"
+import { makeSession } from "./session.js"
 import * as Ddl from "./schema/ddl.js"
+import { lockedConnection } from "./lockedConnection.js"
 import { fromSqlError, run, runInput } from "./statements.js"
-import { begin, type TransactionContext } from "./transaction.js"
+import { begin, endScope, sessionContext, type TransactionContext } from "./transaction.js"
 import * as Url from "./url.js"
 
 /** @internal */
 export interface Core extends Database {
   readonly driver: Driver
-  readonly current: FiberRef.FiberRef<Held | undefined>
+  readonly current: FiberRef.FiberRef<Frame | undefined>
 }
 
 const configError = (message: string) => DatabaseError.make(new DatabaseError.ConfigError({ message }))
@@ -101,7 +103,7 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     const driver = yield* makeDriver(options, parsed)
     const dialect = driver.dialect
     const listener = { echo: options.echo === true, onStatement: options.onStatement }
-    const current = FiberRef.unsafeMake<Held | undefined>(undefined)
+    const current = FiberRef.unsafeMake<Frame | undefined>(undefined)
 
     const toDatabaseError = (e: SqlError) => fromSqlError(dialect, "")(e)
 
@@ -111,41 +113,53 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     )
     // A fiber that holds SQLite's one connection would wait for itself forever.
     const reserve = driver.singleConnection
-      ? Effect.flatMap(FiberRef.get(current), (held) => held === undefined ? reserveRaw : Effect.fail(alreadyHeld(driver.dialect.name)))
+      ? Effect.flatMap(
+        FiberRef.get(current),
+        (frame) => frame === undefined || !frame.open ? reserveRaw : Effect.fail(alreadyHeld(driver.dialect.name))
+      )
       : reserveRaw
     const shared = Effect.map(driver.shared, (conn) => instrument(conn, listener))
 
     const ctx: TransactionContext = { dialect, current, reserve }
-    const atomically = <A, E, R>(effect: Effect.Effect<A, E, R>) => begin(ctx, effect)
+
+    const sessions = sessionContext(ctx)
 
     // Holds a connection for the caller's scope and makes it the current one,
     // so `begin` and `SqlClient` statements in that scope run on it.
     const hold = (autoBegin: boolean) =>
       Effect.gen(function*() {
-        const conn = yield* reserve
-        const held = makeHeld(conn, autoBegin)
-        yield* Effect.addFinalizer(() =>
-          held.inTransaction
-            ? Effect.catchAll(runInput(dialect, conn, "ROLLBACK", []), () => Effect.sync(conn.invalidate))
-            : Effect.void
-        )
-        yield* Effect.locallyScoped(current, held)
-        return held
+        const root = makeRoot(yield* reserve, autoBegin)
+        yield* Effect.addFinalizer(() => endScope(dialect, root))
+        yield* Effect.locallyScoped(current, root)
+        return root
       })
 
     const connect: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope> = Effect.map(
       hold(false),
-      (held) => {
-        const session = makeSession(dialect, held, atomically)
+      (root) => {
+        const session = makeSession(sessions, root)
         return { dialect: dialect.name, execute: session.execute, all: session.all, stream: session.stream }
       }
     )
 
-    const session = Effect.map(hold(true), (held) => makeSession(dialect, held, atomically))
+    const session = Effect.map(hold(true), (root) => makeSession(sessions, root))
 
+    const toSqlError = (e: DatabaseError.DatabaseError) => new SqlError({ cause: e, message: e.message })
+    // `SqlClient` statements inside a block take turns on its connection like
+    // ours, and fail once the block has ended.
+    const frameConnections = new WeakMap<Frame, DriverConnection>()
+    const frameConnection = (frame: Frame): DriverConnection => {
+      let conn = frameConnections.get(frame)
+      if (conn === undefined) {
+        conn = lockedConnection(frame, toSqlError)
+        frameConnections.set(frame, conn)
+      }
+      return conn
+    }
     const acquirer: Effect.Effect<DriverConnection, SqlError, Scope.Scope> = Effect.flatMap(
       FiberRef.get(current),
-      (held) => held === undefined ? shared : Effect.succeed(held.conn)
+      (frame) =>
+        frame === undefined ? shared : frame.open ? Effect.succeed(frameConnection(frame)) : Effect.fail(toSqlError(detachedError()))
     )
 
     const reactivity = yield* Reactivity.make
@@ -176,10 +190,10 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     // DDL and introspection run on the connection of the enclosing begin (a
     // begin is always around them), so they commit or roll back with it.
     const runOnCurrent: Ddl.Run = (sql, params) =>
-      Effect.flatMap(FiberRef.get(current), (held) =>
-        held === undefined
+      Effect.flatMap(FiberRef.get(current), (frame) =>
+        frame === undefined
           ? Effect.dieMessage("effect-sqlservice: schema statement outside a transaction")
-          : Effect.map(run(dialect, held.conn, sql, params ?? []), (r) => r.rows))
+          : withConnection(frame, (conn) => Effect.map(run(dialect, conn, sql, params ?? []), (r) => r.rows)))
     const schemaDialect = Ddl.schemaDialects[dialect.name]
     const reflected = yield* Ref.make<Metadata.Metadata>({ tables: [] })
     const tables = Effect.map(Ref.get(reflected), (live) => {

@@ -1,5 +1,6 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { Input, Row } from "../Connection.js"
@@ -11,58 +12,68 @@ import * as Read from "./orm/read.js"
 import type { Runner } from "./orm/runner.js"
 import * as Write from "./orm/write.js"
 import type { Dialect, DriverConnection } from "./dialect/Dialect.js"
+import { acquire, effectiveFrame, type Frame, type Held, isBlock, release, withConnection } from "./held.js"
 import { compile, fromSqlError, run, runInput } from "./statements.js"
 
+/** @internal */
+export type { Frame, Held } from "./held.js"
+
 /**
- * A connection held by a session, a `begin` block or `db.connect`, with the
- * transaction state our combinators need. It lives in a FiberRef of its
- * Database, so statements (ours and `SqlClient`'s) issued inside find it.
+ * What a failed BEGIN, COMMIT, ROLLBACK or SAVEPOINT statement means. A lost
+ * connection is a `ConnectionError` (nothing is left open on the server: it
+ * rolls back what it had), except a COMMIT that may have reached the server
+ * before the connection went: its outcome is unknown, and saying it failed
+ * would invite a retry that writes the same rows twice.
  *
  * @internal
  */
-export interface Held {
-  readonly conn: DriverConnection
-  /** A transaction is open on `conn`. */
-  inTransaction: boolean
-  /** How many `begin` blocks are running on `conn`; session commit/rollback is refused inside one. */
-  beginDepth: number
-  /** Next savepoint number: names are unique per connection hold, never reused by siblings. */
-  savepoints: number
-  /** Statements begin a transaction implicitly (sessions); raw connections run in autocommit. */
-  readonly autoBegin: boolean
-}
-
-/** @internal */
-export const makeHeld = (conn: DriverConnection, autoBegin: boolean): Held => ({
-  conn,
-  inTransaction: false,
-  beginDepth: 0,
-  savepoints: 0,
-  autoBegin
-})
-
-/** @internal */
-export const transactionError = (phase: DatabaseError.TransactionError["phase"], sql: string) =>
+export const controlError = (dialect: Dialect, phase: DatabaseError.TransactionError["phase"], sql: string) =>
 (error: DatabaseError.DatabaseError): DatabaseError.DatabaseError => {
-  const retryable = error.reason._tag === "TransactionError" && error.reason.retryable
+  const reason = error.reason
+  if (reason._tag === "ConnectionError") {
+    if (phase === "commit" && dialect.commitOutcomeUnknown(error.cause)) {
+      return DatabaseError.make(
+        new DatabaseError.TransactionError({
+          phase: "commit",
+          retryable: false,
+          outcome: "unknown",
+          message:
+            `COMMIT outcome unknown: the connection was lost after COMMIT was sent, so the transaction may or may not have been committed; check what was stored before running it again (${reason.message})`
+        }),
+        { sql, cause: error }
+      )
+    }
+    return DatabaseError.make(
+      new DatabaseError.ConnectionError({ ...reason, message: `${sql} failed: ${reason.message}` }),
+      { sql, cause: error.cause }
+    )
+  }
+  const retryable = reason._tag === "TransactionError" && reason.retryable
   return DatabaseError.make(
     new DatabaseError.TransactionError({
       phase: retryable && phase === "commit" ? "serialization" : phase,
       retryable,
-      message: `${sql} failed: ${error.reason.message}`
+      message: `${sql} failed: ${reason.message}`
     }),
     { sql, cause: error.cause }
   )
 }
 
-/** @internal */
+/**
+ * Runs a transaction-control statement; the caller holds the connection.
+ *
+ * @internal
+ */
 export const control = (dialect: Dialect, held: Held, phase: DatabaseError.TransactionError["phase"], sql: string) =>
-  Effect.mapError(run(dialect, held.conn, sql, []), transactionError(phase, sql))
+  Effect.mapError(run(dialect, held.conn, sql, []), controlError(dialect, phase, sql))
 
-const beginImplicit = (dialect: Dialect, held: Held) =>
+// Sessions begin their transaction with their first statement.
+const beginImplicitly = (dialect: Dialect, held: Held) =>
   Effect.map(control(dialect, held, "begin", dialect.begin({})), () => {
     held.inTransaction = true
   })
+
+const needsBegin = (held: Held) => held.autoBegin && !held.inTransaction
 
 /** @internal */
 export type Atomically = <A, E, R>(
@@ -78,32 +89,58 @@ const noRow = (what: string) =>
   DatabaseError.make(new DatabaseError.NotFoundError({ message: `expected one row, ${what} returned none` }))
 
 /**
- * A session over `held`: the statement path begins a transaction first when
- * the session needs one and has none open; ORM calls (queries, get, save...)
- * take the same path.
+ * How a session reaches its connection: the fiber's current frame (a FiberRef
+ * of its Database), and `begin` starting from a given frame.
  *
  * @internal
  */
-export const makeSession = (dialect: Dialect, held: Held, atomically: Atomically): Session => {
-  const ensureBegun = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-    held.autoBegin && !held.inTransaction ? Effect.zipRight(beginImplicit(dialect, held), effect) : effect
+export interface SessionContext {
+  readonly dialect: Dialect
+  readonly current: FiberRef.FiberRef<Frame | undefined>
+  readonly beginOn: (from: Frame) => Atomically
+}
+
+/**
+ * A session whose home is `home` (a scope's root, or a `begin` block). Each
+ * call runs in the calling fiber's frame when that is on the same connection
+ * (a nested `begin` in progress), so a session captured outside a nested
+ * block writes inside it; statements begin the session's transaction first
+ * when it needs one and has none open.
+ *
+ * @internal
+ */
+export const makeSession = (ctx: SessionContext, home: Frame): Session => {
+  const { dialect } = ctx
+  const held = home.held
+  const frameNow = Effect.map(FiberRef.get(ctx.current), (current) => effectiveFrame(home, current))
+
+  const onConnection = <A>(use: (conn: DriverConnection) => Effect.Effect<A, DatabaseError.DatabaseError>) =>
+    Effect.flatMap(frameNow, (frame) =>
+      withConnection(frame, (conn) => needsBegin(held) ? Effect.zipRight(beginImplicitly(dialect, held), use(conn)) : use(conn)))
+
   const execute = (input: Input, params?: ReadonlyArray<unknown>) =>
-    ensureBegun(runInput(dialect, held.conn, input, params))
+    onConnection((conn) => runInput(dialect, conn, input, params))
   const rawAll = (input: Input, params?: ReadonlyArray<unknown>) => Effect.map(execute(input, params), (r) => r.rows)
 
-  const streamSql = (sql: string, values: ReadonlyArray<unknown>) => {
-    const rows = held.conn.executeStream(sql, values, undefined).pipe(
-      Stream.mapError(fromSqlError(dialect, sql))
-    ) as Stream.Stream<Row, DatabaseError.DatabaseError>
-    return held.autoBegin && !held.inTransaction ? Stream.unwrap(Effect.as(beginImplicit(dialect, held), rows)) : rows
-  }
+  // A stream holds the connection from its first pull until it ends.
+  const streamSql = (sql: string, values: ReadonlyArray<unknown>): Stream.Stream<Row, DatabaseError.DatabaseError> =>
+    Stream.unwrapScoped(Effect.gen(function*() {
+      const frame = yield* frameNow
+      yield* Effect.uninterruptibleMask((restore) =>
+        Effect.zipRight(acquire(frame, restore, true), Effect.addFinalizer(() => Effect.sync(() => release(held))))
+      )
+      if (needsBegin(held)) yield* beginImplicitly(dialect, held)
+      return held.conn.executeStream(sql, values, undefined).pipe(
+        Stream.mapError(fromSqlError(dialect, sql))
+      ) as Stream.Stream<Row, DatabaseError.DatabaseError>
+    }))
 
   let self: Session
   const runner: Runner = {
     dialect,
-    run: (sql, params) => ensureBegun(run(dialect, held.conn, sql, params)),
+    run: (sql, params) => onConnection((conn) => run(dialect, conn, sql, params)),
     stream: streamSql,
-    atomically,
+    atomically: (effect) => Effect.flatMap(frameNow, (frame) => ctx.beginOn(frame)(effect)),
     session: () => self
   }
 
@@ -125,12 +162,15 @@ export const makeSession = (dialect: Dialect, held: Held, atomically: Atomically
       })
     )
 
+  // Only the session itself ends its transaction, never from inside a begin block.
   const finish = (what: "commit" | "rollback") =>
-    Effect.suspend(() => {
-      if (held.beginDepth > 0) return Effect.fail(refuseInsideBegin(what))
-      if (!held.inTransaction) return Effect.void
-      held.inTransaction = false
-      return control(dialect, held, what, what === "commit" ? "COMMIT" : "ROLLBACK")
+    Effect.flatMap(frameNow, (frame) => {
+      if (isBlock(frame) || held.owner !== frame) return Effect.fail(refuseInsideBegin(what))
+      return withConnection(frame, () => {
+        if (!held.inTransaction) return Effect.void
+        held.inTransaction = false
+        return control(dialect, held, what, what === "commit" ? "COMMIT" : "ROLLBACK")
+      })
     })
 
   const impl = {

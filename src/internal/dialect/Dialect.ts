@@ -61,6 +61,12 @@ export interface Dialect {
   readonly quoteIdentifier: (name: string) => string
   /** Turns whatever the driver threw into a reason a person can act on. */
   readonly classify: (cause: unknown) => DatabaseError.Reason
+  /**
+   * Whether a COMMIT that failed with this lost-connection error may still
+   * have been committed: the connection went after the COMMIT could have
+   * reached the server, and no reply says what happened to it.
+   */
+  readonly commitOutcomeUnknown: (cause: unknown) => boolean
 }
 
 /**

@@ -10,7 +10,7 @@ import Pg from "pg"
 import Cursor from "pg-cursor"
 import * as DatabaseError from "../../../DatabaseError.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
-import { classify } from "./errors.js"
+import { classify, commitOutcomeUnknown } from "./errors.js"
 
 /** @internal */
 export interface PgOptions {
@@ -55,7 +55,8 @@ export const dialect: Dialect = {
   unboundedLimit: "ALL",
   placeholder: (index) => `$${index}`,
   quoteIdentifier: escapeIdentifier,
-  classify
+  classify,
+  commitOutcomeUnknown
 }
 
 const STREAM_CHUNK = 512

@@ -21,6 +21,22 @@ const isConnectionLoss = (message: string) =>
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|not queryable/i
     .test(message)
 
+/**
+ * A COMMIT that failed because the connection went may have committed,
+ * unless the server said why it refused (any SQLSTATE, e.g. 57P01 read as
+ * the reply: the backend was terminated before it ran the COMMIT) or the
+ * client knew the connection was gone before sending it.
+ *
+ * @internal
+ */
+export const commitOutcomeUnknown = (cause: unknown): boolean => {
+  const code = field(cause, "code")
+  if (code !== undefined && !networkCodes.has(code)) return false
+  if (code === "EPIPE") return false
+  const message = cause instanceof Error ? cause.message : String(cause)
+  return !/not queryable/i.test(message)
+}
+
 /** @internal */
 export const classify = (cause: unknown): DatabaseError.Reason => {
   const code = field(cause, "code")

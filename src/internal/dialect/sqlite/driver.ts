@@ -41,7 +41,9 @@ export const dialect: Dialect = {
   unboundedLimit: "-1",
   placeholder: () => "?",
   quoteIdentifier: escapeIdentifier,
-  classify
+  classify,
+  // COMMIT is a local call: when it fails, it did not commit.
+  commitOutcomeUnknown: () => false
 }
 
 const STREAM_CHUNK = 256

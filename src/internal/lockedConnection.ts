@@ -1,0 +1,47 @@
+import type { SqlError } from "@effect/sql/SqlError"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import type * as DatabaseError from "../DatabaseError.js"
+import type { DriverConnection } from "./dialect/Dialect.js"
+import { acquire, type Frame, release, withConnection } from "./held.js"
+
+/**
+ * The connection of `frame` as `@effect/sql` sees it: every statement takes
+ * its turn on the connection like ours (serialized, waiting while a nested
+ * block owns it, refused once the frame has ended), reported as `SqlError`
+ * as the `SqlClient` interface promises.
+ *
+ * @internal
+ */
+export const lockedConnection = (
+  frame: Frame,
+  toSqlError: (error: DatabaseError.DatabaseError) => SqlError
+): DriverConnection => {
+  const conn = frame.held.conn
+  const locked = <A>(use: Effect.Effect<A, SqlError>): Effect.Effect<A, SqlError> =>
+    Effect.catchIf(
+      withConnection(frame, () => use),
+      (e): e is DatabaseError.DatabaseError => e._tag === "DatabaseError",
+      (e) => Effect.fail(toSqlError(e))
+    )
+  return {
+    invalidate: conn.invalidate,
+    query: (sql, params) => locked(conn.query(sql, params)),
+    execute: (sql, params, transformRows) => locked(conn.execute(sql, params, transformRows)),
+    executeRaw: (sql, params) => locked(conn.executeRaw(sql, params)),
+    executeValues: (sql, params) => locked(conn.executeValues(sql, params)),
+    executeUnprepared: (sql, params, transformRows) => locked(conn.executeUnprepared(sql, params, transformRows)),
+    executeStream: (sql, params, transformRows) =>
+      Stream.unwrapScoped(
+        Effect.uninterruptibleMask((restore) =>
+          Effect.zipRight(
+            Effect.mapError(acquire(frame, restore, true), toSqlError),
+            Effect.as(
+              Effect.addFinalizer(() => Effect.sync(() => release(frame.held))),
+              conn.executeStream(sql, params, transformRows)
+            )
+          )
+        )
+      )
+  }
+}
