@@ -46,9 +46,11 @@ const withSearchPath = (url: string, schema: string) => {
 /**
  * A PostgreSQL database of its own for each layer: a fresh schema, put first
  * on the search path of every pooled connection and dropped afterwards, so
- * test files can run concurrently against one server.
+ * test files can run concurrently against one server. `via` rewrites the URL
+ * the layer connects with (e.g. through a fault-injecting proxy); the schema
+ * itself is made and dropped directly.
  */
-export const pgIsolated: MakeLayer = (options = {}) =>
+export const pgIsolatedVia = (via: (url: string) => string): MakeLayer => (options = {}) =>
   Layer.unwrapScoped(
     Effect.gen(function*() {
       const schema = `t_${process.pid}_${Date.now().toString(36)}_${schemaCounter++}`
@@ -66,6 +68,8 @@ export const pgIsolated: MakeLayer = (options = {}) =>
         admin(`CREATE SCHEMA "${schema}"`),
         () => admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).pipe(Effect.orDie)
       )
-      return Database.layer({ ...options, url: withSearchPath(pgUrl, schema) })
+      return Database.layer({ ...options, url: via(withSearchPath(pgUrl, schema)) })
     })
   )
+
+export const pgIsolated: MakeLayer = pgIsolatedVia((url) => url)
