@@ -1,15 +1,14 @@
 import { makeCompiler } from "@effect/sql-pg/PgClient"
 import { SqlError } from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
 import Pg from "pg"
-import Cursor from "pg-cursor"
 import * as DatabaseError from "../../../DatabaseError.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
+import { backendPid, cancelBackends, type Lease } from "./connections.js"
+import * as Cursor from "./cursor.js"
+import type { CursorCleanup } from "./cursor.js"
 import { classify } from "./errors.js"
 
 /** @internal */
@@ -57,8 +56,6 @@ export const dialect: Dialect = {
   quoteIdentifier: escapeIdentifier,
   classify
 }
-
-const STREAM_CHUNK = 512
 
 // Named statements are parsed and planned once per connection, which is most
 // of what a point query costs over loopback. Only statements with parameters
@@ -157,27 +154,11 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     )
 
     // Interrupting a fiber must stop its statement on the server too, and only
-    // that one: pg_cancel_backend targets the backend serving this client. It
-    // runs on a connection of its own, since the pool may be exhausted by the
-    // very statements being cancelled.
-    const cancel = (client: Pg.PoolClient): Effect.Effect<void> => {
-      const pid = (client as unknown as { processID?: number }).processID
-      if (pid === undefined) return Effect.void
-      return Effect.promise(async () => {
-        const canceller = new Pg.Client({
-          connectionString: options.connectionString,
-          connectionTimeoutMillis: options.connectTimeout ?? 10_000
-        })
-        canceller.on("error", () => {})
-        try {
-          await canceller.connect()
-          await canceller.query("SELECT pg_cancel_backend($1)", [pid])
-        } catch {
-          // Best effort: the statement may have finished meanwhile.
-        } finally {
-          await canceller.end().catch(() => undefined)
-        }
-      }).pipe(Effect.timeoutOption(5000), Effect.asVoid)
+    // that one: pg_cancel_backend targets the backend serving this client.
+    const cancelBound = 5000
+    const cancel = (client: Pg.PoolClient): Promise<void> => {
+      const pid = backendPid(client)
+      return pid === undefined ? Promise.resolve() : cancelBackends(options.connectionString, [pid], cancelBound)
     }
 
     // What a failed statement says about its connection and its name: a lost
@@ -206,7 +187,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
             resume(Effect.succeed(map(result)))
           }
         })
-        return Effect.suspend(() => done ? Effect.void : cancel(client))
+        return Effect.suspend(() => done ? Effect.void : Effect.promise(() => cancel(client)))
       })
 
     const checkout: Effect.Effect<Pg.PoolClient, SqlError> = Effect.async<Pg.PoolClient, SqlError>((resume) => {
@@ -256,7 +237,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         })
         return Effect.suspend(() => {
           interrupted = true
-          return client !== undefined && !finished ? cancel(client) : Effect.void
+          return client !== undefined && !finished ? Effect.promise(() => cancel(client!)) : Effect.void
         })
       })
 
@@ -265,12 +246,6 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       rowsAffected: result.rowCount ?? 0
     })
 
-    // A checked-out client that remembers whether its server connection was
-    // lost, so that releasing it destroys it instead of pooling it.
-    interface Held {
-      readonly client: Pg.PoolClient
-      readonly markBroken: (cause: Error) => void
-    }
     const hold = (client: Pg.PoolClient) => {
       let broken: Error | undefined
       const markBroken = (cause: Error) => {
@@ -281,15 +256,23 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         client.off("error", markBroken)
         client.release(broken)
       }
-      return { held: { client, markBroken } satisfies Held, release }
+      const lease: Lease = {
+        client,
+        get broken() {
+          return broken !== undefined
+        },
+        markBroken
+      }
+      return { lease, release }
     }
-    const holdPerStatement = Effect.acquireRelease(
-      Effect.map(checkout, hold),
-      ({ release }) => Effect.sync(release)
+    const leasePerStatement = Effect.map(
+      Effect.acquireRelease(Effect.map(checkout, hold), ({ release }) => Effect.sync(release)),
+      ({ lease }) => lease
     )
+    const cursorCleanup: CursorCleanup = { cancel: (lease) => cancel(lease.client), bound: cancelBound }
 
     // A reserved client, or (reserved undefined) one checked out per statement.
-    const makeConnection = (reserved: Held | undefined, invalidate: () => void): DriverConnection => {
+    const makeConnection = (reserved: Lease | undefined, invalidate: () => void): DriverConnection => {
       const withClient = <A>(
         sql: string,
         params: ReadonlyArray<unknown>,
@@ -319,29 +302,21 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         executeUnprepared: (sql, params, transformRows) =>
           transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
         executeStream: (sql, params, transformRows) =>
-          Effect.gen(function*() {
-            const c = reserved?.client ?? (yield* holdPerStatement).held.client
-            const cursor = yield* Effect.acquireRelease(
-              Effect.sync(() => c.query(new Cursor(sql, params as Array<unknown>))),
-              (cursor) => Effect.promise(() => cursor.close().catch(() => undefined))
-            )
-            const pull = Effect.async<Chunk.Chunk<any>, Option.Option<SqlError>>((resume) => {
-              cursor.read(STREAM_CHUNK, (err, rows) => {
-                if (err) resume(Effect.fail(Option.some(toSqlError(err))))
-                else if (rows.length === 0) resume(Effect.fail(Option.none()))
-                else resume(Effect.succeed(Chunk.unsafeFromArray(transformRows ? transformRows(rows) : rows)))
-              })
-            })
-            return Stream.repeatEffectChunkOption(pull)
-          }).pipe(Stream.unwrapScoped)
+          Cursor.stream(
+            reserved === undefined ? leasePerStatement : Effect.succeed(reserved),
+            sql,
+            params,
+            transformRows,
+            cursorCleanup
+          )
       }
     }
 
     const reserve: Effect.Effect<DriverConnection, SqlError, Scope.Scope> = Effect.uninterruptibleMask((restore) =>
       Effect.gen(function*() {
-        const { held, release } = hold(yield* restore(checkout))
+        const { lease, release } = hold(yield* restore(checkout))
         yield* Effect.addFinalizer(() => Effect.sync(release))
-        return makeConnection(held, () => held.markBroken(new Error("connection invalidated after a failed ROLLBACK")))
+        return makeConnection(lease, () => lease.markBroken(new Error("connection invalidated after a failed ROLLBACK")))
       })
     )
 
