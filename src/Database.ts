@@ -162,6 +162,17 @@ export interface Options {
   readonly poolIdleTimeout?: Duration.DurationInput | undefined
   /** How long to wait for a new connection (PostgreSQL, default 10 s). */
   readonly connectTimeout?: Duration.DurationInput | undefined
+  /**
+   * How long cleanup waits for the server before it stops waiting (PostgreSQL,
+   * default 5 s). Closing the layer cancels running statements and gives
+   * connections still checked out this long to come back, then destroys
+   * them: it returns within `closeTimeout` plus about a second, whatever the
+   * server or a leaked session does. The same bound applies to closing an
+   * interrupted stream's cursor and to cancelling an interrupted statement.
+   *
+   * @since 0.2.0
+   */
+  readonly closeTimeout?: Duration.DurationInput | undefined
   /** Server-side statement timeout (PostgreSQL). */
   readonly statementTimeout?: Duration.DurationInput | undefined
   /** Shown in `pg_stat_activity` (PostgreSQL, default "effect-sqlservice"). */

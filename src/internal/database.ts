@@ -56,6 +56,7 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
     const connectTimeout = yield* millis("connectTimeout", options.connectTimeout, true)
     const idleTimeout = yield* millis("poolIdleTimeout", options.poolIdleTimeout)
     const statementTimeout = yield* millis("statementTimeout", options.statementTimeout, true)
+    const closeTimeout = yield* millis("closeTimeout", options.closeTimeout, true)
     const poolSize = yield* positiveInt("poolSize", options.poolSize)
     const poolMin = yield* positiveInt("poolMin", options.poolMin, 0)
     if (poolSize !== undefined && poolMin !== undefined && poolMin > poolSize) {
@@ -74,6 +75,7 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
       idleTimeout,
       connectTimeout,
       statementTimeout,
+      closeTimeout,
       applicationName: options.applicationName ?? parsed.params.get("application_name")
     })
   })

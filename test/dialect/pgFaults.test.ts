@@ -18,6 +18,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
+import * as Session from "../../src/Session.js"
 import { classify } from "../../src/internal/dialect/pg/errors.js"
 import { adminQuery, waitUntil } from "../drills/support/helpers.js"
 import { faultProxy, targetOf } from "../support/faultProxy.js"
@@ -175,4 +176,78 @@ describe.skipIf(!available)("PostgreSQL streams whose connection dies", () => {
       })).pipe(within("the test and closing its layer", "15 seconds"))
     })
   }, 30_000)
+})
+
+describe.skipIf(!available)("closing a PostgreSQL layer is bounded", () => {
+  const stateOf = (applicationName: string) =>
+    adminQuery<{ pid: number; state: string | null; query: string }>(
+      pgUrl,
+      "SELECT pid, state, query FROM pg_stat_activity WHERE application_name = $1",
+      [applicationName]
+    )
+  const gone = (applicationName: string) =>
+    waitUntil(`the backends of ${applicationName} to exit`, Effect.map(stateOf(applicationName), (rows) => rows.length === 0), "5 seconds")
+
+  it.live("a leaked session idle in transaction: the close returns after closeTimeout and its backend is gone", () => {
+    const tag = uniqueTag("leaked-idle")
+    return Effect.gen(function*() {
+      const leaked = yield* Effect.scoped(Effect.gen(function*() {
+        const db = yield* Database.make({ url: pgUrl, applicationName: tag, poolSize: 2, closeTimeout: "300 millis" })
+        const daemon = yield* Effect.forkDaemon(Effect.scoped(Effect.gen(function*() {
+          const session = yield* db.session
+          yield* session.execute("SELECT 1")
+          return yield* Effect.never
+        })))
+        yield* waitUntil(
+          "the session to be idle in transaction",
+          Effect.map(stateOf(tag), (rows) => rows.some((r) => r.state === "idle in transaction"))
+        )
+        return daemon
+        // Far below the 5 s default closeTimeout: the option is what bounds it.
+      })).pipe(within("closing the layer with a leaked session", "4 seconds"))
+      yield* gone(tag)
+      yield* Fiber.interrupt(leaked).pipe(within("interrupting the leaked session", "5 seconds"))
+    })
+  }, 30_000)
+
+  it.live("a statement still running in a leaked fiber: the close cancels it on the server and returns", () => {
+    const tag = uniqueTag("leaked-running")
+    return Effect.gen(function*() {
+      const leaked = yield* Effect.scoped(Effect.gen(function*() {
+        const db = yield* Database.make({ url: pgUrl, applicationName: tag, poolSize: 2, closeTimeout: "2 seconds" })
+        const daemon = yield* Effect.forkDaemon(Effect.exit(db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT pg_sleep(60)")))))
+        yield* waitUntil(
+          "pg_sleep to run",
+          Effect.map(stateOf(tag), (rows) => rows.some((r) => r.state === "active" && r.query.includes("pg_sleep(60)")))
+        )
+        return daemon
+      })).pipe(within("closing the layer with a statement running", "4 seconds"))
+      yield* gone(tag)
+      // The statement was cancelled (typed), not left to run for its minute.
+      const exit = yield* Fiber.join(leaked).pipe(within("the cancelled statement", "5 seconds"))
+      expect(DatabaseError.isDatabaseError(failureOf(exit))).toBe(true)
+    })
+  }, 30_000)
+
+  it.live("a server that stopped answering: the close returns after closeTimeout", () =>
+    Effect.gen(function*() {
+      const proxy = yield* faultProxy(targetOf(pgUrl))
+      yield* Effect.scoped(Effect.gen(function*() {
+        const db = yield* Database.make({ url: proxy.url(pgUrl), poolSize: 2, closeTimeout: "300 millis" })
+        yield* Effect.forkDaemon(Effect.scoped(Effect.flatMap(db.session, (s) => Effect.zipRight(s.execute("SELECT 1"), Effect.never))))
+        yield* Effect.all([db.ping, db.ping], { concurrency: 2 })
+        yield* waitUntil("the session and an idle connection", Effect.sync(() => proxy.open >= 2))
+        proxy.blackHole()
+      })).pipe(within("closing the layer on a silent server", "4 seconds"))
+    }).pipe(Effect.scoped), 30_000)
+
+  it.live("interrupting Database.make against a server that never answers returns at once, not after connectTimeout", () =>
+    Effect.gen(function*() {
+      const proxy = yield* faultProxy(targetOf(pgUrl))
+      proxy.blackHole()
+      const fiber = yield* Effect.fork(Effect.scoped(Database.make({ url: proxy.url(pgUrl), connectTimeout: "30 seconds" })))
+      yield* waitUntil("the connection attempt to reach the server", Effect.sync(() => proxy.accepted >= 1))
+      const exit = yield* Fiber.interrupt(fiber).pipe(within("interrupting Database.make", "3 seconds"))
+      expect(Exit.isInterrupted(exit)).toBe(true)
+    }).pipe(Effect.scoped), 30_000)
 })

@@ -3,13 +3,14 @@ import { SqlError } from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import Pg from "pg"
+import type Pg from "pg"
 import * as DatabaseError from "../../../DatabaseError.js"
+import { classifyWith, closed } from "../connectionFailure.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
-import { backendPid, cancelBackends, type Lease } from "./connections.js"
+import type { Lease } from "./connections.js"
 import * as Cursor from "./cursor.js"
-import type { CursorCleanup } from "./cursor.js"
 import { classify } from "./errors.js"
+import * as Pool from "./pool.js"
 
 /** @internal */
 export interface PgOptions {
@@ -24,6 +25,8 @@ export interface PgOptions {
   readonly connectTimeout?: number | undefined
   readonly applicationName?: string | undefined
   readonly statementTimeout?: number | undefined
+  /** How long cleanup waits for the server (closing the pool, a cursor; cancelling) before destroying connections. */
+  readonly closeTimeout?: number | undefined
 }
 
 const escapeIdentifier = Statement.defaultEscape("\"")
@@ -54,7 +57,7 @@ export const dialect: Dialect = {
   unboundedLimit: "ALL",
   placeholder: (index) => `$${index}`,
   quoteIdentifier: escapeIdentifier,
-  classify
+  classify: classifyWith(classify)
 }
 
 // Named statements are parsed and planned once per connection, which is most
@@ -91,153 +94,112 @@ const statementName = (sql: string, params: ReadonlyArray<unknown>): string | un
 const toSqlError = (cause: unknown) =>
   new SqlError({ cause, message: cause instanceof Error ? cause.message : String(cause) })
 
+const revoked = () => toSqlError(closed("this PostgreSQL database"))
+
 /**
- * A `pg.Pool`; every reserved client gets an error listener so that a
- * connection dropped by the server becomes a failed statement, not an
- * uncaught 'error' event that takes the process down.
+ * A pool of `pg` clients. Every checked-out client carries an error
+ * listener (see `Pool`), so a connection dropped by the server becomes a
+ * failed statement, not an uncaught 'error' event that takes the process
+ * down.
  *
  * @internal
  */
 export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.DatabaseError, Scope.Scope> =>
   Effect.gen(function*() {
+    const connectTimeout = options.connectTimeout ?? 10_000
+    const closeTimeout = options.closeTimeout ?? 5_000
+    // The shutdown bounds itself (closeTimeout + 1 s): a finalizer cannot be
+    // interrupted, so a timeout around it would never fire.
     const pool = yield* Effect.acquireRelease(
       Effect.sync(() =>
-        new Pg.Pool({
+        Pool.make({
           connectionString: options.connectionString,
           max: options.maxConnections ?? 10,
           min: options.minConnections ?? 0,
-          idleTimeoutMillis: options.idleTimeout ?? 30_000,
-          connectionTimeoutMillis: options.connectTimeout ?? 10_000,
-          application_name: options.applicationName ?? "effect-sqlservice",
-          ...(options.statementTimeout === undefined ? {} : { statement_timeout: options.statementTimeout })
+          idleTimeout: options.idleTimeout ?? 30_000,
+          connectTimeout,
+          applicationName: options.applicationName ?? "effect-sqlservice",
+          statementTimeout: options.statementTimeout,
+          closeTimeout
         })
       ),
-      (pool) => Effect.promise(() => pool.end()).pipe(Effect.timeoutOption(5000))
+      (pool) => Effect.promise(() => pool.close())
     )
-    // Idle clients whose server went away emit 'error' on the pool; the pool
-    // drops them, and the next checkout gets a fresh connection.
-    pool.on("error", () => {})
 
-    const where = `${options.host}:${options.port}/${options.database}`
-    yield* Effect.tryPromise({
-      try: () => pool.query("SELECT 1"),
-      catch: (cause) => {
-        const reason = classify(cause)
-        const detail = cause instanceof Error && cause.message.length > 0
-          ? cause.message
-          : (cause as any)?.code ?? String(cause)
-        return DatabaseError.make(
-          new DatabaseError.ConnectionError({
-            kind: reason._tag === "ConnectionError" ? reason.kind : "refused",
-            message: reason._tag === "ConnectionError"
-              ? `cannot connect to PostgreSQL at ${where}: ${detail}`
-              : `cannot connect to PostgreSQL at ${where}: ${reason.message}`,
-            host: options.host,
-            port: options.port
-          }),
-          { cause }
-        )
-      }
-    }).pipe(
-      Effect.timeoutFail({
-        duration: (options.connectTimeout ?? 10_000) + 1000,
-        onTimeout: () =>
-          DatabaseError.make(
-            new DatabaseError.ConnectionError({
-              kind: "unreachable",
-              message: `cannot connect to PostgreSQL at ${where}: timed out after ${options.connectTimeout ?? 10_000} ms`,
-              host: options.host,
-              port: options.port
-            })
+    // A checked-out client for the scope. Waiting for it is interruptible;
+    // once it is ours, the release is registered before anything else can
+    // happen.
+    const leased: Effect.Effect<Pool.LeaseHandle, SqlError, Scope.Scope> = Effect.uninterruptibleMask((restore) =>
+      Effect.tap(
+        restore(Effect.async<Pool.LeaseHandle, SqlError>((resume) => {
+          const withdraw = pool.lease((error, lease) =>
+            resume(error !== undefined || lease === undefined ? Effect.fail(toSqlError(error)) : Effect.succeed(lease))
           )
-      })
+          return Effect.sync(withdraw)
+        })),
+        (lease) => Effect.addFinalizer(() => Effect.sync(lease.release))
+      )
     )
-
-    // Interrupting a fiber must stop its statement on the server too, and only
-    // that one: pg_cancel_backend targets the backend serving this client.
-    const cancelBound = 5000
-    const cancel = (client: Pg.PoolClient): Promise<void> => {
-      const pid = backendPid(client)
-      return pid === undefined ? Promise.resolve() : cancelBackends(options.connectionString, [pid], cancelBound)
-    }
 
     // What a failed statement says about its connection and its name: a lost
     // connection must not go back to the pool; "cached plan must not change
     // result type" (DDL changed what a named statement returns) fails this
     // once, and the text runs unnamed (parsed afresh) from then on.
-    const onQueryError = (err: Error, config: Pg.QueryConfig, markBroken: (cause: Error) => void) => {
-      if (classify(err)._tag === "ConnectionError") markBroken(err)
+    const onQueryError = (err: Error, config: Pg.QueryConfig, lease: Lease) => {
+      if (classify(err)._tag === "ConnectionError") lease.markBroken(err)
       if ((err as { code?: string }).code === "0A000" && config.name !== undefined) names.set(config.text, null)
     }
 
+    // Interrupting a fiber must stop its statement on the server too, and
+    // only that one: the cancel targets the backend serving this client.
     const runOn = <A>(
-      client: Pg.PoolClient,
+      lease: Pool.LeaseHandle,
       config: Pg.QueryConfig,
-      map: (result: Pg.QueryResult) => A,
-      markBroken: (cause: Error) => void
+      map: (result: Pg.QueryResult) => A
     ): Effect.Effect<A, SqlError> =>
       Effect.async<A, SqlError>((resume) => {
+        if (lease.revoked) return resume(Effect.fail(revoked()))
         let done = false
-        client.query(config, (err: Error | undefined, result: Pg.QueryResult) => {
+        lease.client.query(config, (err: Error | undefined, result: Pg.QueryResult) => {
           done = true
           if (err) {
-            onQueryError(err, config, markBroken)
+            onQueryError(err, config, lease)
             resume(Effect.fail(toSqlError(err)))
           } else {
             resume(Effect.succeed(map(result)))
           }
         })
-        return Effect.suspend(() => done ? Effect.void : Effect.promise(() => cancel(client)))
+        return Effect.suspend(() => done ? Effect.void : Effect.promise(() => pool.cancel(lease)))
       })
-
-    const checkout: Effect.Effect<Pg.PoolClient, SqlError> = Effect.async<Pg.PoolClient, SqlError>((resume) => {
-      let cancelled = false
-      pool.connect((err, client, release) => {
-        if (err || client === undefined) {
-          return resume(Effect.fail(toSqlError(err ?? new Error("pool returned no client"))))
-        }
-        if (cancelled) return release()
-        resume(Effect.succeed(client))
-      })
-      return Effect.sync(() => {
-        cancelled = true
-      })
-    })
 
     // One statement on a pooled client, checkout to release in a single
     // callback chain: under load (thousands of concurrent statements) the
     // per-statement scope and fiber steps cost more than the query itself.
     const runPooled = <A>(config: Pg.QueryConfig, map: (result: Pg.QueryResult) => A): Effect.Effect<A, SqlError> =>
       Effect.async<A, SqlError>((resume) => {
-        let client: Pg.PoolClient | undefined
+        let lease: Pool.LeaseHandle | undefined
         let finished = false
         let interrupted = false
-        pool.connect((err, c) => {
-          if (err || c === undefined) {
-            if (!interrupted) resume(Effect.fail(toSqlError(err ?? new Error("pool returned no client"))))
+        const withdraw = pool.lease((error, held) => {
+          if (error !== undefined || held === undefined) {
+            if (!interrupted) resume(Effect.fail(toSqlError(error)))
             return
           }
-          if (interrupted) return c.release()
-          client = c
-          let broken: Error | undefined
-          const onError = (e: Error) => {
-            broken ??= e
-          }
-          c.on("error", onError)
-          c.query(config, (queryError: Error | null | undefined, result: Pg.QueryResult) => {
+          lease = held
+          held.client.query(config, (queryError: Error | null | undefined, result: Pg.QueryResult) => {
             finished = true
-            c.off("error", onError)
             // pg reports success with a null error.
-            if (queryError) onQueryError(queryError, config, onError)
-            // release(error) destroys the client instead of pooling it.
-            c.release(broken)
+            if (queryError) onQueryError(queryError, config, held)
+            held.release()
             if (interrupted) return
             resume(queryError ? Effect.fail(toSqlError(queryError)) : Effect.succeed(map(result)))
           })
         })
         return Effect.suspend(() => {
           interrupted = true
-          return client !== undefined && !finished ? Effect.promise(() => cancel(client!)) : Effect.void
+          withdraw()
+          const running = lease
+          return running !== undefined && !finished ? Effect.promise(() => pool.cancel(running)) : Effect.void
         })
       })
 
@@ -246,33 +208,10 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       rowsAffected: result.rowCount ?? 0
     })
 
-    const hold = (client: Pg.PoolClient) => {
-      let broken: Error | undefined
-      const markBroken = (cause: Error) => {
-        broken ??= cause
-      }
-      client.on("error", markBroken)
-      const release = () => {
-        client.off("error", markBroken)
-        client.release(broken)
-      }
-      const lease: Lease = {
-        client,
-        get broken() {
-          return broken !== undefined
-        },
-        markBroken
-      }
-      return { lease, release }
-    }
-    const leasePerStatement = Effect.map(
-      Effect.acquireRelease(Effect.map(checkout, hold), ({ release }) => Effect.sync(release)),
-      ({ lease }) => lease
-    )
-    const cursorCleanup: CursorCleanup = { cancel: (lease) => cancel(lease.client), bound: cancelBound }
+    const cursorCleanup: Cursor.CursorCleanup = { cancel: pool.cancel, bound: closeTimeout }
 
     // A reserved client, or (reserved undefined) one checked out per statement.
-    const makeConnection = (reserved: Lease | undefined, invalidate: () => void): DriverConnection => {
+    const makeConnection = (reserved: Pool.LeaseHandle | undefined, invalidate: () => void): DriverConnection => {
       const withClient = <A>(
         sql: string,
         params: ReadonlyArray<unknown>,
@@ -286,7 +225,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           ...(name === undefined ? {} : { name }),
           ...(rowMode === undefined ? {} : { rowMode })
         } as Pg.QueryConfig
-        if (reserved !== undefined) return runOn(reserved.client, config, map, reserved.markBroken)
+        if (reserved !== undefined) return runOn(reserved, config, map)
         return runPooled(config, map)
       }
       const query = (sql: string, params: ReadonlyArray<unknown>) => withClient(sql, params, toResult)
@@ -303,7 +242,11 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
         executeStream: (sql, params, transformRows) =>
           Cursor.stream(
-            reserved === undefined ? leasePerStatement : Effect.succeed(reserved),
+            reserved === undefined
+              ? leased
+              : reserved.revoked
+              ? Effect.fail(revoked())
+              : Effect.succeed(reserved),
             sql,
             params,
             transformRows,
@@ -312,19 +255,43 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       }
     }
 
-    const reserve: Effect.Effect<DriverConnection, SqlError, Scope.Scope> = Effect.uninterruptibleMask((restore) =>
-      Effect.gen(function*() {
-        const { lease, release } = hold(yield* restore(checkout))
-        yield* Effect.addFinalizer(() => Effect.sync(release))
-        return makeConnection(lease, () => lease.markBroken(new Error("connection invalidated after a failed ROLLBACK")))
+    const where = `${options.host}:${options.port}/${options.database}`
+    yield* Effect.scoped(Effect.flatMap(leased, (lease) => runOn(lease, { text: "SELECT 1" }, () => undefined))).pipe(
+      Effect.mapError((error) => {
+        const cause = error.cause
+        const reason = dialect.classify(cause)
+        return DatabaseError.make(
+          new DatabaseError.ConnectionError({
+            kind: reason._tag === "ConnectionError" ? reason.kind : "refused",
+            message: `cannot connect to PostgreSQL at ${where}: ${
+              cause instanceof Error && cause.message.length > 0 ? cause.message : (cause as any)?.code ?? String(cause)
+            }`,
+            host: options.host,
+            port: options.port
+          }),
+          { cause }
+        )
+      }),
+      Effect.timeoutFail({
+        duration: connectTimeout + 1000,
+        onTimeout: () =>
+          DatabaseError.make(
+            new DatabaseError.ConnectionError({
+              kind: "unreachable",
+              message: `cannot connect to PostgreSQL at ${where}: timed out after ${connectTimeout} ms`,
+              host: options.host,
+              port: options.port
+            })
+          )
       })
     )
 
     return {
       dialect,
-      reserve,
+      reserve: Effect.map(leased, (lease) =>
+        makeConnection(lease, () => lease.markBroken(new Error("connection invalidated after a failed ROLLBACK")))),
       shared: Effect.succeed(makeConnection(undefined, () => {})),
-      poolStats: Effect.sync(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })),
+      poolStats: Effect.sync(pool.stats),
       spanAttributes: [
         ["db.system.name", "postgresql"],
         ["db.namespace", options.database],
