@@ -160,7 +160,13 @@ export interface Options {
   readonly poolMin?: number | undefined
   /** How long an idle pooled connection lives (PostgreSQL, default 30 s). */
   readonly poolIdleTimeout?: Duration.DurationInput | undefined
-  /** How long to wait for a new connection (PostgreSQL, default 10 s). */
+  /**
+   * How long to wait for a connection (default 10 s): for a new one to open
+   * (PostgreSQL), and for one to become free when every connection of the
+   * pool, or SQLite's single connection, is held elsewhere. Waiting for a
+   * busy one fails with a `ConnectionError` of kind `pool_timeout`; a server
+   * that does not accept the connection in time, with kind `unreachable`.
+   */
   readonly connectTimeout?: Duration.DurationInput | undefined
   /**
    * How long cleanup waits for the server before it stops waiting (PostgreSQL,

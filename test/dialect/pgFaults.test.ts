@@ -10,6 +10,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -249,5 +250,35 @@ describe.skipIf(!available)("closing a PostgreSQL layer is bounded", () => {
       yield* waitUntil("the connection attempt to reach the server", Effect.sync(() => proxy.accepted >= 1))
       const exit = yield* Fiber.interrupt(fiber).pipe(within("interrupting Database.make", "3 seconds"))
       expect(Exit.isInterrupted(exit)).toBe(true)
+    }).pipe(Effect.scoped), 30_000)
+})
+
+describe.skipIf(!available)("waiting for a PostgreSQL connection says why it failed", () => {
+  it.live("a full pool is pool_timeout; a new connection the server never completes is unreachable", () =>
+    Effect.gen(function*() {
+      const proxy = yield* faultProxy(targetOf(pgUrl))
+      const db = yield* Database.make({ url: proxy.url(pgUrl), poolSize: 2, connectTimeout: "500 millis", closeTimeout: "300 millis" })
+      const holding = yield* Deferred.make<void>()
+      yield* Effect.forkScoped(Effect.scoped(Effect.gen(function*() {
+        yield* db.connect
+        yield* Deferred.succeed(holding, undefined)
+        yield* Effect.never
+      })))
+      yield* Deferred.await(holding)
+
+      // One connection is held, the pool may open a second: the server never answers it.
+      proxy.blackHole()
+      const unreachable = yield* Effect.flip(Effect.scoped(db.connect)).pipe(within("opening a connection to a silent server", "5 seconds"))
+      expect(unreachable.reason, unreachable.message).toMatchObject({ _tag: "ConnectionError", kind: "unreachable" })
+      expect(unreachable.message).toContain("connectTimeout")
+      proxy.blackHole(false)
+
+      // Both connections held: the third waits for one to come back, and none does.
+      yield* Effect.forkScoped(Effect.scoped(Effect.zipRight(db.connect, Effect.never)))
+      yield* waitUntil("the pool to be full", Effect.map(db.poolStats, (s) => s.total === 2 && s.idle === 0))
+      const full = yield* Effect.flip(Effect.scoped(db.connect)).pipe(within("waiting on a full pool", "5 seconds"))
+      expect(full.reason, full.message).toMatchObject({ _tag: "ConnectionError", kind: "pool_timeout" })
+      expect(full.message).toMatch(/poolSize/)
+      expect(full.message).toMatch(/connectTimeout/)
     }).pipe(Effect.scoped), 30_000)
 })

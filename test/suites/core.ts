@@ -437,6 +437,39 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         Effect.flatMap(Database.Database, (db) => db.ping)
       )
 
+      it.live("a session held open in another fiber: begin, ping, connect and db.sql fail with pool_timeout after connectTimeout", () =>
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          const holding = yield* Deferred.make<void>()
+          const release = yield* Deferred.make<void>()
+          const holder = yield* Effect.fork(Effect.scoped(Effect.gen(function*() {
+            const session = yield* db.session
+            yield* session.execute("SELECT 1")
+            yield* Deferred.succeed(holding, undefined)
+            yield* Deferred.await(release)
+          })))
+          yield* Deferred.await(holding)
+          const waits = [
+            ["begin", db.begin(Effect.void)],
+            ["ping", db.ping],
+            ["connect", Effect.scoped(db.connect)],
+            ["session", Effect.scoped(db.session)]
+          ] as const
+          for (const [what, wait] of waits) {
+            const error = yield* Effect.flip(wait).pipe(bounded(`${what} on a held connection`, 10))
+            expect(error.reason, `${what}: ${error.message}`).toMatchObject({ _tag: "ConnectionError", kind: "pool_timeout" })
+            expect(error.message).toContain("connectTimeout")
+          }
+          const sqlError = yield* Effect.flip(db.sql`SELECT 1`).pipe(bounded("db.sql on a held connection", 10))
+          expect(sqlErrorReason(sqlError)).toMatchObject({ _tag: "ConnectionError", kind: "pool_timeout" })
+          // Once the session is closed, the connection serves again and nobody is left waiting.
+          yield* Deferred.succeed(release, undefined)
+          yield* Fiber.join(holder)
+          yield* db.begin(Effect.void)
+          yield* db.ping
+          expect((yield* db.poolStats).waiting).toBe(0)
+        }).pipe(Effect.provide(makeLayer({ poolSize: 1, connectTimeout: "300 millis" }))))
+
       it.live("after the layer is closed, every use fails at once with ConnectionError closed", () =>
         Effect.gen(function*() {
           const context = yield* Effect.scoped(Layer.build(makeLayer()))

@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type Pg from "pg"
 import * as DatabaseError from "../../../DatabaseError.js"
-import { classifyWith, closed } from "../connectionFailure.js"
+import { classifyWith, closed, ConnectionFailure } from "../connectionFailure.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
 import type { Lease } from "./connections.js"
 import * as Cursor from "./cursor.js"
@@ -120,7 +120,10 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           connectTimeout,
           applicationName: options.applicationName ?? "effect-sqlservice",
           statementTimeout: options.statementTimeout,
-          closeTimeout
+          closeTimeout,
+          host: options.host,
+          port: options.port,
+          database: options.database
         })
       ),
       (pool) => Effect.promise(() => pool.close())
@@ -260,12 +263,12 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       Effect.mapError((error) => {
         const cause = error.cause
         const reason = dialect.classify(cause)
+        // The pool's connect failures already say where and why.
+        if (cause instanceof ConnectionFailure) return DatabaseError.make(reason, { cause })
         return DatabaseError.make(
           new DatabaseError.ConnectionError({
             kind: reason._tag === "ConnectionError" ? reason.kind : "refused",
-            message: `cannot connect to PostgreSQL at ${where}: ${
-              cause instanceof Error && cause.message.length > 0 ? cause.message : (cause as any)?.code ?? String(cause)
-            }`,
+            message: `cannot connect to PostgreSQL at ${where}: ${reason.message}`,
             host: options.host,
             port: options.port
           }),

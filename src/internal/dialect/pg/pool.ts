@@ -3,6 +3,7 @@ import Pg from "pg"
 import { closed, ConnectionFailure } from "../connectionFailure.js"
 import { Gate } from "../gate.js"
 import { backendPid, cancelBackends, destroy, type Lease } from "./connections.js"
+import { classify } from "./errors.js"
 
 /** @internal */
 export interface PoolConfig {
@@ -15,6 +16,10 @@ export interface PoolConfig {
   readonly statementTimeout?: number | undefined
   /** How long cleanup waits for the server (closing, cancelling) before destroying connections, in ms. */
   readonly closeTimeout: number
+  /** For messages: where we connect, never the password. */
+  readonly host: string
+  readonly port: number
+  readonly database: string
 }
 
 /**
@@ -142,6 +147,28 @@ export const make = (config: PoolConfig): Pool => {
     return lease
   }
 
+  // pg-pool's own timeout now only ever concerns opening a connection: the
+  // server did not complete the handshake in time.
+  const connectFailure = (err: Error | undefined): Error => {
+    if (err === undefined) return new Error("pg-pool returned no client")
+    const reason = classify(err)
+    if (reason._tag !== "ConnectionError") return err
+    const timedOut = /connection timeout|timeout expired/i.test(err.message)
+    const detail = timedOut
+      ? `the server did not complete the connection within ${config.connectTimeout} ms (connectTimeout)`
+      : err.message.length > 0
+      ? err.message
+      : (err as { code?: string }).code ?? String(err)
+    return new ConnectionFailure(
+      new DatabaseError.ConnectionError({
+        kind: timedOut ? "unreachable" : reason.kind,
+        message: `cannot connect to PostgreSQL at ${config.host}:${config.port}/${config.database}: ${detail}`,
+        host: config.host,
+        port: config.port
+      })
+    )
+  }
+
   const lease: Pool["lease"] = (done) => {
     let withdrawn = false
     const withdraw = gate.acquire((error) => {
@@ -149,7 +176,7 @@ export const make = (config: PoolConfig): Pool => {
       pool.connect((err, client) => {
         if (err || client === undefined) {
           gate.release()
-          if (!withdrawn) done(err ?? new Error("pg-pool returned no client"))
+          if (!withdrawn) done(connectFailure(err))
           return
         }
         const held = hold(client)

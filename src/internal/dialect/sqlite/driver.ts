@@ -7,7 +7,7 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as DatabaseError from "../../../DatabaseError.js"
-import { classifyWith, closed } from "../connectionFailure.js"
+import { classifyWith, closed, ConnectionFailure } from "../connectionFailure.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
 import { Gate } from "../gate.js"
 import { syncQuery, type SyncQueryable } from "../../statements.js"
@@ -22,6 +22,8 @@ export interface SqliteOptions {
   /** Write-ahead logging for file databases (default on). */
   readonly wal?: boolean | undefined
   readonly statementCacheSize?: number | undefined
+  /** How long a fiber waits for the connection while another holds it, in ms. */
+  readonly connectTimeout?: number | undefined
 }
 
 const escapeIdentifier = Statement.defaultEscape("\"")
@@ -75,8 +77,17 @@ const isMemory = (filename: string) => filename === ":memory:" || filename === "
 export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseError.DatabaseError, Scope.Scope> =>
   Effect.gen(function*() {
     const closedError = () => closed("this SQLite database")
-    // The one connection: a permit of this gate is the right to use it.
-    const gate = new Gate(1, undefined, closedError)
+    // The one connection: a permit of this gate is the right to use it, and
+    // a fiber waits for it as for a full pool's connection.
+    const connectTimeout = options.connectTimeout ?? 10_000
+    const gate = new Gate(1, connectTimeout, () =>
+      new ConnectionFailure(
+        new DatabaseError.ConnectionError({
+          kind: "pool_timeout",
+          message:
+            `the SQLite connection did not become free within ${connectTimeout} ms (connectTimeout): the database has a single connection and another fiber holds it (an open session, connect or begin scope); close that scope sooner, or raise connectTimeout`
+        })
+      ))
 
     const db = yield* Effect.acquireRelease(
       Effect.try({
