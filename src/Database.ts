@@ -179,6 +179,24 @@ export interface Options {
    * @since 0.2.0
    */
   readonly closeTimeout?: Duration.DurationInput | undefined
+  /**
+   * Prepare statements that take parameters, so each is parsed and planned
+   * once per connection (PostgreSQL, default true). `false` sends every
+   * statement unnamed: what a transaction-mode pooler (PgBouncer) needs,
+   * since consecutive statements may reach different server connections.
+   *
+   * @since 0.2.0
+   */
+  readonly preparedStatements?: boolean | undefined
+  /**
+   * The most statements one connection keeps prepared (PostgreSQL, default
+   * 100); past it, the least recently used one is closed on the server.
+   * Bounds the memory each server backend spends on a workload with many
+   * distinct statement texts.
+   *
+   * @since 0.2.0
+   */
+  readonly preparedStatementCacheSize?: number | undefined
   /** Server-side statement timeout (PostgreSQL). */
   readonly statementTimeout?: Duration.DurationInput | undefined
   /** Shown in `pg_stat_activity` (PostgreSQL, default "effect-sqlservice"). */

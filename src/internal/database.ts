@@ -59,6 +59,7 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
     const closeTimeout = yield* millis("closeTimeout", options.closeTimeout, true)
     const poolSize = yield* positiveInt("poolSize", options.poolSize)
     const poolMin = yield* positiveInt("poolMin", options.poolMin, 0)
+    const preparedStatementCacheSize = yield* positiveInt("preparedStatementCacheSize", options.preparedStatementCacheSize)
     if (poolSize !== undefined && poolMin !== undefined && poolMin > poolSize) {
       return yield* Effect.fail(configError(`option poolMin (${poolMin}) is larger than poolSize (${poolSize})`))
     }
@@ -76,6 +77,8 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
       connectTimeout,
       statementTimeout,
       closeTimeout,
+      preparedStatements: options.preparedStatements,
+      preparedStatementCacheSize,
       applicationName: options.applicationName ?? parsed.params.get("application_name")
     })
   })

@@ -11,6 +11,7 @@ import type { Lease } from "./connections.js"
 import * as Cursor from "./cursor.js"
 import { classify } from "./errors.js"
 import * as Pool from "./pool.js"
+import * as PreparedStatements from "./preparedStatements.js"
 
 /** @internal */
 export interface PgOptions {
@@ -27,6 +28,10 @@ export interface PgOptions {
   readonly statementTimeout?: number | undefined
   /** How long cleanup waits for the server (closing the pool, a cursor; cancelling) before destroying connections. */
   readonly closeTimeout?: number | undefined
+  /** Name (prepare) statements with parameters; off for transaction-mode poolers. Default true. */
+  readonly preparedStatements?: boolean | undefined
+  /** The most statements one connection keeps prepared (least recently used closed first). Default 100. */
+  readonly preparedStatementCacheSize?: number | undefined
 }
 
 const escapeIdentifier = Statement.defaultEscape("\"")
@@ -60,39 +65,15 @@ export const dialect: Dialect = {
   classify: classifyWith(classify)
 }
 
-// Named statements are parsed and planned once per connection, which is most
-// of what a point query costs over loopback. Only statements with parameters
-// and a bounded size are named, so IN lists of every length or huge bulk
-// inserts do not pile up prepared statements on the server.
-const MAX_NAMED_PARAMS = 100
-const MAX_NAMED_TEXT = 4096
-
-const fnv1a = (text: string): number => {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i)
-    hash = Math.imul(hash, 0x01000193)
-  }
-  return hash >>> 0
-}
-
-// `null`: this text is run unnamed from now on (its plan went stale).
-const names = new Map<string, string | null>()
-
-const statementName = (sql: string, params: ReadonlyArray<unknown>): string | undefined => {
-  if (params.length === 0 || params.length > MAX_NAMED_PARAMS || sql.length > MAX_NAMED_TEXT) return undefined
-  let name = names.get(sql)
-  if (name === null) return undefined
-  if (name === undefined) {
-    name = `esq_${fnv1a(sql).toString(36)}_${sql.length.toString(36)}`
-    if (names.size >= 10_000) names.clear()
-    names.set(sql, name)
-  }
-  return name
-}
-
 const toSqlError = (cause: unknown) =>
   new SqlError({ cause, message: cause instanceof Error ? cause.message : String(cause) })
+
+/** SQL text with its parameters, before a connection gives it a name. */
+interface StatementText {
+  readonly sql: string
+  readonly params: ReadonlyArray<unknown>
+  readonly rowMode: "array" | undefined
+}
 
 const revoked = () => toSqlError(closed("this PostgreSQL database"))
 
@@ -144,24 +125,41 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       )
     )
 
+    const prepared = PreparedStatements.make({
+      enabled: options.preparedStatements ?? true,
+      cacheSize: options.preparedStatementCacheSize ?? 100
+    })
+
+    // A statement for `client`: its name depends on what that connection
+    // has prepared, so it is chosen right before the statement is queued.
+    const configFor = (client: Pg.ClientBase, statement: StatementText): Pg.QueryConfig => {
+      const name = prepared.nameFor(client, statement.sql, statement.params)
+      return {
+        text: statement.sql,
+        values: statement.params as Array<unknown>,
+        ...(name === undefined ? {} : { name }),
+        ...(statement.rowMode === undefined ? {} : { rowMode: statement.rowMode })
+      } as Pg.QueryConfig
+    }
+
     // What a failed statement says about its connection and its name: a lost
-    // connection must not go back to the pool; "cached plan must not change
-    // result type" (DDL changed what a named statement returns) fails this
-    // once, and the text runs unnamed (parsed afresh) from then on.
+    // connection must not go back to the pool; a named statement's failure
+    // may change what is prepared (see PreparedStatements.failed).
     const onQueryError = (err: Error, config: Pg.QueryConfig, lease: Lease) => {
       if (classify(err)._tag === "ConnectionError") lease.markBroken(err)
-      if ((err as { code?: string }).code === "0A000" && config.name !== undefined) names.set(config.text, null)
+      if (config.name !== undefined) prepared.failed(lease.client, config.text, config.name, (err as { code?: string }).code)
     }
 
     // Interrupting a fiber must stop its statement on the server too, and
     // only that one: the cancel targets the backend serving this client.
     const runOn = <A>(
       lease: Pool.LeaseHandle,
-      config: Pg.QueryConfig,
+      statement: StatementText,
       map: (result: Pg.QueryResult) => A
     ): Effect.Effect<A, SqlError> =>
       Effect.async<A, SqlError>((resume) => {
         if (lease.revoked) return resume(Effect.fail(revoked()))
+        const config = configFor(lease.client, statement)
         let done = false
         lease.client.query(config, (err: Error | undefined, result: Pg.QueryResult) => {
           done = true
@@ -178,7 +176,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     // One statement on a pooled client, checkout to release in a single
     // callback chain: under load (thousands of concurrent statements) the
     // per-statement scope and fiber steps cost more than the query itself.
-    const runPooled = <A>(config: Pg.QueryConfig, map: (result: Pg.QueryResult) => A): Effect.Effect<A, SqlError> =>
+    const runPooled = <A>(statement: StatementText, map: (result: Pg.QueryResult) => A): Effect.Effect<A, SqlError> =>
       Effect.async<A, SqlError>((resume) => {
         let lease: Pool.LeaseHandle | undefined
         let finished = false
@@ -189,6 +187,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
             return
           }
           lease = held
+          const config = configFor(held.client, statement)
           held.client.query(config, (queryError: Error | null | undefined, result: Pg.QueryResult) => {
             finished = true
             // pg reports success with a null error.
@@ -221,15 +220,8 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         map: (result: Pg.QueryResult) => A,
         rowMode?: "array"
       ): Effect.Effect<A, SqlError> => {
-        const name = statementName(sql, params)
-        const config = {
-          text: sql,
-          values: params as Array<unknown>,
-          ...(name === undefined ? {} : { name }),
-          ...(rowMode === undefined ? {} : { rowMode })
-        } as Pg.QueryConfig
-        if (reserved !== undefined) return runOn(reserved, config, map)
-        return runPooled(config, map)
+        const statement: StatementText = { sql, params, rowMode }
+        return reserved !== undefined ? runOn(reserved, statement, map) : runPooled(statement, map)
       }
       const query = (sql: string, params: ReadonlyArray<unknown>) => withClient(sql, params, toResult)
       const rows = (sql: string, params: ReadonlyArray<unknown>) =>
@@ -259,7 +251,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     }
 
     const where = `${options.host}:${options.port}/${options.database}`
-    yield* Effect.scoped(Effect.flatMap(leased, (lease) => runOn(lease, { text: "SELECT 1" }, () => undefined))).pipe(
+    yield* Effect.scoped(Effect.flatMap(leased, (lease) => runOn(lease, { sql: "SELECT 1", params: [], rowMode: undefined }, () => undefined))).pipe(
       Effect.mapError((error) => {
         const cause = error.cause
         const reason = dialect.classify(cause)
@@ -295,6 +287,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         makeConnection(lease, () => lease.markBroken(new Error("connection invalidated after a failed ROLLBACK")))),
       shared: Effect.succeed(makeConnection(undefined, () => {})),
       poolStats: Effect.sync(pool.stats),
+      preparedStatements: Effect.sync(() => prepared.count(pool.clients())),
       spanAttributes: [
         ["db.system.name", "postgresql"],
         ["db.namespace", options.database],

@@ -262,6 +262,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
       // is enough: nothing else can run on it while one executes.
       shared: Effect.uninterruptibleMask((restore) => Effect.as(Effect.zipRight(restore(acquire), release), shared)),
       poolStats: Effect.sync(() => ({ total: 1, idle: db.inTransaction ? 0 : 1, waiting: gate.waiting })),
+      preparedStatements: Effect.sync(() => statements.size),
       spanAttributes: [["db.system.name", "sqlite"]],
       singleConnection: true
     } satisfies Driver
