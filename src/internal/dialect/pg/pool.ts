@@ -58,7 +58,15 @@ export interface Pool {
   readonly clients: () => Iterable<Pg.Client>
 }
 
-const sleep = (ms: number) => new Promise<"slept">((resolve) => setTimeout(() => resolve("slept"), ms))
+/** Whether `promise` settled within `ms`; the timer never outlives the answer (it would keep the process up). */
+const settlesWithin = (promise: Promise<unknown>, ms: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms)
+    promise.then(() => {
+      clearTimeout(timer)
+      resolve(true)
+    })
+  })
 
 /**
  * A `pg.Pool` behind a `Gate` of `max` permits. Waiting happens in the gate
@@ -212,12 +220,12 @@ export const make = (config: PoolConfig): Pool => {
     })
     // Not awaited: it is bounded by closeTimeout itself, and only speeds up the holders.
     void cancelBackends(config.connectionString, pids, config.closeTimeout)
-    const ended = pool.end().then(() => "ended" as const)
-    if (await Promise.race([ended, sleep(config.closeTimeout)]) === "ended") return
+    const ended = pool.end().catch(() => undefined)
+    if (await settlesWithin(ended, config.closeTimeout)) return
     // Past the grace period: whatever is still held or still talking is cut.
     for (const held of leases) held.revoke(closedError)
     for (const client of clients) destroy(client)
-    await Promise.race([ended, sleep(1000)])
+    await settlesWithin(ended, 1000)
   }
 
   return {
