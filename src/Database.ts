@@ -160,8 +160,43 @@ export interface Options {
   readonly poolMin?: number | undefined
   /** How long an idle pooled connection lives (PostgreSQL, default 30 s). */
   readonly poolIdleTimeout?: Duration.DurationInput | undefined
-  /** How long to wait for a new connection (PostgreSQL, default 10 s). */
+  /**
+   * How long to wait for a connection (default 10 s): for a new one to open
+   * (PostgreSQL), and for one to become free when every connection of the
+   * pool, or SQLite's single connection, is held elsewhere. Waiting for a
+   * busy one fails with a `ConnectionError` of kind `pool_timeout`; a server
+   * that does not accept the connection in time, with kind `unreachable`.
+   */
   readonly connectTimeout?: Duration.DurationInput | undefined
+  /**
+   * How long cleanup waits for the server before it stops waiting (PostgreSQL,
+   * default 5 s). Closing the layer cancels running statements and gives
+   * connections still checked out this long to come back, then destroys
+   * them: it returns within `closeTimeout` plus about a second, whatever the
+   * server or a leaked session does. The same bound applies to closing an
+   * interrupted stream's cursor and to cancelling an interrupted statement.
+   *
+   * @since 0.2.0
+   */
+  readonly closeTimeout?: Duration.DurationInput | undefined
+  /**
+   * Prepare statements that take parameters, so each is parsed and planned
+   * once per connection (PostgreSQL, default true). `false` sends every
+   * statement unnamed: what a transaction-mode pooler (PgBouncer) needs,
+   * since consecutive statements may reach different server connections.
+   *
+   * @since 0.2.0
+   */
+  readonly preparedStatements?: boolean | undefined
+  /**
+   * The most statements one connection keeps prepared (PostgreSQL, default
+   * 100); past it, the least recently used one is closed on the server.
+   * Bounds the memory each server backend spends on a workload with many
+   * distinct statement texts.
+   *
+   * @since 0.2.0
+   */
+  readonly preparedStatementCacheSize?: number | undefined
   /** Server-side statement timeout (PostgreSQL). */
   readonly statementTimeout?: Duration.DurationInput | undefined
   /** Shown in `pg_stat_activity` (PostgreSQL, default "effect-sqlservice"). */

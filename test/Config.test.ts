@@ -49,6 +49,16 @@ describe("configuration", () => {
       expect(timeout.message).toMatch(/busyTimeout must be a finite duration/)
     }))
 
+  it.effect("rejects a closeTimeout or preparedStatementCacheSize out of range", () =>
+    Effect.gen(function*() {
+      const close = yield* configErrorOf({ url: "sqlite://:memory:", closeTimeout: 0 })
+      expect(close.message).toMatch(/closeTimeout must be longer than 0/)
+      const unbounded = yield* configErrorOf({ url: "sqlite://:memory:", closeTimeout: "forever" as any })
+      expect(unbounded.message).toMatch(/closeTimeout must be a finite duration/)
+      const cache = yield* configErrorOf({ url: "sqlite://:memory:", preparedStatementCacheSize: 0 })
+      expect(cache.message).toMatch(/preparedStatementCacheSize must be an integer >= 1/)
+    }))
+
   it.effect("layerConfig reads DATABASE_URL and friends through Effect Config", () =>
     Effect.gen(function*() {
       const db = yield* Database.Database

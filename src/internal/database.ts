@@ -58,13 +58,15 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
     const connectTimeout = yield* millis("connectTimeout", options.connectTimeout, true)
     const idleTimeout = yield* millis("poolIdleTimeout", options.poolIdleTimeout)
     const statementTimeout = yield* millis("statementTimeout", options.statementTimeout, true)
+    const closeTimeout = yield* millis("closeTimeout", options.closeTimeout, true)
     const poolSize = yield* positiveInt("poolSize", options.poolSize)
     const poolMin = yield* positiveInt("poolMin", options.poolMin, 0)
+    const preparedStatementCacheSize = yield* positiveInt("preparedStatementCacheSize", options.preparedStatementCacheSize)
     if (poolSize !== undefined && poolMin !== undefined && poolMin > poolSize) {
       return yield* Effect.fail(configError(`option poolMin (${poolMin}) is larger than poolSize (${poolSize})`))
     }
     if (parsed.dialect === "sqlite") {
-      return yield* SqliteDriver.make({ filename: parsed.filename, busyTimeout, wal: options.wal })
+      return yield* SqliteDriver.make({ filename: parsed.filename, busyTimeout, wal: options.wal, connectTimeout })
     }
     return yield* PgDriver.make({
       connectionString: parsed.connectionString,
@@ -76,6 +78,9 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
       idleTimeout,
       connectTimeout,
       statementTimeout,
+      closeTimeout,
+      preparedStatements: options.preparedStatements,
+      preparedStatementCacheSize,
       applicationName: options.applicationName ?? parsed.params.get("application_name")
     })
   })

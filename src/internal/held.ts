@@ -1,4 +1,5 @@
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import * as DatabaseError from "../DatabaseError.js"
 import type { DriverConnection } from "./dialect/Dialect.js"
 
@@ -230,6 +231,32 @@ export const withConnection = <A, E, R>(
       Effect.ensuring(restore(use(frame.held.conn)), Effect.sync(() => release(frame.held)))
     )
   )
+
+/**
+ * A stream that holds the connection taken for `frame` from its first pull
+ * until it ends. The connection is given back as soon as the stream fails,
+ * not only when its scope closes: a failing stream closes the scopes around
+ * it first (the session's, whose end waits for the connection).
+ *
+ * @internal
+ */
+export const withConnectionStream = <A, E, R>(
+  frame: Frame,
+  use: (conn: DriverConnection) => Stream.Stream<A, E, R>
+): Stream.Stream<A, E | DatabaseError.DatabaseError, R> =>
+  Stream.unwrapScoped(Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      yield* acquire(frame, restore, true)
+      let released = false
+      const giveBack = Effect.sync(() => {
+        if (released) return
+        released = true
+        release(frame.held)
+      })
+      yield* Effect.addFinalizer(() => giveBack)
+      return Stream.onError(use(frame.held.conn), () => giveBack)
+    })
+  ))
 
 /**
  * Marks `frame` and every frame above it as ended: their fibers can no

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type * as DatabaseError from "../DatabaseError.js"
 import type { DriverConnection } from "./dialect/Dialect.js"
-import { acquire, type Frame, release, withConnection } from "./held.js"
+import { type Frame, withConnection, withConnectionStream } from "./held.js"
 
 /**
  * The connection of `frame` as `@effect/sql` sees it: every statement takes
@@ -32,16 +32,9 @@ export const lockedConnection = (
     executeValues: (sql, params) => locked(conn.executeValues(sql, params)),
     executeUnprepared: (sql, params, transformRows) => locked(conn.executeUnprepared(sql, params, transformRows)),
     executeStream: (sql, params, transformRows) =>
-      Stream.unwrapScoped(
-        Effect.uninterruptibleMask((restore) =>
-          Effect.zipRight(
-            Effect.mapError(acquire(frame, restore, true), toSqlError),
-            Effect.as(
-              Effect.addFinalizer(() => Effect.sync(() => release(frame.held))),
-              conn.executeStream(sql, params, transformRows)
-            )
-          )
-        )
+      Stream.catchAll(
+        withConnectionStream(frame, () => conn.executeStream(sql, params, transformRows)),
+        (e) => Stream.fail(e._tag === "DatabaseError" ? toSqlError(e) : e)
       )
   }
 }

@@ -12,7 +12,7 @@ import * as Read from "./orm/read.js"
 import type { Runner } from "./orm/runner.js"
 import * as Write from "./orm/write.js"
 import type { Dialect, DriverConnection } from "./dialect/Dialect.js"
-import { acquire, effectiveFrame, type Frame, type Held, isBlock, release, withConnection } from "./held.js"
+import { effectiveFrame, type Frame, type Held, isBlock, withConnection, withConnectionStream } from "./held.js"
 import { compile, fromSqlError, run, runInput } from "./statements.js"
 
 /** @internal */
@@ -124,16 +124,13 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
 
   // A stream holds the connection from its first pull until it ends.
   const streamSql = (sql: string, values: ReadonlyArray<unknown>): Stream.Stream<Row, DatabaseError.DatabaseError> =>
-    Stream.unwrapScoped(Effect.gen(function*() {
-      const frame = yield* frameNow
-      yield* Effect.uninterruptibleMask((restore) =>
-        Effect.zipRight(acquire(frame, restore, true), Effect.addFinalizer(() => Effect.sync(() => release(held))))
-      )
-      if (needsBegin(held)) yield* beginImplicitly(dialect, held)
-      return held.conn.executeStream(sql, values, undefined).pipe(
-        Stream.mapError(fromSqlError(dialect, sql))
-      ) as Stream.Stream<Row, DatabaseError.DatabaseError>
-    }))
+    Stream.unwrap(Effect.map(frameNow, (frame) =>
+      withConnectionStream(frame, (conn) => {
+        const rows = conn.executeStream(sql, values, undefined).pipe(
+          Stream.mapError(fromSqlError(dialect, sql))
+        ) as Stream.Stream<Row, DatabaseError.DatabaseError>
+        return needsBegin(held) ? Stream.unwrap(Effect.as(beginImplicitly(dialect, held), rows)) : rows
+      })))
 
   let self: Session
   const runner: Runner = {

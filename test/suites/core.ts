@@ -1,10 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
@@ -42,6 +44,16 @@ const names = Effect.gen(function*() {
   const rows = yield* sql<{ name: string }>`SELECT name FROM parents ORDER BY name`
   return rows.map((r) => r.name)
 })
+
+/** Fails the test (a defect) when `effect` has not finished after `seconds`: proves "no hang", generously. */
+const bounded = (label: string, seconds: number) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.timeoutFail(Effect.disconnect(effect), {
+    duration: `${seconds} seconds`,
+    onTimeout: () => new Error(`${label} did not finish within ${seconds} s`)
+  }).pipe(Effect.catchIf((e): e is Error => e instanceof Error && e.message.includes("did not finish"), Effect.die)) as Effect.Effect<A, E, R>
+
+/** The reason a `db.sql` (SqlError) failure carries when the library decided it itself. */
+const sqlErrorReason = (error: { readonly cause?: unknown }) => (error.cause as { readonly reason?: unknown }).reason
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   if (Exit.isSuccess(exit)) throw new Error("expected a failure, got success")
@@ -424,6 +436,81 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         "ping succeeds",
         Effect.flatMap(Database.Database, (db) => db.ping)
       )
+
+      it.live("a session held open in another fiber: begin, ping, connect and db.sql fail with pool_timeout after connectTimeout", () =>
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          const holding = yield* Deferred.make<void>()
+          const release = yield* Deferred.make<void>()
+          const holder = yield* Effect.fork(Effect.scoped(Effect.gen(function*() {
+            const session = yield* db.session
+            yield* session.execute("SELECT 1")
+            yield* Deferred.succeed(holding, undefined)
+            yield* Deferred.await(release)
+          })))
+          yield* Deferred.await(holding)
+          const waits = [
+            ["begin", db.begin(Effect.void)],
+            ["ping", db.ping],
+            ["connect", Effect.scoped(db.connect)],
+            ["session", Effect.scoped(db.session)]
+          ] as const
+          for (const [what, wait] of waits) {
+            const error = yield* Effect.flip(wait).pipe(bounded(`${what} on a held connection`, 10))
+            expect(error.reason, `${what}: ${error.message}`).toMatchObject({ _tag: "ConnectionError", kind: "pool_timeout" })
+            expect(error.message).toContain("connectTimeout")
+          }
+          const sqlError = yield* Effect.flip(db.sql`SELECT 1`).pipe(bounded("db.sql on a held connection", 10))
+          expect(sqlErrorReason(sqlError)).toMatchObject({ _tag: "ConnectionError", kind: "pool_timeout" })
+          // Once the session is closed, the connection serves again and nobody is left waiting.
+          yield* Deferred.succeed(release, undefined)
+          yield* Fiber.join(holder)
+          yield* db.begin(Effect.void)
+          yield* db.ping
+          expect((yield* db.poolStats).waiting).toBe(0)
+        }).pipe(Effect.provide(makeLayer({ poolSize: 1, connectTimeout: "300 millis" }))))
+
+      it.live("after the layer is closed, every use fails at once with ConnectionError closed", () =>
+        Effect.gen(function*() {
+          const context = yield* Effect.scoped(Layer.build(makeLayer()))
+          const db = Context.get(context, Database.Database)
+          const uses = [
+            ["begin", db.begin(Effect.void)],
+            ["ping", db.ping],
+            ["connect", Effect.scoped(db.connect)],
+            ["session", Effect.scoped(db.session)]
+          ] as const
+          for (const [what, use] of uses) {
+            const error = yield* Effect.flip(use).pipe(bounded(`${what} after close`, 10))
+            expect(error.reason, `${what}: ${error.message}`).toMatchObject({ _tag: "ConnectionError", kind: "closed" })
+          }
+          const sqlError = yield* Effect.flip(db.sql`SELECT 1`).pipe(bounded("db.sql after close", 10))
+          expect(sqlErrorReason(sqlError)).toMatchObject({ _tag: "ConnectionError", kind: "closed" })
+        }))
+
+      it.live("closing the layer while a daemon fiber holds a session: the close returns, the session's next statement fails as closed", () =>
+        Effect.gen(function*() {
+          const holding = yield* Deferred.make<Session.Session>()
+          const release = yield* Deferred.make<void>()
+          const daemon = yield* Effect.scoped(Effect.gen(function*() {
+            const context = yield* Layer.build(makeLayer({ closeTimeout: "300 millis" }))
+            const db = Context.get(context, Database.Database)
+            // Leaked: nothing closes this session's scope before the layer's.
+            return yield* Effect.forkDaemon(Effect.scoped(Effect.gen(function*() {
+              const session = yield* db.session
+              yield* session.execute("SELECT 1")
+              yield* Deferred.succeed(holding, session)
+              yield* Deferred.await(release)
+              return yield* Effect.exit(session.execute("SELECT 2"))
+            })))
+          }).pipe(Effect.tap(() => Deferred.await(holding)))).pipe(
+            // Far below the 5 s default closeTimeout: the option is what bounds it.
+            bounded("closing the layer with a leaked session", 4)
+          )
+          yield* Deferred.succeed(release, undefined)
+          const exit = yield* Fiber.join(daemon).pipe(bounded("the leaked session's next statement", 10))
+          expect(failureOf(exit).reason).toMatchObject({ _tag: "ConnectionError", kind: "closed" })
+        }))
     })
 
     describe("errors", () => {

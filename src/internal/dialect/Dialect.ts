@@ -83,6 +83,8 @@ export interface Driver {
   readonly shared: Effect.Effect<DriverConnection, SqlError, Scope.Scope>
   /** Statistics used by tests and diagnostics. */
   readonly poolStats: Effect.Effect<{ readonly total: number; readonly idle: number; readonly waiting: number }>
+  /** How many statements the driver keeps prepared on its open connections (tests, diagnostics). */
+  readonly preparedStatements: Effect.Effect<number>
   readonly spanAttributes: ReadonlyArray<readonly [string, unknown]>
   /**
    * One connection for the whole database (SQLite): a fiber that already holds

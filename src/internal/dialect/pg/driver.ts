@@ -1,16 +1,17 @@
 import { makeCompiler } from "@effect/sql-pg/PgClient"
 import { SqlError } from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
-import Pg from "pg"
-import Cursor from "pg-cursor"
+import type Pg from "pg"
 import * as DatabaseError from "../../../DatabaseError.js"
+import { classifyWith, closed, ConnectionFailure } from "../connectionFailure.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
+import type { Lease } from "./connections.js"
+import * as Cursor from "./cursor.js"
 import { classify, commitOutcomeUnknown } from "./errors.js"
+import * as Pool from "./pool.js"
+import * as PreparedStatements from "./preparedStatements.js"
 
 /** @internal */
 export interface PgOptions {
@@ -25,6 +26,12 @@ export interface PgOptions {
   readonly connectTimeout?: number | undefined
   readonly applicationName?: string | undefined
   readonly statementTimeout?: number | undefined
+  /** How long cleanup waits for the server (closing the pool, a cursor; cancelling) before destroying connections. */
+  readonly closeTimeout?: number | undefined
+  /** Name (prepare) statements with parameters; off for transaction-mode poolers. Default true. */
+  readonly preparedStatements?: boolean | undefined
+  /** The most statements one connection keeps prepared (least recently used closed first). Default 100. */
+  readonly preparedStatementCacheSize?: number | undefined
 }
 
 const escapeIdentifier = Statement.defaultEscape("\"")
@@ -55,209 +62,147 @@ export const dialect: Dialect = {
   unboundedLimit: "ALL",
   placeholder: (index) => `$${index}`,
   quoteIdentifier: escapeIdentifier,
-  classify,
+  classify: classifyWith(classify),
   commitOutcomeUnknown
-}
-
-const STREAM_CHUNK = 512
-
-// Named statements are parsed and planned once per connection, which is most
-// of what a point query costs over loopback. Only statements with parameters
-// and a bounded size are named, so IN lists of every length or huge bulk
-// inserts do not pile up prepared statements on the server.
-const MAX_NAMED_PARAMS = 100
-const MAX_NAMED_TEXT = 4096
-
-const fnv1a = (text: string): number => {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i)
-    hash = Math.imul(hash, 0x01000193)
-  }
-  return hash >>> 0
-}
-
-// `null`: this text is run unnamed from now on (its plan went stale).
-const names = new Map<string, string | null>()
-
-const statementName = (sql: string, params: ReadonlyArray<unknown>): string | undefined => {
-  if (params.length === 0 || params.length > MAX_NAMED_PARAMS || sql.length > MAX_NAMED_TEXT) return undefined
-  let name = names.get(sql)
-  if (name === null) return undefined
-  if (name === undefined) {
-    name = `esq_${fnv1a(sql).toString(36)}_${sql.length.toString(36)}`
-    if (names.size >= 10_000) names.clear()
-    names.set(sql, name)
-  }
-  return name
 }
 
 const toSqlError = (cause: unknown) =>
   new SqlError({ cause, message: cause instanceof Error ? cause.message : String(cause) })
 
+/** SQL text with its parameters, before a connection gives it a name. */
+interface StatementText {
+  readonly sql: string
+  readonly params: ReadonlyArray<unknown>
+  readonly rowMode: "array" | undefined
+}
+
+const revoked = () => toSqlError(closed("this PostgreSQL database"))
+
 /**
- * A `pg.Pool`; every reserved client gets an error listener so that a
- * connection dropped by the server becomes a failed statement, not an
- * uncaught 'error' event that takes the process down.
+ * A pool of `pg` clients. Every checked-out client carries an error
+ * listener (see `Pool`), so a connection dropped by the server becomes a
+ * failed statement, not an uncaught 'error' event that takes the process
+ * down.
  *
  * @internal
  */
 export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.DatabaseError, Scope.Scope> =>
   Effect.gen(function*() {
+    const connectTimeout = options.connectTimeout ?? 10_000
+    const closeTimeout = options.closeTimeout ?? 5_000
+    // The shutdown bounds itself (closeTimeout + 1 s): a finalizer cannot be
+    // interrupted, so a timeout around it would never fire.
     const pool = yield* Effect.acquireRelease(
       Effect.sync(() =>
-        new Pg.Pool({
+        Pool.make({
           connectionString: options.connectionString,
           max: options.maxConnections ?? 10,
           min: options.minConnections ?? 0,
-          idleTimeoutMillis: options.idleTimeout ?? 30_000,
-          connectionTimeoutMillis: options.connectTimeout ?? 10_000,
-          application_name: options.applicationName ?? "effect-sqlservice",
-          ...(options.statementTimeout === undefined ? {} : { statement_timeout: options.statementTimeout })
+          idleTimeout: options.idleTimeout ?? 30_000,
+          connectTimeout,
+          applicationName: options.applicationName ?? "effect-sqlservice",
+          statementTimeout: options.statementTimeout,
+          closeTimeout,
+          host: options.host,
+          port: options.port,
+          database: options.database
         })
       ),
-      (pool) => Effect.promise(() => pool.end()).pipe(Effect.timeoutOption(5000))
+      (pool) => Effect.promise(() => pool.close())
     )
-    // Idle clients whose server went away emit 'error' on the pool; the pool
-    // drops them, and the next checkout gets a fresh connection.
-    pool.on("error", () => {})
 
-    const where = `${options.host}:${options.port}/${options.database}`
-    yield* Effect.tryPromise({
-      try: () => pool.query("SELECT 1"),
-      catch: (cause) => {
-        const reason = classify(cause)
-        const detail = cause instanceof Error && cause.message.length > 0
-          ? cause.message
-          : (cause as any)?.code ?? String(cause)
-        return DatabaseError.make(
-          new DatabaseError.ConnectionError({
-            kind: reason._tag === "ConnectionError" ? reason.kind : "refused",
-            message: reason._tag === "ConnectionError"
-              ? `cannot connect to PostgreSQL at ${where}: ${detail}`
-              : `cannot connect to PostgreSQL at ${where}: ${reason.message}`,
-            host: options.host,
-            port: options.port
-          }),
-          { cause }
-        )
-      }
-    }).pipe(
-      Effect.timeoutFail({
-        duration: (options.connectTimeout ?? 10_000) + 1000,
-        onTimeout: () =>
-          DatabaseError.make(
-            new DatabaseError.ConnectionError({
-              kind: "unreachable",
-              message: `cannot connect to PostgreSQL at ${where}: timed out after ${options.connectTimeout ?? 10_000} ms`,
-              host: options.host,
-              port: options.port
-            })
+    // A checked-out client for the scope. Waiting for it is interruptible;
+    // once it is ours, the release is registered before anything else can
+    // happen.
+    const leased: Effect.Effect<Pool.LeaseHandle, SqlError, Scope.Scope> = Effect.uninterruptibleMask((restore) =>
+      Effect.tap(
+        restore(Effect.async<Pool.LeaseHandle, SqlError>((resume) => {
+          const withdraw = pool.lease((error, lease) =>
+            resume(error !== undefined || lease === undefined ? Effect.fail(toSqlError(error)) : Effect.succeed(lease))
           )
-      })
+          return Effect.sync(withdraw)
+        })),
+        (lease) => Effect.addFinalizer(() => Effect.sync(lease.release))
+      )
     )
 
-    // Interrupting a fiber must stop its statement on the server too, and only
-    // that one: pg_cancel_backend targets the backend serving this client. It
-    // runs on a connection of its own, since the pool may be exhausted by the
-    // very statements being cancelled.
-    const cancel = (client: Pg.PoolClient): Effect.Effect<void> => {
-      const pid = (client as unknown as { processID?: number }).processID
-      if (pid === undefined) return Effect.void
-      return Effect.promise(async () => {
-        const canceller = new Pg.Client({
-          connectionString: options.connectionString,
-          connectionTimeoutMillis: options.connectTimeout ?? 10_000
-        })
-        canceller.on("error", () => {})
-        try {
-          await canceller.connect()
-          await canceller.query("SELECT pg_cancel_backend($1)", [pid])
-        } catch {
-          // Best effort: the statement may have finished meanwhile.
-        } finally {
-          await canceller.end().catch(() => undefined)
-        }
-      }).pipe(Effect.timeoutOption(5000), Effect.asVoid)
+    const prepared = PreparedStatements.make({
+      enabled: options.preparedStatements ?? true,
+      cacheSize: options.preparedStatementCacheSize ?? 100
+    })
+
+    // A statement for `client`: its name depends on what that connection
+    // has prepared, so it is chosen right before the statement is queued.
+    const configFor = (client: Pg.ClientBase, statement: StatementText): Pg.QueryConfig => {
+      const name = prepared.nameFor(client, statement.sql, statement.params)
+      return {
+        text: statement.sql,
+        values: statement.params as Array<unknown>,
+        ...(name === undefined ? {} : { name }),
+        ...(statement.rowMode === undefined ? {} : { rowMode: statement.rowMode })
+      } as Pg.QueryConfig
     }
 
     // What a failed statement says about its connection and its name: a lost
-    // connection must not go back to the pool; "cached plan must not change
-    // result type" (DDL changed what a named statement returns) fails this
-    // once, and the text runs unnamed (parsed afresh) from then on.
-    const onQueryError = (err: Error, config: Pg.QueryConfig, markBroken: (cause: Error) => void) => {
-      if (classify(err)._tag === "ConnectionError") markBroken(err)
-      if ((err as { code?: string }).code === "0A000" && config.name !== undefined) names.set(config.text, null)
+    // connection must not go back to the pool; a named statement's failure
+    // may change what is prepared (see PreparedStatements.failed).
+    const onQueryError = (err: Error, config: Pg.QueryConfig, lease: Lease) => {
+      if (classify(err)._tag === "ConnectionError") lease.markBroken(err)
+      if (config.name !== undefined) prepared.failed(lease.client, config.text, config.name, (err as { code?: string }).code)
     }
 
+    // Interrupting a fiber must stop its statement on the server too, and
+    // only that one: the cancel targets the backend serving this client.
     const runOn = <A>(
-      client: Pg.PoolClient,
-      config: Pg.QueryConfig,
-      map: (result: Pg.QueryResult) => A,
-      markBroken: (cause: Error) => void
+      lease: Pool.LeaseHandle,
+      statement: StatementText,
+      map: (result: Pg.QueryResult) => A
     ): Effect.Effect<A, SqlError> =>
       Effect.async<A, SqlError>((resume) => {
+        if (lease.revoked) return resume(Effect.fail(revoked()))
+        const config = configFor(lease.client, statement)
         let done = false
-        client.query(config, (err: Error | undefined, result: Pg.QueryResult) => {
+        lease.client.query(config, (err: Error | undefined, result: Pg.QueryResult) => {
           done = true
           if (err) {
-            onQueryError(err, config, markBroken)
+            onQueryError(err, config, lease)
             resume(Effect.fail(toSqlError(err)))
           } else {
             resume(Effect.succeed(map(result)))
           }
         })
-        return Effect.suspend(() => done ? Effect.void : cancel(client))
+        return Effect.suspend(() => done ? Effect.void : Effect.promise(() => pool.cancel(lease)))
       })
-
-    const checkout: Effect.Effect<Pg.PoolClient, SqlError> = Effect.async<Pg.PoolClient, SqlError>((resume) => {
-      let cancelled = false
-      pool.connect((err, client, release) => {
-        if (err || client === undefined) {
-          return resume(Effect.fail(toSqlError(err ?? new Error("pool returned no client"))))
-        }
-        if (cancelled) return release()
-        resume(Effect.succeed(client))
-      })
-      return Effect.sync(() => {
-        cancelled = true
-      })
-    })
 
     // One statement on a pooled client, checkout to release in a single
     // callback chain: under load (thousands of concurrent statements) the
     // per-statement scope and fiber steps cost more than the query itself.
-    const runPooled = <A>(config: Pg.QueryConfig, map: (result: Pg.QueryResult) => A): Effect.Effect<A, SqlError> =>
+    const runPooled = <A>(statement: StatementText, map: (result: Pg.QueryResult) => A): Effect.Effect<A, SqlError> =>
       Effect.async<A, SqlError>((resume) => {
-        let client: Pg.PoolClient | undefined
+        let lease: Pool.LeaseHandle | undefined
         let finished = false
         let interrupted = false
-        pool.connect((err, c) => {
-          if (err || c === undefined) {
-            if (!interrupted) resume(Effect.fail(toSqlError(err ?? new Error("pool returned no client"))))
+        const withdraw = pool.lease((error, held) => {
+          if (error !== undefined || held === undefined) {
+            if (!interrupted) resume(Effect.fail(toSqlError(error)))
             return
           }
-          if (interrupted) return c.release()
-          client = c
-          let broken: Error | undefined
-          const onError = (e: Error) => {
-            broken ??= e
-          }
-          c.on("error", onError)
-          c.query(config, (queryError: Error | null | undefined, result: Pg.QueryResult) => {
+          lease = held
+          const config = configFor(held.client, statement)
+          held.client.query(config, (queryError: Error | null | undefined, result: Pg.QueryResult) => {
             finished = true
-            c.off("error", onError)
             // pg reports success with a null error.
-            if (queryError) onQueryError(queryError, config, onError)
-            // release(error) destroys the client instead of pooling it.
-            c.release(broken)
+            if (queryError) onQueryError(queryError, config, held)
+            held.release()
             if (interrupted) return
             resume(queryError ? Effect.fail(toSqlError(queryError)) : Effect.succeed(map(result)))
           })
         })
         return Effect.suspend(() => {
           interrupted = true
-          return client !== undefined && !finished ? cancel(client) : Effect.void
+          withdraw()
+          const running = lease
+          return running !== undefined && !finished ? Effect.promise(() => pool.cancel(running)) : Effect.void
         })
       })
 
@@ -266,46 +211,18 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       rowsAffected: result.rowCount ?? 0
     })
 
-    // A checked-out client that remembers whether its server connection was
-    // lost, so that releasing it destroys it instead of pooling it.
-    interface Held {
-      readonly client: Pg.PoolClient
-      readonly markBroken: (cause: Error) => void
-    }
-    const hold = (client: Pg.PoolClient) => {
-      let broken: Error | undefined
-      const markBroken = (cause: Error) => {
-        broken ??= cause
-      }
-      client.on("error", markBroken)
-      const release = () => {
-        client.off("error", markBroken)
-        client.release(broken)
-      }
-      return { held: { client, markBroken } satisfies Held, release }
-    }
-    const holdPerStatement = Effect.acquireRelease(
-      Effect.map(checkout, hold),
-      ({ release }) => Effect.sync(release)
-    )
+    const cursorCleanup: Cursor.CursorCleanup = { cancel: pool.cancel, bound: closeTimeout }
 
     // A reserved client, or (reserved undefined) one checked out per statement.
-    const makeConnection = (reserved: Held | undefined, invalidate: () => void): DriverConnection => {
+    const makeConnection = (reserved: Pool.LeaseHandle | undefined, invalidate: () => void): DriverConnection => {
       const withClient = <A>(
         sql: string,
         params: ReadonlyArray<unknown>,
         map: (result: Pg.QueryResult) => A,
         rowMode?: "array"
       ): Effect.Effect<A, SqlError> => {
-        const name = statementName(sql, params)
-        const config = {
-          text: sql,
-          values: params as Array<unknown>,
-          ...(name === undefined ? {} : { name }),
-          ...(rowMode === undefined ? {} : { rowMode })
-        } as Pg.QueryConfig
-        if (reserved !== undefined) return runOn(reserved.client, config, map, reserved.markBroken)
-        return runPooled(config, map)
+        const statement: StatementText = { sql, params, rowMode }
+        return reserved !== undefined ? runOn(reserved, statement, map) : runPooled(statement, map)
       }
       const query = (sql: string, params: ReadonlyArray<unknown>) => withClient(sql, params, toResult)
       const rows = (sql: string, params: ReadonlyArray<unknown>) =>
@@ -320,37 +237,58 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         executeUnprepared: (sql, params, transformRows) =>
           transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
         executeStream: (sql, params, transformRows) =>
-          Effect.gen(function*() {
-            const c = reserved?.client ?? (yield* holdPerStatement).held.client
-            const cursor = yield* Effect.acquireRelease(
-              Effect.sync(() => c.query(new Cursor(sql, params as Array<unknown>))),
-              (cursor) => Effect.promise(() => cursor.close().catch(() => undefined))
-            )
-            const pull = Effect.async<Chunk.Chunk<any>, Option.Option<SqlError>>((resume) => {
-              cursor.read(STREAM_CHUNK, (err, rows) => {
-                if (err) resume(Effect.fail(Option.some(toSqlError(err))))
-                else if (rows.length === 0) resume(Effect.fail(Option.none()))
-                else resume(Effect.succeed(Chunk.unsafeFromArray(transformRows ? transformRows(rows) : rows)))
-              })
-            })
-            return Stream.repeatEffectChunkOption(pull)
-          }).pipe(Stream.unwrapScoped)
+          Cursor.stream(
+            reserved === undefined
+              ? leased
+              : reserved.revoked
+              ? Effect.fail(revoked())
+              : Effect.succeed(reserved),
+            sql,
+            params,
+            transformRows,
+            cursorCleanup
+          )
       }
     }
 
-    const reserve: Effect.Effect<DriverConnection, SqlError, Scope.Scope> = Effect.uninterruptibleMask((restore) =>
-      Effect.gen(function*() {
-        const { held, release } = hold(yield* restore(checkout))
-        yield* Effect.addFinalizer(() => Effect.sync(release))
-        return makeConnection(held, () => held.markBroken(new Error("connection invalidated after a failed ROLLBACK")))
+    const where = `${options.host}:${options.port}/${options.database}`
+    yield* Effect.scoped(Effect.flatMap(leased, (lease) => runOn(lease, { sql: "SELECT 1", params: [], rowMode: undefined }, () => undefined))).pipe(
+      Effect.mapError((error) => {
+        const cause = error.cause
+        const reason = dialect.classify(cause)
+        // The pool's connect failures already say where and why.
+        if (cause instanceof ConnectionFailure) return DatabaseError.make(reason, { cause })
+        return DatabaseError.make(
+          new DatabaseError.ConnectionError({
+            kind: reason._tag === "ConnectionError" ? reason.kind : "refused",
+            message: `cannot connect to PostgreSQL at ${where}: ${reason.message}`,
+            host: options.host,
+            port: options.port
+          }),
+          { cause }
+        )
+      }),
+      Effect.timeoutFail({
+        duration: connectTimeout + 1000,
+        onTimeout: () =>
+          DatabaseError.make(
+            new DatabaseError.ConnectionError({
+              kind: "unreachable",
+              message: `cannot connect to PostgreSQL at ${where}: timed out after ${connectTimeout} ms`,
+              host: options.host,
+              port: options.port
+            })
+          )
       })
     )
 
     return {
       dialect,
-      reserve,
+      reserve: Effect.map(leased, (lease) =>
+        makeConnection(lease, () => lease.markBroken(new Error("connection invalidated after a failed ROLLBACK")))),
       shared: Effect.succeed(makeConnection(undefined, () => {})),
-      poolStats: Effect.sync(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })),
+      poolStats: Effect.sync(pool.stats),
+      preparedStatements: Effect.sync(() => prepared.count(pool.clients())),
       spanAttributes: [
         ["db.system.name", "postgresql"],
         ["db.namespace", options.database],

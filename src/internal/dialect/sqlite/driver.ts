@@ -4,10 +4,12 @@ import Sqlite from "better-sqlite3"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Scope from "effect/Scope"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as DatabaseError from "../../../DatabaseError.js"
+import { classifyWith, closed, ConnectionFailure } from "../connectionFailure.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
+import { Gate } from "../gate.js"
 import { syncQuery, type SyncQueryable } from "../../statements.js"
 import { classify } from "./errors.js"
 
@@ -20,6 +22,8 @@ export interface SqliteOptions {
   /** Write-ahead logging for file databases (default on). */
   readonly wal?: boolean | undefined
   readonly statementCacheSize?: number | undefined
+  /** How long a fiber waits for the connection while another holds it, in ms. */
+  readonly connectTimeout?: number | undefined
 }
 
 const escapeIdentifier = Statement.defaultEscape("\"")
@@ -41,7 +45,7 @@ export const dialect: Dialect = {
   unboundedLimit: "-1",
   placeholder: () => "?",
   quoteIdentifier: escapeIdentifier,
-  classify,
+  classify: classifyWith(classify),
   // COMMIT is a local call: when it fails, it did not commit.
   commitOutcomeUnknown: () => false
 }
@@ -74,6 +78,19 @@ const isMemory = (filename: string) => filename === ":memory:" || filename === "
  */
 export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseError.DatabaseError, Scope.Scope> =>
   Effect.gen(function*() {
+    const closedError = () => closed("this SQLite database")
+    // The one connection: a permit of this gate is the right to use it, and
+    // a fiber waits for it as for a full pool's connection.
+    const connectTimeout = options.connectTimeout ?? 10_000
+    const gate = new Gate(1, connectTimeout, () =>
+      new ConnectionFailure(
+        new DatabaseError.ConnectionError({
+          kind: "pool_timeout",
+          message:
+            `the SQLite connection did not become free within ${connectTimeout} ms (connectTimeout): the database has a single connection and another fiber holds it (an open session, connect or begin scope); close that scope sooner, or raise connectTimeout`
+        })
+      ))
+
     const db = yield* Effect.acquireRelease(
       Effect.try({
         try: () =>
@@ -92,7 +109,11 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
             { cause }
           )
       }),
-      (db) => Effect.sync(() => db.close())
+      (db) =>
+        Effect.sync(() => {
+          gate.close(closedError())
+          db.close()
+        })
     )
     yield* Effect.try({
       try: () => {
@@ -108,6 +129,8 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
     const cacheSize = options.statementCacheSize ?? 256
     const statements = new Map<string, Sqlite.Statement>()
     const prepare = (sql: string): Sqlite.Statement => {
+      // better-sqlite3's own message for this is a TypeError that says nothing about why.
+      if (!db.open) throw closedError()
       let statement = statements.get(sql)
       if (statement === undefined) {
         statement = db.prepare(sql)
@@ -158,7 +181,17 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         }
       })
 
-    const lock = yield* Effect.makeSemaphore(1)
+    const acquire: Effect.Effect<void, SqlError> = Effect.suspend(() =>
+      gate.tryAcquire() ? Effect.void : Effect.async<void, SqlError>((resume) => {
+        const withdraw = gate.acquire((error) => resume(error === undefined ? Effect.void : Effect.fail(fail(error))))
+        return Effect.sync(withdraw)
+      })
+    )
+    const release = Effect.sync(() => gate.release())
+    // Holds the connection until the scope closes; waiting for it stays interruptible.
+    const hold: Effect.Effect<void, SqlError, Scope.Scope> = Effect.uninterruptibleMask((restore) =>
+      Effect.zipRight(restore(acquire), Effect.addFinalizer(() => release))
+    )
 
     // An open iterator keeps the connection busy, so a stream holds the lock
     // until it ends unless the caller already holds it.
@@ -169,12 +202,11 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
       transformRows: (<A extends object>(rows: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined
     ): Stream.Stream<any, SqlError> =>
       Effect.gen(function*() {
-        if (!holdsLock) {
-          yield* Effect.acquireRelease(lock.take(1), () => lock.release(1))
-        }
+        if (!holdsLock) yield* hold
         const iterator = yield* Effect.acquireRelease(
           Effect.try({
             try: () => {
+              if (!db.open) throw closedError()
               const statement = db.prepare(sql)
               if (!statement.reader) throw new TypeError("stream() needs a statement that returns rows")
               return statement.iterate(...bindable(params)) as IterableIterator<Record<string, unknown>>
@@ -227,16 +259,12 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
 
     return {
       dialect,
-      reserve: Effect.uninterruptibleMask((restore) =>
-        Effect.zipRight(
-          restore(lock.take(1)),
-          Effect.as(Effect.addFinalizer(() => lock.release(1)), reserved)
-        )
-      ),
-      // Statements are synchronous, so waiting for the lock is enough: nothing
-      // else can run on the connection while one executes.
-      shared: lock.withPermits(1)(Effect.succeed(shared)),
-      poolStats: Effect.sync(() => ({ total: 1, idle: db.inTransaction ? 0 : 1, waiting: 0 })),
+      reserve: Effect.as(hold, reserved),
+      // Statements are synchronous, so waiting for the connection to be free
+      // is enough: nothing else can run on it while one executes.
+      shared: Effect.uninterruptibleMask((restore) => Effect.as(Effect.zipRight(restore(acquire), release), shared)),
+      poolStats: Effect.sync(() => ({ total: 1, idle: db.inTransaction ? 0 : 1, waiting: gate.waiting })),
+      preparedStatements: Effect.sync(() => statements.size),
       spanAttributes: [["db.system.name", "sqlite"]],
       singleConnection: true
     } satisfies Driver
