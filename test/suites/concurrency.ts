@@ -347,6 +347,34 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pa
     )
 
     test(
+      "statements outside any block never land in another fiber's transaction",
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        const writes = 100
+        let stop = false
+        const outside = Effect.forEach(Array.from({ length: writes }, (_, i) => i + 1), (id) => insert(id), { discard: true })
+        // Meanwhile, transactions that always roll back.
+        const rollingBack = Effect.gen(function*() {
+          let n = 0
+          while (!stop) {
+            n++
+            yield* Effect.ignore(db.begin(Effect.zipRight(insert(100_000 + n), Effect.fail("roll back"))))
+          }
+        })
+        // Fibers yield to each other after every few steps, so that every
+        // interleaving of the two loops gets its chance.
+        const background = yield* Effect.fork(Effect.withMaxOpsBeforeYield(rollingBack, 20))
+        yield* Effect.ensuring(Effect.withMaxOpsBeforeYield(outside, 20), Effect.sync(() => {
+          stop = true
+        }))
+        yield* Fiber.join(background)
+        const stored = yield* ids
+        expect(stored.length).toBe(writes)
+        expect(stored.every((id) => id <= writes)).toBe(true)
+      })
+    )
+
+    test(
       "random trees of concurrent nested begins commit exactly the blocks that succeeded with all their ancestors",
       Effect.gen(function*() {
         const db = yield* Database.Database

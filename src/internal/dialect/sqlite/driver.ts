@@ -232,27 +232,37 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         return Stream.repeatEffectChunkOption(pull)
       }).pipe(Stream.unwrapScoped)
 
-    const makeConnection = (holdsLock: boolean): DriverConnection & SyncQueryable => ({
-      // Statements are synchronous: the statement path runs them without an effect of their own.
-      [syncQuery]: queryNow,
-      query,
-      invalidate: () => {
-        // One connection for the whole layer: there is nothing to swap in, so
-        // the best repair is to end whatever transaction was left open.
-        try {
-          if (db.inTransaction) db.exec("ROLLBACK")
-        } catch {
-          // the connection reports its own state on the next statement
-        }
-      },
-      execute: (sql, params, transformRows) =>
-        transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
-      executeRaw: (sql, params) => query(sql, params),
-      executeValues: values,
-      executeUnprepared: (sql, params, transformRows) =>
-        transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
-      executeStream: stream(holdsLock)
-    })
+    // The shared connection takes the connection for each statement and runs
+    // it before giving it back, so that no transaction of another fiber can
+    // begin between the two and take the statement in.
+    const gated = <A>(effect: Effect.Effect<A, SqlError>): Effect.Effect<A, SqlError> =>
+      Effect.uninterruptibleMask((restore) => Effect.zipRight(restore(acquire), Effect.ensuring(effect, release)))
+
+    const makeConnection = (holdsLock: boolean): DriverConnection & SyncQueryable => {
+      const run = holdsLock ? <A>(effect: Effect.Effect<A, SqlError>) => effect : gated
+      return {
+        // Statements are synchronous: the statement path runs them without an
+        // effect of their own (only where the connection is already held).
+        [syncQuery]: holdsLock ? queryNow : undefined,
+        query: (sql, params) => run(query(sql, params)),
+        invalidate: () => {
+          // One connection for the whole layer: there is nothing to swap in, so
+          // the best repair is to end whatever transaction was left open.
+          try {
+            if (db.inTransaction) db.exec("ROLLBACK")
+          } catch {
+            // the connection reports its own state on the next statement
+          }
+        },
+        execute: (sql, params, transformRows) =>
+          run(transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params)),
+        executeRaw: (sql, params) => run(query(sql, params)),
+        executeValues: (sql, params) => run(values(sql, params)),
+        executeUnprepared: (sql, params, transformRows) =>
+          run(transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params)),
+        executeStream: stream(holdsLock)
+      }
+    }
 
     const reserved = makeConnection(true)
     const shared = makeConnection(false)
@@ -260,9 +270,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
     return {
       dialect,
       reserve: Effect.as(hold, reserved),
-      // Statements are synchronous, so waiting for the connection to be free
-      // is enough: nothing else can run on it while one executes.
-      shared: Effect.uninterruptibleMask((restore) => Effect.as(Effect.zipRight(restore(acquire), release), shared)),
+      shared: Effect.succeed(shared),
       poolStats: Effect.sync(() => ({ total: 1, idle: db.inTransaction ? 0 : 1, waiting: gate.waiting })),
       preparedStatements: Effect.sync(() => statements.size),
       spanAttributes: [["db.system.name", "sqlite"]],
