@@ -1,8 +1,11 @@
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
+import { suite as valuesSuite } from "./suites/values.js"
 import { sqliteMemory } from "./support/layers.js"
 
 coreSuite("sqlite :memory:", sqliteMemory)
 tablesSuite("sqlite :memory:", sqliteMemory({ tables: suiteTables }))
 sessionSuite("sqlite :memory:", sqliteMemory)
+valuesSuite("sqlite :memory:", sqliteMemory)
+valuesSuite("sqlite :memory: safeIntegers", sqliteMemory, { safeIntegers: true })

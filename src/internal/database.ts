@@ -62,7 +62,7 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
       return yield* Effect.fail(configError(`option poolMin (${poolMin}) is larger than poolSize (${poolSize})`))
     }
     if (parsed.dialect === "sqlite") {
-      return yield* SqliteDriver.make({ filename: parsed.filename, busyTimeout, wal: options.wal })
+      return yield* SqliteDriver.make({ filename: parsed.filename, busyTimeout, wal: options.wal, safeIntegers: options.safeIntegers })
     }
     return yield* PgDriver.make({
       connectionString: parsed.connectionString,

@@ -4,6 +4,7 @@ import type * as Statement from "@effect/sql/Statement"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as DatabaseError from "../../DatabaseError.js"
+import type { ValueOptions } from "./schemaDialect.js"
 
 /** @internal */
 export type DialectName = "sqlite" | "pg"
@@ -61,6 +62,8 @@ export interface Dialect {
   readonly quoteIdentifier: (name: string) => string
   /** Turns whatever the driver threw into a reason a person can act on. */
   readonly classify: (cause: unknown) => DatabaseError.Reason
+  /** Driver settings that decide which values read back exactly, so which writes are refused. */
+  readonly valueOptions: ValueOptions
 }
 
 /**

@@ -10,6 +10,7 @@ import Pg from "pg"
 import Cursor from "pg-cursor"
 import * as DatabaseError from "../../../DatabaseError.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
+import { defaultValueOptions } from "../schemaDialect.js"
 import { classify } from "./errors.js"
 
 /** @internal */
@@ -39,6 +40,8 @@ const isolationSql = {
 /** @internal */
 export const dialect: Dialect = {
   name: "pg",
+  // int8 arrives as text, so 64-bit integers read back exactly without an option.
+  valueOptions: defaultValueOptions,
   compiler: makeCompiler(),
   capabilities: {
     returning: true,

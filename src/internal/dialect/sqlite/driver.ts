@@ -1,13 +1,16 @@
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as Statement from "@effect/sql/Statement"
 import { SqlError } from "@effect/sql/SqlError"
 import Sqlite from "better-sqlite3"
 import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as DatabaseError from "../../../DatabaseError.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
+import { defaultValueOptions } from "../schemaDialect.js"
 import { syncQuery, type SyncQueryable } from "../../statements.js"
 import { classify } from "./errors.js"
 
@@ -20,6 +23,8 @@ export interface SqliteOptions {
   /** Write-ahead logging for file databases (default on). */
   readonly wal?: boolean | undefined
   readonly statementCacheSize?: number | undefined
+  /** Read integers as bigint (better-sqlite3 `safeIntegers`), so 64-bit values come back exact. */
+  readonly safeIntegers?: boolean | undefined
 }
 
 const escapeIdentifier = Statement.defaultEscape("\"")
@@ -41,8 +46,11 @@ export const dialect: Dialect = {
   unboundedLimit: "-1",
   placeholder: () => "?",
   quoteIdentifier: escapeIdentifier,
-  classify
+  classify,
+  valueOptions: defaultValueOptions
 }
+
+const safeIntegersDialect: Dialect = { ...dialect, valueOptions: { safeIntegers: true } }
 
 const STREAM_CHUNK = 256
 
@@ -92,8 +100,10 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
       }),
       (db) => Effect.sync(() => db.close())
     )
+    const safeIntegers = options.safeIntegers === true
     yield* Effect.try({
       try: () => {
+        db.defaultSafeIntegers(safeIntegers)
         // Off by default in SQLite; a data layer that declares foreign keys means them.
         db.pragma("foreign_keys = ON")
         if (!isMemory(options.filename) && options.wal !== false && options.readonly !== true) {
@@ -119,13 +129,28 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
 
     const fail = (cause: unknown) => new SqlError({ cause, message: cause instanceof Error ? cause.message : String(cause) })
 
-    const queryNow = (sql: string, params: ReadonlyArray<unknown>): QueryResult => {
-      const statement = prepare(sql)
+    const runStatement = (statement: Sqlite.Statement, params: ReadonlyArray<unknown>): QueryResult => {
       if (statement.reader) {
         return { rows: statement.all(...bindable(params)) as Array<Record<string, unknown>>, rowsAffected: 0 }
       }
       const info = statement.run(...bindable(params))
       return { rows: [], rowsAffected: info.changes }
+    }
+
+    const queryNow = (sql: string, params: ReadonlyArray<unknown>): QueryResult => runStatement(prepare(sql), params)
+
+    /**
+     * Runs `f` on the cached statement with integers read as bigint when
+     * `safe`; the statement is shared, so the connection's default is put back.
+     */
+    const withIntegers = <A>(statement: Sqlite.Statement, safe: boolean, f: () => A): A => {
+      if (safe === safeIntegers) return f()
+      statement.safeIntegers(safe)
+      try {
+        return f()
+      } finally {
+        statement.safeIntegers(safeIntegers)
+      }
     }
 
     const query = (sql: string, params: ReadonlyArray<unknown>) =>
@@ -137,24 +162,41 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         }
       })
 
-    const rows = (sql: string, params: ReadonlyArray<unknown>) => Effect.map(query(sql, params), (r) => r.rows)
+    // `@effect/sql` statements read integers as bigint while the fiber has
+    // `SqlClient.SafeIntegers` set (as @effect/sql-sqlite-node does).
+    const fiberSafeIntegers = <A, E>(f: (safe: boolean) => Effect.Effect<A, E>) =>
+      safeIntegers ? f(true) : Effect.withFiberRuntime<A, E>((fiber) => f(Context.get(fiber.currentContext, SqlClient.SafeIntegers)))
+
+    const rows = (sql: string, params: ReadonlyArray<unknown>) =>
+      fiberSafeIntegers((safe) =>
+        Effect.suspend(() => {
+          try {
+            const statement = prepare(sql)
+            return Effect.succeed(withIntegers(statement, safe, () => runStatement(statement, params)).rows)
+          } catch (cause) {
+            return Effect.fail(fail(cause))
+          }
+        })
+      )
 
     const values = (sql: string, params: ReadonlyArray<unknown>) =>
-      Effect.suspend(() => {
-        const statement = prepare(sql)
-        try {
-          if (!statement.reader) {
-            statement.run(...bindable(params))
-            return Effect.succeed([])
+      fiberSafeIntegers((safe) =>
+        Effect.suspend(() => {
+          const statement = prepare(sql)
+          try {
+            if (!statement.reader) {
+              statement.run(...bindable(params))
+              return Effect.succeed([])
+            }
+            statement.raw(true)
+            return Effect.succeed(withIntegers(statement, safe, () => statement.all(...bindable(params)) as Array<Array<unknown>>))
+          } catch (cause) {
+            return Effect.fail(fail(cause))
+          } finally {
+            if (statement.reader) statement.raw(false)
           }
-          statement.raw(true)
-          return Effect.succeed(statement.all(...bindable(params)) as Array<Array<unknown>>)
-        } catch (cause) {
-          return Effect.fail(fail(cause))
-        } finally {
-          if (statement.reader) statement.raw(false)
-        }
-      })
+        })
+      )
 
     const lock = yield* Effect.makeSemaphore(1)
 
@@ -170,11 +212,14 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         if (!holdsLock) {
           yield* Effect.acquireRelease(lock.take(1), () => lock.release(1))
         }
+        const safe = yield* fiberSafeIntegers((safe) => Effect.succeed(safe))
         const iterator = yield* Effect.acquireRelease(
           Effect.try({
             try: () => {
+              // Not the cached statement: an open iterator keeps it busy.
               const statement = db.prepare(sql)
               if (!statement.reader) throw new TypeError("stream() needs a statement that returns rows")
+              statement.safeIntegers(safe)
               return statement.iterate(...bindable(params)) as IterableIterator<Record<string, unknown>>
             },
             catch: fail
@@ -224,7 +269,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
     const shared = makeConnection(false)
 
     return {
-      dialect,
+      dialect: safeIntegers ? safeIntegersDialect : dialect,
       reserve: Effect.uninterruptibleMask((restore) =>
         Effect.zipRight(
           restore(lock.take(1)),
