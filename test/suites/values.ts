@@ -15,6 +15,7 @@ import * as Column from "../../src/Column.js"
 import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Query from "../../src/Query.js"
+import * as Relation from "../../src/Relation.js"
 import type * as Session from "../../src/Session.js"
 import * as Table from "../../src/Table.js"
 import type { MakeLayer } from "../support/layers.js"
@@ -26,7 +27,8 @@ export const Edge = Table.make("edge_values", {
   big: Schema.NullOr(Schema.BigIntFromSelf),
   text: Schema.NullOr(Schema.String),
   json: Schema.NullOr(Schema.Unknown),
-  doc: Schema.NullOr(Schema.Struct({ x: Schema.Number, s: Schema.String }))
+  doc: Schema.NullOr(Schema.Struct({ x: Schema.Number, s: Schema.String })),
+  uuid: Schema.NullOr(Schema.UUID)
 })
 
 export const EdgeKey = Table.make("edge_keys", {
@@ -34,7 +36,15 @@ export const EdgeKey = Table.make("edge_keys", {
   note: Schema.String
 })
 
-type Column = "num" | "int" | "big" | "text" | "json" | "doc"
+export const EdgeNote = Table.make("edge_notes", {
+  id: Schema.Int.pipe(Column.primaryKey, Column.autoIncrement),
+  key: Schema.String.pipe(Column.references(() => EdgeKey.columns.key)),
+  text: Schema.String
+})
+
+const notes = Relation.many(EdgeKey, EdgeNote)
+
+type Column = "num" | "int" | "big" | "text" | "json" | "doc" | "uuid"
 type Row = { -readonly [K in Column]: unknown }
 
 /** What the database under test is. */
@@ -95,6 +105,8 @@ const storable = (target: Target, column: Column, value: unknown): boolean => {
       const { s, x } = value as { x: number; s: string }
       return json(x, 2) && json(s, 2)
     }
+    case "uuid":
+      return !pg || value === (value as string).toLowerCase()
   }
 }
 
@@ -136,7 +148,8 @@ const edges: { readonly [K in Column]: ReadonlyArray<unknown> } = {
     Number.MAX_VALUE,
     Number.MIN_VALUE
   ],
-  doc: [{ x: NaN, s: "" }, { x: -0, s: "" }, { x: 1, s: "\u0000" }, { x: Infinity, s: "a" }, { x: 1.5, s: "\uD800" }]
+  doc: [{ x: NaN, s: "" }, { x: -0, s: "" }, { x: 1, s: "\u0000" }, { x: Infinity, s: "a" }, { x: 1.5, s: "\uD800" }],
+  uuid: ["123e4567-e89b-12d3-a456-426614174000", "123E4567-E89B-12D3-A456-426614174000"]
 }
 
 /** Ordinary values, including the edges fast-check's own generators produce (fc.double gives NaN, ±Infinity and -0). */
@@ -146,7 +159,8 @@ const ordinary: { readonly [K in Column]: fc.Arbitrary<unknown> } = {
   big: fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }),
   text: fc.oneof(fc.string({ unit: "binary", maxLength: 12 }), fc.string({ maxLength: 12 })),
   json: fc.jsonValue({ maxDepth: 3 }),
-  doc: fc.record({ x: fc.double(), s: fc.string({ unit: "binary", maxLength: 6 }) })
+  doc: fc.record({ x: fc.double(), s: fc.string({ unit: "binary", maxLength: 6 }) }),
+  uuid: fc.oneof(fc.uuid(), fc.uuid().map((u) => u.toUpperCase()))
 }
 
 const columnValue = (column: Column) =>
@@ -162,10 +176,11 @@ const rowArbitrary: fc.Arbitrary<Row> = fc.record({
   big: columnValue("big"),
   text: columnValue("text"),
   json: columnValue("json"),
-  doc: columnValue("doc")
+  doc: columnValue("doc"),
+  uuid: columnValue("uuid")
 })
 
-const columns: ReadonlyArray<Column> = ["num", "int", "big", "text", "json", "doc"]
+const columns: ReadonlyArray<Column> = ["num", "int", "big", "text", "json", "doc", "uuid"]
 
 /** JSON leaves `undefined` properties out: what a stored object reads back as. */
 const withoutUndefined = (v: unknown): unknown => {
@@ -223,7 +238,7 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly sa
         return yield* body(db, trace, target)
       }).pipe(
         Effect.provide(makeLayer({
-          tables: [Edge, EdgeKey],
+          tables: [Edge, EdgeKey, EdgeNote],
           onStatement: (sql) => trace.statements.push(sql),
           ...(options.safeIntegers === undefined ? {} : { safeIntegers: options.safeIntegers })
         })),
@@ -231,7 +246,7 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly sa
       ) as Effect.Effect<A, unknown>
     }, timeout)
 
-  const emptyRow: Row = { num: null, int: null, big: null, text: null, json: null, doc: null }
+  const emptyRow: Row = { num: null, int: null, big: null, text: null, json: null, doc: null, uuid: null }
 
   /**
    * Saves `row` as `id` in a commit-as-you-go session that commits whatever
@@ -373,6 +388,17 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly sa
         // Nothing was written or changed.
         const rows = yield* inSession(db, (s) => s.all(Query.select(Edge)))
         expect(rows.map((r) => [r.id, r.text, r.json])).toEqual([[1, "fine", null]])
+      }))
+
+    test("a save with relations checks the nested rows' values before saving the parent", (db, trace) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(inSession(db, (s) =>
+          s.save(EdgeKey, { key: "parent", note: "ok", notes: [{ text: "fine" }, { text: "b\uDBFF" }] }, { with: { notes } })
+        ))
+        expect(error.reason._tag).toBe("InputError")
+        expect(error.message).toContain("table edge_notes, column text: the string has a lone UTF-16 surrogate at index 1")
+        expect(trace.statements).toEqual([])
+        expect(yield* inSession(db, (s) => s.count(Query.select(EdgeKey)))).toBe(0)
       }))
 
     test("NaN compares as the dialect stores it: found on PostgreSQL, refused on SQLite", (db, _trace, target) =>

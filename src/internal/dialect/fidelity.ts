@@ -32,6 +32,8 @@ export interface Fidelity {
    * it is stored (as the `\udXXX` escape `JSON.stringify` writes).
    */
   readonly loneSurrogateInJson: string | undefined
+  /** Why a UUID with upper-case digits is refused (it would read back lower-cased), or undefined when it is kept. */
+  readonly upperCaseUuid: string | undefined
   /** The inclusive range each integer column type holds. */
   readonly integerRange: { readonly [K in "smallint" | "integer" | "bigint"]: readonly [bigint, bigint] }
   /** Why `value` (a bigint that fits the column) does not read back exactly under `options`, or undefined. */
@@ -246,11 +248,15 @@ export const unstorableWith = (f: Fidelity) => (value: unknown, type: NeutralTyp
     case "real":
     case "double":
       return floatProblem(value, f)
+    case "uuid":
+      if (typeof value === "string" && f.upperCaseUuid !== undefined && value !== value.toLowerCase()) {
+        return `${JSON.stringify(value)} has upper-case digits; ${f.upperCaseUuid}`
+      }
+      return typeof value === "string" ? textProblem(value, f) : undefined
     case "numeric":
     case "text":
     case "varchar":
     case "char":
-    case "uuid":
     case "date":
     case "time":
     case "other":

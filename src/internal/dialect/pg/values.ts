@@ -13,7 +13,7 @@ const NO_UTF8 = "it has no UTF-8 encoding, and PostgreSQL jsonb refuses its esca
 /**
  * What PostgreSQL stores exactly: every double (NaN, ±Infinity and -0
  * included), every 64-bit integer (int8 arrives as text), but no U+0000 in
- * text or jsonb and no lone surrogate in jsonb.
+ * text or jsonb, no lone surrogate in jsonb, and UUIDs only in lower case.
  *
  * @internal
  */
@@ -24,6 +24,7 @@ export const unstorable = unstorableWith({
   nulInText: "PostgreSQL text cannot hold U+0000",
   nulInJson: "PostgreSQL jsonb cannot hold U+0000",
   loneSurrogateInJson: NO_UTF8,
+  upperCaseUuid: "PostgreSQL's uuid type reads back in lower case; pass it lower-cased",
   integerRange: { smallint: INT16, integer: INT32, bigint: INT64 },
   bigintReadBack: () => undefined
 })

@@ -25,6 +25,7 @@ export const unstorable = unstorableWith({
   nulInText: undefined,
   nulInJson: undefined,
   loneSurrogateInJson: undefined,
+  upperCaseUuid: undefined,
   integerRange: { smallint: INT64, integer: INT64, bigint: INT64 },
   bigintReadBack: (value, options) =>
     options.safeIntegers || (value >= -MAX_SAFE && value <= MAX_SAFE)
