@@ -62,6 +62,8 @@ const deep = (levels: number): unknown => {
 }
 const DEEPEST_JSON = deep(1000)
 const TOO_DEEP_JSON = deep(1001)
+const CYCLIC: Record<string, unknown> = { a: 1 }
+CYCLIC["self"] = CYCLIC
 
 const hasLoneSurrogate = (s: string) => /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)
 
@@ -143,6 +145,7 @@ const edges: { readonly [K in Column]: ReadonlyArray<unknown> } = {
     TEN_MB,
     DEEPEST_JSON,
     TOO_DEEP_JSON,
+    CYCLIC,
     { nested: { list: [1, "two", null, true, { three: 3.5 }] } },
     1e21,
     Number.MAX_VALUE,
@@ -340,6 +343,22 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly sa
         expect(Option.isNone(stored)).toBe(true)
         // The table stays readable.
         expect(yield* inSession(db, (s) => s.all(Query.select(Edge)))).toEqual([])
+      }))
+
+    test("a refused JSON value is named by its path", (db) =>
+      Effect.gen(function*() {
+        const refuse = (json: unknown) =>
+          Effect.map(Effect.flip(inSession(db, (s) => s.save(Edge, { id: 1, ...emptyRow, json } as any))), (e) => e.reason.message)
+        expect(yield* refuse({ a: [1, { "b c": NaN }] })).toBe(
+          "table edge_values, column json: JSON at $.a[1][\"b c\"]: NaN has no JSON representation (JSON.stringify writes null)"
+        )
+        expect(yield* refuse(CYCLIC)).toBe("table edge_values, column json: JSON at $.self: a circular reference has no JSON representation")
+        expect(yield* refuse({ at: new Date(0) })).toBe(
+          "table edge_values, column json: JSON at $.at: a Date is not plain JSON (it would not read back as one); encode it with a Schema or convert it first"
+        )
+        expect(yield* refuse(TOO_DEEP_JSON)).toBe(
+          `table edge_values, column json: JSON at $${"[0]".repeat(33)}…${"[0]".repeat(20)}: nested deeper than 1000 levels`
+        )
       }))
 
     test("every write path and every query parameter refuses a value no dialect stores, before any SQL", (db, trace) =>

@@ -119,7 +119,8 @@ const pathOf = (frames: ReadonlyArray<Frame>): string => {
       path += IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`
     }
   }
-  return path
+  // A path hundreds of levels deep is shown by its ends.
+  return path.length > 200 ? `${path.slice(0, 100)}…${path.slice(-60)}` : path
 }
 
 const kindOf = (value: object): string => {
@@ -156,10 +157,53 @@ const jsonValueProblem = (value: unknown, f: Fidelity): string | undefined => {
 }
 
 /**
- * Why `root` would not come back from a JSON column unchanged, or undefined.
- * Iterative, so depth is bounded by `MAX_JSON_DEPTH` and not by the stack.
+ * Whether `value` (at nesting `depth`) comes back from a JSON column
+ * unchanged: the allocation-free check every JSON value takes. Recursion is
+ * bounded by `MAX_JSON_DEPTH`, which also stops a cycle.
  */
-const jsonProblem = (root: unknown, f: Fidelity): string | undefined => {
+const isPlainJson = (value: unknown, depth: number, f: Fidelity): boolean => {
+  switch (typeof value) {
+    case "string":
+      return jsonStringProblem(value, "", f) === undefined
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0)
+    case "boolean":
+      return true
+    case "object": {
+      if (value === null) return true
+      if (depth > MAX_JSON_DEPTH) return false
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value)) return false
+          const item: unknown = value[i]
+          if (item === undefined || !isPlainJson(item, depth + 1, f)) return false
+        }
+        return true
+      }
+      const proto = Object.getPrototypeOf(value)
+      if (proto !== Object.prototype && proto !== null) return false
+      const record = value as Record<string, unknown>
+      for (const key of Object.keys(record)) {
+        if (jsonStringProblem(key, "", f) !== undefined) return false
+        const item = record[key]
+        if (item !== undefined && !isPlainJson(item, depth + 1, f)) return false
+      }
+      return true
+    }
+    default:
+      return false
+  }
+}
+
+/**
+ * Why `root` would not come back from a JSON column unchanged, or undefined.
+ * Values that pass `isPlainJson` skip the walk; the walk is iterative and
+ * keeps the path, for the message.
+ */
+const jsonProblem = (root: unknown, f: Fidelity): string | undefined =>
+  isPlainJson(root, 1, f) ? undefined : describeJsonProblem(root, f) ?? "JSON: the value is not plain JSON"
+
+const describeJsonProblem = (root: unknown, f: Fidelity): string | undefined => {
   const rootProblem = jsonValueProblem(root, f)
   if (rootProblem !== undefined) return `JSON at $: ${rootProblem}`
   if (typeof root !== "object" || root === null) return undefined
