@@ -62,6 +62,11 @@ describe("SQLite integers", () => {
         SqlClient.SafeIntegers,
         true
       )
+      const raw = yield* Effect.provideService(
+        sql`SELECT CAST(${MAX_INT64} AS INTEGER) AS v`.raw,
+        SqlClient.SafeIntegers,
+        true
+      )
       const streamed = yield* Effect.provideService(
         Stream.runCollect(sql<{ v: unknown }>`SELECT CAST(${MAX_INT64} AS INTEGER) AS v`.stream),
         SqlClient.SafeIntegers,
@@ -72,6 +77,7 @@ describe("SQLite integers", () => {
       expect(asNumber).toEqual([{ v: 9223372036854775807 }])
       expect(asBigInt).toEqual([{ v: 9223372036854775807n }])
       expect(values).toEqual([[9223372036854775807n]])
+      expect(raw).toMatchObject({ rows: [{ v: 9223372036854775807n }] })
       expect(Array.from(streamed)).toEqual([{ v: 9223372036854775807n }])
       expect(after).toEqual([{ v: 9223372036854775807 }])
       expect(yield* select).toEqual([{ v: 9223372036854776000 }])

@@ -167,17 +167,19 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
     const fiberSafeIntegers = <A, E>(f: (safe: boolean) => Effect.Effect<A, E>) =>
       safeIntegers ? f(true) : Effect.withFiberRuntime<A, E>((fiber) => f(Context.get(fiber.currentContext, SqlClient.SafeIntegers)))
 
-    const rows = (sql: string, params: ReadonlyArray<unknown>) =>
+    const clientQuery = (sql: string, params: ReadonlyArray<unknown>) =>
       fiberSafeIntegers((safe) =>
         Effect.suspend(() => {
           try {
             const statement = prepare(sql)
-            return Effect.succeed(withIntegers(statement, safe, () => runStatement(statement, params)).rows)
+            return Effect.succeed(withIntegers(statement, safe, () => runStatement(statement, params)))
           } catch (cause) {
             return Effect.fail(fail(cause))
           }
         })
       )
+
+    const rows = (sql: string, params: ReadonlyArray<unknown>) => Effect.map(clientQuery(sql, params), (r) => r.rows)
 
     const values = (sql: string, params: ReadonlyArray<unknown>) =>
       fiberSafeIntegers((safe) =>
@@ -258,7 +260,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
       },
       execute: (sql, params, transformRows) =>
         transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
-      executeRaw: (sql, params) => query(sql, params),
+      executeRaw: (sql, params) => clientQuery(sql, params),
       executeValues: values,
       executeUnprepared: (sql, params, transformRows) =>
         transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
