@@ -209,6 +209,20 @@ export interface Options {
   readonly busyTimeout?: Duration.DurationInput | undefined
   /** Write-ahead logging for SQLite file databases (default true). */
   readonly wal?: boolean | undefined
+  /**
+   * SQLite: read integers as `bigint` (better-sqlite3's `safeIntegers`), so
+   * `Schema.BigInt` / `Schema.BigIntFromSelf` columns hold the whole 64-bit
+   * range. Without it a bigint beyond ±(2^53 - 1) is refused before any SQL
+   * (it would read back rounded). Table columns of `Schema.Number` / `Schema.Int`
+   * still decode to numbers (a stored value a number cannot hold exactly is a
+   * `DecodeError`), but raw statements (`session.all`, `db.sql`) return every
+   * integer as a bigint. `@effect/sql`'s `SqlClient.SafeIntegers` turns the same
+   * on for the `SqlClient` statements of one fiber. PostgreSQL always reads
+   * `BIGINT` exactly and ignores this option.
+   *
+   * @since 0.2.0
+   */
+  readonly safeIntegers?: boolean | undefined
 }
 
 const toPublic = (core: internal.Core): Database => ({

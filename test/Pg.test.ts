@@ -3,6 +3,7 @@ import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
+import { suite as valuesSuite } from "./suites/values.js"
 import { pgAvailable, pgIsolated } from "./support/layers.js"
 
 const available = await pgAvailable()
@@ -12,4 +13,5 @@ describe.skipIf(!available)("PostgreSQL", () => {
   concurrencySuite("postgres", pgIsolated, { parallelConnections: true })
   tablesSuite("postgres", pgIsolated({ tables: suiteTables }))
   sessionSuite("postgres", pgIsolated)
+  valuesSuite("postgres", pgIsolated)
 })

@@ -2,9 +2,12 @@ import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
+import { suite as valuesSuite } from "./suites/values.js"
 import { sqliteMemory } from "./support/layers.js"
 
 coreSuite("sqlite :memory:", sqliteMemory)
 concurrencySuite("sqlite :memory:", sqliteMemory, { parallelConnections: false })
 tablesSuite("sqlite :memory:", sqliteMemory({ tables: suiteTables }))
 sessionSuite("sqlite :memory:", sqliteMemory)
+valuesSuite("sqlite :memory:", sqliteMemory)
+valuesSuite("sqlite :memory: safeIntegers", sqliteMemory, { safeIntegers: true })

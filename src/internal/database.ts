@@ -66,7 +66,13 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
       return yield* Effect.fail(configError(`option poolMin (${poolMin}) is larger than poolSize (${poolSize})`))
     }
     if (parsed.dialect === "sqlite") {
-      return yield* SqliteDriver.make({ filename: parsed.filename, busyTimeout, wal: options.wal, connectTimeout })
+      return yield* SqliteDriver.make({
+        filename: parsed.filename,
+        busyTimeout,
+        wal: options.wal,
+        connectTimeout,
+        safeIntegers: options.safeIntegers
+      })
     }
     return yield* PgDriver.make({
       connectionString: parsed.connectionString,

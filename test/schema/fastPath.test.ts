@@ -3,7 +3,10 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import fc from "fast-check"
+import * as Column from "../../src/Column.js"
+import { rowCodec } from "../../src/internal/schema/codec.js"
 import { plainStructCheck } from "../../src/internal/schema/fastPath.js"
+import * as Table from "../../src/Table.js"
 
 // The fast path must accept exactly what the Schema parser accepts, or rows
 // would be let through (or refused) that the Schema says otherwise.
@@ -50,4 +53,58 @@ describe("plain-struct fast path", () => {
     expect(plainStructCheck(Schema.Struct({ tags: Schema.Array(Schema.String) }))).toBeUndefined()
     expect(plainStructCheck(Schema.Struct({ id: Schema.Int }))).toBeTypeOf("function")
   })
+})
+
+// Writes take the fast path for plain structs and the Schema parser for the
+// rest; both must refuse (and accept) exactly the same values for storage.
+describe("fast path and Schema path agree on what is stored", () => {
+  const fields = {
+    id: Schema.Int.pipe(Column.primaryKey),
+    n: Schema.Number,
+    i: Schema.NullOr(Schema.Int),
+    s: Schema.String,
+    o: Schema.optional(Schema.String)
+  }
+  // The same columns, each behind an identity transformation: no fast path.
+  const viaParser = <A, I>(schema: Schema.Schema<A, I>) =>
+    Schema.transform(schema, Schema.typeSchema(schema), { strict: true, decode: (a) => a, encode: (a) => a })
+  const Plain = Table.make("agree", fields)
+  const Parsed = Table.make("agree", {
+    id: viaParser(Schema.Int).pipe(Column.primaryKey),
+    n: viaParser(Schema.Number),
+    i: Schema.NullOr(viaParser(Schema.Int)),
+    s: viaParser(Schema.String),
+    o: Schema.optional(viaParser(Schema.String))
+  })
+  const text = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 6 }),
+    fc.constantFrom("", "\u0000", "a\uD800", "\uDC00b", "\uD83D\uDE00")
+  )
+  const number = fc.oneof(fc.double(), fc.constantFrom(NaN, -0, Infinity, -Infinity, 2 ** 31, -(2 ** 31) - 1))
+  const row = fc.record({
+    id: fc.oneof(fc.integer(), number),
+    n: number,
+    i: fc.oneof(fc.constant(null), fc.integer(), number),
+    s: text,
+    o: fc.oneof(text, fc.constant(undefined))
+  }, { requiredKeys: ["id", "n", "s"] })
+
+  for (const dialect of ["sqlite", "pg"] as const) {
+    for (const safeIntegers of [false, true]) {
+      it(`${dialect}${safeIntegers ? " with safeIntegers" : ""}`, () => {
+        const fast = Either.getOrThrow(rowCodec(Plain, dialect, { safeIntegers }))
+        const slow = Either.getOrThrow(rowCodec(Parsed, dialect, { safeIntegers }))
+        expect(plainStructCheck(Plain.schema)).toBeTypeOf("function")
+        expect(plainStructCheck(Parsed.schema)).toBeUndefined()
+        const shape = (r: Either.Either<Record<string, unknown>, { readonly reason: { readonly _tag: string; readonly message: string } }> | undefined) =>
+          r === undefined ? "effect path" : Either.isRight(r) ? { stored: r.right } : { refused: r.left.reason._tag, message: r.left.reason.message.replace(/:.*/, "") }
+        fc.assert(
+          fc.property(row, (u) => {
+            expect(shape(fast.encodeInsertEither(u))).toEqual(shape(slow.encodeInsertEither(u)))
+          }),
+          { seed: 20250612, numRuns: 1000 }
+        )
+      })
+    }
+  }
 })

@@ -5,13 +5,25 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import * as Column from "../../src/Column.js"
+import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
 import { createAll } from "../../src/internal/schema/ddl.js"
+import * as Query from "../../src/Query.js"
 import * as Table from "../../src/Table.js"
-import { dialects, placeholders, sqliteDb, type TestDb } from "./harness.js"
+import { pgAvailable, pgIsolated, sqliteMemory } from "../support/layers.js"
+import { dialects, placeholders } from "./harness.js"
+
+const tempFile = Effect.acquireRelease(
+  Effect.sync(() => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "effect-sqlservice-values-")), "test.db")),
+  (file) => Effect.sync(() => fs.rmSync(path.dirname(file), { recursive: true, force: true }))
+)
 
 enum Color {
   Red = "red",
@@ -98,49 +110,51 @@ const sparse: Table.Insert<typeof Everything> = {
   unknown: "just a string"
 }
 
-const insertAndSelect = (db: TestDb, values: ReadonlyArray<Table.Insert<typeof Everything>>) =>
-  Effect.gen(function*() {
-    yield* createAll(db.run, db.schemaDialect, [Everything])
-    const encode = Table.encodeInsert(Everything, db.dialect)
-    for (const value of values) {
-      const row = yield* encode(value)
-      const columns = Object.keys(row)
-      yield* db.run(
-        `INSERT INTO "everything" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES (${placeholders(db.dialect, columns.length)})`,
-        columns.map((c) => row[c])
-      )
-    }
-    const rows = yield* db.run(`SELECT * FROM "everything" ORDER BY "id"`)
-    return yield* Effect.forEach(rows, Table.decodeRow(Everything, db.dialect))
-  })
-
 const withoutOption = (v: object): object => {
   const { option: _option, ...rest } = v as Record<string, unknown>
   return rest
 }
 
-describe.each(dialects)("round trip ($name)", ({ make, name }) => {
-  it.effect("every supported type survives insert and decoded select", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const db = yield* make
-      // SQLite hands back plain numbers by default; 64-bit values need safeIntegers.
-      const usable = name === "sqlite" ? [full, { ...sparse, bigintSelf: 42n }] : [full, sparse]
-      const decoded: ReadonlyArray<Row> = yield* insertAndSelect(db, usable)
+const pgUp = await pgAvailable()
+
+/**
+ * Through the public API: a Database on each dialect, SQLite with
+ * `safeIntegers` so the whole 64-bit range reads back exactly.
+ */
+const databases: ReadonlyArray<{ readonly name: string; readonly skip: boolean; readonly layer: Layer.Layer<Database.Database, unknown> }> = [
+  { name: "sqlite", skip: false, layer: sqliteMemory({ tables: [Everything], safeIntegers: true }) },
+  { name: "pg", skip: !pgUp, layer: pgIsolated({ tables: [Everything] }) }
+]
+
+describe.each(databases)("round trip through a Database ($name)", ({ layer, skip }) => {
+  it.effect.skipIf(skip)("every supported type survives save and a decoded select, 64-bit integers included", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      yield* db.createAll()
+      const values = [full, sparse]
+      const decoded: ReadonlyArray<Row> = yield* Effect.scoped(Effect.gen(function*() {
+        const s = yield* db.session
+        yield* s.insertAll(Everything, values)
+        yield* s.commit
+        return yield* s.all(Query.select(Everything).pipe(Query.orderBy(Everything.columns.id)))
+      }))
       expect(decoded).toHaveLength(2)
       expect(decoded.map((r) => r.id)).toEqual([1, 2])
       decoded.forEach((row, i) => {
-        const expected = usable[i]!
-        expect(withoutOption(row)).toEqual({ id: i + 1, ...withoutOption(expected) })
+        expect(withoutOption(row)).toEqual({ id: i + 1, ...withoutOption(values[i]!) })
         expect(row.bytes).toBeInstanceOf(Uint8Array)
         expect(row.date).toBeInstanceOf(Date)
         expect(DateTime.isDateTime(row.dateTimeUtc)).toBe(true)
       })
+      expect(decoded[1]!.bigintSelf).toBe(9223372036854775807n)
       expect(decoded[0]!.option).toEqual(Option.some("some"))
       expect(Option.isNone(decoded[1]!.option)).toBe(true)
       expect("optional" in decoded[0]!).toBe(false)
       expect(decoded[1]!.optional).toBe(3)
-    })))
+    }).pipe(Effect.provide(layer)))
+})
 
+describe.each(dialects)("round trip ($name)", ({ make, name }) => {
   it.effect("a row the Schema rejects is a DecodeError naming table and column", () =>
     Effect.scoped(Effect.gen(function*() {
       const db = yield* make
@@ -170,30 +184,88 @@ describe.each(dialects)("round trip ($name)", ({ make, name }) => {
     })))
 })
 
-describe("round trip (sqlite specifics)", () => {
-  it.effect("64-bit integers round-trip when the driver returns bigints", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const db = yield* sqliteDb({ safeIntegers: true })
-      const decoded = yield* insertAndSelect(db, [sparse])
-      expect(decoded[0]!.bigintSelf).toBe(9223372036854775807n)
-      expect(decoded[0]!.int).toBe(0)
-      expect(decoded[0]!.id).toBe(1)
-    })))
+describe("round trip (sqlite specifics, through a Database)", () => {
+  const sqlite = (options: { readonly safeIntegers?: boolean } = {}) =>
+    Effect.gen(function*() {
+      const statements: Array<string> = []
+      const db = yield* Database.make({
+        url: "sqlite://:memory:",
+        tables: [Everything],
+        onStatement: (sql) => statements.push(sql),
+        ...options
+      })
+      yield* db.createAll()
+      statements.length = 0
+      return { db, statements }
+    })
 
-  it.effect("a 64-bit integer rounded by the driver is a DecodeError, not a wrong value", () =>
+  const saveAndRead = (db: Database.Database, value: Table.Insert<typeof Everything>) =>
     Effect.scoped(Effect.gen(function*() {
-      const db = yield* sqliteDb()
-      const error = yield* Effect.flip(insertAndSelect(db, [sparse]))
-      expect(DatabaseError.hasReason(error, "DecodeError")).toBe(true)
-      expect(error.reason.message).toContain("bigint_self")
-      expect(error.reason.message).toContain("lost precision")
-    })))
+      const s = yield* db.session
+      const saved = yield* s.save(Everything, value)
+      yield* s.commit
+      return { saved, read: yield* s.getOrFail(Everything, saved.id) }
+    }))
 
-  it.effect("values are stored in SQLite's native shapes", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const db = yield* sqliteDb()
-      yield* insertAndSelect(db, [full])
-      const [raw] = yield* db.run(`SELECT "bool", "date", "struct", "bytes", "bigint" FROM "everything"`)
+  it.scoped("with safeIntegers, 64-bit integers round-trip exactly and number columns still decode to numbers", () =>
+    Effect.gen(function*() {
+      const { db } = yield* sqlite({ safeIntegers: true })
+      for (const big of [9223372036854775807n, -9223372036854775808n, 9007199254740993n]) {
+        const { read, saved } = yield* saveAndRead(db, { ...sparse, bigintSelf: big, bigint: big })
+        expect(read.bigintSelf).toBe(big)
+        expect(read).toEqual(saved)
+      }
+      const { read } = yield* saveAndRead(db, full)
+      expect(read.int).toBe(-2147483648)
+      expect(read.level).toBe(3)
+      expect(read.id).toBeTypeOf("number")
+      // Raw statements see SQLite's integers as bigints.
+      const [raw] = yield* Effect.scoped(Effect.flatMap(db.session, (s) => s.all(`SELECT "int", "bigint_self" FROM "everything" WHERE "id" = ?`, [read.id])))
+      expect(raw).toEqual({ int: -2147483648n, bigint_self: -9007199254740991n })
+    }))
+
+  it.scoped("without safeIntegers, a bigint beyond 2^53 is an InputError naming the column and the option, before any SQL", () =>
+    Effect.gen(function*() {
+      const { db, statements } = yield* sqlite()
+      const error = yield* Effect.flip(saveAndRead(db, sparse))
+      expect(error.reason._tag).toBe("InputError")
+      expect(error.message).toContain("table everything, column bigint_self: 9223372036854775807n")
+      expect(error.message).toContain("safeIntegers: true")
+      expect(statements).toEqual([])
+      // Within ±(2^53 - 1) they round-trip without the option.
+      const { read } = yield* saveAndRead(db, full)
+      expect(read.bigint).toBe(9007199254740991n)
+      expect(read.bigintSelf).toBe(-9007199254740991n)
+    }))
+
+  it.scoped("a 64-bit integer stored by other means reads as a DecodeError without safeIntegers, and exactly with it", () =>
+    Effect.gen(function*() {
+      const file = yield* tempFile
+      const statements: Array<string> = []
+      const plain = yield* Database.make({ url: `sqlite:///${file}`, tables: [Everything], onStatement: (sql) => statements.push(sql) })
+      yield* plain.createAll()
+      const { read } = yield* saveAndRead(plain, full)
+      yield* Effect.scoped(Effect.flatMap(plain.session, (s) =>
+        Effect.zipRight(
+          s.execute(`UPDATE "everything" SET "bigint_self" = ? WHERE "id" = ?`, [9223372036854775807n, read.id]),
+          s.commit
+        )))
+      const error = yield* Effect.flip(Effect.scoped(Effect.flatMap(plain.session, (s) => s.get(Everything, read.id))))
+      expect(error.reason._tag).toBe("DecodeError")
+      expect(error.message).toContain("bigint_self")
+      expect(error.message).toContain("lost precision")
+      expect(error.message).toContain("safeIntegers: true")
+      const exact = yield* Database.make({ url: `sqlite:///${file}`, tables: [Everything], safeIntegers: true })
+      const again = yield* Effect.scoped(Effect.flatMap(exact.session, (s) => s.getOrFail(Everything, read.id)))
+      expect(again.bigintSelf).toBe(9223372036854775807n)
+    }))
+
+  it.scoped("values are stored in SQLite's native shapes", () =>
+    Effect.gen(function*() {
+      const { db } = yield* sqlite()
+      const { read } = yield* saveAndRead(db, full)
+      const [raw] = yield* Effect.scoped(Effect.flatMap(db.session, (s) =>
+        s.all(`SELECT "bool", "date", "struct", "bytes", "bigint" FROM "everything" WHERE "id" = ?`, [read.id])))
       expect(raw).toEqual({
         bool: 1,
         date: "2024-02-29T12:34:56.789Z",
@@ -201,5 +273,5 @@ describe("round trip (sqlite specifics)", () => {
         bytes: Buffer.from([0, 1, 2, 254, 255]),
         bigint: 9007199254740991
       })
-    })))
+    }))
 })

@@ -4,6 +4,7 @@ import type * as Statement from "@effect/sql/Statement"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as DatabaseError from "../../DatabaseError.js"
+import type { ValueOptions } from "./schemaDialect.js"
 
 /** @internal */
 export type DialectName = "sqlite" | "pg"
@@ -67,6 +68,8 @@ export interface Dialect {
    * reached the server, and no reply says what happened to it.
    */
   readonly commitOutcomeUnknown: (cause: unknown) => boolean
+  /** Driver settings that decide which values read back exactly, so which writes are refused. */
+  readonly valueOptions: ValueOptions
 }
 
 /**

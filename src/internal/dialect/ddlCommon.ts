@@ -224,7 +224,7 @@ export interface DdlRules
  *
  * @internal
  */
-export type Ddl = Omit<SchemaDialect, "existingTables" | "introspect" | "fromDriver" | "toDriver">
+export type Ddl = Omit<SchemaDialect, "existingTables" | "introspect" | "fromDriver" | "toDriver" | "unstorable">
 
 /** @internal */
 export const dialectDdl = (rules: DdlRules): Ddl => {

@@ -38,6 +38,19 @@ export interface Problem {
   readonly column?: string
 }
 
+/**
+ * Driver settings that change which values read back exactly.
+ *
+ * @internal
+ */
+export interface ValueOptions {
+  /** SQLite: integers are read as bigint (better-sqlite3 `safeIntegers`), so 64-bit values come back exact. */
+  readonly safeIntegers: boolean
+}
+
+/** @internal */
+export const defaultValueOptions: ValueOptions = { safeIntegers: false }
+
 /** @internal */
 export interface SchemaDialect {
   readonly name: Dialect
@@ -78,4 +91,10 @@ export interface SchemaDialect {
   readonly fromDriver: (value: unknown, type: NeutralType) => unknown
   /** Canonical value → bound parameter. */
   readonly toDriver: (value: unknown, type: NeutralType) => unknown
+  /**
+   * Why a canonical value of a column of `type` would not read back
+   * unchanged (see `fidelity.ts`), or undefined when it would. Checked for
+   * every bound column value before any SQL runs.
+   */
+  readonly unstorable: (value: unknown, type: NeutralType, options: ValueOptions) => string | undefined
 }

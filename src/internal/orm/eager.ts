@@ -94,7 +94,8 @@ export const joinKey = (row: Record<string, unknown>, fields: ReadonlyArray<stri
 export const keyOf = (values: ReadonlyArray<unknown>): string => {
   let key = ""
   for (const v of values) {
-    key += v instanceof Date ? `d${v.toISOString()}` : `${typeof v}${String(v)}`
+    // An integer is one key whether the driver returned a number or a bigint (SQLite safeIntegers).
+    key += v instanceof Date ? `d${v.toISOString()}` : `${typeof v === "bigint" ? "number" : typeof v}${String(v)}`
     key += "\u0000"
   }
   return key
@@ -177,7 +178,7 @@ export const loadRelations = (
     for (const name of names) {
       const relation = spec[name]!
       const join = joins.get(name)!
-      const info = yield* tableInfo(relation.target, runner.dialect.name)
+      const info = yield* tableInfo(relation.target, runner.dialect.name, runner.dialect.valueOptions)
       const keys = new Map<unknown, ReadonlyArray<unknown>>()
       for (const row of out) {
         const key = joinKey(row, join.sourceFields)

@@ -15,12 +15,12 @@ export { decodeAll }
 
 
 /** @internal */
-export const info = (runner: Runner, table: Table.Any) => tableInfo(table, runner.dialect.name)
+export const info = (runner: Runner, table: Table.Any) => tableInfo(table, runner.dialect.name, runner.dialect.valueOptions)
 
 /** Runs a select and loads its relations; compiling is synchronous, one statement per level. */
 const runSelect = (runner: Runner, query: Query.Any): Effect.Effect<Array<any>, DatabaseError.DatabaseError> =>
   Effect.suspend(() => {
-    const i = tableInfo(query.table, runner.dialect.name)
+    const i = tableInfo(query.table, runner.dialect.name, runner.dialect.valueOptions)
     if (Either.isLeft(i)) return Effect.fail(i.left)
     const compiled = compileSelect(i.right, runner.dialect, query)
     if (Either.isLeft(compiled)) return Effect.fail(compiled.left)
@@ -109,7 +109,7 @@ const getSql = (runner: Runner, i: TableInfo): string => {
  */
 export const get = (runner: Runner, table: Table.Any, pk: unknown): Effect.Effect<Option.Option<any>, DatabaseError.DatabaseError> =>
   Effect.suspend(() => {
-    const i = tableInfo(table, runner.dialect.name)
+    const i = tableInfo(table, runner.dialect.name, runner.dialect.valueOptions)
     if (Either.isLeft(i)) return Effect.fail(i.left)
     const values = primaryKeyValues(i.right, pk)
     if (Either.isLeft(values)) return Effect.fail(values.left)

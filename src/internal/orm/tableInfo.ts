@@ -6,12 +6,12 @@ import * as DatabaseError from "../../DatabaseError.js"
 import type { Dialect, NeutralType } from "../../Metadata.js"
 import type { Row } from "../../Connection.js"
 import type * as Table from "../../Table.js"
+import { defaultValueOptions, type ValueOptions } from "../dialect/schemaDialect.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
 import { analyze, type ColumnDef, type TableDef } from "../schema/analyze.js"
-import { rowCodec, type RowCodec } from "../schema/codec.js"
+import { parameterError, rowCodec, type RowCodec, toParameter } from "../schema/codec.js"
 import { storageOf } from "../schema/declared.js"
 import { validateIdentifier } from "../schema/identifier.js"
-import { repToCanonical, ValueError } from "../schema/values.js"
 
 /** @internal */
 export interface ColumnInfo {
@@ -49,10 +49,11 @@ const columnEncoder = (
   tableName: string,
   dialect: Dialect,
   def: ColumnDef,
-  type: NeutralType
+  type: NeutralType,
+  options: ValueOptions
 ): ColumnInfo["encode"] => {
   const encode = ParseResult.encodeUnknownEither(def.struct as Schema.Schema<any, any, never>)
-  const toDriver = schemaDialects[dialect].toDriver
+  const sd = schemaDialects[dialect]
   return (value) => {
     if (value === null || value === undefined) return Either.right(null)
     const encoded = encode({ [def.field]: value })
@@ -70,23 +71,17 @@ const columnEncoder = (
     const raw = (encoded.right as Record<string, unknown>)[def.encodedKey]
     if (raw === null || raw === undefined) return Either.right(null)
     try {
-      return Either.right(toDriver(repToCanonical(raw, type), type))
+      return Either.right(toParameter(sd, options, raw, type))
     } catch (e) {
-      return Either.left(DatabaseError.make(
-        new DatabaseError.DecodeError({
-          message: `table ${tableName}, column ${def.name}: ${e instanceof ValueError ? e.message : String(e)}`,
-          table: tableName
-        }),
-        { cause: e }
-      ))
+      return Either.left(parameterError(tableName, def.name, e))
     }
   }
 }
 
-const build = (table: Table.Any, dialect: Dialect): Either.Either<TableInfo, DatabaseError.DatabaseError> =>
+const build = (table: Table.Any, dialect: Dialect, options: ValueOptions): Either.Either<TableInfo, DatabaseError.DatabaseError> =>
   Either.gen(function*() {
     const def = yield* analyze(table)
-    const codec = yield* rowCodec(table, dialect)
+    const codec = yield* rowCodec(table, dialect, options)
     const sd = schemaDialects[dialect]
     // The same identifier rules as DDL: a name that could not be created is
     // refused here too, before any statement, rather than quoted into one.
@@ -114,7 +109,7 @@ const build = (table: Table.Any, dialect: Dialect): Either.Either<TableInfo, Dat
         name: c.name,
         quoted: sd.quote(c.name),
         type,
-        encode: columnEncoder(def.name, dialect, c, type)
+        encode: columnEncoder(def.name, dialect, c, type, options)
       }
     })
     const byField = new Map(columns.map((c) => [c.field, c]))
@@ -132,19 +127,29 @@ const build = (table: Table.Any, dialect: Dialect): Either.Either<TableInfo, Dat
     }
   })
 
-const cache = new WeakMap<Table.Any, Map<Dialect, Either.Either<TableInfo, DatabaseError.DatabaseError>>>()
+const cache = new WeakMap<Table.Any, Map<string, Either.Either<TableInfo, DatabaseError.DatabaseError>>>()
 
-/** @internal */
-export const tableInfo = (table: Table.Any, dialect: Dialect): Either.Either<TableInfo, DatabaseError.DatabaseError> => {
+/**
+ * The table's info on a dialect; `options` are the driver's (they decide
+ * which values read back exactly, so which are refused).
+ *
+ * @internal
+ */
+export const tableInfo = (
+  table: Table.Any,
+  dialect: Dialect,
+  options: ValueOptions = defaultValueOptions
+): Either.Either<TableInfo, DatabaseError.DatabaseError> => {
   let perDialect = cache.get(table)
   if (perDialect === undefined) {
     perDialect = new Map()
     cache.set(table, perDialect)
   }
-  let info = perDialect.get(dialect)
+  const key = options.safeIntegers ? `${dialect}:safeIntegers` : dialect
+  let info = perDialect.get(key)
   if (info === undefined) {
-    info = build(table, dialect)
-    perDialect.set(dialect, info)
+    info = build(table, dialect, options)
+    perDialect.set(key, info)
   }
   return info
 }

@@ -244,18 +244,37 @@ interface Pending {
   readonly mode: Mode
 }
 
-/**
- * Saves rows of one table (no relations): validates, encodes, classifies
- * into inserts and upserts, runs hooks, writes in multi-row statements and
- * returns the stored rows decoded, in input order.
- */
-const saveRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>, mode: Mode) =>
+interface Prepared {
+  readonly info: TableInfo
+  readonly pending: ReadonlyArray<Pending>
+}
+
+/** The part of saving rows of one table that runs no SQL: the key rule, then every value encoded and checked. */
+const prepareRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>, mode: Mode) =>
   Effect.gen(function*() {
     const info = yield* infoOf(runner, table)
     if (mode === "upsert" && info.primaryKey.length === 0) {
       return yield* Effect.fail(inputError(`save needs a primary key to tell new rows from existing ones, and table ${info.def.name} has none; use insert`, info.def.name))
     }
     const pending = yield* encodeRows(info, rows, mode)
+    return { info, pending } satisfies Prepared
+  })
+
+/**
+ * Saves rows of one table (no relations): validates, encodes (unless
+ * `prepared` already did), classifies into inserts and upserts, runs hooks,
+ * writes in multi-row statements and returns the stored rows decoded, in
+ * input order.
+ */
+const saveRows = (
+  runner: Runner,
+  table: Table.Any,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  mode: Mode,
+  prepared?: Prepared
+) =>
+  Effect.gen(function*() {
+    const { info, pending } = prepared ?? (yield* prepareRows(runner, table, rows, mode))
 
     const hooks = Hooks.hooksOf(table)
     const hooked = hooks.beforeInsert || hooks.afterInsert || hooks.beforeUpdate || hooks.afterUpdate
@@ -417,6 +436,43 @@ const saveTree = (
 const needsAtomicity = (table: Table.Any, rows: ReadonlyArray<unknown>, spec: Relation.Spec) =>
   Object.keys(spec).length > 0 || rows.length !== 1 || Object.keys(Hooks.hooksOf(table)).length > 0
 
+/**
+ * The values of rows and of the related rows nested in them, each checked
+ * by its column (Schema and storage) so that a value the database cannot
+ * hold is refused before any SQL, parents' writes included. Shapes are
+ * left to `validateRows`.
+ */
+const checkValues = (
+  runner: Runner,
+  table: Table.Any,
+  rows: ReadonlyArray<unknown>,
+  spec: Relation.Spec
+): Effect.Effect<void, DatabaseError.DatabaseError> =>
+  Effect.suspend(() => {
+    const info = infoOf(runner, table)
+    if (Either.isLeft(info)) return Effect.fail(info.left)
+    const nested = new Map<string, Array<unknown>>()
+    for (const row of rows) {
+      if (typeof row !== "object" || row === null) continue
+      for (const [field, value] of Object.entries(row)) {
+        const column = info.right.byField.get(field)
+        if (column !== undefined) {
+          if (value === undefined || value === null) continue
+          const encoded = column.encode(value)
+          if (Either.isLeft(encoded)) return Effect.fail(encoded.left)
+        } else if (spec[field] !== undefined) {
+          const related = Option.isOption(value) ? Option.toArray(value) : Array.isArray(value)
+            ? value
+            : value === undefined || value === null
+            ? []
+            : [value]
+          nested.set(field, [...(nested.get(field) ?? []), ...related])
+        }
+      }
+    }
+    return Effect.forEach(nested, ([name, related]) => checkValues(runner, spec[name]!.target, related, spec[name]!.nested), { discard: true })
+  })
+
 /** @internal */
 export const saveAll = (
   runner: Runner,
@@ -426,8 +482,16 @@ export const saveAll = (
   mode: Mode = "upsert"
 ) => {
   const spec = options.with ?? {}
-  const write = saveTree(runner, table, rows, spec, mode)
-  return needsAtomicity(table, rows, spec) ? runner.atomically(write) : write
+  const atomic = <A, E>(write: Effect.Effect<A, E>) => needsAtomicity(table, rows, spec) ? runner.atomically(write) : write
+  // Every value is checked before any SQL runs, the BEGIN or SAVEPOINT of `atomic` included.
+  if (Object.keys(spec).length === 0) {
+    return Effect.gen(function*() {
+      yield* validateRows(yield* infoOf(runner, table), rows, new Set(), mode)
+      const prepared = yield* prepareRows(runner, table, rows, mode)
+      return yield* atomic(saveRows(runner, table, rows, mode, prepared))
+    })
+  }
+  return Effect.zipRight(checkValues(runner, table, rows, spec), atomic(saveTree(runner, table, rows, spec, mode)))
 }
 
 const primaryKeyCondition = (info: TableInfo, params: Params, rows: ReadonlyArray<Record<string, unknown>>) =>

@@ -11,12 +11,12 @@ import * as Schema from "effect/Schema"
 import * as DatabaseError from "../../DatabaseError.js"
 import type { Dialect, NeutralType } from "../../Metadata.js"
 import type * as Table from "../../Table.js"
-import type { SchemaDialect } from "../dialect/schemaDialect.js"
+import { defaultValueOptions, type SchemaDialect, type ValueOptions } from "../dialect/schemaDialect.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
 import { analyze, type ColumnDef, type TableDef } from "./analyze.js"
 import { storageOf } from "./declared.js"
 import { plainStructCheck } from "./fastPath.js"
-import { canonicalToRep, repToCanonical, ValueError } from "./values.js"
+import { canonicalToRep, repToCanonical, UnstorableValue, ValueError } from "./values.js"
 
 /** @internal */
 export interface RowCodec {
@@ -33,6 +33,35 @@ export interface RowCodec {
 
 const decodeError = (table: string, message: string, cause?: unknown): DatabaseError.DatabaseError =>
   DatabaseError.make(new DatabaseError.DecodeError({ message, table }), cause === undefined ? undefined : { cause })
+
+/**
+ * An encoded Schema value → the bound parameter for a column of `type`,
+ * refusing a value the column would not give back unchanged. Throws
+ * `ValueError` (cannot convert) or `UnstorableValue` (cannot store exactly).
+ *
+ * @internal
+ */
+export const toParameter = (dialect: SchemaDialect, options: ValueOptions, value: unknown, type: NeutralType): unknown => {
+  const canonical = repToCanonical(value, type)
+  const problem = dialect.unstorable(canonical, type, options)
+  if (problem !== undefined) throw new UnstorableValue(problem)
+  return dialect.toDriver(canonical, type)
+}
+
+/**
+ * What a failed `toParameter` means: the caller's input when the column
+ * cannot hold the value (`InputError`), else a value the Schema produced
+ * that does not convert (`DecodeError`).
+ *
+ * @internal
+ */
+export const parameterError = (table: string, column: string, e: unknown): DatabaseError.DatabaseError => {
+  const detail = e instanceof ValueError || e instanceof UnstorableValue ? e.message : String(e)
+  const message = `table ${table}, column ${column}: ${detail}`
+  return e instanceof UnstorableValue
+    ? DatabaseError.make(new DatabaseError.InputError({ message, table }))
+    : decodeError(table, message, e)
+}
 
 interface CompiledColumn {
   readonly def: ColumnDef
@@ -51,7 +80,11 @@ const describeParseError = (def: TableDef, error: ParseResult.ParseError, verb: 
   }).join("; ")
 }
 
-const compile = (table: Table.Any, dialect: SchemaDialect): Either.Either<RowCodec, DatabaseError.DatabaseError> =>
+const compile = (
+  table: Table.Any,
+  dialect: SchemaDialect,
+  options: ValueOptions
+): Either.Either<RowCodec, DatabaseError.DatabaseError> =>
   Either.map(analyze(table), (def) => {
     const columns: ReadonlyArray<CompiledColumn> = def.columns.map((c) => ({ def: c, type: storageOf(dialect, c).type }))
     const decodeSchema = Schema.decodeUnknown(table.schema as Schema.Schema<any, any, any>)
@@ -107,11 +140,9 @@ const compile = (table: Table.Any, dialect: SchemaDialect): Either.Either<RowCod
         const value = encoded[c.encodedKey]
         if (value === undefined) continue
         try {
-          out[c.name] = value === null ? null : dialect.toDriver(repToCanonical(value, type), type)
+          out[c.name] = value === null ? null : toParameter(dialect, options, value, type)
         } catch (e) {
-          return Either.left(
-            decodeError(def.name, `table ${def.name}, column ${c.name}: ${e instanceof ValueError ? e.message : String(e)}`, e)
-          )
+          return Either.left(parameterError(def.name, c.name, e))
         }
       }
       return Either.right(out)
@@ -169,18 +200,23 @@ const compile = (table: Table.Any, dialect: SchemaDialect): Either.Either<RowCod
     }
   })
 
-const cache = new WeakMap<Table.Any, Map<Dialect, Either.Either<RowCodec, DatabaseError.DatabaseError>>>()
+const cache = new WeakMap<Table.Any, Map<string, Either.Either<RowCodec, DatabaseError.DatabaseError>>>()
 
 /** @internal */
-export const rowCodec = (table: Table.Any, dialect: Dialect): Either.Either<RowCodec, DatabaseError.DatabaseError> => {
+export const rowCodec = (
+  table: Table.Any,
+  dialect: Dialect,
+  options: ValueOptions = defaultValueOptions
+): Either.Either<RowCodec, DatabaseError.DatabaseError> => {
   let perDialect = cache.get(table)
   if (perDialect === undefined) {
     perDialect = new Map()
     cache.set(table, perDialect)
   }
-  const cached = perDialect.get(dialect)
+  const key = options.safeIntegers ? `${dialect}:safeIntegers` : dialect
+  const cached = perDialect.get(key)
   if (cached !== undefined) return cached
-  const compiled = compile(table, schemaDialects[dialect])
-  perDialect.set(dialect, compiled)
+  const compiled = compile(table, schemaDialects[dialect], options)
+  perDialect.set(key, compiled)
   return compiled
 }

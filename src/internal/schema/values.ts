@@ -18,6 +18,14 @@ import type { Rep } from "./columnType.js"
 /** @internal */
 export class ValueError extends Error {}
 
+/**
+ * A value that converts, but that the column would not give back unchanged
+ * (see `dialect/fidelity.ts`): the caller's input, refused before any SQL.
+ *
+ * @internal
+ */
+export class UnstorableValue extends Error {}
+
 const bad = (value: unknown, what: string): never => {
   const shown = typeof value === "bigint" ? `${value}n` : typeof value === "string" ? JSON.stringify(value) : String(value)
   throw new ValueError(`cannot convert ${shown} (${value === null ? "null" : typeof value}) to ${what}`)
@@ -42,7 +50,13 @@ const toBigInt = (value: unknown): bigint => {
 
 const toNumber = (value: unknown): number => {
   if (typeof value === "number") return value
-  if (typeof value === "bigint") return Number(value)
+  if (typeof value === "bigint") {
+    // An integer read as bigint (SQLite safeIntegers) for a number column: only if no digit is lost.
+    const n = Number(value)
+    return Number.isFinite(n) && BigInt(n) === value
+      ? n
+      : bad(value, "a number without losing precision; declare the column with Schema.BigInt")
+  }
   if (typeof value === "boolean") return value ? 1 : 0
   if (value instanceof Date) return value.getTime()
   if (typeof value === "string" && value.trim() !== "") {
@@ -99,11 +113,8 @@ export const repToCanonical = (value: unknown, type: NeutralType): unknown => {
     case "real":
     case "double":
       return toNumber(value)
-    case "bigint": {
-      const n = toBigInt(value)
-      if (n < -(2n ** 63n) || n >= 2n ** 63n) bad(value, "a 64-bit integer")
-      return n
-    }
+    case "bigint":
+      return toBigInt(value)
     case "numeric":
     case "text":
     case "varchar":

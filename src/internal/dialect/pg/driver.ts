@@ -7,6 +7,7 @@ import type Pg from "pg"
 import * as DatabaseError from "../../../DatabaseError.js"
 import { classifyWith, closed, ConnectionFailure } from "../connectionFailure.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
+import { defaultValueOptions } from "../schemaDialect.js"
 import type { Lease } from "./connections.js"
 import * as Cursor from "./cursor.js"
 import { classify, commitOutcomeUnknown } from "./errors.js"
@@ -46,6 +47,8 @@ const isolationSql = {
 /** @internal */
 export const dialect: Dialect = {
   name: "pg",
+  // int8 arrives as text, so 64-bit integers read back exactly without an option.
+  valueOptions: defaultValueOptions,
   compiler: makeCompiler(),
   capabilities: {
     returning: true,

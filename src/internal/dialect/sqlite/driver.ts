@@ -1,7 +1,9 @@
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as Statement from "@effect/sql/Statement"
 import { SqlError } from "@effect/sql/SqlError"
 import Sqlite from "better-sqlite3"
 import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -10,6 +12,7 @@ import * as DatabaseError from "../../../DatabaseError.js"
 import { classifyWith, closed, ConnectionFailure } from "../connectionFailure.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
 import { Gate } from "../gate.js"
+import { defaultValueOptions } from "../schemaDialect.js"
 import { syncQuery, type SyncQueryable } from "../../statements.js"
 import { classify } from "./errors.js"
 
@@ -24,6 +27,8 @@ export interface SqliteOptions {
   readonly statementCacheSize?: number | undefined
   /** How long a fiber waits for the connection while another holds it, in ms. */
   readonly connectTimeout?: number | undefined
+  /** Read integers as bigint (better-sqlite3 `safeIntegers`), so 64-bit values come back exact. */
+  readonly safeIntegers?: boolean | undefined
 }
 
 const escapeIdentifier = Statement.defaultEscape("\"")
@@ -47,8 +52,11 @@ export const dialect: Dialect = {
   quoteIdentifier: escapeIdentifier,
   classify: classifyWith(classify),
   // COMMIT is a local call: when it fails, it did not commit.
-  commitOutcomeUnknown: () => false
+  commitOutcomeUnknown: () => false,
+  valueOptions: defaultValueOptions
 }
+
+const safeIntegersDialect: Dialect = { ...dialect, valueOptions: { safeIntegers: true } }
 
 const STREAM_CHUNK = 256
 
@@ -115,8 +123,10 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
           db.close()
         })
     )
+    const safeIntegers = options.safeIntegers === true
     yield* Effect.try({
       try: () => {
+        db.defaultSafeIntegers(safeIntegers)
         // Off by default in SQLite; a data layer that declares foreign keys means them.
         db.pragma("foreign_keys = ON")
         if (!isMemory(options.filename) && options.wal !== false && options.readonly !== true) {
@@ -144,13 +154,28 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
 
     const fail = (cause: unknown) => new SqlError({ cause, message: cause instanceof Error ? cause.message : String(cause) })
 
-    const queryNow = (sql: string, params: ReadonlyArray<unknown>): QueryResult => {
-      const statement = prepare(sql)
+    const runStatement = (statement: Sqlite.Statement, params: ReadonlyArray<unknown>): QueryResult => {
       if (statement.reader) {
         return { rows: statement.all(...bindable(params)) as Array<Record<string, unknown>>, rowsAffected: 0 }
       }
       const info = statement.run(...bindable(params))
       return { rows: [], rowsAffected: info.changes }
+    }
+
+    const queryNow = (sql: string, params: ReadonlyArray<unknown>): QueryResult => runStatement(prepare(sql), params)
+
+    /**
+     * Runs `f` on the cached statement with integers read as bigint when
+     * `safe`; the statement is shared, so the connection's default is put back.
+     */
+    const withIntegers = <A>(statement: Sqlite.Statement, safe: boolean, f: () => A): A => {
+      if (safe === safeIntegers) return f()
+      statement.safeIntegers(safe)
+      try {
+        return f()
+      } finally {
+        statement.safeIntegers(safeIntegers)
+      }
     }
 
     const query = (sql: string, params: ReadonlyArray<unknown>) =>
@@ -162,24 +187,43 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         }
       })
 
-    const rows = (sql: string, params: ReadonlyArray<unknown>) => Effect.map(query(sql, params), (r) => r.rows)
+    // `@effect/sql` statements read integers as bigint while the fiber has
+    // `SqlClient.SafeIntegers` set (as @effect/sql-sqlite-node does).
+    const fiberSafeIntegers = <A, E>(f: (safe: boolean) => Effect.Effect<A, E>) =>
+      safeIntegers ? f(true) : Effect.withFiberRuntime<A, E>((fiber) => f(Context.get(fiber.currentContext, SqlClient.SafeIntegers)))
+
+    const clientQuery = (sql: string, params: ReadonlyArray<unknown>) =>
+      fiberSafeIntegers((safe) =>
+        Effect.suspend(() => {
+          try {
+            const statement = prepare(sql)
+            return Effect.succeed(withIntegers(statement, safe, () => runStatement(statement, params)))
+          } catch (cause) {
+            return Effect.fail(fail(cause))
+          }
+        })
+      )
+
+    const rows = (sql: string, params: ReadonlyArray<unknown>) => Effect.map(clientQuery(sql, params), (r) => r.rows)
 
     const values = (sql: string, params: ReadonlyArray<unknown>) =>
-      Effect.suspend(() => {
-        const statement = prepare(sql)
-        try {
-          if (!statement.reader) {
-            statement.run(...bindable(params))
-            return Effect.succeed([])
+      fiberSafeIntegers((safe) =>
+        Effect.suspend(() => {
+          const statement = prepare(sql)
+          try {
+            if (!statement.reader) {
+              statement.run(...bindable(params))
+              return Effect.succeed([])
+            }
+            statement.raw(true)
+            return Effect.succeed(withIntegers(statement, safe, () => statement.all(...bindable(params)) as Array<Array<unknown>>))
+          } catch (cause) {
+            return Effect.fail(fail(cause))
+          } finally {
+            if (statement.reader) statement.raw(false)
           }
-          statement.raw(true)
-          return Effect.succeed(statement.all(...bindable(params)) as Array<Array<unknown>>)
-        } catch (cause) {
-          return Effect.fail(fail(cause))
-        } finally {
-          if (statement.reader) statement.raw(false)
-        }
-      })
+        })
+      )
 
     const acquire: Effect.Effect<void, SqlError> = Effect.suspend(() =>
       gate.tryAcquire() ? Effect.void : Effect.async<void, SqlError>((resume) => {
@@ -203,12 +247,15 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
     ): Stream.Stream<any, SqlError> =>
       Effect.gen(function*() {
         if (!holdsLock) yield* hold
+        const safe = yield* fiberSafeIntegers((safe) => Effect.succeed(safe))
         const iterator = yield* Effect.acquireRelease(
           Effect.try({
             try: () => {
               if (!db.open) throw closedError()
+              // Not the cached statement: an open iterator keeps it busy.
               const statement = db.prepare(sql)
               if (!statement.reader) throw new TypeError("stream() needs a statement that returns rows")
+              statement.safeIntegers(safe)
               return statement.iterate(...bindable(params)) as IterableIterator<Record<string, unknown>>
             },
             catch: fail
@@ -256,7 +303,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         },
         execute: (sql, params, transformRows) =>
           run(transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params)),
-        executeRaw: (sql, params) => run(query(sql, params)),
+        executeRaw: (sql, params) => run(clientQuery(sql, params)),
         executeValues: (sql, params) => run(values(sql, params)),
         executeUnprepared: (sql, params, transformRows) =>
           run(transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params)),
@@ -268,7 +315,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
     const shared = makeConnection(false)
 
     return {
-      dialect,
+      dialect: safeIntegers ? safeIntegersDialect : dialect,
       reserve: Effect.as(hold, reserved),
       shared: Effect.succeed(shared),
       poolStats: Effect.sync(() => ({ total: 1, idle: db.inTransaction ? 0 : 1, waiting: gate.waiting })),

@@ -6,7 +6,7 @@
 import type { SchemaDialect } from "../schemaDialect.js"
 import { ddl } from "./ddl.js"
 import { existingTables, introspect } from "./introspect.js"
-import { fromDriver, toDriver } from "./values.js"
+import { fromDriver, toDriver, unstorable } from "./values.js"
 
 /** @internal */
-export const sqliteSchemaDialect: SchemaDialect = { ...ddl, existingTables, introspect, fromDriver, toDriver }
+export const sqliteSchemaDialect: SchemaDialect = { ...ddl, existingTables, introspect, fromDriver, toDriver, unstorable }

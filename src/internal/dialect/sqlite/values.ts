@@ -6,7 +6,32 @@
  * @internal
  */
 import { repToCanonical, ValueError } from "../../schema/values.js"
+import { INT64, unstorableWith } from "../fidelity.js"
 import { type Convert, fromDriverWith, toBuffer, toDriverWith } from "../valuesCommon.js"
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
+
+/**
+ * What SQLite stores exactly: text with U+0000 and JSON text with any escape,
+ * but not NaN (bound as NULL) or -0 (REAL affinity keeps it as the integer
+ * 0), and integers beyond ±2^53 come back rounded unless read as bigint.
+ *
+ * @internal
+ */
+export const unstorable = unstorableWith({
+  name: "SQLite",
+  nan: "SQLite stores a NaN REAL as NULL",
+  negativeZero: "SQLite stores a REAL -0 as 0",
+  nulInText: undefined,
+  nulInJson: undefined,
+  loneSurrogateInJson: undefined,
+  upperCaseUuid: undefined,
+  integerRange: { smallint: INT64, integer: INT64, bigint: INT64 },
+  bigintReadBack: (value, options) =>
+    options.safeIntegers || (value >= -MAX_SAFE && value <= MAX_SAFE)
+      ? undefined
+      : `${value}n is beyond ±(2^53 - 1), and SQLite reads it back rounded to a double; enable the Database option safeIntegers: true to read 64-bit integers exactly`
+})
 
 /** SQLite's own clock functions produce UTC text without a zone: `2024-01-02 03:04:05`. */
 const ZONELESS = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/
@@ -30,7 +55,7 @@ export const fromDriver = fromDriverWith({
     if (typeof raw === "number" && !Number.isSafeInteger(raw)) {
       // Already rounded by the driver: refuse rather than return a wrong bigint.
       throw new ValueError(
-        `integer ${raw} lost precision in the driver; read 64-bit integers as bigint (better-sqlite3 safeIntegers / SqlClient.SafeIntegers)`
+        `integer ${raw} lost precision in the driver; enable the Database option safeIntegers: true to read 64-bit integers as bigint`
       )
     }
     return repToCanonical(raw, type)
@@ -47,7 +72,7 @@ export const fromDriver = fromDriverWith({
     }
     // JSON has NUMERIC affinity: a bare JSON number is stored as a number.
     if (typeof raw === "number") return raw
-    if (typeof raw === "bigint") return Number(raw)
+    if (typeof raw === "bigint") return repToCanonical(raw, "double")
     throw new ValueError(`expected JSON text, got ${typeof raw}`)
   }
 })
