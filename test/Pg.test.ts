@@ -1,5 +1,6 @@
 import { describe } from "@effect/vitest"
 import { suite as coreSuite } from "./suites/core.js"
+import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { pgAvailable, pgIsolated } from "./support/layers.js"
@@ -10,4 +11,5 @@ describe.skipIf(!available)("PostgreSQL", () => {
   coreSuite("postgres", pgIsolated)
   tablesSuite("postgres", pgIsolated({ tables: suiteTables }))
   sessionSuite("postgres", pgIsolated)
+  ddlSafetySuite("postgres", pgIsolated)
 })

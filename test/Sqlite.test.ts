@@ -1,4 +1,5 @@
 import { suite as coreSuite } from "./suites/core.js"
+import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { sqliteMemory } from "./support/layers.js"
@@ -6,3 +7,4 @@ import { sqliteMemory } from "./support/layers.js"
 coreSuite("sqlite :memory:", sqliteMemory)
 tablesSuite("sqlite :memory:", sqliteMemory({ tables: suiteTables }))
 sessionSuite("sqlite :memory:", sqliteMemory)
+ddlSafetySuite("sqlite :memory:", sqliteMemory)

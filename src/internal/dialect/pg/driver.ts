@@ -294,12 +294,17 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         sql: string,
         params: ReadonlyArray<unknown>,
         map: (result: Pg.QueryResult) => A,
-        rowMode?: "array"
+        rowMode?: "array",
+        protocol: "extended" | "simple" = "extended"
       ): Effect.Effect<A, SqlError> => {
         const name = statementName(sql, params)
         const config = {
           text: sql,
           values: params as Array<unknown>,
+          // pg sends a text without parameters as a simple query, which the
+          // server runs however many statements it holds; the extended
+          // protocol takes exactly one, as SQLite's prepare does.
+          ...(protocol === "extended" ? { queryMode: "extended" } : {}),
           ...(name === undefined ? {} : { name }),
           ...(rowMode === undefined ? {} : { rowMode })
         } as Pg.QueryConfig
@@ -307,8 +312,8 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         return runPooled(config, map)
       }
       const query = (sql: string, params: ReadonlyArray<unknown>) => withClient(sql, params, toResult)
-      const rows = (sql: string, params: ReadonlyArray<unknown>) =>
-        withClient(sql, params, (r) => r.rows ?? [] as ReadonlyArray<any>)
+      const rows = (sql: string, params: ReadonlyArray<unknown>, protocol?: "simple") =>
+        withClient(sql, params, (r) => r.rows ?? [] as ReadonlyArray<any>, undefined, protocol)
       return {
         query,
         invalidate,
@@ -316,8 +321,9 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
         executeRaw: (sql, params) => withClient(sql, params, (r) => r),
         executeValues: (sql, params) => withClient(sql, params, (r) => r.rows as Array<Array<unknown>>, "array"),
+        // The one way to send a multi-statement script: @effect/sql's `unprepared`.
         executeUnprepared: (sql, params, transformRows) =>
-          transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
+          transformRows ? Effect.map(rows(sql, params, "simple"), transformRows) : rows(sql, params, "simple"),
         executeStream: (sql, params, transformRows) =>
           Effect.gen(function*() {
             const c = reserved?.client ?? (yield* holdPerStatement).held.client
