@@ -3,6 +3,7 @@ import { suite as coreSuite } from "./suites/core.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
+import { suite as writeInputsSuite } from "./suites/writeInputs.js"
 import { pgAvailable, pgIsolated } from "./support/layers.js"
 
 const available = await pgAvailable()
@@ -12,4 +13,5 @@ describe.skipIf(!available)("PostgreSQL", () => {
   tablesSuite("postgres", pgIsolated({ tables: suiteTables }))
   sessionSuite("postgres", pgIsolated)
   ddlSafetySuite("postgres", pgIsolated)
+  writeInputsSuite("postgres", pgIsolated)
 })
