@@ -1,6 +1,7 @@
 import { describe } from "@effect/vitest"
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
+import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { suite as writeInputsSuite } from "./suites/writeInputs.js"
@@ -14,4 +15,5 @@ describe.skipIf(!available)("PostgreSQL", () => {
   sessionSuite("postgres", pgIsolated)
   ddlSafetySuite("postgres", pgIsolated)
   writeInputsSuite("postgres", pgIsolated)
+  inListsSuite("postgres", pgIsolated)
 })

@@ -10,6 +10,7 @@ import * as Column from "../../src/Column.js"
 import * as Database from "../../src/Database.js"
 import { lexRules } from "../../src/internal/dialect/pg/lexer.js"
 import { isSingleStatement } from "../../src/internal/schema/sqlText.js"
+import * as Query from "../../src/Query.js"
 import * as Session from "../../src/Session.js"
 import * as Table from "../../src/Table.js"
 import { pgAvailable, pgIsolated, pgUrl } from "../support/layers.js"
@@ -246,5 +247,22 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       ])
       expect(ddl.filter((s) => !isSingleStatement(s, lexRules))).toEqual([])
     }).pipe(Effect.provide(pgIsolated({ tables: [A, B], onStatement: (s) => void statements.push(s) })))
+  })
+
+  it.effect("inArray on an array column binds each array by itself (an array parameter cannot hold arrays)", () => {
+    const Tagged = Table.make("tagged", {
+      id: Schema.Int.pipe(Column.primaryKey),
+      tags: Schema.Array(Schema.String).pipe(Column.dbType("TEXT[]"))
+    })
+    return Effect.gen(function*() {
+      const db = yield* Database.Database
+      yield* db.createAll()
+      const rows = yield* db.begin(Effect.gen(function*() {
+        const s = yield* Session.Session
+        yield* s.saveAll(Tagged, [{ id: 1, tags: ["a", "b"] }, { id: 2, tags: ["c"] }, { id: 3, tags: [] }])
+        return yield* s.all(Query.select(Tagged).pipe(Query.where(Query.inArray(Tagged.columns.tags, [["c"], [], ["b", "a"]])), Query.orderBy(Tagged.columns.id)))
+      }))
+      expect(rows.map((r) => r.id)).toEqual([2, 3])
+    }).pipe(Effect.provide(pgIsolated({ tables: [Tagged] })))
   })
 })

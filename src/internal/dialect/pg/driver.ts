@@ -11,6 +11,7 @@ import Cursor from "pg-cursor"
 import * as DatabaseError from "../../../DatabaseError.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
 import { classify } from "./errors.js"
+import { inList } from "./inList.js"
 
 /** @internal */
 export interface PgOptions {
@@ -53,6 +54,7 @@ export const dialect: Dialect = {
     return sql
   },
   unboundedLimit: "ALL",
+  inList,
   placeholder: (index) => `$${index}`,
   quoteIdentifier: escapeIdentifier,
   classify

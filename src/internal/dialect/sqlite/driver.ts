@@ -10,6 +10,7 @@ import * as DatabaseError from "../../../DatabaseError.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
 import { syncQuery, type SyncQueryable } from "../../statements.js"
 import { classify } from "./errors.js"
+import { inList } from "./inList.js"
 
 /** @internal */
 export interface SqliteOptions {
@@ -39,6 +40,7 @@ export const dialect: Dialect = {
   // front, where the busy timeout can wait for it.
   begin: (options) => options.readOnly === true ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE",
   unboundedLimit: "-1",
+  inList,
   placeholder: () => "?",
   quoteIdentifier: escapeIdentifier,
   classify
