@@ -146,6 +146,16 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           expect(rows.map((r) => r.email)).toEqual(emails.filter((e) => e.endsWith("@example.com")).sort())
         }))
 
+      it("the hooked table's type records each hook's own errors", () => {
+        expectTypeOf<Hooks.ErrorOf<typeof GuardedAccount>>().toEqualTypeOf<Banned | Frozen>()
+        expectTypeOf<Hooks.ErrorOf<typeof LoggedAccount>>().toEqualTypeOf<Banned | Frozen>()
+        expectTypeOf<Hooks.ErrorOf<typeof Account>>().toEqualTypeOf<never>()
+        const tagged = Relation.many(Note, Hooks.withHooks(NoteTag, { beforeInsert: () => Effect.fail(new Frozen({ id: 0 })) }))
+        expectTypeOf<Hooks.SpecErrorOf<{ tags: typeof tagged }>>().toEqualTypeOf<Frozen>()
+        // @ts-expect-error a misspelled hook name is refused
+        Hooks.withHooks(Account, { beforeInsrt: () => Effect.void })
+      })
+
       test("Hooks.fail is still a HookError naming the table and hook", () =>
         Effect.gen(function*() {
           const Strict = Hooks.withHooks(Account, { beforeInsert: () => Hooks.fail("no new accounts") })
