@@ -61,7 +61,8 @@ const Kinds = Table.make("kinds", {
   ratio: Schema.Number,
   bytes: Schema.Uint8ArrayFromSelf,
   label: Schema.String,
-  when: Schema.Date
+  when: Schema.Date,
+  doc: Schema.Struct({ n: Schema.Number, tags: Schema.Array(Schema.String) })
 })
 
 const grpOf = (n: number) => (n % 10 === 0 ? null : n % 7)
@@ -94,9 +95,9 @@ const seed = Effect.flatMap(Session.Session, (s) =>
   ))
 
 const kindRows = [
-  { id: 1, flag: true, at: new Date("2024-01-02T03:04:05.678Z"), big: 9007199254740991n, ratio: 0.1, bytes: new Uint8Array([0, 255]), label: "a'\"\\b", when: new Date("2001-01-01T00:00:00.000Z") },
-  { id: 2, flag: false, at: new Date("1999-12-31T23:59:59.999Z"), big: -5n, ratio: -1e-300, bytes: new Uint8Array([]), label: "😀 ünï", when: new Date("2002-02-02T00:00:00.000Z") },
-  { id: 3, flag: true, at: new Date("2030-06-15T12:00:00.000Z"), big: 0n, ratio: 1.7976931348623157e308, bytes: new Uint8Array([1, 2, 3]), label: "{\"x\":\"00ff\"}", when: new Date("2003-03-03T00:00:00.000Z") }
+  { id: 1, flag: true, at: new Date("2024-01-02T03:04:05.678Z"), big: 9007199254740991n, ratio: 0.1, bytes: new Uint8Array([0, 255]), label: "a'\"\\b", when: new Date("2001-01-01T00:00:00.000Z"), doc: { n: 1, tags: ["x"] } },
+  { id: 2, flag: false, at: new Date("1999-12-31T23:59:59.999Z"), big: -5n, ratio: -1e-300, bytes: new Uint8Array([]), label: "😀 ünï", when: new Date("2002-02-02T00:00:00.000Z"), doc: { n: 2, tags: [] } },
+  { id: 3, flag: true, at: new Date("2030-06-15T12:00:00.000Z"), big: 0n, ratio: 1.7976931348623157e308, bytes: new Uint8Array([1, 2, 3]), label: "{\"x\":\"00ff\"}", when: new Date("2003-03-03T00:00:00.000Z"), doc: { n: 3, tags: ["y", "z"] } }
 ]
 
 export const suite = (name: string, makeLayer: MakeLayer) => {
@@ -166,12 +167,14 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
 
       it.effect("values of every kind are encoded with the column's Schema and matched exactly", () =>
         Effect.gen(function*() {
-          for (const field of ["flag", "at", "big", "ratio", "bytes", "label", "when"] as const) {
+          const key = (v: unknown) => v instanceof Uint8Array ? `bytes ${v.join()}` : v instanceof Date ? v.toISOString() : JSON.stringify(v, (_, x) => typeof x === "bigint" ? `${x}n` : x)
+          for (const field of ["flag", "at", "big", "ratio", "bytes", "label", "when", "doc"] as const) {
             const values = [kindRows[0]![field], kindRows[2]![field]] as Array<any>
             const rows = yield* run((s) =>
               s.all(Query.select(Kinds).pipe(Query.where(Query.inArray(Kinds.columns[field], values)), Query.orderBy(Kinds.columns.id)))
             )
-            const expected = kindRows.filter((r) => values.some((v) => String(v) === String(r[field]))).map((r) => r.id)
+            const expected = kindRows.filter((r) => values.some((v) => key(v) === key(r[field]))).map((r) => r.id)
+            expect(expected, field).toEqual([1, 3])
             expect(rows.map((r) => r.id), field).toEqual(expected)
             const others = yield* run((s) => s.all(Query.select(Kinds).pipe(Query.where(Query.notIn(Kinds.columns[field], values)))))
             expect(others.map((r) => r.id), field).toEqual(kindRows.map((r) => r.id).filter((id) => !expected.includes(id)))
