@@ -78,6 +78,41 @@ export const relationValueProblem = (relation: Relation.Any, value: unknown): st
   return row === undefined ? undefined : rowProblem(relation.target, row)
 }
 
+/**
+ * The related rows nested in `rows` under the names of `spec` (one level;
+ * deeper levels are checked when their rows are saved).
+ *
+ * @internal
+ */
+export const relationValuesProblem = (
+  table: Table.Any,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  spec: Relation.Spec
+): string | undefined => {
+  for (const name of Object.keys(spec)) {
+    for (let i = 0; i < rows.length; i++) {
+      const problem = relationValueProblem(spec[name]!, rows[i]![name])
+      if (problem !== undefined) return `row ${i} of ${table.name}, relation "${name}": ${problem}`
+    }
+  }
+  return undefined
+}
+
+/**
+ * Everything `save`/`saveAll`/`insert`/`insertAll` are given: the table, the
+ * row (`single`) or rows, the options and the related rows.
+ *
+ * @internal
+ */
+export const saveArgumentsProblem = (table: unknown, rows: unknown, options: unknown, single: boolean): string | undefined => {
+  const tableIssue = tableProblem(table)
+  if (tableIssue !== undefined) return tableIssue
+  const t = table as Table.Any
+  return (single ? rowProblem(t, (rows as ReadonlyArray<unknown>)[0]) : rowsProblem(t, rows)) ??
+    saveOptionsProblem(options) ??
+    relationValuesProblem(t, rows as ReadonlyArray<Record<string, unknown>>, (options as { readonly with?: Relation.Spec } | undefined)?.with ?? {})
+}
+
 /** @internal */
 export const tableProblem = (table: unknown): string | undefined =>
   Table.isTable(table) ? undefined : `expected a Table, got ${describe(table)}`

@@ -7,7 +7,7 @@ import * as Query from "../../Query.js"
 import type * as Relation from "../../Relation.js"
 import { Session } from "../../Session.js"
 import * as Table from "../../Table.js"
-import { queryProblem, relationValueProblem, rowProblem, rowsProblem, saveOptionsProblem, tableProblem, valuesProblem } from "./arguments.js"
+import { queryProblem, relationValuesProblem, rowProblem, rowsProblem, saveArgumentsProblem, tableProblem, valuesProblem } from "./arguments.js"
 import { compileDelete, compileUpdate, inputError, Params } from "./compile.js"
 import { keyOf, resolveJoin } from "./eager.js"
 import { decodeAll, info as infoOf, selectAll } from "./read.js"
@@ -427,26 +427,7 @@ const saveTree = (
 const needsAtomicity = (table: Table.Any, rows: ReadonlyArray<unknown>, spec: Relation.Spec) =>
   Object.keys(spec).length > 0 || rows.length !== 1 || Object.keys(Hooks.hooksOf(table)).length > 0
 
-const checkArguments = (table: Table.Any, rows: unknown, options: unknown, single: boolean) => {
-  const problem = tableProblem(table) ??
-    (single ? rowProblem(table, (rows as ReadonlyArray<unknown>)[0]) : rowsProblem(table, rows)) ??
-    saveOptionsProblem(options) ??
-    relationValuesProblem(table, rows as ReadonlyArray<Record<string, unknown>>, (options as SaveOptions | undefined)?.with ?? {})
-  return problem === undefined
-    ? Effect.void
-    : Effect.fail(inputError(problem, Table.isTable(table) ? table.name : undefined))
-}
-
-/** The related rows nested in `rows` under the names of `spec` (one level). */
-const relationValuesProblem = (table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>, spec: Relation.Spec) => {
-  for (const name of Object.keys(spec)) {
-    for (let i = 0; i < rows.length; i++) {
-      const problem = relationValueProblem(spec[name]!, rows[i]![name])
-      if (problem !== undefined) return `row ${i} of ${table.name}, relation "${name}": ${problem}`
-    }
-  }
-  return undefined
-}
+const shapeError = (table: unknown, problem: string) => inputError(problem, Table.isTable(table) ? table.name : undefined)
 
 /**
  * Saves rows of `table` (and their relations), all or nothing. Argument
@@ -462,14 +443,13 @@ export const saveAll = (
   mode: Mode = "upsert",
   single = false
 ): Effect.Effect<Array<any>, WriteError> =>
-  Effect.zipRight(
-    checkArguments(table, rows, options, single),
-    Effect.suspend(() => {
-      const spec = options.with ?? {}
-      const write = saveTree(runner, table, rows, spec, mode)
-      return needsAtomicity(table, rows, spec) ? runner.atomically(write) : write
-    })
-  )
+  Effect.suspend(() => {
+    const problem = saveArgumentsProblem(table, rows, options, single)
+    if (problem !== undefined) return Effect.fail(shapeError(table, problem))
+    const spec = options.with ?? {}
+    const write = saveTree(runner, table, rows, spec, mode)
+    return needsAtomicity(table, rows, spec) ? runner.atomically(write) : write
+  })
 
 /**
  * `saveAll` of one row, whose shape problems are reported as the row's.
@@ -499,13 +479,10 @@ const primaryKeyCondition = (info: TableInfo, params: Params, rows: ReadonlyArra
 
 /** Deletes rows given by value (matched on primary key); returns how many were deleted. */
 export const deleteRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>) =>
-  Effect.zipRight(
-    Effect.suspend(() => {
-      const shape = tableProblem(table) ?? rowsProblem(table, rows)
-      return shape === undefined ? Effect.void : Effect.fail(inputError(shape, Table.isTable(table) ? table.name : undefined))
-    }),
-    runner.atomically(deleteChecked(runner, table, rows))
-  )
+  Effect.suspend(() => {
+    const problem = tableProblem(table) ?? rowsProblem(table, rows)
+    return problem === undefined ? runner.atomically(deleteChecked(runner, table, rows)) : Effect.fail(shapeError(table, problem))
+  })
 
 const deleteChecked = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>) =>
   Effect.gen(function*() {
