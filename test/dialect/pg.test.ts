@@ -265,4 +265,15 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       expect(rows.map((r) => r.id)).toEqual([2, 3])
     }).pipe(Effect.provide(pgIsolated({ tables: [Tagged] })))
   })
+
+  it.effect("a multi-statement script runs only through unprepared(); plain statements take one", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      const script = "CREATE TABLE script_a (x INT); CREATE TABLE script_b (x INT)"
+      const error = yield* Effect.flip(db.sql.unsafe(script))
+      expect(error.message).toMatch(/multiple commands/)
+      yield* db.sql.unsafe(script).unprepared
+      const live = yield* db.reflect({ tables: ["script_a", "script_b"] })
+      expect(live.tables.map((t) => t.name).sort()).toEqual(["script_a", "script_b"])
+    }).pipe(Effect.provide(pgIsolated())))
 })
