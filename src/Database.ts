@@ -62,7 +62,9 @@ export interface PoolStats {
 }
 
 /**
- * A database URL whose password is masked whenever it is printed.
+ * A database URL whose secrets are masked whenever it is printed: the
+ * password of the user info and secret-bearing query parameters
+ * (`?password=`, `sslpassword`, tokens, keys).
  *
  * @since 0.1.0
  * @category models

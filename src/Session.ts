@@ -13,6 +13,7 @@ import type * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import type { Connection, Input, Row } from "./Connection.js"
 import type { DatabaseError } from "./DatabaseError.js"
+import type * as Hooks from "./Hooks.js"
 import type * as Query from "./Query.js"
 import type * as Relation from "./Relation.js"
 import type * as Table from "./Table.js"
@@ -108,7 +109,7 @@ export interface Session extends Connection {
     table: T,
     row: Table.Insert<T> & Relation.Writable<NoInfer<S>>,
     options?: SaveOptions<S>
-  ) => Effect.Effect<Relation.Saved<T, S>, DatabaseError, Table.Context<T>>
+  ) => Effect.Effect<Relation.Saved<T, S>, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
   /**
    * `save` for many rows, in multi-row statements chunked under the
    * dialect's parameter limit, all or nothing. Returns the stored rows in
@@ -119,19 +120,19 @@ export interface Session extends Connection {
     table: T,
     rows: ReadonlyArray<Table.Insert<T> & Relation.Writable<NoInfer<S>>>,
     options?: SaveOptions<S>
-  ) => Effect.Effect<Array<Relation.Saved<T, S>>, DatabaseError, Table.Context<T>>
+  ) => Effect.Effect<Array<Relation.Saved<T, S>>, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
   /** Plain INSERT (a duplicate key is a `ConstraintError`); returns the stored row. */
   readonly insert: <T extends Table.Any, S extends Relation.Spec = {}>(
     table: T,
     row: Table.Insert<T> & Relation.Writable<NoInfer<S>>,
     options?: SaveOptions<S>
-  ) => Effect.Effect<Relation.Saved<T, S>, DatabaseError, Table.Context<T>>
+  ) => Effect.Effect<Relation.Saved<T, S>, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
   /** Plain multi-row INSERT; returns the stored rows in input order. */
   readonly insertAll: <T extends Table.Any, S extends Relation.Spec = {}>(
     table: T,
     rows: ReadonlyArray<Table.Insert<T> & Relation.Writable<NoInfer<S>>>,
     options?: SaveOptions<S>
-  ) => Effect.Effect<Array<Relation.Saved<T, S>>, DatabaseError, Table.Context<T>>
+  ) => Effect.Effect<Array<Relation.Saved<T, S>>, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
   /** `UPDATE ... SET values WHERE <query's conditions>`; returns how many rows changed. */
   readonly update: <T extends Table.Any, W>(
     query: Query.Select<T, W>,
@@ -139,11 +140,11 @@ export interface Session extends Connection {
   ) => Effect.Effect<number, DatabaseError, Table.Context<T>>
   /** Deletes the rows a query matches, or the given rows (by primary key); returns how many. */
   readonly delete: {
-    <T extends Table.Any, W>(query: Query.Select<T, W>): Effect.Effect<number, DatabaseError, Table.Context<T>>
+    <T extends Table.Any, W>(query: Query.Select<T, W>): Effect.Effect<number, DatabaseError | Hooks.ErrorOf<T>, Table.Context<T>>
     <T extends Table.Any>(
       table: T,
       rows: Table.Type<T> | ReadonlyArray<Table.Type<T>>
-    ): Effect.Effect<number, DatabaseError, Table.Context<T>>
+    ): Effect.Effect<number, DatabaseError | Hooks.ErrorOf<T>, Table.Context<T>>
   }
   /** Commits the open transaction, if any. Not allowed inside `begin`, which commits by itself. */
   readonly commit: Effect.Effect<void, DatabaseError>

@@ -1,9 +1,12 @@
 import { describe } from "@effect/vitest"
 import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
+import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
+import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { suite as valuesSuite } from "./suites/values.js"
+import { suite as writeInputsSuite } from "./suites/writeInputs.js"
 import { pgAvailable, pgIsolated } from "./support/layers.js"
 
 const available = await pgAvailable()
@@ -14,4 +17,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
   tablesSuite("postgres", pgIsolated({ tables: suiteTables }))
   sessionSuite("postgres", pgIsolated)
   valuesSuite("postgres", pgIsolated)
+  ddlSafetySuite("postgres", pgIsolated)
+  writeInputsSuite("postgres", pgIsolated)
+  inListsSuite("postgres", pgIsolated)
 })

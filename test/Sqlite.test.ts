@@ -1,8 +1,11 @@
 import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
+import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
+import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { suite as valuesSuite } from "./suites/values.js"
+import { suite as writeInputsSuite } from "./suites/writeInputs.js"
 import { sqliteMemory } from "./support/layers.js"
 
 coreSuite("sqlite :memory:", sqliteMemory)
@@ -11,3 +14,6 @@ tablesSuite("sqlite :memory:", sqliteMemory({ tables: suiteTables }))
 sessionSuite("sqlite :memory:", sqliteMemory)
 valuesSuite("sqlite :memory:", sqliteMemory)
 valuesSuite("sqlite :memory: safeIntegers", sqliteMemory, { safeIntegers: true })
+ddlSafetySuite("sqlite :memory:", sqliteMemory)
+writeInputsSuite("sqlite :memory:", sqliteMemory)
+inListsSuite("sqlite :memory:", sqliteMemory)

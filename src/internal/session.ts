@@ -203,12 +203,11 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
         onNone: () => Effect.fail(Read.notFound(table, pk)),
         onSome: Effect.succeed
       })),
-    save: (table: Table.Any, row: Record<string, unknown>, options?: Write.SaveOptions) =>
-      Effect.map(Write.saveAll(runner, table, [row], options), (r) => r[0]),
+    save: (table: Table.Any, row: Record<string, unknown>, options?: Write.SaveOptions) => Write.saveOne(runner, table, row, options),
     saveAll: (table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>, options?: Write.SaveOptions) =>
       Write.saveAll(runner, table, rows, options),
     insert: (table: Table.Any, row: Record<string, unknown>, options?: Write.SaveOptions) =>
-      Effect.map(Write.saveAll(runner, table, [row], options, "insert"), (r) => r[0]),
+      Write.saveOne(runner, table, row, options, "insert"),
     insertAll: (table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>, options?: Write.SaveOptions) =>
       Write.saveAll(runner, table, rows, options, "insert"),
     update: (query: Query.Any, values: Record<string, unknown>) => Write.updateQuery(runner, query, values),

@@ -18,8 +18,9 @@ export type ParsedUrl =
   }
 
 /**
- * A database URL that never prints its password: `toString`, `toJSON` and
- * `util.inspect` all show `****` in its place.
+ * A database URL that never prints its secrets: `toString`, `toJSON` and
+ * `util.inspect` all show `****` in place of the password and of every
+ * secret-bearing query parameter.
  *
  * @internal
  */
@@ -44,14 +45,11 @@ export class DatabaseUrl {
 }
 
 /**
- * Hides the password: everything between the first ":" of the user info and
- * the last "@" (a URL parser also ends the user info at the last "@"), with
- * or without a well-formed "scheme://" in front. Masking too much is
- * harmless; printing a password is not.
- *
- * @internal
+ * Hides the password in the user info: everything between the first ":"
+ * after the scheme and the last "@" (a URL parser also ends the user info at
+ * the last "@"), with or without a well-formed "scheme://" in front.
  */
-export const mask = (raw: string): string => {
+const maskUserInfo = (raw: string): string => {
   const slashes = raw.indexOf("://")
   const start = slashes === -1 ? 0 : slashes + 3
   const at = raw.lastIndexOf("@")
@@ -60,6 +58,41 @@ export const mask = (raw: string): string => {
   if (colon === -1 || colon > at) return raw
   return `${raw.slice(0, colon + 1)}****${raw.slice(at)}`
 }
+
+/**
+ * Query parameters that carry a secret. pg and libpq take the password as
+ * `?password=` too, and `sslpassword` unlocks the client key; the pattern
+ * also covers the spellings other tools use (`pass`, `pwd`, `db_password`,
+ * `secret`, `token`, `api_key`, `sslkey`...). Names are compared as the URL
+ * parser decodes them (`pass%77ord` is `password`), lower-cased and without
+ * `_` or `-`.
+ */
+const SECRET_NAME = /pass|pwd|secret|token|apikey|credential|^(ssl)?key$|^auth/
+
+const isSecretParameter = (part: string): boolean => {
+  const name = new URLSearchParams(part).keys().next().value ?? ""
+  return SECRET_NAME.test(name.toLowerCase().replace(/[_-]/g, ""))
+}
+
+/** Replaces the value of every secret-bearing query parameter (everything up to the next "&"). */
+const maskQuery = (raw: string): string => {
+  const q = raw.indexOf("?")
+  if (q === -1) return raw
+  const parts = raw.slice(q + 1).split("&").map((part) => {
+    const eq = part.indexOf("=")
+    return eq !== -1 && isSecretParameter(part) ? `${part.slice(0, eq)}=****` : part
+  })
+  return `${raw.slice(0, q + 1)}${parts.join("&")}`
+}
+
+/**
+ * The URL as it may be printed: the password and secret-bearing query
+ * parameters replaced by `****`. Masking too much is harmless; printing a
+ * password is not.
+ *
+ * @internal
+ */
+export const mask = (raw: string): string => maskQuery(maskUserInfo(raw))
 
 const configError = (message: string) =>
   Either.left(DatabaseError.make(new DatabaseError.ConfigError({ message })))

@@ -5,8 +5,14 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
 import * as net from "node:net"
+import * as Schema from "effect/Schema"
+import * as Column from "../../src/Column.js"
 import * as Database from "../../src/Database.js"
+import { lexRules } from "../../src/internal/dialect/pg/lexer.js"
+import { isSingleStatement } from "../../src/internal/schema/sqlText.js"
+import * as Query from "../../src/Query.js"
 import * as Session from "../../src/Session.js"
+import * as Table from "../../src/Table.js"
 import { pgAvailable, pgIsolated, pgUrl } from "../support/layers.js"
 
 const available = await pgAvailable()
@@ -214,4 +220,60 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
         expect(yield* conn.all(select, [1])).toEqual([{ a: 1, b: "2" }])
       }))
     }).pipe(Effect.provide(pgIsolated({ poolSize: 1 }))))
+
+  it.effect("foreign key cycles are created and dropped with ALTER TABLE, one statement per query", () => {
+    const statements: Array<string> = []
+    const A: Table.Table<"cycle_a", any> = Table.make("cycle_a", {
+      id: Schema.Int.pipe(Column.primaryKey),
+      bId: Schema.NullOr(Schema.Int).pipe(Column.references(() => B.columns.id), Column.index)
+    })
+    const B: Table.Table<"cycle_b", any> = Table.make("cycle_b", {
+      id: Schema.Int.pipe(Column.primaryKey),
+      aId: Schema.NullOr(Schema.Int).pipe(Column.references(() => A.columns.id))
+    })
+    return Effect.gen(function*() {
+      const db = yield* Database.Database
+      yield* db.createAll()
+      yield* db.dropAll()
+      const ddl = statements.filter((s) => /^(CREATE|ALTER|DROP)\b/.test(s))
+      expect(ddl.map((s) => /^\w+ \w+/.exec(s)![0])).toEqual([
+        "CREATE TABLE",
+        "CREATE INDEX",
+        "CREATE TABLE",
+        "ALTER TABLE",
+        "ALTER TABLE",
+        "DROP TABLE",
+        "DROP TABLE"
+      ])
+      expect(ddl.filter((s) => !isSingleStatement(s, lexRules))).toEqual([])
+    }).pipe(Effect.provide(pgIsolated({ tables: [A, B], onStatement: (s) => void statements.push(s) })))
+  })
+
+  it.effect("inArray on an array column binds each array by itself (an array parameter cannot hold arrays)", () => {
+    const Tagged = Table.make("tagged", {
+      id: Schema.Int.pipe(Column.primaryKey),
+      tags: Schema.Array(Schema.String).pipe(Column.dbType("TEXT[]"))
+    })
+    return Effect.gen(function*() {
+      const db = yield* Database.Database
+      yield* db.createAll()
+      const rows = yield* db.begin(Effect.gen(function*() {
+        const s = yield* Session.Session
+        yield* s.saveAll(Tagged, [{ id: 1, tags: ["a", "b"] }, { id: 2, tags: ["c"] }, { id: 3, tags: [] }])
+        return yield* s.all(Query.select(Tagged).pipe(Query.where(Query.inArray(Tagged.columns.tags, [["c"], [], ["b", "a"]])), Query.orderBy(Tagged.columns.id)))
+      }))
+      expect(rows.map((r) => r.id)).toEqual([2, 3])
+    }).pipe(Effect.provide(pgIsolated({ tables: [Tagged] })))
+  })
+
+  it.effect("a multi-statement script runs only through unprepared(); plain statements take one", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      const script = "CREATE TABLE script_a (x INT); CREATE TABLE script_b (x INT)"
+      const error = yield* Effect.flip(db.sql.unsafe(script))
+      expect(error.message).toMatch(/multiple commands/)
+      yield* db.sql.unsafe(script).unprepared
+      const live = yield* db.reflect({ tables: ["script_a", "script_b"] })
+      expect(live.tables.map((t) => t.name).sort()).toEqual(["script_a", "script_b"])
+    }).pipe(Effect.provide(pgIsolated())))
 })

@@ -18,6 +18,34 @@ export interface BeginOptions {
   readonly readOnly?: boolean | undefined
 }
 
+/**
+ * A column compared with a list of values: how it is written in SQL and its
+ * declared type (for casts).
+ *
+ * @internal
+ */
+export interface ListColumn {
+  readonly quoted: string
+  readonly dbType: string
+}
+
+/**
+ * Writes `columns IN (list)` (`NOT IN` when `negated`) for a non-empty list.
+ * `values` holds, per column, the driver value of every row of the list;
+ * `bind` binds one parameter and returns its placeholder. The whole list is
+ * bound as a fixed number of parameters, so a list of any length is one
+ * statement under the parameter limit, with the same text whatever its length.
+ * Throws `ValueError` for a value the chosen encoding cannot carry.
+ *
+ * @internal
+ */
+export type InList = (
+  columns: ReadonlyArray<ListColumn>,
+  values: ReadonlyArray<ReadonlyArray<unknown>>,
+  bind: (value: unknown) => string,
+  negated: boolean
+) => string
+
 /** @internal */
 export interface QueryResult {
   readonly rows: ReadonlyArray<Record<string, unknown>>
@@ -59,6 +87,8 @@ export interface Dialect {
   readonly unboundedLimit: string
   /** The bound-parameter marker for the 1-based `index`th parameter. */
   readonly placeholder: (index: number) => string
+  /** `IN` / `NOT IN` against a list of any length (see `InList`). */
+  readonly inList: InList
   readonly quoteIdentifier: (name: string) => string
   /** Turns whatever the driver threw into a reason a person can act on. */
   readonly classify: (cause: unknown) => DatabaseError.Reason

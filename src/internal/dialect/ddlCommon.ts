@@ -8,7 +8,7 @@
  */
 import type { ColumnMetadata, ForeignKeyMetadata, IndexMetadata, NeutralType, ReferentialAction, TableMetadata } from "../../Metadata.js"
 import { generatedName, quoteWith } from "../schema/identifier.js"
-import { quoteString, tokenize } from "../schema/sqlText.js"
+import { type LexRules, tokenize } from "../schema/sqlText.js"
 import { ValueError } from "../schema/values.js"
 import type { SchemaDialect, TableName } from "./schemaDialect.js"
 
@@ -104,9 +104,11 @@ export const typeNameReader = (aliases: TypeAliases): (name: string) => NeutralT
  * @internal
  */
 export interface LiteralSpelling {
+  /** A string literal: quoted so that the server reads exactly `value`, whatever its settings. */
+  readonly string: (value: string) => string
   readonly boolean: (value: boolean) => string
   readonly bytes: (hex: string) => string
-  /** `text` is already a quoted string literal. */
+  /** `text` is already a string literal (from `string`). */
   readonly json: (text: string) => string
 }
 
@@ -120,10 +122,10 @@ const literalWith = (spell: LiteralSpelling) => (value: unknown, type: NeutralTy
     return String(value)
   }
   if (typeof value === "bigint") return value.toString()
-  if (typeof value === "string") return quoteString(value)
-  if (value instanceof Date) return quoteString(value.toISOString())
+  if (typeof value === "string") return spell.string(value)
+  if (value instanceof Date) return spell.string(value.toISOString())
   if (value instanceof Uint8Array) return spell.bytes(hex(value))
-  if (type === "json" || typeof value === "object") return spell.json(quoteString(JSON.stringify(value)))
+  if (type === "json" || typeof value === "object") return spell.json(spell.string(JSON.stringify(value)))
   throw new ValueError(`${typeof value} cannot be written as a SQL literal`)
 }
 
@@ -133,8 +135,8 @@ const BARE_KEYWORDS = /^(NULL|TRUE|FALSE|CURRENT_TIMESTAMP|CURRENT_DATE|CURRENT_
  * Literals may stand bare after DEFAULT; anything else is parenthesized,
  * which SQLite requires for expressions and PostgreSQL accepts.
  */
-const renderDefault = (expr: string): string => {
-  const tokens = tokenize(expr)
+const renderDefault = (expr: string, rules: LexRules): string => {
+  const tokens = tokenize(expr, rules)
   if (tokens !== undefined) {
     const [a, b] = tokens
     if (tokens.length === 1 && (a!.t === "str" || a!.t === "num" || (a!.t === "id" && !a!.quoted && BARE_KEYWORDS.test(a!.v)))) {
@@ -189,11 +191,11 @@ export interface ColumnClauses {
   readonly check: ReadonlyArray<string | number> | undefined
 }
 
-const columnDefinition = (s: Spelling, column: ColumnMetadata, c: ColumnClauses): string => {
+const columnDefinition = (s: Spelling, lexRules: LexRules, column: ColumnMetadata, c: ColumnClauses): string => {
   const parts = [s.quote(column.name), c.type]
   if (c.notNull) parts.push("NOT NULL")
   if (c.primaryKey !== undefined) parts.push(c.primaryKey)
-  if (c.default !== undefined) parts.push(`DEFAULT ${renderDefault(c.default)}`)
+  if (c.default !== undefined) parts.push(`DEFAULT ${renderDefault(c.default, lexRules)}`)
   if (c.check !== undefined && c.check.length > 0) parts.push(renderCheck(s, column, c.check))
   return parts.join(" ")
 }
@@ -204,7 +206,7 @@ const columnDefinition = (s: Spelling, column: ColumnMetadata, c: ColumnClauses)
  * @internal
  */
 export interface DdlRules
-  extends Pick<SchemaDialect, "name" | "maxIdentifierLength" | "supportsSchemas" | "parseType" | "validateTable" | "normalizeColumn">
+  extends Pick<SchemaDialect, "name" | "maxIdentifierLength" | "supportsSchemas" | "lexRules" | "parseType" | "validateTable" | "normalizeColumn">
 {
   readonly typeNames: DialectTypeNames
   readonly literal: LiteralSpelling
@@ -233,11 +235,12 @@ export const dialectDdl = (rules: DdlRules): Ddl => {
   const indexName = (table: TableMetadata, index: IndexMetadata): string =>
     quote(index.name ?? generatedName(["ix", table.name, ...index.columns], rules.maxGeneratedName))
   const inlineKeyColumns = rules.inlinePrimaryKey ? 1 : 0
-  const { maxIdentifierLength, name, normalizeColumn, parseType, supportsSchemas, validateTable } = rules
+  const { lexRules, maxIdentifierLength, name, normalizeColumn, parseType, supportsSchemas, validateTable } = rules
   return {
     name,
     maxIdentifierLength,
     supportsSchemas,
+    lexRules,
     parseType,
     validateTable,
     normalizeColumn,
@@ -247,7 +250,7 @@ export const dialectDdl = (rules: DdlRules): Ddl => {
       return (type === "varchar" || type === "char") && length !== undefined ? `${spelled}(${length})` : spelled
     },
     createTable: (table, options) => {
-      const parts = table.columns.map((c) => columnDefinition(s, c, rules.column(c, table)))
+      const parts = table.columns.map((c) => columnDefinition(s, lexRules, c, rules.column(c, table)))
       if (table.primaryKey.length > inlineKeyColumns) parts.push(`PRIMARY KEY (${columnList(s, table.primaryKey)})`)
       for (const u of table.uniques) parts.push(uniqueClause(s, u))
       for (const fk of table.foreignKeys) {

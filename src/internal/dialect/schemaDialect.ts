@@ -9,6 +9,7 @@
 import type * as Effect from "effect/Effect"
 import type { DatabaseError } from "../../DatabaseError.js"
 import type { ColumnMetadata, Dialect, ForeignKeyMetadata, Metadata, NeutralType, TableMetadata } from "../../Metadata.js"
+import type { LexRules } from "../schema/sqlText.js"
 
 /**
  * Runs one statement with bound parameters and returns its rows.
@@ -58,6 +59,8 @@ export interface SchemaDialect {
   readonly maxIdentifierLength: number
   /** Whether tables may carry a `schema` (namespace). */
   readonly supportsSchemas: boolean
+  /** How the database reads SQL text: what is a string, an identifier, a comment. */
+  readonly lexRules: LexRules
   readonly quote: (identifier: string) => string
   readonly qualify: (table: TableName) => string
   /** The dialect's spelling of a neutral type. */

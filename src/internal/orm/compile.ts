@@ -3,6 +3,7 @@ import * as DatabaseError from "../../DatabaseError.js"
 import type * as Column from "../../Column.js"
 import type * as Query from "../../Query.js"
 import type { Dialect } from "../dialect/Dialect.js"
+import { ValueError } from "../schema/values.js"
 import { type ColumnInfo, column, type TableInfo } from "./tableInfo.js"
 
 /**
@@ -17,6 +18,27 @@ export class Params {
   add(value: unknown): string {
     this.values.push(value)
     return this.dialect.placeholder(this.values.length)
+  }
+}
+
+/**
+ * `columns IN (rows)` by the dialect's `inList`, the values already encoded
+ * (`values[k]` holds column k's value of every row). A value the dialect's
+ * list encoding cannot carry is an `InputError`.
+ *
+ * @internal
+ */
+export const inList = (
+  columns: ReadonlyArray<ColumnInfo>,
+  values: ReadonlyArray<ReadonlyArray<unknown>>,
+  params: Params,
+  negated: boolean
+): Either.Either<string, DatabaseError.DatabaseError> => {
+  try {
+    return Either.right(params.dialect.inList(columns, values, (v) => params.add(v), negated))
+  } catch (e) {
+    if (!(e instanceof ValueError)) throw e
+    return Either.left(inputError(`column ${columns.map((c) => c.name).join(", ")}: ${e.message}`))
   }
 }
 
@@ -53,10 +75,13 @@ export const compileCondition = (
     case "In":
       return Either.flatMap(resolveColumn(info, condition.column), (c) => {
         if (condition.values.length === 0) return Either.right(condition.negated ? "1 = 1" : "1 = 0")
-        return Either.map(
-          Either.all(condition.values.map((v) => c.encode(v))),
-          (values) => `${c.quoted} ${condition.negated ? "NOT IN" : "IN"} (${values.map((v) => params.add(v)).join(", ")})`
-        )
+        const values: Array<unknown> = new Array(condition.values.length)
+        for (let i = 0; i < values.length; i++) {
+          const encoded = c.encode(condition.values[i])
+          if (Either.isLeft(encoded)) return Either.left(encoded.left)
+          values[i] = encoded.right
+        }
+        return inList([c], [values], params, condition.negated)
       })
     case "Like":
       return Either.map(resolveColumn(info, condition.column), (c) => `${c.quoted} LIKE ${params.add(condition.pattern)}`)

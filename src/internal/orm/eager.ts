@@ -5,7 +5,7 @@ import * as DatabaseError from "../../DatabaseError.js"
 import type * as Relation from "../../Relation.js"
 import type * as Table from "../../Table.js"
 import { analyze } from "../schema/analyze.js"
-import { Params } from "./compile.js"
+import { inList, Params } from "./compile.js"
 import type { Runner } from "./runner.js"
 import { decodeAll, tableInfo, type TableInfo } from "./tableInfo.js"
 
@@ -103,13 +103,11 @@ export const keyOf = (values: ReadonlyArray<unknown>): string => {
 
 const hasNull = (values: ReadonlyArray<unknown>) => values.some((v) => v === null || v === undefined)
 
-/** Rows per `IN` statement: under the parameter limit, and small enough to plan well. */
-const chunkSize = (runner: Runner, width: number) => Math.max(1, Math.floor(Math.min(runner.dialect.capabilities.maxParameters, 10_000) / width))
-
 /**
- * Selects the target rows whose `fields` match one of `keys`, in chunks, and
- * decodes them; rows come back ordered by the target's primary key so
- * loaded arrays are deterministic.
+ * Selects the target rows whose `fields` match one of `keys` in one
+ * statement (the dialect binds the whole key list, whatever its length), and
+ * decodes them; rows come back ordered by the target's primary key so loaded
+ * arrays are deterministic.
  */
 const selectByKeys = (
   runner: Runner,
@@ -120,34 +118,24 @@ const selectByKeys = (
   Effect.gen(function*() {
     const columns = fields.map((f) => info.byField.get(f)!)
     const order = info.primaryKey.length > 0 ? ` ORDER BY ${info.primaryKey.map((c) => c.quoted).join(", ")}` : ""
-    const size = chunkSize(runner, columns.length)
-    const out: Array<any> = []
-    for (let start = 0; start < keys.length; start += size) {
-      const chunk = keys.slice(start, start + size)
-      const params = new Params(runner.dialect)
-      const tuples: Array<string> = []
-      for (const key of chunk) {
-        const placeholders: Array<string> = []
-        for (let k = 0; k < columns.length; k++) {
-          const encoded = columns[k]!.encode(key[k])
-          if (Either.isLeft(encoded)) return yield* Effect.fail(encoded.left)
-          placeholders.push(params.add(encoded.right))
-        }
-        tuples.push(columns.length === 1 ? placeholders[0]! : `(${placeholders.join(", ")})`)
+    // One array of encoded values per column.
+    const values = columns.map(() => new Array<unknown>(keys.length))
+    for (let row = 0; row < keys.length; row++) {
+      for (let k = 0; k < columns.length; k++) {
+        const encoded = columns[k]!.encode(keys[row]![k])
+        if (Either.isLeft(encoded)) return yield* Effect.fail(encoded.left)
+        values[k]![row] = encoded.right
       }
-      const target = columns.length === 1 ? columns[0]!.quoted : `(${columns.map((c) => c.quoted).join(", ")})`
-      const sql = `SELECT ${info.selectList} FROM ${info.qualified} WHERE ${target} IN (${tuples.join(", ")})${order}`
-      const result = yield* runner.run(sql, params.values)
-      const decoded = yield* decodeAll(info, result.rows)
-      for (const row of decoded) out.push(row)
     }
-    return out
+    const params = new Params(runner.dialect)
+    const where = yield* inList(columns, values, params, false)
+    const result = yield* runner.run(`SELECT ${info.selectList} FROM ${info.qualified} WHERE ${where}${order}`, params.values)
+    return yield* decodeAll(info, result.rows)
   })
 
 /**
  * Attaches the relations of `spec` to `rows` (rows of `table`): one
- * statement per relation and level (more only when an `IN` list is chunked),
- * never one per row.
+ * statement per relation and level, never one per row.
  *
  * @internal
  */

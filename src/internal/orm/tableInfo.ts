@@ -20,6 +20,8 @@ export interface ColumnInfo {
   readonly name: string
   readonly quoted: string
   readonly type: NeutralType
+  /** The declared type, as the dialect spells it (for casts). */
+  readonly dbType: string
   /** A row-type value of this column → bound parameter. */
   readonly encode: (value: unknown) => Either.Either<unknown, DatabaseError.DatabaseError>
 }
@@ -102,13 +104,14 @@ const build = (table: Table.Any, dialect: Dialect, options: ValueOptions): Eithe
       }
     }
     const columns = def.columns.map((c): ColumnInfo => {
-      const type = storageOf(sd, c).type
+      const { dbType, type } = storageOf(sd, c)
       return {
         def: c,
         field: c.field,
         name: c.name,
         quoted: sd.quote(c.name),
         type,
+        dbType,
         encode: columnEncoder(def.name, dialect, c, type, options)
       }
     })

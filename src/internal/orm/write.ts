@@ -3,10 +3,11 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as DatabaseError from "../../DatabaseError.js"
 import * as Hooks from "../../Hooks.js"
-import type * as Query from "../../Query.js"
+import * as Query from "../../Query.js"
 import type * as Relation from "../../Relation.js"
 import { Session } from "../../Session.js"
-import type * as Table from "../../Table.js"
+import * as Table from "../../Table.js"
+import { queryProblem, relationValuesProblem, rowProblem, rowsProblem, saveArgumentsProblem, tableProblem, valuesProblem } from "./arguments.js"
 import { compileDelete, compileUpdate, inputError, Params } from "./compile.js"
 import { keyOf, resolveJoin } from "./eager.js"
 import { decodeAll, info as infoOf, selectAll } from "./read.js"
@@ -21,18 +22,26 @@ export interface SaveOptions {
 
 type Mode = "insert" | "upsert"
 
+/**
+ * What a write fails with: a `DatabaseError`, or whatever error of its own a
+ * table's hook failed with, passed through untouched (the public API types
+ * it with `Hooks.ErrorOf`).
+ */
+type WriteError = DatabaseError.DatabaseError | unknown
+
 const runHook = (
   runner: Runner,
   table: Table.Any,
   name: Hooks.HookName,
   rows: ReadonlyArray<unknown>
-): Effect.Effect<void, DatabaseError.DatabaseError> => {
-  const hook = Hooks.hooksOf(table)[name] as Hooks.Hook<unknown> | undefined
+): Effect.Effect<void, WriteError> => {
+  const hook = Hooks.hooksOf(table)[name] as Hooks.Hook<unknown, unknown> | undefined
   if (hook === undefined || rows.length === 0) return Effect.void
   return Effect.forEach(rows, (row) => hook(row), { discard: true }).pipe(
     Effect.provideService(Session, runner.session()),
+    // `Hooks.fail` cannot know its table and hook; they are filled in here.
     Effect.mapError((e) =>
-      e.reason._tag === "HookError"
+      DatabaseError.hasReason(e, "HookError")
         ? DatabaseError.make(
           new DatabaseError.HookError({ message: e.reason.message, table: table.name, hook: name }),
           { cause: e.cause }
@@ -70,10 +79,9 @@ const validateRows = (info: TableInfo, rows: ReadonlyArray<unknown>, relationNam
     const seen = new Map<unknown, number>()
     const pkFields = info.primaryKey.map((c) => c.field)
     for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]
-      if (typeof row !== "object" || row === null || Array.isArray(row)) {
-        return Effect.fail(inputError(`row ${i} of ${name} is not an object`, name))
-      }
+      const shape = rowProblem(info.table, rows[i])
+      if (shape !== undefined) return Effect.fail(inputError(`row ${i}: ${shape}`, name))
+      const row = rows[i] as Record<string, unknown>
       let clean = true
       for (const k in row) {
         if (!info.byField.has(k) && !relationNames.has(k)) {
@@ -343,7 +351,7 @@ const saveTree = (
   rows: ReadonlyArray<Record<string, unknown>>,
   spec: Relation.Spec,
   mode: Mode
-): Effect.Effect<Array<any>, DatabaseError.DatabaseError> =>
+): Effect.Effect<Array<any>, WriteError> =>
   Effect.gen(function*() {
     const names = Object.keys(spec)
     const relationNames = new Set(names)
@@ -354,6 +362,8 @@ const saveTree = (
         return yield* Effect.fail(inputError(`relation "${name}" starts from ${spec[name]!.source.name}, not ${table.name}`, table.name))
       }
     }
+    const nested = relationValuesProblem(table, rows, spec)
+    if (nested !== undefined) return yield* Effect.fail(inputError(nested, table.name))
     const own = names.length === 0 ? rows : rows.map((row) => ({ ...stripRelations(row, relationNames) }))
 
     // Parents of this row (many-to-one) are saved first.
@@ -473,26 +483,45 @@ const checkValues = (
     return Effect.forEach(nested, ([name, related]) => checkValues(runner, spec[name]!.target, related, spec[name]!.nested), { discard: true })
   })
 
-/** @internal */
+const shapeError = (table: unknown, problem: string) => inputError(problem, Table.isTable(table) ? table.name : undefined)
+
+/**
+ * Saves rows of `table` (and their relations), all or nothing. Argument
+ * shapes are checked first, before any statement (BEGIN included) runs.
+ *
+ * @internal
+ */
 export const saveAll = (
   runner: Runner,
   table: Table.Any,
   rows: ReadonlyArray<Record<string, unknown>>,
   options: SaveOptions = {},
-  mode: Mode = "upsert"
-) => {
-  const spec = options.with ?? {}
-  const atomic = <A, E>(write: Effect.Effect<A, E>) => needsAtomicity(table, rows, spec) ? runner.atomically(write) : write
-  // Every value is checked before any SQL runs, the BEGIN or SAVEPOINT of `atomic` included.
-  if (Object.keys(spec).length === 0) {
-    return Effect.gen(function*() {
-      yield* validateRows(yield* infoOf(runner, table), rows, new Set(), mode)
-      const prepared = yield* prepareRows(runner, table, rows, mode)
-      return yield* atomic(saveRows(runner, table, rows, mode, prepared))
-    })
-  }
-  return Effect.zipRight(checkValues(runner, table, rows, spec), atomic(saveTree(runner, table, rows, spec, mode)))
-}
+  mode: Mode = "upsert",
+  single = false
+): Effect.Effect<Array<any>, WriteError> =>
+  Effect.suspend(() => {
+    const problem = saveArgumentsProblem(table, rows, options, single)
+    if (problem !== undefined) return Effect.fail(shapeError(table, problem))
+    const spec = options.with ?? {}
+    const atomic = <A, E>(write: Effect.Effect<A, E>) => needsAtomicity(table, rows, spec) ? runner.atomically(write) : write
+    // Every value is checked before any SQL runs, the BEGIN or SAVEPOINT of `atomic` included.
+    if (Object.keys(spec).length === 0) {
+      return Effect.gen(function*() {
+        yield* validateRows(yield* infoOf(runner, table), rows, new Set(), mode)
+        const prepared = yield* prepareRows(runner, table, rows, mode)
+        return yield* atomic(saveRows(runner, table, rows, mode, prepared))
+      })
+    }
+    return Effect.zipRight(checkValues(runner, table, rows, spec), atomic(saveTree(runner, table, rows, spec, mode)))
+  })
+
+/**
+ * `saveAll` of one row, whose shape problems are reported as the row's.
+ *
+ * @internal
+ */
+export const saveOne = (runner: Runner, table: Table.Any, row: Record<string, unknown>, options?: SaveOptions, mode?: Mode) =>
+  Effect.map(saveAll(runner, table, [row], options, mode, true), (stored) => stored[0])
 
 const primaryKeyCondition = (info: TableInfo, params: Params, rows: ReadonlyArray<Record<string, unknown>>) =>
   Effect.gen(function*() {
@@ -514,6 +543,12 @@ const primaryKeyCondition = (info: TableInfo, params: Params, rows: ReadonlyArra
 
 /** Deletes rows given by value (matched on primary key); returns how many were deleted. */
 export const deleteRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>) =>
+  Effect.suspend(() => {
+    const problem = tableProblem(table) ?? rowsProblem(table, rows)
+    return problem === undefined ? runner.atomically(deleteChecked(runner, table, rows)) : Effect.fail(shapeError(table, problem))
+  })
+
+const deleteChecked = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>) =>
   Effect.gen(function*() {
     const info = yield* infoOf(runner, table)
     if (info.primaryKey.length === 0) {
@@ -530,7 +565,7 @@ export const deleteRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray
     }
     yield* runHook(runner, table, "afterDelete", rows)
     return deleted
-  }).pipe((effect) => runner.atomically(effect))
+  })
 
 /** @internal */
 export const deleteQuery = (runner: Runner, query: Query.Any) =>
@@ -549,6 +584,8 @@ export const deleteQuery = (runner: Runner, query: Query.Any) =>
 /** @internal */
 export const updateQuery = (runner: Runner, query: Query.Any, values: Readonly<Record<string, unknown>>) =>
   Effect.gen(function*() {
+    const shape = queryProblem(query) ?? valuesProblem(query.table, values)
+    if (shape !== undefined) return yield* Effect.fail(inputError(shape, Query.isSelect(query) ? query.table.name : undefined))
     const info = yield* infoOf(runner, query.table)
     const [sql, params] = yield* compileUpdate(info, runner.dialect, query, values)
     return (yield* runner.run(sql, params)).rowsAffected

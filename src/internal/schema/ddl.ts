@@ -14,6 +14,7 @@ import type { ReflectOptions, Run, SchemaDialect, TableName } from "../dialect/s
 import { schemaDialects } from "../dialect/schemaDialects.js"
 import { schemaError } from "./analyze.js"
 import { fromTablesWith } from "./declared.js"
+import { isSingleStatement } from "./sqlText.js"
 
 export type { ReflectOptions, Run, SchemaDialect } from "../dialect/schemaDialect.js"
 export { schemaDialects }
@@ -101,8 +102,19 @@ const plan = (tables: ReadonlyArray<TableMetadata>, dialect: SchemaDialect): Eit
   return Either.right({ order, deferred })
 }
 
-const runAll = (run: Run, statements: ReadonlyArray<string>) =>
-  Effect.forEach(statements, (s) => run(s), { discard: true })
+/**
+ * Runs DDL one statement per query, after checking by the dialect's own
+ * lexing rules that each text is exactly one statement: DDL embeds
+ * `Column.sqlDefault` text, and a text that reads as two statements is
+ * refused before any of them runs.
+ */
+const runAll = (run: Run, dialect: SchemaDialect, statements: ReadonlyArray<string>) =>
+  Effect.suspend(() => {
+    const bad = statements.find((s) => !isSingleStatement(s, dialect.lexRules))
+    return bad === undefined
+      ? Effect.forEach(statements, (s) => run(s), { discard: true })
+      : Effect.fail(schemaError(`refusing to run DDL that is not exactly one statement: ${bad}`))
+  })
 
 type SchemaOperation = (
   run: Run,
@@ -132,15 +144,11 @@ export const createAll: SchemaOperation = (run, dialect, tables, options = {}) =
     const { deferred, order } = yield* planFor(dialect, tables, options)
     const existing = options.checkFirst === false ? [] : yield* dialect.existingTables(run, order)
     const toCreate = order.filter((t) => !existing.some((e) => sameTable(e, t)))
-    for (const t of toCreate) {
-      yield* runAll(run, dialect.createTable(t, { deferred: deferred.get(t) ?? [] }))
-    }
     const alter = dialect.alterForeignKeys
-    if (alter !== undefined) {
-      for (const t of toCreate) {
-        yield* runAll(run, (deferred.get(t) ?? []).map((fk) => alter.add(t, fk)))
-      }
-    }
+    yield* runAll(run, dialect, [
+      ...toCreate.flatMap((t) => dialect.createTable(t, { deferred: deferred.get(t) ?? [] })),
+      ...(alter === undefined ? [] : toCreate.flatMap((t) => (deferred.get(t) ?? []).map((fk) => alter.add(t, fk))))
+    ])
   })
 
 /**
@@ -154,15 +162,12 @@ export const dropAll: SchemaOperation = (run, dialect, tables, options = {}) =>
     const existing = options.checkFirst === false ? order : yield* dialect.existingTables(run, order)
     const toDrop = [...order].reverse().filter((t) => existing.some((e) => sameTable(e, t)))
     const alter = dialect.alterForeignKeys
-    if (alter !== undefined) {
-      for (const t of toDrop) {
-        yield* runAll(
-          run,
-          (deferred.get(t) ?? []).flatMap((fk) => (fk.name === undefined ? [] : [alter.drop(t, fk.name)]))
-        )
-      }
-    }
-    yield* runAll(run, toDrop.map((t) => dialect.dropTable(t)))
+    yield* runAll(run, dialect, [
+      ...(alter === undefined ? [] : toDrop.flatMap((t) =>
+        (deferred.get(t) ?? []).flatMap((fk) => (fk.name === undefined ? [] : [alter.drop(t, fk.name)]))
+      )),
+      ...toDrop.map((t) => dialect.dropTable(t))
+    ])
   })
 
 /**

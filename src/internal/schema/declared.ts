@@ -24,7 +24,7 @@ import type { SchemaDialect } from "../dialect/schemaDialect.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
 import { analyze, type ColumnDef, schemaError, type TableDef } from "./analyze.js"
 import { generatedName, validateIdentifier } from "./identifier.js"
-import { unsafeExpression } from "./sqlText.js"
+import { settingIndependent, unsafeExpression } from "./sqlText.js"
 import { repToCanonical, ValueError } from "./values.js"
 
 const ACTIONS: ReadonlyArray<ReferentialAction> = ["cascade", "restrict", "set null", "set default", "no action"]
@@ -64,9 +64,9 @@ const renderDefault = (
   const where = `table ${def.name}, field ${column.field}`
   const value = column.default.value
   if (Column.isSqlExpression(value)) {
-    const problem = unsafeExpression(value.sql)
+    const problem = unsafeExpression(value.sql, dialect.lexRules)
     return problem === undefined
-      ? Either.right(value.sql)
+      ? Either.right(settingIndependent(value.sql, dialect.lexRules))
       : Either.left(schemaError(`${where}: the SQL default ${JSON.stringify(value.sql)} is rejected: ${problem}`, def.name, column.field))
   }
   const encoded = ParseResult.encodeEither(column.struct)({ [column.field]: value })

@@ -15,7 +15,7 @@ import type {
   UniqueMetadata
 } from "../../Metadata.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
-import { foldNegatives, group, quoteString, stripCasts, type Token, tokenize } from "./sqlText.js"
+import { foldNegatives, group, type LexRules, quoteString, stripCasts, type Token, tokenize } from "./sqlText.js"
 
 const NUMERIC: ReadonlySet<NeutralType> = new Set(["smallint", "integer", "bigint", "real", "double", "numeric"])
 const NUMBER_TEXT = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
@@ -71,8 +71,8 @@ const render = (tokens: ReadonlyArray<Token>): string =>
  *
  * @internal
  */
-export const canonicalDefault = (expr: string, type: NeutralType): string => {
-  const raw = tokenize(expr)
+export const canonicalDefault = (expr: string, type: NeutralType, rules: LexRules): string => {
+  const raw = tokenize(expr, rules)
   if (raw === undefined) return expr.trim()
   let tokens = foldNegatives(stripCasts(raw.filter((t) => t.t !== "comment")))
   for (;;) {
@@ -112,12 +112,13 @@ const normalizeColumn = (column: ColumnMetadata, table: TableMetadata, dialect: 
     ...column,
     nullable: inKey ? false : column.nullable
   }
-  const c = schemaDialects[dialect].normalizeColumn(base, table)
+  const schemaDialect = schemaDialects[dialect]
+  const c = schemaDialect.normalizeColumn(base, table)
   const { check, default: dflt, length, ...rest } = c
   return {
     ...rest,
     ...(length !== undefined && (c.type === "varchar" || c.type === "char") ? { length } : {}),
-    ...(dflt !== undefined && !c.autoIncrement ? { default: canonicalDefault(dflt, c.type) } : {}),
+    ...(dflt !== undefined && !c.autoIncrement ? { default: canonicalDefault(dflt, c.type, schemaDialect.lexRules) } : {}),
     ...(check !== undefined && check.length > 0 ? { check: sortValues(check) } : {})
   }
 }

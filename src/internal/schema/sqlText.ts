@@ -6,10 +6,63 @@
  * @internal
  */
 
+/**
+ * Where SQL dialects disagree on what is a string, an identifier or a
+ * comment. A tokenizer that reads these differently from the server is an
+ * injection hole: text it takes for the inside of a string would be code to
+ * the server. Each dialect states its rules next to its DDL.
+ *
+ * @internal
+ */
+export interface LexRules {
+  /**
+   * PostgreSQL's prefixed strings: `E'...'`, in which a backslash escapes the
+   * next character (`\'` too); `N'...'` (a plain string typed bpchar); and
+   * `U&'...'` (Unicode escapes, refused by the server unless plain strings
+   * are standard).
+   */
+  readonly prefixedStrings: boolean
+  /** `$$...$$` and `$tag$...$tag$` strings, which end only at the same tag. */
+  readonly dollarQuotes: boolean
+  /** Whether a block comment opened inside a block comment nests (PostgreSQL), or the first closing mark ends both (SQLite). */
+  readonly nestedComments: boolean
+  /** Identifiers may also be quoted with backticks and square brackets. */
+  readonly backtickAndBracketIdentifiers: boolean
+  /**
+   * Quoted strings separated by whitespace that holds a newline are one
+   * string, read in the first one's mode: `E'a'` + newline + `'\''` is one
+   * escape string.
+   */
+  readonly stringContinuation: boolean
+  /**
+   * A backslash inside a plain `'...'` string is literal, or depends on a
+   * server setting (PostgreSQL's `standard_conforming_strings = off` reads
+   * plain strings as escape strings).
+   */
+  readonly plainStringBackslash: "literal" | "setting-dependent"
+  /** Whether a carriage return ends a `--` comment, as a newline does (SQLite: only a newline). */
+  readonly carriageReturnEndsComment: boolean
+  /**
+   * The length of the bound-parameter marker at `at` (`$1`; SQLite's `?1`,
+   * `:name`, `$name(...)`), or 0. A marker can swallow characters that would
+   * otherwise open a string, so it is one token.
+   */
+  readonly parameterLength: (sql: string, at: number) => number
+}
+
 /** @internal */
 export type Token =
-  | { readonly t: "str"; readonly v: string }
+  | {
+    readonly t: "str"
+    readonly v: string
+    /**
+     * A plain `'...'` string whose text holds a backslash (see
+     * `LexRules.plainStringBackslash`); `national` for `N'...'`.
+     */
+    readonly backslash?: "plain" | "national"
+  }
   | { readonly t: "num"; readonly v: string }
+  | { readonly t: "param"; readonly v: string }
   | { readonly t: "id"; readonly v: string; readonly quoted: boolean }
   | { readonly t: "op"; readonly v: string }
   | { readonly t: "comment"; readonly v: string }
@@ -17,85 +70,239 @@ export type Token =
 const OPS = ["::", "<>", "!=", ">=", "<=", "||", "->>", "->"]
 
 /**
- * Returns undefined for unterminated quotes or comments.
- *
- * @internal
+ * Both dialects take any character from U+0080 up in identifiers, and `$`
+ * after the first character. Such characters must never be skipped as
+ * whitespace: `\u00a0$$` is an identifier to the server, not a space and a
+ * dollar quote.
  */
-export const tokenize = (sql: string): Array<Token> | undefined => {
-  const out: Array<Token> = []
+const IDENTIFIER = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*/y
+const DOLLAR_TAG = /\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y
+const NUMBER = /(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/y
+// Only ASCII whitespace separates tokens (see IDENTIFIER).
+const SPACE = /[ \t\n\r\f\v]/
+// PostgreSQL's "quotecontinue": horizontal space or -- comments, a newline, then space or comment lines, then a quote.
+const CONTINUATION = /(?:[ \t\f\v]|--[^\n\r]*)*[\n\r](?:[ \t\n\r\f\v]+|--[^\n\r]*[\n\r])*'/y
+
+const match = (re: RegExp, sql: string, at: number): string | undefined => {
+  re.lastIndex = at
+  return re.exec(sql)?.[0]
+}
+
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" }
+
+/**
+ * Reads one backslash escape of an `E'...'` string at `at` (the backslash):
+ * its value and length. A backslash always takes at least the next
+ * character, which is what decides where the string ends.
+ */
+const escapeAt = (sql: string, at: number): { readonly value: string; readonly length: number } | undefined => {
+  const c = sql[at + 1]
+  if (c === undefined) return undefined
+  const octal = /^[0-7]{1,3}/.exec(sql.slice(at + 1, at + 4))
+  if (octal !== null) return { value: String.fromCharCode(parseInt(octal[0], 8) & 0xff), length: 1 + octal[0].length }
+  if (c === "x") {
+    const hex = /^[0-9A-Fa-f]{1,2}/.exec(sql.slice(at + 2, at + 4))
+    if (hex !== null) return { value: String.fromCharCode(parseInt(hex[0], 16)), length: 2 + hex[0].length }
+  }
+  if (c === "u" || c === "U") {
+    const digits = c === "u" ? 4 : 8
+    const hex = sql.slice(at + 2, at + 2 + digits)
+    if (hex.length === digits && /^[0-9A-Fa-f]+$/.test(hex)) {
+      const code = parseInt(hex, 16)
+      if (code <= 0x10ffff) return { value: String.fromCodePoint(code), length: 2 + digits }
+    }
+  }
+  return { value: SIMPLE_ESCAPES[c] ?? c, length: 2 }
+}
+
+interface Span {
+  readonly start: number
+  readonly end: number
+}
+
+const lex = (sql: string, rules: LexRules): { readonly tokens: Array<Token>; readonly spans: Array<Span> } | undefined => {
   let i = 0
   const n = sql.length
-  const quoted = (close: string): string | undefined => {
+
+  // A quoted identifier (or SQLite's bracketed one, which has no escape).
+  const identifier = (close: string): string | undefined => {
     let v = ""
+    i++
+    for (;;) {
+      const end = sql.indexOf(close, i)
+      if (end === -1) return undefined
+      v += sql.slice(i, end)
+      i = end + 1
+      if (close !== "]" && sql[i] === close) {
+        v += close
+        i++
+        continue
+      }
+      return v
+    }
+  }
+
+  // A '...' string from the opening quote at `i`, with its continuations.
+  const string = (kind: "plain" | "escape" | "national" | "unicode"): Token | undefined => {
+    const escapes = kind === "escape"
+    let v = ""
+    let backslash = false
     i++
     for (;;) {
       if (i >= n) return undefined
       const c = sql[i]!
-      if (c === close) {
-        if (sql[i + 1] === close && close !== "]") {
-          v += close
+      if (c === "\\" && escapes) {
+        const e = escapeAt(sql, i)
+        if (e === undefined) return undefined
+        v += e.value
+        i += e.length
+      } else if (c === "'") {
+        if (sql[i + 1] === "'") {
+          v += "'"
           i += 2
           continue
         }
         i++
-        return v
+        const more = rules.stringContinuation ? match(CONTINUATION, sql, i) : undefined
+        if (more !== undefined) {
+          i += more.length
+          continue
+        }
+        return backslash && (kind === "plain" || kind === "national") ? { t: "str", v, backslash: kind } : { t: "str", v }
+      } else {
+        if (c === "\\") backslash = true
+        v += c
+        i++
       }
-      v += c
-      i++
     }
   }
+
+  const blockComment = (): string | undefined => {
+    const start = i
+    let depth = 0
+    while (i < n) {
+      if (sql.startsWith("/*", i)) {
+        // Only the outermost opening counts where comments do not nest.
+        if (depth === 0 || rules.nestedComments) depth++
+        i += 2
+      } else if (sql.startsWith("*/", i)) {
+        depth--
+        i += 2
+        if (depth === 0) return sql.slice(start, i)
+      } else {
+        i++
+      }
+    }
+    return undefined
+  }
+
+  // The next token from `i` on (advancing `i`), or undefined when it is unterminated.
+  const next = (c: string): Token | undefined => {
+    if (c === "-" && sql[i + 1] === "-") {
+      const start = i
+      while (i < n && sql[i] !== "\n" && (sql[i] !== "\r" || !rules.carriageReturnEndsComment)) i++
+      return { t: "comment", v: sql.slice(start, i) }
+    }
+    if (c === "/" && sql[i + 1] === "*") {
+      const v = blockComment()
+      return v === undefined ? undefined : { t: "comment", v }
+    }
+    if (rules.prefixedStrings) {
+      if ((c === "E" || c === "e") && sql[i + 1] === "'") {
+        i++
+        return string("escape")
+      }
+      if ((c === "N" || c === "n") && sql[i + 1] === "'") {
+        i++
+        return string("national")
+      }
+      if ((c === "U" || c === "u") && sql[i + 1] === "&" && sql[i + 2] === "'") {
+        i += 2
+        return string("unicode")
+      }
+    }
+    if (c === "'") return string("plain")
+    if (c === "\"" || (rules.backtickAndBracketIdentifiers && (c === "`" || c === "["))) {
+      const v = identifier(c === "[" ? "]" : c)
+      return v === undefined ? undefined : { t: "id", v, quoted: true }
+    }
+    if (rules.dollarQuotes && c === "$") {
+      const tag = match(DOLLAR_TAG, sql, i)
+      if (tag !== undefined) {
+        const end = sql.indexOf(tag, i + tag.length)
+        if (end === -1) return undefined
+        const v = sql.slice(i + tag.length, end)
+        i = end + tag.length
+        return { t: "str", v }
+      }
+    }
+    const param = rules.parameterLength(sql, i)
+    if (param > 0) {
+      i += param
+      return { t: "param", v: sql.slice(i - param, i) }
+    }
+    const num = /[0-9.]/.test(c) ? match(NUMBER, sql, i) : undefined
+    if (num !== undefined) {
+      i += num.length
+      return { t: "num", v: num }
+    }
+    const word = match(IDENTIFIER, sql, i)
+    if (word !== undefined) {
+      i += word.length
+      return { t: "id", v: word, quoted: false }
+    }
+    const op = OPS.find((o) => sql.startsWith(o, i)) ?? c
+    i += op.length
+    return { t: "op", v: op }
+  }
+
+  const tokens: Array<Token> = []
+  const spans: Array<Span> = []
   while (i < n) {
     const c = sql[i]!
-    if (/\s/.test(c)) {
+    if (SPACE.test(c)) {
       i++
-    } else if (c === "-" && sql[i + 1] === "-") {
-      const end = sql.indexOf("\n", i)
-      out.push({ t: "comment", v: sql.slice(i, end === -1 ? n : end) })
-      i = end === -1 ? n : end
-    } else if (c === "/" && sql[i + 1] === "*") {
-      const end = sql.indexOf("*/", i + 2)
-      if (end === -1) return undefined
-      out.push({ t: "comment", v: sql.slice(i, end + 2) })
-      i = end + 2
-    } else if (c === "'") {
-      const v = quoted("'")
-      if (v === undefined) return undefined
-      out.push({ t: "str", v })
-    } else if (c === "\"" || c === "`" || c === "[") {
-      // `[` is an SQLite identifier quote only where an identifier may start;
-      // after ARRAY it is PostgreSQL's subscript/constructor bracket.
-      const prev = out[out.length - 1]
-      if (c === "[" && prev !== undefined && prev.t === "id" && !prev.quoted && /^array$/i.test(prev.v)) {
-        out.push({ t: "op", v: "[" })
-        i++
-        continue
-      }
-      let k = out.length - 1
-      while (k >= 0 && out[k]!.t === "id") k--
-      const afterCast = k < out.length - 1 && out[k]?.t === "op" && out[k]!.v === "::"
-      if (c === "[" && (afterCast || (prev?.t === "op" && prev.v === "]"))) {
-        out.push({ t: "op", v: "[" })
-        i++
-        continue
-      }
-      const v = quoted(c === "[" ? "]" : c)
-      if (v === undefined) return undefined
-      out.push({ t: "id", v, quoted: true })
-    } else if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(sql[i + 1] ?? ""))) {
-      const m = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(sql.slice(i))!
-      out.push({ t: "num", v: m[0] })
-      i += m[0].length
-    } else if (/[A-Za-z_]/.test(c)) {
-      const m = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(sql.slice(i))!
-      out.push({ t: "id", v: m[0], quoted: false })
-      i += m[0].length
-    } else {
-      const op = OPS.find((o) => sql.startsWith(o, i))
-      out.push({ t: "op", v: op ?? c })
-      i += op?.length ?? 1
+      continue
     }
+    const start = i
+    const tok = next(c)
+    if (tok === undefined) return undefined
+    tokens.push(tok)
+    spans.push({ start, end: i })
   }
-  return out
+  return { tokens, spans }
+}
+
+/**
+ * Splits SQL text into tokens by the dialect's `rules`. Returns undefined for
+ * an unterminated string, identifier or comment.
+ *
+ * @internal
+ */
+export const tokenize = (sql: string, rules: LexRules): Array<Token> | undefined => lex(sql, rules)?.tokens
+
+/**
+ * The same expression with every plain `'...'` string that holds a
+ * backslash rewritten as an `E'...'` string, where the dialect's reading of
+ * such strings depends on a server setting: the text then means what it
+ * means with the standard setting, whatever the server's.
+ *
+ * @internal
+ */
+export const settingIndependent = (sql: string, rules: LexRules): string => {
+  if (rules.plainStringBackslash === "literal" || !sql.includes("\\")) return sql
+  const lexed = lex(sql, rules)
+  if (lexed === undefined) return sql
+  let out = ""
+  let at = 0
+  lexed.tokens.forEach((tok, k) => {
+    if (tok.t !== "str" || tok.backslash === undefined) return
+    const { end, start } = lexed.spans[k]!
+    const escaped = `E'${tok.v.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`
+    out += sql.slice(at, start) + (tok.backslash === "national" ? `(${escaped}::bpchar)` : escaped)
+    at = end
+  })
+  return out + sql.slice(at)
 }
 
 /** @internal */
@@ -207,14 +414,15 @@ export const parseInCheck = (
  *
  * @internal
  */
-export const unsafeExpression = (sql: string): string | undefined => {
+export const unsafeExpression = (sql: string, rules: LexRules): string | undefined => {
   if (sql.includes("\u0000")) return "it contains a NUL byte"
-  if (sql.trim() === "") return "it is empty"
-  const tokens = tokenize(sql)
+  const tokens = tokenize(sql, rules)
   if (tokens === undefined) return "it has an unterminated quote or comment"
+  if (tokens.length === 0) return "it is empty"
   let depth = 0
   for (const t of tokens) {
     if (t.t === "comment") return "it contains a comment"
+    if (t.t === "param") return `it contains a parameter marker (${t.v}); DDL cannot take parameters`
     if (t.t === "op" && t.v === ";") return "it contains a statement separator (;)"
     if (t.t === "op" && t.v === "(") depth++
     if (t.t === "op" && t.v === ")") depth--
@@ -241,4 +449,18 @@ export const group = (tokens: ReadonlyArray<Token>, start: number): { inner: Arr
     }
   }
   return undefined
+}
+
+/**
+ * Whether `sql` is one statement by the dialect's rules: it lexes, holds
+ * some code, and no `;` is followed by more code.
+ *
+ * @internal
+ */
+export const isSingleStatement = (sql: string, rules: LexRules): boolean => {
+  const tokens = tokenize(sql, rules)
+  if (tokens === undefined) return false
+  const code = tokens.filter((t) => t.t !== "comment")
+  const separator = code.findIndex((t) => t.t === "op" && t.v === ";")
+  return code.length > 0 && (separator === -1 || separator === code.length - 1)
 }

@@ -13,6 +13,7 @@ import * as Cursor from "./cursor.js"
 import { classify, commitOutcomeUnknown } from "./errors.js"
 import * as Pool from "./pool.js"
 import * as PreparedStatements from "./preparedStatements.js"
+import { inList } from "./inList.js"
 
 /** @internal */
 export interface PgOptions {
@@ -63,6 +64,7 @@ export const dialect: Dialect = {
     return sql
   },
   unboundedLimit: "ALL",
+  inList,
   placeholder: (index) => `$${index}`,
   quoteIdentifier: escapeIdentifier,
   classify: classifyWith(classify),
@@ -77,6 +79,12 @@ interface StatementText {
   readonly sql: string
   readonly params: ReadonlyArray<unknown>
   readonly rowMode: "array" | undefined
+  /**
+   * pg sends a text without parameters as a simple query, which the server
+   * runs however many statements it holds; the extended protocol takes
+   * exactly one, as SQLite's prepare does.
+   */
+  readonly protocol: "extended" | "simple"
 }
 
 const revoked = () => toSqlError(closed("this PostgreSQL database"))
@@ -141,6 +149,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       return {
         text: statement.sql,
         values: statement.params as Array<unknown>,
+        ...(statement.protocol === "extended" ? { queryMode: "extended" } : {}),
         ...(name === undefined ? {} : { name }),
         ...(statement.rowMode === undefined ? {} : { rowMode: statement.rowMode })
       } as Pg.QueryConfig
@@ -222,14 +231,15 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         sql: string,
         params: ReadonlyArray<unknown>,
         map: (result: Pg.QueryResult) => A,
-        rowMode?: "array"
+        rowMode?: "array",
+        protocol: "extended" | "simple" = "extended"
       ): Effect.Effect<A, SqlError> => {
-        const statement: StatementText = { sql, params, rowMode }
+        const statement: StatementText = { sql, params, rowMode, protocol }
         return reserved !== undefined ? runOn(reserved, statement, map) : runPooled(statement, map)
       }
       const query = (sql: string, params: ReadonlyArray<unknown>) => withClient(sql, params, toResult)
-      const rows = (sql: string, params: ReadonlyArray<unknown>) =>
-        withClient(sql, params, (r) => r.rows ?? [] as ReadonlyArray<any>)
+      const rows = (sql: string, params: ReadonlyArray<unknown>, protocol?: "simple") =>
+        withClient(sql, params, (r) => r.rows ?? [] as ReadonlyArray<any>, undefined, protocol)
       return {
         query,
         invalidate,
@@ -237,8 +247,9 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
         executeRaw: (sql, params) => withClient(sql, params, (r) => r),
         executeValues: (sql, params) => withClient(sql, params, (r) => r.rows as Array<Array<unknown>>, "array"),
+        // The one way to send a multi-statement script: @effect/sql's `unprepared`.
         executeUnprepared: (sql, params, transformRows) =>
-          transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
+          transformRows ? Effect.map(rows(sql, params, "simple"), transformRows) : rows(sql, params, "simple"),
         executeStream: (sql, params, transformRows) =>
           Cursor.stream(
             reserved === undefined
@@ -255,7 +266,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     }
 
     const where = `${options.host}:${options.port}/${options.database}`
-    yield* Effect.scoped(Effect.flatMap(leased, (lease) => runOn(lease, { sql: "SELECT 1", params: [], rowMode: undefined }, () => undefined))).pipe(
+    yield* Effect.scoped(Effect.flatMap(leased, (lease) => runOn(lease, { sql: "SELECT 1", params: [], rowMode: undefined, protocol: "extended" }, () => undefined))).pipe(
       Effect.mapError((error) => {
         const cause = error.cause
         const reason = dialect.classify(cause)

@@ -7,6 +7,7 @@
 import * as Effect from "effect/Effect"
 import type { ForeignKeyMetadata, IndexMetadata, ReferentialAction, TableMetadata, UniqueMetadata } from "../../../Metadata.js"
 import { parseInCheck, tokenize } from "../../schema/sqlText.js"
+import { lexRules } from "./lexer.js"
 import { reflectedColumn, str } from "../introspectCommon.js"
 import type { SchemaDialect } from "../schemaDialect.js"
 import { parseType } from "./ddl.js"
@@ -141,7 +142,7 @@ const buildTable = (
       }
       case "c": {
         if (columns.length !== 1) break
-        const tokens = tokenize(str(r["def"]))
+        const tokens = tokenize(str(r["def"]), lexRules)
         const parsed = tokens === undefined ? undefined : parseInCheck(tokens)
         if (parsed !== undefined && parsed.column === columns[0] && !checks.has(parsed.column)) {
           checks.set(parsed.column, parsed.values)

@@ -10,7 +10,9 @@
  */
 import type { ColumnMetadata, NeutralType, TableMetadata } from "../../../Metadata.js"
 import { dialectDdl, INTEGER_TYPES, typeNameReader, withLength } from "../ddlCommon.js"
+import { quoteString } from "../../schema/sqlText.js"
 import type { Problem } from "../schemaDialect.js"
+import { lexRules } from "./lexer.js"
 
 const typeName = typeNameReader({
   integer: ["mediumint"],
@@ -87,12 +89,13 @@ export const ddl = dialectDdl({
   name: "sqlite",
   // SQLite has no practical limit; this only guards against absurd names.
   maxIdentifierLength: 1024,
+  lexRules,
   supportsSchemas: false,
   parseType,
   validateTable,
   normalizeColumn,
   typeNames: { double: "REAL", timestamp: "TIMESTAMP", datetime: "DATETIME", blob: "BLOB", json: "JSON", other: "BLOB" },
-  literal: { boolean: (b) => (b ? "1" : "0"), bytes: (hex) => `X'${hex}'`, json: (text) => text },
+  literal: { string: quoteString, boolean: (b) => (b ? "1" : "0"), bytes: (hex) => `X'${hex}'`, json: (text) => text },
   column: (column, table) => {
     const key = isSinglePrimaryKey(column, table)
     // AUTOINCREMENT is only accepted on a column spelled exactly INTEGER.

@@ -15,6 +15,7 @@ import { Gate } from "../gate.js"
 import { defaultValueOptions } from "../schemaDialect.js"
 import { syncQuery, type SyncQueryable } from "../../statements.js"
 import { classify } from "./errors.js"
+import { inList } from "./inList.js"
 
 /** @internal */
 export interface SqliteOptions {
@@ -48,6 +49,7 @@ export const dialect: Dialect = {
   // front, where the busy timeout can wait for it.
   begin: (options) => options.readOnly === true ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE",
   unboundedLimit: "-1",
+  inList,
   placeholder: () => "?",
   quoteIdentifier: escapeIdentifier,
   classify: classifyWith(classify),

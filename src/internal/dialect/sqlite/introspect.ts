@@ -7,6 +7,7 @@
 import * as Effect from "effect/Effect"
 import type { ForeignKeyMetadata, IndexMetadata, ReferentialAction, TableMetadata, UniqueMetadata } from "../../../Metadata.js"
 import { group, parseInCheck, tokenize } from "../../schema/sqlText.js"
+import { lexRules } from "./lexer.js"
 import { reflectedColumn, str } from "../introspectCommon.js"
 import type { Run, SchemaDialect, TableName } from "../schemaDialect.js"
 import { parseType } from "./ddl.js"
@@ -33,7 +34,7 @@ const action = (v: unknown): ReferentialAction => ACTIONS[str(v).toUpperCase()] 
 /** Column-level and table-level `CHECK (col IN (...))` constraints, from the CREATE TABLE text. */
 const checksOf = (sql: string): Map<string, Array<string | number>> => {
   const out = new Map<string, Array<string | number>>()
-  const tokens = tokenize(sql)
+  const tokens = tokenize(sql, lexRules)
   if (tokens === undefined) return out
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!
