@@ -7,6 +7,7 @@ import * as Schedule from "effect/Schedule"
 import * as net from "node:net"
 import * as Database from "../../src/Database.js"
 import * as Session from "../../src/Session.js"
+import { adminQuery } from "../drills/support/helpers.js"
 import { pgAvailable, pgIsolated, pgUrl } from "../support/layers.js"
 
 const available = await pgAvailable()
@@ -65,7 +66,7 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       expect(attempts).toBeGreaterThan(20)
     }).pipe(Effect.provide(pgIsolated({ poolSize: 8 }))))
 
-  it.effect("readOnly transactions refuse writes", () =>
+  it.effect("readOnly transactions refuse writes with a ReadOnlyError", () =>
     Effect.gen(function*() {
       const db = yield* Database.Database
       const sql = yield* SqlClient.SqlClient
@@ -73,8 +74,31 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       const error = yield* Effect.flip(
         db.begin(Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO ro VALUES (1)")), { readOnly: true })
       )
-      expect(error.reason).toMatchObject({ _tag: "StatementError", code: "25006" })
+      expect(error.reason).toMatchObject({ _tag: "ReadOnlyError", code: "25006" })
+      expect(error.reason.message).toMatch(/^read-only transaction: cannot execute INSERT in a read-only transaction \(/)
     }).pipe(Effect.provide(pgIsolated())))
+
+  it.live("a role at its CONNECTION LIMIT: a second connection is a TooManyConnectionsError, and the pool serves on", () =>
+    Effect.gen(function*() {
+      const role = `esq_limit_${process.pid}_${Date.now().toString(36)}`
+      yield* Effect.acquireRelease(
+        adminQuery(pgUrl, `CREATE ROLE "${role}" LOGIN CONNECTION LIMIT 1`),
+        () => Effect.orDie(adminQuery(pgUrl, `DROP ROLE IF EXISTS "${role}"`))
+      )
+      const url = new URL(pgUrl)
+      url.username = role
+      const db = yield* Database.make({ url: url.toString(), poolSize: 2 })
+      const holding = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(db.begin(Effect.zipRight(Deferred.succeed(holding, undefined), Deferred.await(release))))
+      yield* Deferred.await(holding)
+      const error = yield* Effect.flip(db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT 1"))))
+      expect(error.reason).toMatchObject({ _tag: "TooManyConnectionsError", code: "53300" })
+      expect(error.reason.message).toMatch(/^too many connections: too many connections for role .* \(lower poolSize/)
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(holder)
+      yield* db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT 1")))
+    }).pipe(Effect.scoped))
 
   it.live("interrupting a running statement cancels it on the server and keeps the pool usable", () =>
     Effect.gen(function*() {

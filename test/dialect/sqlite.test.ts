@@ -91,6 +91,31 @@ describe("SQLite specifics", () => {
       expect(rows).toEqual([{ n: 1 }, { n: 2 }])
     }))
 
+  it.scoped("a write the connection refuses (PRAGMA query_only) is a ReadOnlyError; reads still work", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.make({ url: "sqlite://:memory:" })
+      yield* db.sql`CREATE TABLE notes (body TEXT)`
+      yield* db.sql`PRAGMA query_only = ON`
+      const error = yield* Effect.flip(Effect.scoped(Effect.flatMap(db.connect, (c) => c.execute("INSERT INTO notes VALUES ('x')"))))
+      expect(error.reason).toMatchObject({ _tag: "ReadOnlyError", code: "SQLITE_READONLY" })
+      expect(error.reason.message).toMatch(/^database is read-only: attempt to write a readonly database \(/)
+      expect(yield* db.sql`SELECT COUNT(*) AS n FROM notes`).toEqual([{ n: 0 }])
+    }))
+
+  it.scoped("a database that runs out of pages (PRAGMA max_page_count) is a StorageFullError; the transaction rolls back", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.make({ url: "sqlite://:memory:" })
+      yield* db.sql`CREATE TABLE big (body TEXT)`
+      yield* db.sql`PRAGMA max_page_count = 4`
+      const error = yield* Effect.flip(db.begin(Effect.flatMap(Session.Session, (s) =>
+        Effect.forEach(Array.from({ length: 50 }, (_, i) => i), () =>
+          s.execute("INSERT INTO big VALUES (?)", ["x".repeat(2000)]), { discard: true })
+      )))
+      expect(error.reason).toMatchObject({ _tag: "StorageFullError", code: "SQLITE_FULL" })
+      expect(error.reason.message).toMatch(/^storage full: database or disk is full \(/)
+      expect(yield* db.sql`SELECT COUNT(*) AS n FROM big`).toEqual([{ n: 0 }])
+    }))
+
   it.effect("layerTest: one in-memory database shared by every session of the layer", () =>
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient

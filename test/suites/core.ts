@@ -1,10 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
@@ -13,6 +15,7 @@ import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Session from "../../src/Session.js"
 import type { LayerOptions, MakeLayer } from "../support/layers.js"
+import { expectMessageFormat } from "../support/messages.js"
 
 const createSchema = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -437,6 +440,8 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         Effect.gen(function*() {
           const reason = yield* reasonOf(Effect.zipRight(insertParent(1, "a"), insertParent(2, "a")))
           expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "unique", table: "parents" })
+          expect(reason.message).toMatch(/^unique constraint violated: \S/)
+          expectMessageFormat(reason)
         })
       )
 
@@ -455,6 +460,8 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
             Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO children (id, parent_id) VALUES (1, 42)"))
           )
           expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "foreign_key" })
+          expect(reason.message).toMatch(/^foreign key constraint violated: \S/)
+          expectMessageFormat(reason)
         })
       )
 
@@ -465,6 +472,8 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
             Effect.flatMap(Session.Session, (s) => insertWith(s, 1, null))
           )
           expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "not_null", table: "parents", column: "name" })
+          expect(reason.message).toMatch(/^not-null constraint violated: \S/)
+          expectMessageFormat(reason)
         })
       )
 
@@ -473,6 +482,8 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         Effect.gen(function*() {
           const reason = yield* reasonOf(insertParent(1, "a", -1))
           expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "check", constraint: "qty_not_negative" })
+          expect(reason.message).toMatch(/^check constraint violated: \S/)
+          expectMessageFormat(reason)
         })
       )
 
@@ -485,8 +496,33 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           expect(error.reason._tag).toBe("StatementError")
           expect(error.sql).toBe("SELECT * FROM no_such_table")
           expect(error.message).toContain("no_such_table")
+          expect(error.reason.message).toMatch(/^statement failed: \S/)
+          expectMessageFormat(error.reason)
         })
       )
+
+      it.effect("a closed database: connections, streams and ping fail with ConnectionError kind closed, \"database is closed\"", () =>
+        Effect.gen(function*() {
+          // The Database outlives the scope of the layer that made it.
+          const context = yield* Effect.scoped(Layer.build(makeLayer()))
+          const db = Context.get(context, Database.Database)
+          const attempts: ReadonlyArray<readonly [string, Effect.Effect<unknown, DatabaseError.DatabaseError>]> = [
+            ["connect + execute", Effect.scoped(Effect.flatMap(db.connect, (c) => c.execute("SELECT 1")))],
+            ["connect + stream", Effect.scoped(Effect.flatMap(db.connect, (c) => Stream.runCollect(c.stream("SELECT 1"))))],
+            ["ping", db.ping]
+          ]
+          for (const [what, attempt] of attempts) {
+            const error = yield* Effect.flip(attempt)
+            expect(error.reason, what).toMatchObject({ _tag: "ConnectionError", kind: "closed" })
+            expect(error.reason.message, what).toMatch(/^database is closed: /)
+            expectMessageFormat(error.reason)
+          }
+          // A transaction or session says so too, whatever reason wraps it.
+          for (const attempt of [db.begin(Effect.void), Effect.scoped(Effect.flatMap(db.session, (s) => s.execute("SELECT 1")))]) {
+            const error = yield* Effect.flip(attempt)
+            expect(error.message).toContain("database is closed")
+          }
+        }))
     })
 
     describe("echo", () => {

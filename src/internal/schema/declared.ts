@@ -22,6 +22,7 @@ import type {
 import type * as Table from "../../Table.js"
 import type { SchemaDialect } from "../dialect/schemaDialect.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
+import { foreignText, showValue } from "../errorMessage.js"
 import { analyze, type ColumnDef, schemaError, type TableDef } from "./analyze.js"
 import { generatedName, validateIdentifier } from "./identifier.js"
 import { unsafeExpression } from "./sqlText.js"
@@ -67,13 +68,15 @@ const renderDefault = (
     const problem = unsafeExpression(value.sql)
     return problem === undefined
       ? Either.right(value.sql)
-      : Either.left(schemaError(`${where}: the SQL default ${JSON.stringify(value.sql)} is rejected: ${problem}`, def.name, column.field))
+      : Either.left(schemaError(`${where}: the SQL default ${showValue(value.sql)} is rejected: ${problem}`, def.name, column.field))
   }
   const encoded = ParseResult.encodeEither(column.struct)({ [column.field]: value })
   if (Either.isLeft(encoded)) {
     return Either.left(
       schemaError(
-        `${where}: the default ${String(value)} does not match the field's Schema: ${ParseResult.TreeFormatter.formatIssueSync(encoded.left)}`,
+        `${where}: the default ${showValue(value)} does not match the field's Schema: ${
+          ParseResult.ArrayFormatter.formatIssueSync(encoded.left).map((issue) => foreignText(issue.message)).join("; ")
+        }`,
         def.name,
         column.field
       )
