@@ -4,12 +4,20 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as Column from "../../src/Column.js"
 import * as Database from "../../src/Database.js"
-import * as DatabaseError from "../../src/DatabaseError.js"
+import * as Query from "../../src/Query.js"
 import * as Session from "../../src/Session.js"
+import * as Table from "../../src/Table.js"
+
+const Note = Table.make("notes", {
+  id: Schema.Int.pipe(Column.primaryKey, Column.autoIncrement),
+  body: Schema.String
+})
 
 const tempFile = Effect.acquireRelease(
   Effect.sync(() => {
@@ -116,17 +124,23 @@ describe("SQLite specifics", () => {
       expect(yield* db.sql`SELECT COUNT(*) AS n FROM big`).toEqual([{ n: 0 }])
     }))
 
-  it.effect("layerTest: one in-memory database shared by every session of the layer", () =>
+  it.effect("layerTest: the declared tables exist, and one in-memory database is shared by every session of the layer", () =>
     Effect.gen(function*() {
+      const db = yield* Database.Database
       const sql = yield* SqlClient.SqlClient
-      yield* sql`CREATE TABLE notes (body TEXT)`
+      // Created by the layer: no createAll here.
+      expect(yield* db.reflect()).toMatchObject({ tables: [{ name: "notes" }] })
       yield* Effect.scoped(Effect.gen(function*() {
         const s = yield* Database.session
-        yield* s.execute(sql`INSERT INTO notes (body) VALUES (${"hello"})`)
+        yield* s.save(Note, { body: "hello" })
         yield* s.commit
       }))
-      const rows = yield* Effect.scoped(Effect.flatMap(Database.session, (s) => s.all("SELECT body FROM notes")))
-      expect(rows).toEqual([{ body: "hello" }])
-      expect(DatabaseError.isDatabaseError(rows)).toBe(false)
-    }).pipe(Effect.provide(Database.layerTest())))
+      // Every other way in sees the committed row of the first session.
+      const viaSession = yield* Effect.scoped(Effect.flatMap(Database.session, (s) => s.all(Query.select(Note))))
+      const viaConnection = yield* Effect.scoped(Effect.flatMap(db.connect, (c) => c.all("SELECT body FROM notes")))
+      const viaSqlClient = yield* sql`SELECT body FROM notes`
+      expect(viaSession).toEqual([{ id: 1, body: "hello" }])
+      expect(viaConnection).toEqual([{ body: "hello" }])
+      expect(viaSqlClient).toEqual([{ body: "hello" }])
+    }).pipe(Effect.provide(Database.layerTest({ tables: [Note] }))))
 })

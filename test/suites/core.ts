@@ -332,18 +332,24 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
       )
 
       test(
-        "execute reports affected rows",
+        "execute reports affected rows: the rows each statement changed, not the table's size",
         Effect.gen(function*() {
-          const db = yield* Database.Database
           const sql = yield* SqlClient.SqlClient
-          yield* Database.begin(Effect.gen(function*() {
+          const counts = yield* Database.begin(Effect.gen(function*() {
             const s = yield* Session.Session
-            const inserted = yield* s.execute(sql`INSERT INTO parents (id, name) VALUES (${1}, ${"a"}), (${2}, ${"b"})`)
-            expect(inserted.rowsAffected).toBe(2)
-            const updated = yield* s.execute(sql`UPDATE parents SET qty = ${5} WHERE id > ${0}`)
-            expect(updated.rowsAffected).toBe(2)
+            const affected = (statement: Parameters<Session.Session["execute"]>[0]) =>
+              Effect.map(s.execute(statement), (r) => r.rowsAffected)
+            return [
+              yield* affected(sql`INSERT INTO parents (id, name) VALUES (${1}, ${"a"}), (${2}, ${"b"}), (${3}, ${"c"})`),
+              yield* affected(sql`UPDATE parents SET qty = ${5} WHERE id >= ${2}`),
+              yield* affected(sql`UPDATE parents SET qty = ${6} WHERE id > ${99}`),
+              yield* affected(sql`DELETE FROM parents WHERE id = ${1}`),
+              yield* affected(sql`INSERT INTO children (id, parent_id) VALUES (${1}, ${2})`)
+            ]
           }))
-          expect(db.dialect).toMatch(/sqlite|pg/)
+          expect(counts).toEqual([3, 2, 0, 1, 1])
+          // And they did change what they say they changed.
+          expect(yield* sql`SELECT id, qty FROM parents ORDER BY id`).toEqual([{ id: 2, qty: 5 }, { id: 3, qty: 5 }])
         })
       )
 
