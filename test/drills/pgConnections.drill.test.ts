@@ -347,6 +347,13 @@ describe.skipIf(!available)("drill: PostgreSQL cancellation hits our statement o
 })
 
 describe.skipIf(!available)("drill: load", () => {
+  // 200 read-modify-writes of one row can only commit one at a time: the run
+  // is 200 rounds of (BEGIN, SELECT, UPDATE, INSERT, COMMIT) end to end,
+  // while the 9 other transactions of each round wait on the row lock and
+  // retry. On a loaded 2-core machine that chain alone can take 20 s, and a
+  // fiber queues for a pooled connection behind ~19 rounds between attempts.
+  // So the bounds are generous (and there is no speed assertion): what this
+  // proves is that no update is lost and everybody gets through, not how fast.
   it.live("200 concurrent serializable read-modify-write transactions with retry lose no update", () =>
     Effect.gen(function*() {
       const db = yield* Database.Database
@@ -373,30 +380,25 @@ describe.skipIf(!available)("drill: load", () => {
           }),
           { isolationLevel: "serializable", retry }
         )
-      const started = Date.now()
       const exits = yield* Effect.all(
         Array.from({ length: 200 }, (_, i) => Effect.exit(increment(i))),
         { concurrency: "unbounded" }
-      ).pipe(noHang("200 serializable increments", "20 seconds"))
-      const elapsed = Date.now() - started
-      const successes = exits.filter(Exit.isSuccess).length
-      for (const exit of exits) {
-        if (Exit.isFailure(exit)) {
-          // Only retries running out is acceptable, and it must be typed.
-          expect(databaseFailure(exit).reason).toMatchObject({ _tag: "TransactionError", retryable: true })
-        }
-      }
+      ).pipe(noHang("200 serializable increments", "150 seconds"))
+      // The schedule is generous enough that everybody gets through: any failure is listed.
+      const failures = exits.filter(Exit.isFailure).map((exit) => databaseFailure(exit).message)
+      expect(failures).toEqual([])
       const final = yield* sql<{ n: number }>`SELECT n FROM counter WHERE id = 1`
-      expect(final[0]!.n).toBe(successes)
-      expect(yield* count("increments")).toBe(successes)
-      // Each increment saw a distinct previous value: 0 .. successes-1.
+      expect(final[0]!.n).toBe(200)
+      expect(yield* count("increments")).toBe(200)
+      // Each increment saw a distinct previous value: 0 .. 199.
       const seen = yield* sql<{ seen: number }>`SELECT seen FROM increments ORDER BY seen`
-      expect(seen.map((r) => r.seen)).toEqual(Array.from({ length: successes }, (_, i) => i))
-      // The schedule is generous enough that everybody gets through; conflicts really happened.
-      expect(successes).toBe(200)
+      expect(seen.map((r) => r.seen)).toEqual(Array.from({ length: 200 }, (_, i) => i))
+      // Conflicts really happened and were retried.
       expect(attempts).toBeGreaterThan(200)
-      expect(elapsed).toBeLessThan(20_000)
       yield* poolIsWhole(10)
-      if (process.env.DRILL_VERBOSE) console.log({ successes, attempts, elapsed })
-    }).pipe(Effect.provide(pgIsolated({ poolSize: 10 }))), 30_000)
+      if (process.env.DRILL_VERBOSE) console.log({ attempts })
+    }).pipe(
+      // Waiting for one of the 10 connections is part of the load, not a failure.
+      Effect.provide(pgIsolated({ poolSize: 10, connectTimeout: "2 minutes" }))
+    ), 180_000)
 })
