@@ -92,11 +92,13 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       const release = yield* Deferred.make<void>()
       const holder = yield* Effect.fork(db.begin(Effect.zipRight(Deferred.succeed(holding, undefined), Deferred.await(release))))
       yield* Deferred.await(holding)
-      const error = yield* Effect.flip(db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT 1"))))
+      const error = yield* Effect.flip(db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT 1")))).pipe(
+        // The held connection goes back whatever the outcome, so a failed expectation fails fast.
+        Effect.ensuring(Deferred.succeed(release, undefined))
+      )
+      yield* Fiber.join(holder)
       expect(error.reason).toMatchObject({ _tag: "TooManyConnectionsError", code: "53300" })
       expect(error.reason.message).toMatch(/^too many connections: too many connections for role .* \(lower poolSize/)
-      yield* Deferred.succeed(release, undefined)
-      yield* Fiber.join(holder)
       yield* db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT 1")))
     }).pipe(Effect.scoped))
 
