@@ -3,6 +3,12 @@
  * what went wrong, so callers can `Effect.catchTag("DatabaseError", ...)` once
  * and branch on `error.reason._tag`.
  *
+ * A reason's `message` reads `<what failed>: <why>`, with ` (<hint>)` at the
+ * end when there is something to do about it, e.g. `connection lost:
+ * terminating connection due to administrator command` or `table users,
+ * column email: cannot encode value: Expected string, actual 42`. A value
+ * quoted in a message is cut at 200 characters.
+ *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"

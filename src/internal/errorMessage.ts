@@ -3,10 +3,10 @@
  * one.
  *
  * A message reads `<what failed>: <why>` with an optional ` (<hint>)` at the
- * end saying what to do about it: a short lower-case headline (the operation
- * or object that failed: `table users, column email`, `connection lost`,
- * `saveAll of users`), then the explanation (the driver's own words when it
- * gave some, so they can be searched for), on one line.
+ * end saying what to do about it: a short headline (the operation or object
+ * that failed: `table users, column email`, `connection lost`, `saveAll of
+ * users`, `PostgreSQL URL "..."`), then the explanation (the driver's own
+ * words when it gave some, so they can be searched for), on one line.
  *
  * A value from the caller or the database is shown with `showValue`, which
  * cuts it at `MAX_VALUE_LENGTH` characters: a 1 MB string in a failed write

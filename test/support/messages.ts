@@ -2,10 +2,10 @@ import { expect } from "@effect/vitest"
 
 /**
  * The one shape of an error message (see src/internal/errorMessage.ts):
- * `<what failed>: <why>` with an optional ` (<hint>)`, a lower-case
- * headline, on one line.
+ * `<what failed>: <why>` with an optional ` (<hint>)`, on one line; the
+ * headline has no colon of its own outside quoted values.
  */
-export const messageFormat = /^[a-z][^:\n]*: \S[^\n]*$/
+export const messageFormat = /^(?:[^:"\n]|"(?:[^"\\\n]|\\.)*")+: \S[^\n]*$/
 
 export const expectMessageFormat = (reason: { readonly _tag: string; readonly message: string }) =>
   expect(reason.message, `${reason._tag} message "${reason.message}"`).toMatch(messageFormat)
