@@ -58,7 +58,7 @@ const render = (value: unknown): string => {
     // circular, or a throwing toJSON: fall through to the type's name
   }
   const name = (value as object).constructor?.name
-  return name ? `a ${name}` : "an object"
+  return `${name || "an object"} (cannot be shown)`
 }
 
 /**
