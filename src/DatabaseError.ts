@@ -3,6 +3,12 @@
  * what went wrong, so callers can `Effect.catchTag("DatabaseError", ...)` once
  * and branch on `error.reason._tag`.
  *
+ * A reason's `message` reads `<what failed>: <why>`, with ` (<hint>)` at the
+ * end when there is something to do about it, e.g. `connection lost:
+ * terminating connection due to administrator command` or `table users,
+ * column email: cannot encode value: Expected string, actual 42`. A value
+ * quoted in a message is cut at 200 characters.
+ *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
@@ -75,7 +81,9 @@ export class ConstraintError extends Schema.TaggedClass<ConstraintError>()("Cons
 }) {}
 
 /**
- * A row (or a value) did not match the Schema it was decoded or encoded with.
+ * A row read from the database did not match its table's Schema. (A value
+ * given to be written or compared that does not fit its column is an
+ * `InputError`.)
  *
  * @since 0.1.0
  * @category reasons
@@ -202,14 +210,18 @@ export class StatementError extends Schema.TaggedClass<StatementError>()("Statem
 /**
  * The arguments of a call are unusable before any SQL runs: an empty
  * `saveAll`, two rows with one primary key in one call, a row of another
- * table, a primary key of the wrong shape.
+ * table, a primary key of the wrong shape, or a value (to write, or to
+ * compare with in a query) that its column's Schema cannot encode; `column`
+ * names that column.
  *
  * @since 0.1.0
  * @category reasons
  */
 export class InputError extends Schema.TaggedClass<InputError>()("InputError", {
   message: Schema.String,
-  table: Schema.optional(Schema.String)
+  table: Schema.optional(Schema.String),
+  /** @since 0.2.0 */
+  column: Schema.optional(Schema.String)
 }) {}
 
 /**

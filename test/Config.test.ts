@@ -6,6 +6,7 @@ import * as Redacted from "effect/Redacted"
 import { inspect } from "node:util"
 import * as Database from "../src/Database.js"
 import * as DatabaseError from "../src/DatabaseError.js"
+import { expectMessageFormat } from "./support/messages.js"
 
 const configErrorOf = (options: Database.Options) =>
   Effect.flip(Effect.scoped(Database.make(options)))
@@ -15,7 +16,6 @@ describe("configuration", () => {
     const [url, expected] of [
       ["mysql://root@127.0.0.1/test", /unknown database dialect "mysql"/],
       ["not a url", /has no scheme/],
-      ["", /database URL is empty/],
       ["postgres://user@127.0.0.1:notaport/db", /malformed|invalid port/],
       ["postgres://user@127.0.0.1:70000/db", /malformed|invalid port/],
       ["sqlite://relative.db", /names a host/],
@@ -28,8 +28,16 @@ describe("configuration", () => {
         const error = yield* configErrorOf({ url })
         expect(error.reason._tag).toBe("ConfigError")
         expect(error.message).toMatch(expected)
+        expectMessageFormat(error.reason)
       }))
   }
+
+  it.effect("rejects an empty URL with a ConfigError", () =>
+    Effect.gen(function*() {
+      const error = yield* configErrorOf({ url: "" })
+      expect(error.reason._tag).toBe("ConfigError")
+      expect(error.message).toMatch(/database URL is empty/)
+    }))
 
   it.effect("masks the password of a bad URL in the error message", () =>
     Effect.gen(function*() {

@@ -3,6 +3,7 @@ import { NodeInspectSymbol } from "effect/Inspectable"
 import * as Redacted from "effect/Redacted"
 import * as DatabaseError from "../DatabaseError.js"
 import type { DialectName } from "./dialect/Dialect.js"
+import { errorMessage, showValue } from "./errorMessage.js"
 
 /** @internal */
 export type ParsedUrl =
@@ -101,29 +102,35 @@ const SQLITE_PREFIX = "sqlite://"
 
 /** @internal */
 export const parse = (raw: string): Either.Either<ParsedUrl, DatabaseError.DatabaseError> => {
-  const shown = mask(raw)
+  const shown = showValue(mask(raw))
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(raw)?.[1]?.toLowerCase()
   if (scheme === undefined) {
     return configError(
-      `database URL "${shown}" has no scheme; expected sqlite://:memory:, sqlite:///file.db or postgres://user@host:5432/db`
+      errorMessage(`database URL ${shown}`, "it has no scheme", "expected sqlite://:memory:, sqlite:///file.db or postgres://user@host:5432/db")
     )
   }
   if (scheme === "sqlite") {
     if (!raw.toLowerCase().startsWith(SQLITE_PREFIX)) {
-      return configError(`SQLite URL "${shown}" must start with sqlite:// (sqlite://:memory:, sqlite:///relative.db, sqlite:////abs/path.db)`)
+      return configError(
+        errorMessage(`SQLite URL ${shown}`, "it must start with sqlite://", "sqlite://:memory:, sqlite:///relative.db, sqlite:////abs/path.db")
+      )
     }
     const rest = raw.slice(SQLITE_PREFIX.length).replace(/\?.*$/, "")
     if (rest === "" || rest === ":memory:" || rest === "/:memory:") return Either.right({ dialect: "sqlite", filename: ":memory:" })
     if (!rest.startsWith("/")) {
       return configError(
-        `SQLite URL "${shown}" names a host; write sqlite:///relative.db (three slashes) or sqlite:////abs/path.db (four)`
+        errorMessage(
+          `SQLite URL ${shown}`,
+          "it names a host",
+          "write sqlite:///relative.db (three slashes) or sqlite:////abs/path.db (four)"
+        )
       )
     }
     const filename = decodeURIComponent(rest.slice(1))
     if (filename === "" || filename.endsWith("/")) {
-      return configError(`SQLite URL "${shown}" names no file`)
+      return configError(errorMessage(`SQLite URL ${shown}`, "it names no file"))
     }
-    if (filename.includes("\0")) return configError(`SQLite URL "${shown}" contains a NUL byte`)
+    if (filename.includes("\0")) return configError(errorMessage(`SQLite URL ${shown}`, "it contains a NUL byte"))
     return Either.right({ dialect: "sqlite", filename })
   }
   if (scheme === "postgres" || scheme === "postgresql") {
@@ -131,19 +138,21 @@ export const parse = (raw: string): Either.Either<ParsedUrl, DatabaseError.Datab
     try {
       url = new URL(raw)
     } catch {
-      return configError(`PostgreSQL URL "${shown}" is malformed; expected postgres://user:password@host:5432/database`)
+      return configError(errorMessage(`PostgreSQL URL ${shown}`, "it is malformed", "expected postgres://user:password@host:5432/database"))
     }
     if (url.hostname === "") {
-      return configError(`PostgreSQL URL "${shown}" has no host; expected postgres://user:password@host:5432/database`)
+      return configError(errorMessage(`PostgreSQL URL ${shown}`, "it has no host", "expected postgres://user:password@host:5432/database"))
     }
     const port = url.port === "" ? 5432 : Number(url.port)
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-      return configError(`PostgreSQL URL "${shown}" has an invalid port "${url.port}"`)
+      return configError(errorMessage(`PostgreSQL URL ${shown}`, `it has an invalid port ${showValue(url.port)}`))
     }
     const user = decodeURIComponent(url.username) || "postgres"
     const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || user
     if (database.includes("/")) {
-      return configError(`PostgreSQL URL "${shown}" has a path "${url.pathname}"; the path is the database name alone`)
+      return configError(
+        errorMessage(`PostgreSQL URL ${shown}`, `it has a path ${showValue(url.pathname)}`, "the path is the database name alone")
+      )
     }
     return Either.right({
       dialect: "pg",
@@ -156,6 +165,6 @@ export const parse = (raw: string): Either.Either<ParsedUrl, DatabaseError.Datab
     })
   }
   return configError(
-    `unknown database dialect "${scheme}" in "${shown}"; supported: sqlite://, postgres:// (postgresql://)`
+    errorMessage(`database URL ${shown}`, `unknown database dialect ${showValue(scheme)}`, "supported: sqlite://, postgres:// (postgresql://)")
   )
 }

@@ -13,6 +13,7 @@ import { isSingleStatement } from "../../src/internal/schema/sqlText.js"
 import * as Query from "../../src/Query.js"
 import * as Session from "../../src/Session.js"
 import * as Table from "../../src/Table.js"
+import { adminQuery } from "../drills/support/helpers.js"
 import { pgAvailable, pgIsolated, pgUrl } from "../support/layers.js"
 
 const available = await pgAvailable()
@@ -71,7 +72,7 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       expect(attempts).toBeGreaterThan(20)
     }).pipe(Effect.provide(pgIsolated({ poolSize: 8 }))))
 
-  it.effect("readOnly transactions refuse writes", () =>
+  it.effect("readOnly transactions refuse writes with a ReadOnlyError", () =>
     Effect.gen(function*() {
       const db = yield* Database.Database
       const sql = yield* SqlClient.SqlClient
@@ -79,8 +80,33 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       const error = yield* Effect.flip(
         db.begin(Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO ro VALUES (1)")), { readOnly: true })
       )
-      expect(error.reason).toMatchObject({ _tag: "StatementError", code: "25006" })
+      expect(error.reason).toMatchObject({ _tag: "ReadOnlyError", code: "25006" })
+      expect(error.reason.message).toMatch(/^read-only transaction: cannot execute INSERT in a read-only transaction \(/)
     }).pipe(Effect.provide(pgIsolated())))
+
+  it.live("a role at its CONNECTION LIMIT: a second connection is a TooManyConnectionsError, and the pool serves on", () =>
+    Effect.gen(function*() {
+      const role = `esq_limit_${process.pid}_${Date.now().toString(36)}`
+      yield* Effect.acquireRelease(
+        adminQuery(pgUrl, `CREATE ROLE "${role}" LOGIN CONNECTION LIMIT 1`),
+        () => Effect.orDie(adminQuery(pgUrl, `DROP ROLE IF EXISTS "${role}"`))
+      )
+      const url = new URL(pgUrl)
+      url.username = role
+      const db = yield* Database.make({ url: url.toString(), poolSize: 2 })
+      const holding = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(db.begin(Effect.zipRight(Deferred.succeed(holding, undefined), Deferred.await(release))))
+      yield* Deferred.await(holding)
+      const error = yield* Effect.flip(db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT 1")))).pipe(
+        // The held connection goes back whatever the outcome, so a failed expectation fails fast.
+        Effect.ensuring(Deferred.succeed(release, undefined))
+      )
+      yield* Fiber.join(holder)
+      expect(error.reason).toMatchObject({ _tag: "TooManyConnectionsError", code: "53300" })
+      expect(error.reason.message).toMatch(/^too many connections: too many connections for role .* \(lower poolSize/)
+      yield* db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT 1")))
+    }).pipe(Effect.scoped))
 
   it.live("interrupting a running statement cancels it on the server and keeps the pool usable", () =>
     Effect.gen(function*() {
@@ -215,8 +241,12 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
         const select = "SELECT * FROM shifting WHERE a = $1"
         expect(yield* conn.all(select, [1])).toEqual([{ a: 1, b: 2 }])
         yield* conn.execute("ALTER TABLE shifting ALTER COLUMN b TYPE TEXT")
-        const first = yield* Effect.either(conn.all(select, [1]))
-        if (first._tag === "Left") expect(first.left.reason).toMatchObject({ _tag: "StatementError", code: "0A000" })
+        // The plan prepared before the DDL is stale: that one execution fails, typed...
+        const stale = yield* Effect.flip(conn.all(select, [1]))
+        expect(stale.reason).toMatchObject({ _tag: "StatementError", code: "0A000" })
+        expect(stale.reason.message).toContain("cached plan must not change result type")
+        // ...and from then on the same text runs, on the same connection, with the new column type.
+        expect(yield* conn.all(select, [1])).toEqual([{ a: 1, b: "2" }])
         expect(yield* conn.all(select, [1])).toEqual([{ a: 1, b: "2" }])
       }))
     }).pipe(Effect.provide(pgIsolated({ poolSize: 1 }))))

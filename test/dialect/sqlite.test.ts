@@ -4,12 +4,20 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as Column from "../../src/Column.js"
 import * as Database from "../../src/Database.js"
-import * as DatabaseError from "../../src/DatabaseError.js"
+import * as Query from "../../src/Query.js"
 import * as Session from "../../src/Session.js"
+import * as Table from "../../src/Table.js"
+
+const Note = Table.make("notes", {
+  id: Schema.Int.pipe(Column.primaryKey, Column.autoIncrement),
+  body: Schema.String
+})
 
 const tempFile = Effect.acquireRelease(
   Effect.sync(() => {
@@ -91,17 +99,48 @@ describe("SQLite specifics", () => {
       expect(rows).toEqual([{ n: 1 }, { n: 2 }])
     }))
 
-  it.effect("layerTest: one in-memory database shared by every session of the layer", () =>
+  it.scoped("a write the connection refuses (PRAGMA query_only) is a ReadOnlyError; reads still work", () =>
     Effect.gen(function*() {
+      const db = yield* Database.make({ url: "sqlite://:memory:" })
+      yield* db.sql`CREATE TABLE notes (body TEXT)`
+      yield* db.sql`PRAGMA query_only = ON`
+      const error = yield* Effect.flip(Effect.scoped(Effect.flatMap(db.connect, (c) => c.execute("INSERT INTO notes VALUES ('x')"))))
+      expect(error.reason).toMatchObject({ _tag: "ReadOnlyError", code: "SQLITE_READONLY" })
+      expect(error.reason.message).toMatch(/^database is read-only: attempt to write a readonly database \(/)
+      expect(yield* db.sql`SELECT COUNT(*) AS n FROM notes`).toEqual([{ n: 0 }])
+    }))
+
+  it.scoped("a database that runs out of pages (PRAGMA max_page_count) is a StorageFullError; the transaction rolls back", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.make({ url: "sqlite://:memory:" })
+      yield* db.sql`CREATE TABLE big (body TEXT)`
+      yield* db.sql`PRAGMA max_page_count = 4`
+      const error = yield* Effect.flip(db.begin(Effect.flatMap(Session.Session, (s) =>
+        Effect.forEach(Array.from({ length: 50 }, (_, i) => i), () =>
+          s.execute("INSERT INTO big VALUES (?)", ["x".repeat(2000)]), { discard: true })
+      )))
+      expect(error.reason).toMatchObject({ _tag: "StorageFullError", code: "SQLITE_FULL" })
+      expect(error.reason.message).toMatch(/^storage full: database or disk is full \(/)
+      expect(yield* db.sql`SELECT COUNT(*) AS n FROM big`).toEqual([{ n: 0 }])
+    }))
+
+  it.effect("layerTest: the declared tables exist, and one in-memory database is shared by every session of the layer", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
       const sql = yield* SqlClient.SqlClient
-      yield* sql`CREATE TABLE notes (body TEXT)`
+      // Created by the layer: no createAll here.
+      expect(yield* db.reflect()).toMatchObject({ tables: [{ name: "notes" }] })
       yield* Effect.scoped(Effect.gen(function*() {
         const s = yield* Database.session
-        yield* s.execute(sql`INSERT INTO notes (body) VALUES (${"hello"})`)
+        yield* s.save(Note, { body: "hello" })
         yield* s.commit
       }))
-      const rows = yield* Effect.scoped(Effect.flatMap(Database.session, (s) => s.all("SELECT body FROM notes")))
-      expect(rows).toEqual([{ body: "hello" }])
-      expect(DatabaseError.isDatabaseError(rows)).toBe(false)
-    }).pipe(Effect.provide(Database.layerTest())))
+      // Every other way in sees the committed row of the first session.
+      const viaSession = yield* Effect.scoped(Effect.flatMap(Database.session, (s) => s.all(Query.select(Note))))
+      const viaConnection = yield* Effect.scoped(Effect.flatMap(db.connect, (c) => c.all("SELECT body FROM notes")))
+      const viaSqlClient = yield* sql`SELECT body FROM notes`
+      expect(viaSession).toEqual([{ id: 1, body: "hello" }])
+      expect(viaConnection).toEqual([{ body: "hello" }])
+      expect(viaSqlClient).toEqual([{ body: "hello" }])
+    }).pipe(Effect.provide(Database.layerTest({ tables: [Note] }))))
 })

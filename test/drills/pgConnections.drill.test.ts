@@ -201,18 +201,53 @@ describe.skipIf(!available)("drill: dropped PostgreSQL connections", () => {
         Array.from({ length: poolSize * 2 }, () => Effect.exit(db.begin(backendPid))),
         { concurrency: 1 }
       ).pipe(noHang("begins on terminated connections", "20 seconds"))
-      for (const exit of exits) {
-        if (Exit.isFailure(exit)) expect(databaseFailure(exit).reason._tag).toBe("ConnectionError")
+      // Whether the pool noticed a termination before handing the connection
+      // out is timing; what each use ended with is not: a new backend, or a
+      // typed connection failure that says so (never a defect, never another reason).
+      // (A BEGIN that hits the dead connection may carry the loss inside a
+      // TransactionError until BEGIN failures are reported as their cause.)
+      const outcome = (exit: Exit.Exit<number, DatabaseError.DatabaseError>) => {
+        if (Exit.isSuccess(exit)) return "a new backend"
+        const error = databaseFailure(exit)
+        return error.message.includes("connection lost: ") ? "connection lost" : error.message
       }
+      for (const exit of exits) expect(["a new backend", "connection lost"]).toContain(outcome(exit))
       // At most one failure per dead connection; the last uses all succeed.
       expect(exits.filter(Exit.isFailure).length).toBeLessThanOrEqual(poolSize)
       expect(Exit.isSuccess(exits[exits.length - 1]!)).toBe(true)
       yield* db.ping
       const now = yield* backendsOf(tag)
+      expect(now.length).toBeGreaterThan(0)
       for (const b of now) expect(before.map((x) => x.pid)).not.toContain(b.pid)
       yield* poolIsWhole(poolSize)
     }).pipe(Effect.provide(pgIsolated({ poolSize, applicationName: tag })))
   }, 60_000)
+})
+
+describe.skipIf(!available)("drill: a held connection whose backend is gone", () => {
+  it.live("the next statement fails with ConnectionError lost, whichever way pg reports it; the pool replaces the connection", () => {
+    // Unlike an idle pooled connection (which the pool may or may not have
+    // dropped by the time it is used again), a held connection is certainly
+    // used after its backend exited: this failure happens on every run.
+    const tag = uniqueTag("held")
+    return Effect.gen(function*() {
+      const db = yield* Database.Database
+      const pid = yield* Effect.scoped(Effect.gen(function*() {
+        const conn = yield* db.connect
+        const [row] = yield* conn.all("SELECT pg_backend_pid() AS pid")
+        const pid = row!.pid as number
+        yield* terminate(pid)
+        yield* backendGone(pid)
+        const error = yield* Effect.flip(conn.all("SELECT 1 AS one")).pipe(noHang("a statement on a dead connection", "10 seconds"))
+        expect(error.reason, error.message).toMatchObject({ _tag: "ConnectionError", kind: "lost" })
+        expect(error.reason.message).toMatch(/^connection lost: /)
+        return pid
+      }))
+      const [row] = yield* Effect.scoped(Effect.flatMap(db.connect, (c) => c.all("SELECT pg_backend_pid() AS pid")))
+      expect(row!.pid).not.toBe(pid)
+      yield* poolIsWhole(1)
+    }).pipe(Effect.provide(pgIsolated({ poolSize: 1, applicationName: tag })))
+  }, 30_000)
 })
 
 describe.skipIf(!available)("drill: PostgreSQL pool exhaustion", () => {
@@ -310,6 +345,13 @@ describe.skipIf(!available)("drill: PostgreSQL cancellation hits our statement o
 })
 
 describe.skipIf(!available)("drill: load", () => {
+  // 200 read-modify-writes of one row can only commit one at a time: the run
+  // is 200 rounds of (BEGIN, SELECT, UPDATE, INSERT, COMMIT) end to end,
+  // while the 9 other transactions of each round wait on the row lock and
+  // retry. On a loaded 2-core machine that chain alone can take 20 s, and a
+  // fiber queues for a pooled connection behind ~19 rounds between attempts.
+  // So the bounds are generous (and there is no speed assertion): what this
+  // proves is that no update is lost and everybody gets through, not how fast.
   it.live("200 concurrent serializable read-modify-write transactions with retry lose no update", () =>
     Effect.gen(function*() {
       const db = yield* Database.Database
@@ -336,30 +378,25 @@ describe.skipIf(!available)("drill: load", () => {
           }),
           { isolationLevel: "serializable", retry }
         )
-      const started = Date.now()
       const exits = yield* Effect.all(
         Array.from({ length: 200 }, (_, i) => Effect.exit(increment(i))),
         { concurrency: "unbounded" }
-      ).pipe(noHang("200 serializable increments", "20 seconds"))
-      const elapsed = Date.now() - started
-      const successes = exits.filter(Exit.isSuccess).length
-      for (const exit of exits) {
-        if (Exit.isFailure(exit)) {
-          // Only retries running out is acceptable, and it must be typed.
-          expect(databaseFailure(exit).reason).toMatchObject({ _tag: "TransactionError", retryable: true })
-        }
-      }
+      ).pipe(noHang("200 serializable increments", "150 seconds"))
+      // The schedule is generous enough that everybody gets through: any failure is listed.
+      const failures = exits.filter(Exit.isFailure).map((exit) => databaseFailure(exit).message)
+      expect(failures).toEqual([])
       const final = yield* sql<{ n: number }>`SELECT n FROM counter WHERE id = 1`
-      expect(final[0]!.n).toBe(successes)
-      expect(yield* count("increments")).toBe(successes)
-      // Each increment saw a distinct previous value: 0 .. successes-1.
+      expect(final[0]!.n).toBe(200)
+      expect(yield* count("increments")).toBe(200)
+      // Each increment saw a distinct previous value: 0 .. 199.
       const seen = yield* sql<{ seen: number }>`SELECT seen FROM increments ORDER BY seen`
-      expect(seen.map((r) => r.seen)).toEqual(Array.from({ length: successes }, (_, i) => i))
-      // The schedule is generous enough that everybody gets through; conflicts really happened.
-      expect(successes).toBe(200)
+      expect(seen.map((r) => r.seen)).toEqual(Array.from({ length: 200 }, (_, i) => i))
+      // Conflicts really happened and were retried.
       expect(attempts).toBeGreaterThan(200)
-      expect(elapsed).toBeLessThan(20_000)
       yield* poolIsWhole(10)
-      if (process.env.DRILL_VERBOSE) console.log({ successes, attempts, elapsed })
-    }).pipe(Effect.provide(pgIsolated({ poolSize: 10 }))), 30_000)
+      if (process.env.DRILL_VERBOSE) console.log({ attempts })
+    }).pipe(
+      // Waiting for one of the 10 connections is part of the load, not a failure.
+      Effect.provide(pgIsolated({ poolSize: 10, connectTimeout: "2 minutes" }))
+    ), 180_000)
 })

@@ -11,6 +11,7 @@ import * as DatabaseError from "../../src/DatabaseError.js"
 import { createAll } from "../../src/internal/schema/ddl.js"
 import * as Metadata from "../../src/Metadata.js"
 import * as Table from "../../src/Table.js"
+import { expectMessageFormat } from "../support/messages.js"
 import { dialects } from "./harness.js"
 
 const Target = Table.make("targets", {
@@ -137,7 +138,7 @@ const cases: ReadonlyArray<Case> = [
   {
     title: "the same table declared twice",
     tables: () => [Target, Table.make("targets", { id: Schema.Int })],
-    message: ["table targets is declared twice"]
+    message: ["table targets: it is declared twice"]
   },
   {
     title: "a schema on SQLite",
@@ -157,6 +158,7 @@ describe.each(dialects)("definition errors ($name)", ({ make, name: dialect }) =
         const error = yield* Effect.flip(createAll(db.run, db.schemaDialect, c.tables()))
         expect(DatabaseError.hasReason(error, "SchemaError")).toBe(true)
         for (const m of c.message) expect(error.reason.message).toContain(m)
+        expectMessageFormat(error.reason)
         const reason = error.reason as DatabaseError.SchemaError
         if (c.table !== undefined) expect(reason.table).toBe(c.table)
         if (c.column !== undefined) expect(reason.column).toBe(c.column)

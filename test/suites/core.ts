@@ -15,6 +15,7 @@ import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Session from "../../src/Session.js"
 import type { LayerOptions, MakeLayer } from "../support/layers.js"
+import { expectMessageFormat } from "../support/messages.js"
 
 const createSchema = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -341,18 +342,24 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
       )
 
       test(
-        "execute reports affected rows",
+        "execute reports affected rows: the rows each statement changed, not the table's size",
         Effect.gen(function*() {
-          const db = yield* Database.Database
           const sql = yield* SqlClient.SqlClient
-          yield* Database.begin(Effect.gen(function*() {
+          const counts = yield* Database.begin(Effect.gen(function*() {
             const s = yield* Session.Session
-            const inserted = yield* s.execute(sql`INSERT INTO parents (id, name) VALUES (${1}, ${"a"}), (${2}, ${"b"})`)
-            expect(inserted.rowsAffected).toBe(2)
-            const updated = yield* s.execute(sql`UPDATE parents SET qty = ${5} WHERE id > ${0}`)
-            expect(updated.rowsAffected).toBe(2)
+            const affected = (statement: Parameters<Session.Session["execute"]>[0]) =>
+              Effect.map(s.execute(statement), (r) => r.rowsAffected)
+            return [
+              yield* affected(sql`INSERT INTO parents (id, name) VALUES (${1}, ${"a"}), (${2}, ${"b"}), (${3}, ${"c"})`),
+              yield* affected(sql`UPDATE parents SET qty = ${5} WHERE id >= ${2}`),
+              yield* affected(sql`UPDATE parents SET qty = ${6} WHERE id > ${99}`),
+              yield* affected(sql`DELETE FROM parents WHERE id = ${1}`),
+              yield* affected(sql`INSERT INTO children (id, parent_id) VALUES (${1}, ${2})`)
+            ]
           }))
-          expect(db.dialect).toMatch(/sqlite|pg/)
+          expect(counts).toEqual([3, 2, 0, 1, 1])
+          // And they did change what they say they changed.
+          expect(yield* sql`SELECT id, qty FROM parents ORDER BY id`).toEqual([{ id: 2, qty: 5 }, { id: 3, qty: 5 }])
         })
       )
 
@@ -524,6 +531,8 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         Effect.gen(function*() {
           const reason = yield* reasonOf(Effect.zipRight(insertParent(1, "a"), insertParent(2, "a")))
           expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "unique", table: "parents" })
+          expect(reason.message).toMatch(/^unique constraint violated: \S/)
+          expectMessageFormat(reason)
         })
       )
 
@@ -542,6 +551,8 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
             Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO children (id, parent_id) VALUES (1, 42)"))
           )
           expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "foreign_key" })
+          expect(reason.message).toMatch(/^foreign key constraint violated: \S/)
+          expectMessageFormat(reason)
         })
       )
 
@@ -552,6 +563,8 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
             Effect.flatMap(Session.Session, (s) => insertWith(s, 1, null))
           )
           expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "not_null", table: "parents", column: "name" })
+          expect(reason.message).toMatch(/^not-null constraint violated: \S/)
+          expectMessageFormat(reason)
         })
       )
 
@@ -560,6 +573,8 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         Effect.gen(function*() {
           const reason = yield* reasonOf(insertParent(1, "a", -1))
           expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "check", constraint: "qty_not_negative" })
+          expect(reason.message).toMatch(/^check constraint violated: \S/)
+          expectMessageFormat(reason)
         })
       )
 
@@ -572,8 +587,33 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           expect(error.reason._tag).toBe("StatementError")
           expect(error.sql).toBe("SELECT * FROM no_such_table")
           expect(error.message).toContain("no_such_table")
+          expect(error.reason.message).toMatch(/^statement failed: \S/)
+          expectMessageFormat(error.reason)
         })
       )
+
+      it.effect("a closed database: connections, streams and ping fail with ConnectionError kind closed, \"database is closed\"", () =>
+        Effect.gen(function*() {
+          // The Database outlives the scope of the layer that made it.
+          const context = yield* Effect.scoped(Layer.build(makeLayer()))
+          const db = Context.get(context, Database.Database)
+          const attempts: ReadonlyArray<readonly [string, Effect.Effect<unknown, DatabaseError.DatabaseError>]> = [
+            ["connect + execute", Effect.scoped(Effect.flatMap(db.connect, (c) => c.execute("SELECT 1")))],
+            ["connect + stream", Effect.scoped(Effect.flatMap(db.connect, (c) => Stream.runCollect(c.stream("SELECT 1"))))],
+            ["ping", db.ping]
+          ]
+          for (const [what, attempt] of attempts) {
+            const error = yield* Effect.flip(attempt)
+            expect(error.reason, what).toMatchObject({ _tag: "ConnectionError", kind: "closed" })
+            expect(error.reason.message, what).toMatch(/^database is closed: /)
+            expectMessageFormat(error.reason)
+          }
+          // A transaction or session says so too, whatever reason wraps it.
+          for (const attempt of [db.begin(Effect.void), Effect.scoped(Effect.flatMap(db.session, (s) => s.execute("SELECT 1")))]) {
+            const error = yield* Effect.flip(attempt)
+            expect(error.message).toContain("database is closed")
+          }
+        }))
     })
 
     describe("echo", () => {

@@ -7,7 +7,6 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Column from "../../src/Column.js"
 import * as Database from "../../src/Database.js"
-import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Hooks from "../../src/Hooks.js"
 import * as Query from "../../src/Query.js"
 import * as Relation from "../../src/Relation.js"
@@ -15,6 +14,7 @@ import * as Session from "../../src/Session.js"
 import * as Table from "../../src/Table.js"
 import { tables as fixtureTables, User, UserAbout, UserDevice, UserDeviceKey } from "../fixtures/sqlservice.js"
 import type { MakeLayer } from "../support/layers.js"
+import { expectCutValue, expectMessageFormat } from "../support/messages.js"
 
 export const Membership = Table.make("memberships", {
   userId: Schema.Int.pipe(Column.references(() => User.columns.id)),
@@ -136,13 +136,13 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           )
         }))
 
-      test("a value that does not fit the column's Schema is a typed error, not SQL", (trace) =>
+      test("a value that does not fit the column's Schema is an InputError naming table and column, not SQL", (trace) =>
         Effect.gen(function*() {
           const error = yield* Effect.flip(
             inSession((s) => s.all(Query.select(User).pipe(Query.where(Query.eq(User.columns.id, 1.5)))))
           )
-          expect(error.reason._tag).toBe("DecodeError")
-          expect(error.message).toContain("users")
+          expect(error.reason).toMatchObject({ _tag: "InputError", table: "users", column: "id" })
+          expect(error.reason.message).toMatch(/^table users, column id: cannot encode 1\.5: /)
           expect(trace.statements.filter((sql) => sql.startsWith("SELECT"))).toEqual([])
         }))
 
@@ -291,6 +291,37 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           expect(trace.statements.filter((sql) => /INSERT|UPDATE/.test(sql))).toEqual([])
         }))
 
+      test("a value its column's Schema cannot encode is an InputError naming table and column; nothing is written", (trace) =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(inSession((s) =>
+            s.saveAll(User, [
+              { name: "fine", email: "fine@example.com", phone: null },
+              { name: 42, email: "bad@example.com", phone: null } as any
+            ])
+          ))
+          expect(error.reason).toMatchObject({ _tag: "InputError", table: "users", column: "name" })
+          expect(error.reason.message).toMatch(/^table users, column name: cannot encode value: Expected string, actual 42/)
+          expectMessageFormat(error.reason)
+          expect(trace.statements.filter((sql) => /INSERT|UPDATE/.test(sql))).toEqual([])
+          expect(yield* inSession((s) => s.count(Query.select(User)))).toBe(0)
+        }))
+
+      test("a value shown in an error message is cut at 200 characters", () =>
+        Effect.gen(function*() {
+          const long = "x".repeat(100_000)
+          // A write that does not encode, a compared value that does not encode, a duplicate key.
+          const write = yield* Effect.flip(inSession((s) => s.save(User, { name: [long], email: "a@example.com", phone: null } as any)))
+          const compared = yield* Effect.flip(inSession((s) => s.get(User, long)))
+          const duplicate = yield* Effect.flip(inSession((s) =>
+            s.saveAll(Membership, [{ userId: 1, groupName: long }, { userId: 1, groupName: long }])
+          ))
+          for (const error of [write, compared, duplicate]) {
+            expect(error.reason._tag).toBe("InputError")
+            expectCutValue(error.reason.message, long)
+            expectMessageFormat(error.reason)
+          }
+        }))
+
       test("a constraint violation in saveAll rolls the whole call back", () =>
         Effect.gen(function*() {
           yield* seedUsers(1)
@@ -360,7 +391,8 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
               { with: { devices: userDevices } }
             )
           ))
-          expect(["DecodeError", "ConstraintError"]).toContain(error.reason._tag)
+          // The child's name does not encode: refused before its INSERT, as an input error, not a read failure.
+          expect(error.reason).toMatchObject({ _tag: "InputError", table: "user_devices", column: "name" })
           expect(yield* inSession((s) => s.count(Query.select(User)))).toBe(0)
         }))
 
@@ -498,7 +530,8 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         const save = (s: Session.Session) => s.save(User, { name: "a", email: "b", phone: null })
         expectTypeOf<Effect.Effect.Success<ReturnType<typeof save>>>().toEqualTypeOf<Table.Type<typeof User>>()
         expectTypeOf<Parameters<typeof Query.eq<number>>[1]>().toEqualTypeOf<number>()
-        expect(DatabaseError.isDatabaseError(q)).toBe(false)
+        // The relations the types describe are the ones the query carries.
+        expect(Object.keys(q.relations)).toEqual(["devices", "about"])
       })
     })
   })

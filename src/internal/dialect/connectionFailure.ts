@@ -29,6 +29,6 @@ export const closed = (what: string): ConnectionFailure =>
   new ConnectionFailure(
     new DatabaseError.ConnectionError({
       kind: "closed",
-      message: `${what} is closed: the scope of its layer (or of Database.make) has ended; use the database inside that scope`
+      message: `database is closed: the scope of ${what}'s layer (or of Database.make) has ended (use the database inside that scope)`
     })
   )

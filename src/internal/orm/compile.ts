@@ -4,6 +4,7 @@ import type * as Column from "../../Column.js"
 import type * as Query from "../../Query.js"
 import type { Dialect } from "../dialect/Dialect.js"
 import { ValueError } from "../schema/values.js"
+import { errorMessage, showValue } from "../errorMessage.js"
 import { type ColumnInfo, column, type TableInfo } from "./tableInfo.js"
 
 /**
@@ -50,7 +51,7 @@ const resolveColumn = (info: TableInfo, ref: Column.ColumnRef): Either.Either<Co
   ref.table !== info.def.name
     ? Either.left(DatabaseError.make(
       new DatabaseError.SchemaError({
-        message: `column ${ref.table}.${ref.field} is not a column of table ${info.def.name}`,
+        message: errorMessage(`query on ${info.def.name}`, `${ref.table}.${ref.field} is not a column of table ${info.def.name}`),
         table: info.def.name
       })
     ))
@@ -68,7 +69,10 @@ export const compileCondition = (
         if (condition.value === null || condition.value === undefined) {
           if (condition.op === "=") return Either.right(`${c.quoted} IS NULL`)
           if (condition.op === "<>") return Either.right(`${c.quoted} IS NOT NULL`)
-          return Either.left(inputError(`cannot compare ${info.def.name}.${c.field} ${condition.op} NULL`, info.def.name))
+          return Either.left(inputError(
+            errorMessage(`query on ${info.def.name}`, `cannot compare ${c.field} ${condition.op} NULL`, "use Query.isNull or Query.isNotNull"),
+            info.def.name
+          ))
         }
         return Either.map(c.encode(condition.value), (v) => `${c.quoted} ${condition.op} ${params.add(v)}`)
       })
@@ -108,7 +112,7 @@ const whereClause = (info: TableInfo, query: Query.Any, params: Params) =>
 const nonNegativeInt = (name: string, n: number | undefined, table: string) =>
   n === undefined || (Number.isInteger(n) && n >= 0)
     ? Either.right(n)
-    : Either.left(inputError(`${name} must be a non-negative integer, got ${n}`, table))
+    : Either.left(inputError(errorMessage(`query on ${table}`, `${name} must be a non-negative integer, got ${showValue(n)}`), table))
 
 /**
  * SELECT for a query. Written without generators: it runs on every query, and
@@ -164,7 +168,7 @@ export const compileCount = (info: TableInfo, dialect: Dialect, query: Query.Any
 
 const refuseOrderAndPaging = (info: TableInfo, query: Query.Any, what: string) =>
   query.limit !== undefined || query.offset !== undefined || query.order.length > 0
-    ? Either.left(inputError(`${what} takes a query without orderBy/limit/offset (table ${info.def.name})`, info.def.name))
+    ? Either.left(inputError(errorMessage(`${what} of ${info.def.name}`, "takes a query without orderBy, limit or offset"), info.def.name))
     : Either.right(undefined)
 
 /** @internal */
@@ -192,7 +196,9 @@ export const compileUpdate = (
       sets.push(`${c.quoted} = ${params.add(yield* c.encode(value))}`)
     }
     if (sets.length === 0) {
-      return yield* Either.left(inputError(`update of ${info.def.name} sets no column`, info.def.name))
+      return yield* Either.left(
+        inputError(errorMessage(`update of ${info.def.name}`, "sets no column", "give at least one field to change"), info.def.name)
+      )
     }
     return [`UPDATE ${info.qualified} SET ${sets.join(", ")}${yield* whereClause(info, query, params)}`, params.values] as const
   })

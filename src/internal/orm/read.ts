@@ -9,6 +9,7 @@ import type * as Table from "../../Table.js"
 import { compileCount, compileSelect, inputError, Params } from "./compile.js"
 import { loadRelations } from "./eager.js"
 import type { Runner } from "./runner.js"
+import { errorMessage, showValue } from "../errorMessage.js"
 import { decodeAll, tableInfo, type TableInfo } from "./tableInfo.js"
 
 export { decodeAll }
@@ -55,7 +56,14 @@ export const count = (runner: Runner, query: Query.Any) =>
 export const streamQuery = (runner: Runner, query: Query.Any): Stream.Stream<any, DatabaseError.DatabaseError> =>
   Stream.unwrap(Effect.gen(function*() {
     if (Object.keys(query.relations).length > 0) {
-      return yield* Effect.fail(inputError("stream does not load relations; use all() with with(...), or stream and load per chunk", query.table.name))
+      return yield* Effect.fail(inputError(
+        errorMessage(
+          `stream of ${query.table.name}`,
+          "stream does not load relations",
+          "use all() with with(...), or stream and load per chunk"
+        ),
+        query.table.name
+      ))
     }
     const i = yield* info(runner, query.table)
     const [sql, params] = yield* compileSelect(i, runner.dialect, query)
@@ -72,22 +80,23 @@ const getSqlCache = new WeakMap<TableInfo, string>()
 const primaryKeyValues = (i: TableInfo, pk: unknown): Either.Either<ReadonlyArray<unknown>, DatabaseError.DatabaseError> => {
   const fields = i.primaryKey.map((c) => c.field)
   const shape = `(${fields.join(", ")})`
-  if (fields.length === 0) return Either.left(inputError(`get needs a primary key, and table ${i.def.name} has none`, i.def.name))
+  const fail = (why: string, hint?: string) => Either.left(inputError(errorMessage(`get of ${i.def.name}`, why, hint), i.def.name))
+  if (fields.length === 0) return fail("the table has no primary key", "query it with Query.select")
   if (Array.isArray(pk)) {
     return pk.length === fields.length
       ? Either.right(pk)
-      : Either.left(inputError(`table ${i.def.name} has primary key ${shape}; got a tuple of ${pk.length} values`, i.def.name))
+      : fail(`the primary key is ${shape}; got a tuple of ${pk.length} values`)
   }
   if (typeof pk === "object" && pk !== null && !(pk instanceof Date) && !(pk instanceof Uint8Array)) {
     const record = pk as Record<string, unknown>
     const missing = fields.filter((f) => record[f] === undefined)
     return missing.length === 0
       ? Either.right(fields.map((f) => record[f]))
-      : Either.left(inputError(`primary key of ${i.def.name} is ${shape}; missing ${missing.join(", ")}`, i.def.name))
+      : fail(`the primary key is ${shape}; missing ${missing.join(", ")}`)
   }
   return fields.length === 1
     ? Either.right([pk])
-    : Either.left(inputError(`table ${i.def.name} has a composite primary key ${shape}; pass a tuple or a record`, i.def.name))
+    : fail(`the table has a composite primary key ${shape}`, "pass a tuple or a record")
 }
 
 const getSql = (runner: Runner, i: TableInfo): string => {
@@ -134,7 +143,7 @@ export const get = (runner: Runner, table: Table.Any, pk: unknown): Effect.Effec
 export const notFound = (table: Table.Any, pk: unknown) =>
   DatabaseError.make(
     new DatabaseError.NotFoundError({
-      message: `no ${table.name} row with primary key ${JSON.stringify(pk, (_, v) => typeof v === "bigint" ? v.toString() : v)}`,
+      message: errorMessage(`getOrFail of ${table.name}`, `no row with primary key ${showValue(pk)}`),
       table: table.name
     })
   )

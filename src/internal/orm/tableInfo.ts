@@ -12,6 +12,7 @@ import { analyze, type ColumnDef, type TableDef } from "../schema/analyze.js"
 import { parameterError, rowCodec, type RowCodec, toParameter } from "../schema/codec.js"
 import { storageOf } from "../schema/declared.js"
 import { validateIdentifier } from "../schema/identifier.js"
+import { errorMessage, foreignText, showValue } from "../errorMessage.js"
 
 /** @internal */
 export interface ColumnInfo {
@@ -47,6 +48,17 @@ export interface TableInfo {
 const schemaError = (message: string, table?: string) =>
   DatabaseError.make(new DatabaseError.SchemaError({ message, ...(table === undefined ? {} : { table }) }))
 
+// A value the caller gave (to write, or to compare with) that its column cannot take.
+const encodeError = (tableName: string, column: string, why: string, cause: unknown) =>
+  DatabaseError.make(
+    new DatabaseError.InputError({
+      message: errorMessage(`table ${tableName}, column ${column}`, why),
+      table: tableName,
+      column
+    }),
+    { cause }
+  )
+
 const columnEncoder = (
   tableName: string,
   dialect: Dialect,
@@ -60,15 +72,10 @@ const columnEncoder = (
     if (value === null || value === undefined) return Either.right(null)
     const encoded = encode({ [def.field]: value })
     if (Either.isLeft(encoded)) {
-      return Either.left(DatabaseError.make(
-        new DatabaseError.DecodeError({
-          message: `table ${tableName}, column ${def.name}: cannot encode ${
-            JSON.stringify(value, (_, v) => typeof v === "bigint" ? v.toString() : v)
-          }: ${ParseResult.TreeFormatter.formatIssueSync(encoded.left)}`,
-          table: tableName
-        }),
-        { cause: encoded.left }
-      ))
+      const problems = ParseResult.ArrayFormatter.formatIssueSync(encoded.left).map((issue) => foreignText(issue.message))
+      return Either.left(
+        encodeError(tableName, def.name, `cannot encode ${showValue(value)}: ${problems.join("; ")}`, encoded.left)
+      )
     }
     const raw = (encoded.right as Record<string, unknown>)[def.encodedKey]
     if (raw === null || raw === undefined) return Either.right(null)
@@ -96,7 +103,7 @@ const build = (table: Table.Any, dialect: Dialect, options: ValueOptions): Eithe
       if (problem !== undefined) {
         return yield* Either.left(DatabaseError.make(
           new DatabaseError.SchemaError({
-            message: `table ${JSON.stringify(def.name)}: ${what} name: ${problem}`,
+            message: errorMessage(`table ${showValue(def.name)}`, `${what} name: ${problem}`),
             table: def.name,
             ...(column === undefined ? {} : { column })
           })
@@ -162,7 +169,11 @@ export const column = (info: TableInfo, field: string): Either.Either<ColumnInfo
   const c = info.byField.get(field)
   return c === undefined
     ? Either.left(schemaError(
-      `table ${info.def.name} has no column "${field}"; its columns are ${info.columns.map((c) => c.field).join(", ")}`,
+      errorMessage(
+        `table ${info.def.name}`,
+        `no column ${showValue(field)}`,
+        `its columns are ${info.columns.map((c) => c.field).join(", ")}`
+      ),
       info.def.name
     ))
     : Either.right(c)

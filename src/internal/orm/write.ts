@@ -12,6 +12,7 @@ import { compileDelete, compileUpdate, inputError, Params } from "./compile.js"
 import { keyOf, resolveJoin } from "./eager.js"
 import { decodeAll, info as infoOf, selectAll } from "./read.js"
 import type { Runner } from "./runner.js"
+import { clip, errorMessage, showValue } from "../errorMessage.js"
 import type { ColumnInfo, TableInfo } from "./tableInfo.js"
 
 /** @internal */
@@ -73,9 +74,9 @@ const pkKey = (info: TableInfo, row: Record<string, unknown>, by: "field" | "nam
 const validateRows = (info: TableInfo, rows: ReadonlyArray<unknown>, relationNames: ReadonlySet<string>, mode: Mode) =>
   Effect.suspend(() => {
     const name = info.def.name
-    if (rows.length === 0) {
-      return Effect.fail(inputError(`nothing to save: ${mode === "insert" ? "insert" : "saveAll"} of ${name} got an empty list`, name))
-    }
+    const fail = (why: string, hint?: string) =>
+      Effect.fail(inputError(errorMessage(`${mode === "insert" ? "insert" : "saveAll"} of ${name}`, why, hint), name))
+    if (rows.length === 0) return fail("nothing to save: got an empty list")
     const seen = new Map<unknown, number>()
     const pkFields = info.primaryKey.map((c) => c.field)
     for (let i = 0; i < rows.length; i++) {
@@ -91,10 +92,10 @@ const validateRows = (info: TableInfo, rows: ReadonlyArray<unknown>, relationNam
       }
       const foreign = clean ? [] : Object.keys(row).filter((k) => !info.byField.has(k) && !relationNames.has(k))
       if (foreign.length > 0) {
-        return Effect.fail(inputError(
-          `row ${i} has fields that table ${name} does not have: ${foreign.join(", ")} (a row of another table? relations to save go in the "with" option)`,
-          name
-        ))
+        return fail(
+          `row ${i} has fields the table does not have: ${clip(foreign.join(", "))}`,
+          `a row of another table? relations to save go in the "with" option`
+        )
       }
       if (mode === "insert" || pkFields.length === 0) continue
       let count = 0
@@ -102,18 +103,20 @@ const validateRows = (info: TableInfo, rows: ReadonlyArray<unknown>, relationNam
       if (count === 0) continue
       if (count < pkFields.length) {
         const present = pkFields.filter((f) => (row as Record<string, unknown>)[f] !== undefined)
-        return Effect.fail(inputError(
-          `row ${i} of ${name} has part of the primary key (${present.join(", ")}); give all of ${pkFields.join(", ")} or none`,
-          name
-        ))
+        return fail(
+          `row ${i} has part of the primary key (${present.join(", ")})`,
+          `give all of ${pkFields.join(", ")} or none`
+        )
       }
       const key = pkKey(info, row as Record<string, unknown>, "field")
       const earlier = seen.get(key)
       if (earlier !== undefined) {
-        return Effect.fail(inputError(
-          `rows ${earlier} and ${i} of ${name} have the same primary key (${pkFields.map((f) => `${f}=${String((row as any)[f])}`).join(", ")}); save each row once per call`,
-          name
-        ))
+        return fail(
+          `rows ${earlier} and ${i} have the same primary key (${
+            pkFields.map((f) => `${f}=${showValue((row as Record<string, unknown>)[f])}`).join(", ")
+          })`,
+          "save each row once per call"
+        )
       }
       seen.set(key, i)
     }
@@ -262,7 +265,10 @@ const prepareRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Recor
   Effect.gen(function*() {
     const info = yield* infoOf(runner, table)
     if (mode === "upsert" && info.primaryKey.length === 0) {
-      return yield* Effect.fail(inputError(`save needs a primary key to tell new rows from existing ones, and table ${info.def.name} has none; use insert`, info.def.name))
+      return yield* Effect.fail(inputError(
+        errorMessage(`saveAll of ${info.def.name}`, "the table has no primary key to tell new rows from existing ones", "use insert"),
+        info.def.name
+      ))
     }
     const pending = yield* encodeRows(info, rows, mode)
     return { info, pending } satisfies Prepared
@@ -359,7 +365,10 @@ const saveTree = (
     yield* validateRows(info, rows, relationNames, mode)
     for (const name of names) {
       if (spec[name]!.source.name !== table.name) {
-        return yield* Effect.fail(inputError(`relation "${name}" starts from ${spec[name]!.source.name}, not ${table.name}`, table.name))
+        return yield* Effect.fail(inputError(
+          errorMessage(`save of ${table.name}`, `relation "${name}" starts from ${spec[name]!.source.name}, not ${table.name}`),
+          table.name
+        ))
       }
     }
     const nested = relationValuesProblem(table, rows, spec)
@@ -531,7 +540,9 @@ const primaryKeyCondition = (info: TableInfo, params: Params, rows: ReadonlyArra
       for (const c of info.primaryKey) {
         const value = row[c.field]
         if (value === undefined || value === null) {
-          return yield* Effect.fail(inputError(`cannot delete a ${info.def.name} row without its primary key ${c.field}`, info.def.name))
+          return yield* Effect.fail(
+            inputError(errorMessage(`delete of ${info.def.name}`, `a row has no value for its primary key ${c.field}`), info.def.name)
+          )
         }
         parts.push(params.add(yield* c.encode(value)))
       }
@@ -552,7 +563,10 @@ const deleteChecked = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Rec
   Effect.gen(function*() {
     const info = yield* infoOf(runner, table)
     if (info.primaryKey.length === 0) {
-      return yield* Effect.fail(inputError(`deleting rows by value needs a primary key, and table ${info.def.name} has none; delete with a query`, info.def.name))
+      return yield* Effect.fail(inputError(
+        errorMessage(`delete of ${info.def.name}`, "deleting rows by value needs a primary key, and the table has none", "delete with a query"),
+        info.def.name
+      ))
     }
     if (rows.length === 0) return 0
     yield* runHook(runner, table, "beforeDelete", rows)

@@ -13,6 +13,7 @@ import * as DatabaseError from "../../DatabaseError.js"
 import type * as Table from "../../Table.js"
 import { type ColumnKind, findAnnotation, resolveColumnKind } from "./columnType.js"
 import { snakeCase } from "./identifier.js"
+import { showValue } from "../errorMessage.js"
 
 /** How SQL NULL maps onto the field's encoded side. */
 export type NullRep = "null" | "undefined" | "omit" | "none"
@@ -169,7 +170,7 @@ const analyzeUncached = (table: Table.Any): Either.Either<TableDef, DatabaseErro
     if (Either.isLeft(c)) return Either.left(c.left)
     columns.push(c.right)
   }
-  if (columns.length === 0) return Either.left(schemaError(`table ${table.name} has no fields`, table.name))
+  if (columns.length === 0) return Either.left(schemaError(`table ${table.name}: it has no fields`, table.name))
   const seen = new Map<string, string>()
   for (const c of columns) {
     const other = seen.get(c.name)
@@ -187,7 +188,7 @@ const analyzeUncached = (table: Table.Any): Either.Either<TableDef, DatabaseErro
     for (const f of fields) {
       const c = byField.get(f)
       if (c === undefined) {
-        return Either.left(schemaError(`table ${table.name}: ${what} names unknown field ${JSON.stringify(f)}`, table.name, f))
+        return Either.left(schemaError(`table ${table.name}: ${what} names unknown field ${showValue(f)}`, table.name, f))
       }
       out.push(c)
     }

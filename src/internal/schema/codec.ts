@@ -16,6 +16,7 @@ import { schemaDialects } from "../dialect/schemaDialects.js"
 import { analyze, type ColumnDef, type TableDef } from "./analyze.js"
 import { storageOf } from "./declared.js"
 import { plainStructCheck } from "./fastPath.js"
+import { errorMessage, foreignText, showValue } from "../errorMessage.js"
 import { canonicalToRep, repToCanonical, UnstorableValue, ValueError } from "./values.js"
 
 /** @internal */
@@ -31,6 +32,7 @@ export interface RowCodec {
   ) => Either.Either<Record<string, unknown>, DatabaseError.DatabaseError> | undefined
 }
 
+// Reading: a row the database returned does not fit the Schema.
 const decodeError = (table: string, message: string, cause?: unknown): DatabaseError.DatabaseError =>
   DatabaseError.make(new DatabaseError.DecodeError({ message, table }), cause === undefined ? undefined : { cause })
 
@@ -48,36 +50,68 @@ export const toParameter = (dialect: SchemaDialect, options: ValueOptions, value
   return dialect.toDriver(canonical, type)
 }
 
+const valueProblem = (e: unknown) =>
+  e instanceof ValueError || e instanceof UnstorableValue ? e.message : foreignText(String(e))
+
 /**
- * What a failed `toParameter` means: the caller's input when the column
- * cannot hold the value (`InputError`), else a value the Schema produced
- * that does not convert (`DecodeError`).
+ * Writing: a value the caller gave cannot be encoded for its column.
  *
  * @internal
  */
-export const parameterError = (table: string, column: string, e: unknown): DatabaseError.DatabaseError => {
-  const detail = e instanceof ValueError || e instanceof UnstorableValue ? e.message : String(e)
-  const message = `table ${table}, column ${column}: ${detail}`
-  return e instanceof UnstorableValue
-    ? DatabaseError.make(new DatabaseError.InputError({ message, table }))
-    : decodeError(table, message, e)
-}
+export const encodeError = (
+  table: string,
+  column: string | undefined,
+  message: string,
+  cause: unknown
+): DatabaseError.DatabaseError =>
+  DatabaseError.make(
+    new DatabaseError.InputError({ message, table, ...(column === undefined ? {} : { column }) }),
+    { cause }
+  )
+
+/**
+ * What a failed `toParameter` means: the caller's value does not fit its
+ * column (it does not convert, or would not come back unchanged).
+ *
+ * @internal
+ */
+export const parameterError = (table: string, column: string, e: unknown): DatabaseError.DatabaseError =>
+  encodeError(table, column, errorMessage(`table ${table}, column ${column}`, valueProblem(e)), e)
 
 interface CompiledColumn {
   readonly def: ColumnDef
   readonly type: NeutralType
 }
 
-/** Turns a ParseError into "table t, column c: ..." using the issue path. */
-const describeParseError = (def: TableDef, error: ParseResult.ParseError, verb: string): string => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  return issues.slice(0, 5).map((issue) => {
+/**
+ * Turns a ParseError into "table t, column c: cannot <verb> value: ..." (the
+ * first column the issues name; further issues follow, naming theirs).
+ */
+const describeParseError = (
+  def: TableDef,
+  error: ParseResult.ParseError,
+  verb: string
+): { readonly message: string; readonly column: string | undefined } => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error).slice(0, 5).map((issue) => {
     const field = issue.path[0]
     const column = def.columns.find((c) => c.field === field || c.encodedKey === field)
+    const problem = foreignText(issue.message)
     return column === undefined
-      ? `table ${def.name}: cannot ${verb} row: ${issue.message}`
-      : `table ${def.name}, column ${column.name}: cannot ${verb} ${issue.path.length > 1 ? `${JSON.stringify(issue.path.slice(1))} of ` : ""}value: ${issue.message}`
-  }).join("; ")
+      ? { column: undefined, text: `cannot ${verb} row: ${problem}` }
+      : {
+        column: column.name,
+        text: `cannot ${verb} ${issue.path.length > 1 ? `${showValue(issue.path.slice(1))} of ` : ""}value: ${problem}`
+      }
+  })
+  const [first, ...rest] = issues
+  const why = [
+    first?.text ?? `cannot ${verb} row`,
+    ...rest.map((issue) => issue.column === undefined ? issue.text : `column ${issue.column}: ${issue.text}`)
+  ].join("; ")
+  return {
+    column: first?.column,
+    message: errorMessage(first?.column === undefined ? `table ${def.name}` : `table ${def.name}, column ${first.column}`, why)
+  }
 }
 
 const compile = (
@@ -100,7 +134,9 @@ const compile = (
 
     const fromRow = (row: unknown): Either.Either<Record<string, unknown>, DatabaseError.DatabaseError> => {
       if (typeof row !== "object" || row === null) {
-        return Either.left(decodeError(def.name, `table ${def.name}: expected a row object, got ${row === null ? "null" : typeof row}`))
+        return Either.left(
+          decodeError(def.name, errorMessage(`table ${def.name}`, `expected a row object, got ${row === null ? "null" : typeof row}`))
+        )
       }
       const raw = row as Record<string, unknown>
       const out: Record<string, unknown> = {}
@@ -125,9 +161,7 @@ const compile = (
         try {
           out[c.encodedKey] = canonicalToRep(dialect.fromDriver(value, type), type, c.kind.rep)
         } catch (e) {
-          return Either.left(
-            decodeError(def.name, `table ${def.name}, column ${c.name}: ${e instanceof ValueError ? e.message : String(e)}`, e)
-          )
+          return Either.left(decodeError(def.name, errorMessage(`table ${def.name}, column ${c.name}`, valueProblem(e)), e))
         }
       }
       return Either.right(out)
@@ -150,7 +184,10 @@ const compile = (
 
     const encodeWith = (encode: (u: unknown) => Effect.Effect<any, ParseResult.ParseError, any>) => (value: unknown) =>
       encode(value).pipe(
-        Effect.mapError((e) => decodeError(def.name, describeParseError(def, e, "encode"), e)),
+        Effect.mapError((e) => {
+          const described = describeParseError(def, e, "encode")
+          return encodeError(def.name, described.column, described.message, e)
+        }),
         Effect.flatMap((encoded) => toRow(encoded as Record<string, unknown>))
       )
 
@@ -164,7 +201,8 @@ const compile = (
         if (Either.isRight(encoded)) return toRow(encoded.right as Record<string, unknown>)
         if (encoded.left._tag === "Forbidden") return undefined
         const error = new ParseResult.ParseError({ issue: encoded.left })
-        return Either.left(decodeError(def.name, describeParseError(def, error, "encode"), error))
+        const described = describeParseError(def, error, "encode")
+        return Either.left(encodeError(def.name, described.column, described.message, error))
       }
     }
 
@@ -173,7 +211,7 @@ const compile = (
     // Effect path. This is the hot path of every read.
     const decodeSync = ParseResult.decodeUnknownEither(table.schema as Schema.Schema<any, any, never>)
     const decodeEffect = (encoded: unknown) =>
-      decodeSchema(encoded).pipe(Effect.mapError((e) => decodeError(def.name, describeParseError(def, e, "decode"), e)))
+      decodeSchema(encoded).pipe(Effect.mapError((e) => decodeError(def.name, describeParseError(def, e, "decode").message, e)))
     const plain = plainStructCheck(table.schema)
     const decodeEither = (row: unknown): Either.Either<any, DatabaseError.DatabaseError> | undefined => {
       const encoded = fromRow(row)
@@ -184,7 +222,7 @@ const compile = (
       if (Either.isRight(decoded)) return Either.right(decoded.right)
       if (decoded.left._tag === "Forbidden") return undefined
       const error = new ParseResult.ParseError({ issue: decoded.left })
-      return Either.left(decodeError(def.name, describeParseError(def, error, "decode"), error))
+      return Either.left(decodeError(def.name, describeParseError(def, error, "decode").message, error))
     }
 
     return {

@@ -15,6 +15,7 @@ import { schemaDialects } from "../dialect/schemaDialects.js"
 import { schemaError } from "./analyze.js"
 import { fromTablesWith } from "./declared.js"
 import { isSingleStatement } from "./sqlText.js"
+import { showValue } from "../errorMessage.js"
 
 export type { ReflectOptions, Run, SchemaDialect } from "../dialect/schemaDialect.js"
 export { schemaDialects }
@@ -44,7 +45,11 @@ const select = (
       : metadata.tables[tables.indexOf(w)]
     if (found === undefined) {
       return Either.left(
-        schemaError(`table ${typeof w === "string" ? w : label({ name: w.name, ...(w.options.schema === undefined ? {} : { schema: w.options.schema }) })} is not among the declared tables`)
+        schemaError(`table ${
+          typeof w === "string"
+            ? showValue(w)
+            : label({ name: w.name, ...(w.options.schema === undefined ? {} : { schema: w.options.schema }) })
+        }: it is not among the declared tables`)
       )
     }
     if (!out.includes(found)) out.push(found)

@@ -22,6 +22,7 @@ import type {
 import type * as Table from "../../Table.js"
 import type { SchemaDialect } from "../dialect/schemaDialect.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
+import { foreignText, showValue } from "../errorMessage.js"
 import { analyze, type ColumnDef, schemaError, type TableDef } from "./analyze.js"
 import { generatedName, validateIdentifier } from "./identifier.js"
 import { settingIndependent, unsafeExpression } from "./sqlText.js"
@@ -67,13 +68,15 @@ const renderDefault = (
     const problem = unsafeExpression(value.sql, dialect.lexRules)
     return problem === undefined
       ? Either.right(settingIndependent(value.sql, dialect.lexRules))
-      : Either.left(schemaError(`${where}: the SQL default ${JSON.stringify(value.sql)} is rejected: ${problem}`, def.name, column.field))
+      : Either.left(schemaError(`${where}: the SQL default ${showValue(value.sql)} is rejected: ${problem}`, def.name, column.field))
   }
   const encoded = ParseResult.encodeEither(column.struct)({ [column.field]: value })
   if (Either.isLeft(encoded)) {
     return Either.left(
       schemaError(
-        `${where}: the default ${String(value)} does not match the field's Schema: ${ParseResult.TreeFormatter.formatIssueSync(encoded.left)}`,
+        `${where}: the default ${showValue(value)} does not match the field's Schema: ${
+          ParseResult.ArrayFormatter.formatIssueSync(encoded.left).map((issue) => foreignText(issue.message)).join("; ")
+        }`,
         def.name,
         column.field
       )
@@ -214,7 +217,7 @@ const tableMetadata = (dialect: SchemaDialect, def: TableDef, defs: ReadonlyArra
     yield* checkName(dialect, def.name, "table name", def.name)
     if (def.schema !== undefined) {
       if (!dialect.supportsSchemas) {
-        return yield* Either.left(schemaError(`table ${def.name}: ${dialect.name} has no schemas (schema ${JSON.stringify(def.schema)} given)`, def.name))
+        return yield* Either.left(schemaError(`table ${def.name}: ${dialect.name} has no schemas (schema ${showValue(def.schema)} given)`, def.name))
       }
       yield* checkName(dialect, def.schema, `table ${def.name}: schema name`, def.name)
     }
@@ -271,7 +274,7 @@ const uniqueRelationNames = (tables: ReadonlyArray<TableMetadata>): Result<void>
       const k = `${t.schema ?? ""}.${name.toLowerCase()}`
       const other = seen.get(k)
       if (other !== undefined) {
-        return Either.left(schemaError(`${what} has the same name as ${other}; give one of them another name`, t.name))
+        return Either.left(schemaError(`${what}: it has the same name as ${other} (give one of them another name)`, t.name))
       }
       seen.set(k, what)
     }
@@ -285,11 +288,11 @@ export const analyzeAll = (tables: ReadonlyArray<Table.Any>): Result<Array<Table
     const defs: Array<TableDef> = []
     for (const t of tables) {
       if (t === null || typeof t !== "object" || typeof t.fields !== "object") {
-        return yield* Either.left(schemaError(`not a Table: ${String(t)}`))
+        return yield* Either.left(schemaError(`tables: not a Table: ${showValue(t)}`))
       }
       const def = yield* analyze(t)
       if (defs.some((d) => d.name === def.name && d.schema === def.schema)) {
-        return yield* Either.left(schemaError(`table ${tableLabel(def)} is declared twice`, def.name))
+        return yield* Either.left(schemaError(`table ${tableLabel(def)}: it is declared twice (pass each table once)`, def.name))
       }
       defs.push(def)
     }
@@ -309,6 +312,6 @@ export const fromTablesWith = (tables: ReadonlyArray<Table.Any>, dialect: Schema
 /** @internal */
 export const fromTables = (tables: ReadonlyArray<Table.Any>, dialect: Dialect): Result<Metadata> => {
   const d = schemaDialects[dialect]
-  if (d === undefined) return Either.left(schemaError(`unknown dialect ${JSON.stringify(dialect)}`))
+  if (d === undefined) return Either.left(schemaError(`dialect: unknown dialect ${showValue(dialect)}`))
   return fromTablesWith(tables, d)
 }

@@ -13,6 +13,7 @@
  */
 import * as DateTime from "effect/DateTime"
 import type { NeutralType } from "../../Metadata.js"
+import { showValue } from "../errorMessage.js"
 import type { Rep } from "./columnType.js"
 
 /** @internal */
@@ -27,8 +28,7 @@ export class ValueError extends Error {}
 export class UnstorableValue extends Error {}
 
 const bad = (value: unknown, what: string): never => {
-  const shown = typeof value === "bigint" ? `${value}n` : typeof value === "string" ? JSON.stringify(value) : String(value)
-  throw new ValueError(`cannot convert ${shown} (${value === null ? "null" : typeof value}) to ${what}`)
+  throw new ValueError(`cannot convert ${showValue(value)} (${value === null ? "null" : typeof value}) to ${what}`)
 }
 
 const toDate = (value: unknown): Date => {

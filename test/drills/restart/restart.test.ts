@@ -10,11 +10,13 @@
  * - the same layer serves again after the restart: blocks succeed, ping
  *   works, the pool is whole.
  *
- * This stops the one PostgreSQL server of the machine, so it runs on its own
- * (a separate vitest project, after everything else):
- *   npx vitest run test/drills/restart
- * It needs root and pg_ctlcluster; whatever happens, afterAll starts the
- * server again and waits for pg_isready. Downtime is about 1.5 s.
+ * This stops the one PostgreSQL server of the machine, so it runs only when
+ * asked, on its own (the `restart` vitest project, after everything else):
+ *   EFFECT_SQLSERVICE_RESTART_DRILL=1 npm test
+ * It needs root and pg_ctlcluster; asked for with CI=true where it cannot
+ * run, it fails instead of skipping (see ./gate.ts). Whatever happens,
+ * afterAll starts the server again and waits for pg_isready. Downtime is
+ * about 1.5 s.
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -30,6 +32,7 @@ import * as DatabaseError from "../../../src/DatabaseError.js"
 import * as Session from "../../../src/Session.js"
 import { pgAvailable, pgIsolated } from "../../support/layers.js"
 import { noHang, waitUntil } from "../support/helpers.js"
+import { restartDrillGate, restartDrillVariable } from "./gate.js"
 
 const run = promisify(execFile)
 
@@ -40,7 +43,14 @@ const version = (() => {
     return undefined
   }
 })()
-const canRestart = version !== undefined && process.getuid?.() === 0 && fs.existsSync("/usr/bin/pg_ctlcluster")
+const cannotRestart = version === undefined
+  ? "no cluster under /etc/postgresql"
+  : process.getuid?.() !== 0
+  ? "pg_ctlcluster needs root"
+  : !fs.existsSync("/usr/bin/pg_ctlcluster")
+  ? "/usr/bin/pg_ctlcluster is missing"
+  : undefined
+const canRestart = cannotRestart === undefined
 
 const ctl = (action: "stop" | "start") =>
   run("pg_ctlcluster", ["--skip-systemctl-redirect", version!, "main", action], { timeout: 60_000 })
@@ -61,9 +71,18 @@ const ensureUp = async () => {
   }
 }
 
-const available = canRestart && (await pgAvailable())
+const asked = process.env[restartDrillVariable] === "1"
+const gate = restartDrillGate({
+  asked,
+  ci: process.env.CI === "true",
+  cannotRestart,
+  // Only look for the server when the drill may run.
+  serverUp: asked && canRestart && (await pgAvailable())
+})
+if (gate.decision === "fail") throw new Error(gate.why)
+if (gate.decision === "skip") console.warn(`PostgreSQL restart drill skipped: ${gate.why}`)
 
-describe.skipIf(!available)("drill: PostgreSQL restart under load", () => {
+describe.skipIf(gate.decision !== "run")("drill: PostgreSQL restart under load", () => {
   afterAll(ensureUp, 90_000)
 
   it.live("stop and start the server while begin blocks run: typed errors, nothing committed lost, service resumes", () => {

@@ -1,4 +1,5 @@
 import * as DatabaseError from "../../../DatabaseError.js"
+import { clip, errorMessage, foreignText } from "../../errorMessage.js"
 
 const constraintKinds: Record<string, DatabaseError.ConstraintKind> = {
   "23505": "unique",
@@ -8,8 +9,93 @@ const constraintKinds: Record<string, DatabaseError.ConstraintKind> = {
   "23P01": "other" // exclusion
 }
 
-// Errors raised by the socket layer before PostgreSQL says anything.
-const networkCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "EPIPE"])
+const constraintHeadlines: Record<DatabaseError.ConstraintKind, string> = {
+  unique: "unique constraint violated",
+  foreign_key: "foreign key constraint violated",
+  not_null: "not-null constraint violated",
+  check: "check constraint violated",
+  other: "constraint violated"
+}
+
+/**
+ * Every way pg reports that a connection is gone, could not be made or may
+ * not be used, whichever of them a given timing produces: the server's
+ * SQLSTATE when it said something, the socket's error code when it did not,
+ * and pg's and pg-pool's own messages when neither did.
+ */
+const connectionCodes: Record<string, DatabaseError.ConnectionKind> = {
+  // Class 08, connection exception.
+  "08000": "lost",
+  "08001": "unreachable", // sqlclient_unable_to_establish_sqlconnection
+  "08003": "lost", // connection_does_not_exist
+  "08004": "refused", // sqlserver_rejected_establishment_of_sqlconnection
+  "08006": "lost", // connection_failure
+  "08007": "lost", // transaction_resolution_unknown
+  "08P01": "lost", // protocol_violation (FATAL; an ERROR one is a bad statement, see below)
+  // Sessions the server ends.
+  "57P01": "lost", // admin_shutdown: pg_terminate_backend, fast or smart shutdown
+  "57P02": "lost", // crash_shutdown
+  "57P04": "lost", // database_dropped
+  "57P05": "lost", // idle_session_timeout
+  "25P03": "lost", // idle_in_transaction_session_timeout
+  // The server answered but will not serve us.
+  "57P03": "refused", // cannot_connect_now: starting up, shutting down, in recovery
+  "28000": "refused", // invalid_authorization_specification (unknown role, pg_hba)
+  "28P01": "refused", // invalid_password
+  "3D000": "refused", // invalid_catalog_name: no such database
+  // The socket, before the server said anything.
+  ECONNREFUSED: "unreachable",
+  ENOTFOUND: "unreachable",
+  EAI_AGAIN: "unreachable",
+  ETIMEDOUT: "unreachable",
+  EHOSTUNREACH: "unreachable",
+  EHOSTDOWN: "unreachable",
+  ENETUNREACH: "unreachable",
+  ENETDOWN: "unreachable",
+  ECONNRESET: "lost",
+  ECONNABORTED: "lost",
+  EPIPE: "lost",
+  ERR_STREAM_WRITE_AFTER_END: "lost",
+  ERR_STREAM_DESTROYED: "lost",
+  ERR_SOCKET_CLOSED: "lost"
+}
+
+const connectionMessages: ReadonlyArray<readonly [RegExp, DatabaseError.ConnectionKind]> = [
+  // pg: the socket closed without us ending the client, or after an error on it.
+  [/^Connection terminated unexpectedly$/, "lost"],
+  [/^Client has encountered a connection error and is not queryable$/, "lost"],
+  [/^write after end$/, "lost"],
+  // pg-pool: opening a new connection took longer than connectTimeout.
+  [/^Connection terminated due to connection timeout$/, "unreachable"],
+  // pg-pool: every connection stayed checked out for longer than connectTimeout.
+  [/^timeout exceeded when trying to connect$/, "pool_timeout"],
+  // pg and pg-pool: we ended the client or the pool (the Database was closed).
+  [/^Connection terminated$/, "closed"],
+  [/^Client was closed and is not queryable$/, "closed"],
+  [/^Cannot use a pool after calling end on the pool$/, "closed"]
+]
+
+const connectionHeadlines: Record<DatabaseError.ConnectionKind, string> = {
+  unreachable: "server unreachable",
+  refused: "connection refused",
+  lost: "connection lost",
+  pool_timeout: "no connection available",
+  closed: "database is closed",
+  detached: "connection detached"
+}
+
+const connectionHints: Partial<Record<DatabaseError.ConnectionKind, string>> = {
+  pool_timeout:
+    "every pooled connection stayed busy for longer than connectTimeout; raise poolSize or connectTimeout, or hold connections for less time",
+  closed: "the scope or layer that provided this Database has ended; use the Database only while it is open"
+}
+
+// "Key (email)=(ada@example.com) already exists.": the key's values, which
+// PostgreSQL does not shorten (unlike "Failing row contains (...)").
+const keyValues = /^(Key \(.*?\)=\()([\s\S]*)(\)[^)]*)$/
+
+const detailText = (detail: string) =>
+  foreignText(detail.replace(keyValues, (_, lead: string, values: string, tail: string) => lead + clip(values) + tail))
 
 const field = (cause: unknown, name: string): string | undefined => {
   if (typeof cause !== "object" || cause === null) return undefined
@@ -17,9 +103,28 @@ const field = (cause: unknown, name: string): string | undefined => {
   return typeof value === "string" && value.length > 0 ? value : undefined
 }
 
-const isConnectionLoss = (message: string) =>
-  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|not queryable/i
-    .test(message)
+/** The error's own words; Node's AggregateError (every address refused) has none, its parts do. */
+const textOf = (cause: unknown, code: string | undefined): string => {
+  if (cause instanceof AggregateError && cause.message === "") {
+    const parts = cause.errors.map((e) => (e instanceof Error ? e.message : String(e))).filter((m) => m !== "")
+    if (parts.length > 0) return parts.join("; ")
+  }
+  if (cause instanceof Error) return cause.message !== "" ? cause.message : code ?? cause.name
+  return String(cause)
+}
+
+const connectionKind = (cause: unknown, code: string | undefined, text: string): DatabaseError.ConnectionKind | undefined => {
+  // A protocol violation the server reports as a plain ERROR (e.g. "bind
+  // message supplies 1 parameters, but prepared statement requires 2") is a
+  // bad statement on a connection that stays usable; only a FATAL one ends it.
+  if (code === "08P01" && field(cause, "severity") === "ERROR") return undefined
+  if (code !== undefined && connectionCodes[code] !== undefined) return connectionCodes[code]
+  for (const [pattern, kind] of connectionMessages) if (pattern.test(text)) return kind
+  // Whatever else the server ends a session with.
+  const severity = field(cause, "severity")
+  if (severity === "FATAL" || severity === "PANIC") return "lost"
+  return undefined
+}
 
 /**
  * A COMMIT that failed because the connection went may have committed,
@@ -31,66 +136,106 @@ const isConnectionLoss = (message: string) =>
  */
 export const commitOutcomeUnknown = (cause: unknown): boolean => {
   const code = field(cause, "code")
-  if (code !== undefined && !networkCodes.has(code)) return false
-  if (code === "EPIPE") return false
+  // A SQLSTATE: the server answered. (Socket and Node stream codes start with E.)
+  if (code !== undefined && !code.startsWith("E")) return false
+  // The write itself failed: the COMMIT never left this process.
+  if (code !== undefined && notSentCodes.has(code)) return false
   const message = cause instanceof Error ? cause.message : String(cause)
   return !/not queryable/i.test(message)
 }
 
+const notSentCodes = new Set(["EPIPE", "ERR_STREAM_WRITE_AFTER_END", "ERR_STREAM_DESTROYED", "ERR_SOCKET_CLOSED"])
+
 /** @internal */
 export const classify = (cause: unknown): DatabaseError.Reason => {
   const code = field(cause, "code")
-  const message = cause instanceof Error ? cause.message : String(cause)
+  const text = textOf(cause, code)
+  const why = foreignText(text)
+  const detail = field(cause, "detail")
+  const serverHint = field(cause, "hint")
+  const hint = serverHint === undefined ? undefined : foreignText(serverHint)
+  const withDetail = detail === undefined ? why : `${why}; ${detailText(detail)}`
+
   if (code !== undefined && code.startsWith("23")) {
-    const detail = field(cause, "detail")
+    const kind = constraintKinds[code] ?? "other"
     const table = field(cause, "table")
     const column = field(cause, "column")
     const constraint = field(cause, "constraint")
     return new DatabaseError.ConstraintError({
-      kind: constraintKinds[code] ?? "other",
-      message: detail ? `${message} (${detail})` : message,
+      kind,
+      message: errorMessage(constraintHeadlines[kind], withDetail, hint),
       ...(table ? { table } : {}),
       ...(column ? { column } : {}),
       ...(constraint ? { constraint } : {})
     })
   }
-  if (code === "40001" || code === "40P01") {
-    return new DatabaseError.TransactionError({ phase: "serialization", retryable: true, message })
+  switch (code) {
+    case "40001":
+    case "40P01":
+      return new DatabaseError.TransactionError({
+        phase: "serialization",
+        retryable: true,
+        message: errorMessage(
+          "transaction conflict",
+          why,
+          "another transaction got there first; pass a retry Schedule to begin to run the whole transaction again"
+        )
+      })
+    case "25P02":
+      return new DatabaseError.TransactionError({
+        phase: "serialization",
+        retryable: false,
+        message: errorMessage(
+          "transaction aborted",
+          why,
+          "an earlier statement of this transaction failed; roll back, or use a nested begin to recover"
+        )
+      })
+    case "25006":
+      return new DatabaseError.ReadOnlyError({
+        code,
+        message: errorMessage(
+          "read-only transaction",
+          why,
+          "write outside a begin with readOnly: true, and on the primary server, not a standby"
+        )
+      })
+    case "53100":
+      return new DatabaseError.StorageFullError({
+        code,
+        message: errorMessage("storage full", withDetail, hint ?? "free disk space on the database server")
+      })
+    case "53300":
+      return new DatabaseError.TooManyConnectionsError({
+        code,
+        message: errorMessage(
+          "too many connections",
+          why,
+          "lower poolSize, or raise the server's max_connections or the role's CONNECTION LIMIT"
+        )
+      })
+    case "57014":
+      return new DatabaseError.StatementError({
+        code,
+        message: errorMessage("statement cancelled", why, "statementTimeout elapsed, or the fiber running it was interrupted")
+      })
   }
-  if (code === "25P02") {
-    return new DatabaseError.TransactionError({
-      phase: "serialization",
-      retryable: false,
-      message: `${message} (an earlier statement of this transaction failed; roll back, or use a nested begin to recover)`
-    })
-  }
-  // A protocol violation the server reports as a plain ERROR (e.g. "bind
-  // message supplies 1 parameters, but prepared statement requires 2") is a
-  // bad statement on a connection that stays usable; only a FATAL one ends it.
-  if (code === "08P01" && field(cause, "severity") === "ERROR") {
-    return new DatabaseError.StatementError({ message, code })
-  }
-  if (
-    (code !== undefined && (code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" ||
-      code === "28P01" || code === "28000" || code === "3D000" || networkCodes.has(code))) ||
-    isConnectionLoss(message)
-  ) {
+
+  const kind = connectionKind(cause, code, text)
+  if (kind !== undefined) {
     const address = field(cause, "address")
     const port = typeof cause === "object" && cause !== null && typeof (cause as any).port === "number"
       ? (cause as any).port as number
       : undefined
-    const refused = code === "28P01" || code === "28000" || code === "3D000" || code === "57P03"
-    const unreachable = (code !== undefined && networkCodes.has(code) && code !== "ECONNRESET" && code !== "EPIPE") ||
-      /timeout exceeded when trying to connect|connection timeout/i.test(message)
     return new DatabaseError.ConnectionError({
-      kind: refused ? "refused" : unreachable ? "unreachable" : "lost",
-      message: message.length > 0 ? message : `connection failed (${code})`,
+      kind,
+      message: errorMessage(connectionHeadlines[kind], why, connectionHints[kind] ?? hint),
       ...(address ? { host: address } : {}),
       ...(port !== undefined ? { port } : {})
     })
   }
-  if (code === "57014") {
-    return new DatabaseError.StatementError({ message: `${message} (statement timeout or cancellation)`, code })
-  }
-  return new DatabaseError.StatementError({ message, ...(code === undefined ? {} : { code }) })
+  return new DatabaseError.StatementError({
+    message: errorMessage("statement failed", withDetail, hint),
+    ...(code === undefined ? {} : { code })
+  })
 }

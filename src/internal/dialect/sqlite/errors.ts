@@ -1,4 +1,5 @@
 import * as DatabaseError from "../../../DatabaseError.js"
+import { errorMessage, foreignText } from "../../errorMessage.js"
 
 const constraintKinds: Record<string, DatabaseError.ConstraintKind> = {
   SQLITE_CONSTRAINT_UNIQUE: "unique",
@@ -8,42 +9,104 @@ const constraintKinds: Record<string, DatabaseError.ConstraintKind> = {
   SQLITE_CONSTRAINT_CHECK: "check"
 }
 
-const busyCodes = new Set(["SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_BUSY_RECOVERY", "SQLITE_LOCKED"])
-
-const connectionCodes = new Set(["SQLITE_CANTOPEN", "SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_IOERR"])
+const constraintHeadlines: Record<DatabaseError.ConstraintKind, string> = {
+  unique: "unique constraint violated",
+  foreign_key: "foreign key constraint violated",
+  not_null: "not-null constraint violated",
+  check: "check constraint violated",
+  other: "constraint violated"
+}
 
 // "UNIQUE constraint failed: users.email, users.name" / "NOT NULL constraint failed: users.name"
 const columnList = /constraint failed: ([^\s,]+)\.([^\s,]+)/
 // "CHECK constraint failed: positive_age" (a name or the expression text)
 const checkName = /CHECK constraint failed: (.+)$/
 
+// better-sqlite3 throws a TypeError without a code for any use of a closed
+// connection (a prepared statement of it included), and checks the directory
+// of a new file itself before SQLite would say SQLITE_CANTOPEN.
+const closedConnection = /^The database connection is not open$/
+const missingDirectory = /^Cannot open database because the directory does not exist$/
+
+/**
+ * The primary result code of an extended one: SQLITE_READONLY_DBMOVED →
+ * SQLITE_READONLY. Extended codes say why; the primary says what it means.
+ */
+const primary = (code: string) => {
+  const second = code.indexOf("_", "SQLITE_".length)
+  return second === -1 ? code : code.slice(0, second)
+}
+
 /** @internal */
 export const classify = (cause: unknown): DatabaseError.Reason => {
-  const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined
-  const message = cause instanceof Error ? cause.message : String(cause)
-  if (code !== undefined && code.startsWith("SQLITE_CONSTRAINT")) {
-    const kind = constraintKinds[code] ?? "other"
-    const columns = columnList.exec(message)
-    const check = kind === "check" ? checkName.exec(message) : null
-    return new DatabaseError.ConstraintError({
-      kind,
-      message,
-      ...(columns ? { table: columns[1]!, column: columns[2]! } : {}),
-      ...(check ? { constraint: check[1]! } : {})
-    })
+  const code = typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"
+    ? cause.code
+    : undefined
+  const text = cause instanceof Error ? cause.message : String(cause)
+  const why = foreignText(text)
+  switch (code === undefined ? undefined : primary(code)) {
+    case "SQLITE_CONSTRAINT": {
+      const kind = constraintKinds[code!] ?? "other"
+      const columns = columnList.exec(text)
+      const check = kind === "check" ? checkName.exec(text) : null
+      return new DatabaseError.ConstraintError({
+        kind,
+        message: errorMessage(constraintHeadlines[kind], why),
+        ...(columns ? { table: columns[1]!, column: columns[2]! } : {}),
+        ...(check ? { constraint: check[1]! } : {})
+      })
+    }
+    case "SQLITE_BUSY":
+    case "SQLITE_LOCKED":
+      return new DatabaseError.TransactionError({
+        phase: "serialization",
+        retryable: true,
+        message: errorMessage(
+          "transaction conflict",
+          why,
+          "the database file is locked by another connection; raise busyTimeout or pass a retry Schedule to begin"
+        )
+      })
+    case "SQLITE_READONLY":
+      return new DatabaseError.ReadOnlyError({
+        code: code!,
+        message: errorMessage(
+          "database is read-only",
+          why,
+          "the file, its directory or the connection is read-only, or PRAGMA query_only is on; open a writable file to write"
+        )
+      })
+    case "SQLITE_FULL":
+      return new DatabaseError.StorageFullError({
+        code: code!,
+        message: errorMessage(
+          "storage full",
+          why,
+          "free disk space, or raise PRAGMA max_page_count if it was lowered"
+        )
+      })
+    case "SQLITE_CANTOPEN":
+    case "SQLITE_NOTADB":
+      return new DatabaseError.ConnectionError({ kind: "unreachable", message: errorMessage("cannot open database", why) })
+    case "SQLITE_CORRUPT":
+    case "SQLITE_IOERR":
+      return new DatabaseError.ConnectionError({ kind: "lost", message: errorMessage("database file unusable", why) })
   }
-  if (code !== undefined && (busyCodes.has(code) || code.startsWith("SQLITE_BUSY"))) {
-    return new DatabaseError.TransactionError({
-      phase: "serialization",
-      retryable: true,
-      message: `${message} (the database file is locked by another connection; raise busyTimeout or pass a retry schedule to begin)`
-    })
+  if (code === undefined && missingDirectory.test(text)) {
+    return new DatabaseError.ConnectionError({ kind: "unreachable", message: errorMessage("cannot open database", why) })
   }
-  if (code !== undefined && [...connectionCodes].some((c) => code.startsWith(c))) {
+  if (code === undefined && closedConnection.test(text)) {
     return new DatabaseError.ConnectionError({
-      kind: code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_NOTADB") ? "unreachable" : "lost",
-      message
+      kind: "closed",
+      message: errorMessage(
+        "database is closed",
+        why,
+        "the scope or layer that provided this Database has ended; use the Database only while it is open"
+      )
     })
   }
-  return new DatabaseError.StatementError({ message, ...(code === undefined ? {} : { code }) })
+  return new DatabaseError.StatementError({
+    message: errorMessage("statement failed", why),
+    ...(code === undefined ? {} : { code })
+  })
 }

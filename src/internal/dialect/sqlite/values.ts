@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { showValue } from "../../errorMessage.js"
 import { repToCanonical, ValueError } from "../../schema/values.js"
 import { INT64, unstorableWith } from "../fidelity.js"
 import { type Convert, fromDriverWith, toBuffer, toDriverWith } from "../valuesCommon.js"
@@ -67,7 +68,7 @@ export const fromDriver = fromDriverWith({
       try {
         return JSON.parse(raw)
       } catch {
-        throw new ValueError(`invalid JSON text ${JSON.stringify(raw.slice(0, 40))}`)
+        throw new ValueError(`invalid JSON text ${showValue(raw)}`)
       }
     }
     // JSON has NUMERIC affinity: a bare JSON number is stored as a number.

@@ -1,0 +1,113 @@
+/**
+ * `npm test` never stops the machine's PostgreSQL unless asked: the restart
+ * drill's project exists only with EFFECT_SQLSERVICE_RESTART_DRILL=1, the
+ * "test" script runs it only then (after everything else), and asked for
+ * with CI=true where it cannot run, it fails instead of skipping.
+ *
+ * Nothing here runs the drill: the script runs against a stand-in `vitest`
+ * that records how it was called.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { restartDrillGate, restartDrillVariable } from "./drills/restart/gate.js"
+import { testProjects } from "../vitest.config.js"
+
+const root = path.resolve(import.meta.dirname, "..")
+const testScript: string = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts.test
+
+const names = (env: Record<string, string | undefined>) => testProjects(env).map((p) => p.test?.name)
+
+describe("vitest projects", () => {
+  it("without EFFECT_SQLSERVICE_RESTART_DRILL=1 there is no restart project", () => {
+    expect(names({})).toEqual(["main"])
+    expect(names({ [restartDrillVariable]: "0" })).toEqual(["main"])
+    expect(names({ [restartDrillVariable]: "true", CI: "true" })).toEqual(["main"])
+  })
+
+  it("with EFFECT_SQLSERVICE_RESTART_DRILL=1 the restart project runs the drill, and main never does", () => {
+    const [main, restart] = testProjects({ [restartDrillVariable]: "1" })
+    expect(restart?.test).toMatchObject({ name: "restart", include: ["test/drills/restart/**/*.test.ts"] })
+    expect(main?.test).toMatchObject({ name: "main", exclude: ["test/drills/restart/**/*.test.ts"] })
+  })
+})
+
+describe("the test script", () => {
+  /** Runs the "test" script with a stand-in vitest that exits with `exitCodes[project]`. */
+  const runScript = (env: Record<string, string>, exitCodes: Record<string, number> = {}) => {
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "effect-sqlservice-fake-vitest-"))
+    try {
+      const log = path.join(bin, "calls")
+      fs.writeFileSync(
+        path.join(bin, "vitest"),
+        `#!/bin/sh\necho "$*" >> "${log}"\necho "summary of $*"\ncase "$*" in\n${
+          Object.entries(exitCodes).map(([project, code]) => `  *"--project ${project}"*) exit ${code};;\n`).join("")
+        }esac\nexit 0\n`,
+        { mode: 0o755 }
+      )
+      const { [restartDrillVariable]: _, ...inherited } = process.env
+      const result = spawnSync("sh", ["-c", testScript], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...inherited, PATH: `${bin}:${process.env.PATH}`, ...env }
+      })
+      const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : []
+      return { status: result.status, calls, stdout: result.stdout.trim().split("\n") }
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true })
+    }
+  }
+
+  it("without the variable runs the main project only, says how to ask for the drill, and ends with vitest's summary", () => {
+    const run = runScript({})
+    expect(run.calls).toEqual(["run --project main"])
+    expect(run.status).toBe(0)
+    expect(run.stdout[0]).toContain("EFFECT_SQLSERVICE_RESTART_DRILL=1")
+    expect(run.stdout.at(-1)).toBe("summary of run --project main")
+  })
+
+  it("with EFFECT_SQLSERVICE_RESTART_DRILL=1 runs the restart project after main", () => {
+    const run = runScript({ [restartDrillVariable]: "1" })
+    expect(run.calls).toEqual(["run --project main", "run --project restart"])
+    expect(run.status).toBe(0)
+    expect(run.stdout.at(-1)).toBe("summary of run --project restart")
+  })
+
+  it("fails when main fails, without running the drill; fails when the drill fails", () => {
+    const mainFails = runScript({ [restartDrillVariable]: "1" }, { main: 1 })
+    expect(mainFails.calls).toEqual(["run --project main"])
+    expect(mainFails.status).not.toBe(0)
+    expect(runScript({}, { main: 1 }).status).not.toBe(0)
+    const drillFails = runScript({ [restartDrillVariable]: "1" }, { restart: 1 })
+    expect(drillFails.calls).toEqual(["run --project main", "run --project restart"])
+    expect(drillFails.status).not.toBe(0)
+  })
+
+  it(".ci/run asks for the drill", () => {
+    const ci = fs.readFileSync(path.join(root, ".ci", "run"), "utf8")
+    expect(ci).toMatch(/^EFFECT_SQLSERVICE_RESTART_DRILL=1 npm test$/m)
+  })
+})
+
+describe("the restart drill's gate", () => {
+  const can = { asked: true, ci: false, cannotRestart: undefined, serverUp: true } as const
+
+  it("runs only when asked and able", () => {
+    expect(restartDrillGate(can)).toEqual({ decision: "run" })
+    expect(restartDrillGate({ ...can, ci: true })).toEqual({ decision: "run" })
+    expect(restartDrillGate({ ...can, asked: false })).toMatchObject({ decision: "skip" })
+    expect(restartDrillGate({ ...can, asked: false, ci: true })).toMatchObject({ decision: "skip" })
+  })
+
+  it("asked for but unable: skipped with a reason locally, a failure with CI=true", () => {
+    for (const unable of [{ cannotRestart: "pg_ctlcluster needs root" }, { serverUp: false }]) {
+      const local = restartDrillGate({ ...can, ...unable })
+      expect(local).toMatchObject({ decision: "skip" })
+      const ci = restartDrillGate({ ...can, ...unable, ci: true })
+      expect(ci).toMatchObject({ decision: "fail" })
+      expect(ci.decision === "fail" && ci.why).toMatch(/CI=true/)
+    }
+  })
+})
