@@ -1,3 +1,5 @@
+import type * as DatabaseError from "../DatabaseError.js"
+
 /**
  * The one shape of every error message, and the one way a value is shown in
  * one.
@@ -99,3 +101,16 @@ export const foreignText = (text: string): string =>
  */
 export const errorMessage = (what: string, why: string, hint?: string | undefined): string =>
   hint === undefined || hint === "" ? `${what}: ${why}` : `${what}: ${why} (${hint})`
+
+/**
+ * The headline of a `ConstraintError` message, the same on every dialect.
+ *
+ * @internal
+ */
+export const constraintHeadlines: Record<DatabaseError.ConstraintKind, string> = {
+  unique: "unique constraint violated",
+  foreign_key: "foreign key constraint violated",
+  not_null: "not-null constraint violated",
+  check: "check constraint violated",
+  other: "constraint violated"
+}

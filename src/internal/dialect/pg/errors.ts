@@ -1,5 +1,5 @@
 import * as DatabaseError from "../../../DatabaseError.js"
-import { clip, errorMessage, foreignText } from "../../errorMessage.js"
+import { clip, constraintHeadlines, errorMessage, foreignText } from "../../errorMessage.js"
 
 const constraintKinds: Record<string, DatabaseError.ConstraintKind> = {
   "23505": "unique",
@@ -7,14 +7,6 @@ const constraintKinds: Record<string, DatabaseError.ConstraintKind> = {
   "23502": "not_null",
   "23514": "check",
   "23P01": "other" // exclusion
-}
-
-const constraintHeadlines: Record<DatabaseError.ConstraintKind, string> = {
-  unique: "unique constraint violated",
-  foreign_key: "foreign key constraint violated",
-  not_null: "not-null constraint violated",
-  check: "check constraint violated",
-  other: "constraint violated"
 }
 
 /**

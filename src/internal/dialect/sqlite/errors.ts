@@ -1,5 +1,5 @@
 import * as DatabaseError from "../../../DatabaseError.js"
-import { errorMessage, foreignText } from "../../errorMessage.js"
+import { constraintHeadlines, errorMessage, foreignText } from "../../errorMessage.js"
 
 const constraintKinds: Record<string, DatabaseError.ConstraintKind> = {
   SQLITE_CONSTRAINT_UNIQUE: "unique",
@@ -7,14 +7,6 @@ const constraintKinds: Record<string, DatabaseError.ConstraintKind> = {
   SQLITE_CONSTRAINT_FOREIGNKEY: "foreign_key",
   SQLITE_CONSTRAINT_NOTNULL: "not_null",
   SQLITE_CONSTRAINT_CHECK: "check"
-}
-
-const constraintHeadlines: Record<DatabaseError.ConstraintKind, string> = {
-  unique: "unique constraint violated",
-  foreign_key: "foreign key constraint violated",
-  not_null: "not-null constraint violated",
-  check: "check constraint violated",
-  other: "constraint violated"
 }
 
 // "UNIQUE constraint failed: users.email, users.name" / "NOT NULL constraint failed: users.name"
