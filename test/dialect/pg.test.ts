@@ -13,7 +13,7 @@ import { isSingleStatement } from "../../src/internal/schema/sqlText.js"
 import * as Query from "../../src/Query.js"
 import * as Session from "../../src/Session.js"
 import * as Table from "../../src/Table.js"
-import { adminQuery } from "../drills/support/helpers.js"
+import { adminQuery, waitUntil } from "../drills/support/helpers.js"
 import { pgAvailable, pgIsolated, pgUrl } from "../support/layers.js"
 
 const available = await pgAvailable()
@@ -213,6 +213,9 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
         })
         expect(yield* count).toBeGreaterThan(0)
       }))
+      // Closing ends every client; the server's backends exit a moment after
+      // their sockets close, so wait (bounded) for them to be gone.
+      yield* waitUntil("every backend of the closed layer to exit", Effect.map(count, (n) => n === 0), "5 seconds")
       expect(yield* count).toBe(0)
     }))
 
