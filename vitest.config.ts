@@ -1,3 +1,4 @@
+import "./test/support/node20.js"
 import { defineConfig } from "vitest/config"
 import type { TestProjectInlineConfiguration } from "vitest/config"
 import { restartDrillVariable } from "./test/drills/restart/gate.js"
@@ -20,7 +21,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Two cores in CI: one worker per core keeps PostgreSQL and the suites from starving each other.
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    maxWorkers: 2,
     passWithNoTests: false,
     projects: testProjects(process.env)
   }
