@@ -31,7 +31,7 @@ import * as Schema from "effect/Schema"
  * @since 0.2.0
  * @category reasons
  */
-export const ConnectionKind = Schema.Literal("unreachable", "refused", "lost", "pool_timeout", "closed", "detached")
+export const ConnectionKind = Schema.Literals(["unreachable", "refused", "lost", "pool_timeout", "closed", "detached"])
 
 /**
  * @since 0.2.0
@@ -49,15 +49,15 @@ export type ConnectionKind = typeof ConnectionKind.Type
 export class ConnectionError extends Schema.TaggedClass<ConnectionError>()("ConnectionError", {
   message: Schema.String,
   kind: ConnectionKind,
-  host: Schema.optional(Schema.String),
-  port: Schema.optional(Schema.Number)
+  host: Schema.optionalKey(Schema.String),
+  port: Schema.optionalKey(Schema.Number)
 }) {}
 
 /**
  * @since 0.1.0
  * @category reasons
  */
-export const ConstraintKind = Schema.Literal("unique", "foreign_key", "not_null", "check", "other")
+export const ConstraintKind = Schema.Literals(["unique", "foreign_key", "not_null", "check", "other"])
 
 /**
  * @since 0.1.0
@@ -75,9 +75,9 @@ export type ConstraintKind = typeof ConstraintKind.Type
 export class ConstraintError extends Schema.TaggedClass<ConstraintError>()("ConstraintError", {
   message: Schema.String,
   kind: ConstraintKind,
-  table: Schema.optional(Schema.String),
-  column: Schema.optional(Schema.String),
-  constraint: Schema.optional(Schema.String)
+  table: Schema.optionalKey(Schema.String),
+  column: Schema.optionalKey(Schema.String),
+  constraint: Schema.optionalKey(Schema.String)
 }) {}
 
 /**
@@ -90,7 +90,7 @@ export class ConstraintError extends Schema.TaggedClass<ConstraintError>()("Cons
  */
 export class DecodeError extends Schema.TaggedClass<DecodeError>()("DecodeError", {
   message: Schema.String,
-  table: Schema.optional(Schema.String)
+  table: Schema.optionalKey(Schema.String)
 }) {}
 
 /**
@@ -101,7 +101,7 @@ export class DecodeError extends Schema.TaggedClass<DecodeError>()("DecodeError"
  */
 export class NotFoundError extends Schema.TaggedClass<NotFoundError>()("NotFoundError", {
   message: Schema.String,
-  table: Schema.optional(Schema.String)
+  table: Schema.optionalKey(Schema.String)
 }) {}
 
 /**
@@ -129,9 +129,9 @@ export class MultipleRowsError extends Schema.TaggedClass<MultipleRowsError>()("
  */
 export class TransactionError extends Schema.TaggedClass<TransactionError>()("TransactionError", {
   message: Schema.String,
-  phase: Schema.Literal("begin", "commit", "rollback", "savepoint", "release", "serialization"),
+  phase: Schema.Literals(["begin", "commit", "rollback", "savepoint", "release", "serialization"]),
   retryable: Schema.Boolean,
-  outcome: Schema.optional(Schema.Literal("unknown"))
+  outcome: Schema.optionalKey(Schema.Literal("unknown"))
 }) {}
 
 /**
@@ -144,7 +144,7 @@ export class TransactionError extends Schema.TaggedClass<TransactionError>()("Tr
  */
 export class ReadOnlyError extends Schema.TaggedClass<ReadOnlyError>()("ReadOnlyError", {
   message: Schema.String,
-  code: Schema.optional(Schema.String)
+  code: Schema.optionalKey(Schema.String)
 }) {}
 
 /**
@@ -155,7 +155,7 @@ export class ReadOnlyError extends Schema.TaggedClass<ReadOnlyError>()("ReadOnly
  */
 export class StorageFullError extends Schema.TaggedClass<StorageFullError>()("StorageFullError", {
   message: Schema.String,
-  code: Schema.optional(Schema.String)
+  code: Schema.optionalKey(Schema.String)
 }) {}
 
 /**
@@ -167,7 +167,7 @@ export class StorageFullError extends Schema.TaggedClass<StorageFullError>()("St
  */
 export class TooManyConnectionsError extends Schema.TaggedClass<TooManyConnectionsError>()("TooManyConnectionsError", {
   message: Schema.String,
-  code: Schema.optional(Schema.String)
+  code: Schema.optionalKey(Schema.String)
 }) {}
 
 /**
@@ -180,8 +180,8 @@ export class TooManyConnectionsError extends Schema.TaggedClass<TooManyConnectio
  */
 export class SchemaError extends Schema.TaggedClass<SchemaError>()("SchemaError", {
   message: Schema.String,
-  table: Schema.optional(Schema.String),
-  column: Schema.optional(Schema.String)
+  table: Schema.optionalKey(Schema.String),
+  column: Schema.optionalKey(Schema.String)
 }) {}
 
 /**
@@ -204,7 +204,7 @@ export class ConfigError extends Schema.TaggedClass<ConfigError>()("ConfigError"
  */
 export class StatementError extends Schema.TaggedClass<StatementError>()("StatementError", {
   message: Schema.String,
-  code: Schema.optional(Schema.String)
+  code: Schema.optionalKey(Schema.String)
 }) {}
 
 /**
@@ -219,9 +219,9 @@ export class StatementError extends Schema.TaggedClass<StatementError>()("Statem
  */
 export class InputError extends Schema.TaggedClass<InputError>()("InputError", {
   message: Schema.String,
-  table: Schema.optional(Schema.String),
+  table: Schema.optionalKey(Schema.String),
   /** @since 0.2.0 */
-  column: Schema.optional(Schema.String)
+  column: Schema.optionalKey(Schema.String)
 }) {}
 
 /**
@@ -241,7 +241,7 @@ export class HookError extends Schema.TaggedClass<HookError>()("HookError", {
  * @since 0.1.0
  * @category models
  */
-export const Reason = Schema.Union(
+export const Reason = Schema.Union([
   ConnectionError,
   ConstraintError,
   DecodeError,
@@ -256,7 +256,7 @@ export const Reason = Schema.Union(
   ReadOnlyError,
   StorageFullError,
   TooManyConnectionsError
-)
+])
 
 /**
  * @since 0.1.0
@@ -276,8 +276,8 @@ export type ReasonTag = Reason["_tag"]
  */
 export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
   reason: Reason,
-  sql: Schema.optional(Schema.String),
-  cause: Schema.optional(Schema.Defect)
+  sql: Schema.optionalKey(Schema.String),
+  cause: Schema.optionalKey(Schema.Defect())
 }) {
   /**
    * @since 0.1.0
