@@ -1,6 +1,6 @@
-import type * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as SqlClient from "effect/sql/SqlClient"
 import Pg from "pg"
 import * as Database from "../../src/Database.js"
 import type * as DatabaseError from "../../src/DatabaseError.js"
@@ -51,7 +51,7 @@ const withSearchPath = (url: string, schema: string) => {
  * itself is made and dropped directly.
  */
 export const pgIsolatedVia = (via: (url: string) => string): MakeLayer => (options = {}) =>
-  Layer.unwrapScoped(
+  Layer.unwrap(
     Effect.gen(function*() {
       const schema = `t_${process.pid}_${Date.now().toString(36)}_${schemaCounter++}`
       const admin = (sql: string) =>

@@ -18,16 +18,12 @@ import * as DatabaseError from "../../../src/DatabaseError.js"
  * when `effect` does not finish within `bound`. Only used to prove "no hang":
  * the bounds are generous.
  */
-export const noHang = (label: string, bound: Duration.DurationInput) =>
+export const noHang = (label: string, bound: Duration.Input) =>
 <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.timeoutFail(effect, {
+  Effect.timeoutOrElse(effect, {
     duration: bound,
-    onTimeout: () => new HangError(`${label} did not finish within ${Duration.format(Duration.decode(bound))}`)
-  }).pipe(Effect.catchIf((e): e is HangError => e instanceof HangError, (e) => Effect.die(e))) as Effect.Effect<
-    A,
-    E,
-    R
-  >
+    orElse: () => Effect.die(new HangError(`${label} did not finish within ${Duration.format(Duration.fromInputUnsafe(bound))}`))
+  })
 
 class HangError extends Error {}
 
@@ -40,8 +36,8 @@ export const describeCause = (cause: Cause.Cause<unknown>) => Cause.pretty(cause
  */
 export const typedFailure = <A, E>(exit: Exit.Exit<A, E>): E => {
   if (Exit.isSuccess(exit)) throw new Error("expected a failure, got success")
-  if (Cause.isDie(exit.cause)) throw new Error(`expected a typed failure, got a defect:\n${Cause.pretty(exit.cause)}`)
-  const failure = Cause.failureOption(exit.cause)
+  if (Cause.hasDies(exit.cause)) throw new Error(`expected a typed failure, got a defect:\n${Cause.pretty(exit.cause)}`)
+  const failure = Cause.findErrorOption(exit.cause)
   if (Option.isNone(failure)) throw new Error(`expected a typed failure, got ${Cause.pretty(exit.cause)}`)
   return failure.value
 }
@@ -56,7 +52,8 @@ export const databaseFailure = <A, E>(exit: Exit.Exit<A, E>): DatabaseError.Data
 }
 
 /** Every failure in the cause (a cleanup failure may follow the original). */
-export const allFailures = <E>(cause: Cause.Cause<E>): ReadonlyArray<E> => [...Cause.failures(cause)]
+export const allFailures = <E>(cause: Cause.Cause<E>): ReadonlyArray<E> =>
+  cause.reasons.filter(Cause.isFailReason).map((reason) => reason.error)
 
 /** Every rendering of an error a user might log or ship somewhere. */
 export const renderings = (error: unknown): ReadonlyArray<readonly [string, string]> => {
@@ -121,7 +118,7 @@ export const prng = (seed: number) => {
 }
 
 /** Polls `check` every 25 ms until it holds; a hang (defect) after `bound`. */
-export const waitUntil = <E, R>(label: string, check: Effect.Effect<boolean, E, R>, bound: Duration.DurationInput = "10 seconds") =>
+export const waitUntil = <E, R>(label: string, check: Effect.Effect<boolean, E, R>, bound: Duration.Input = "10 seconds") =>
   Effect.repeat(check, { until: (ok) => ok, schedule: Schedule.spaced("25 millis") }).pipe(
     Effect.asVoid,
     noHang(label, bound)
