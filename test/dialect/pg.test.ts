@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
-import * as net from "node:net"
 import * as Schema from "effect/Schema"
+import * as SqlClient from "effect/sql/SqlClient"
+import * as net from "node:net"
 import * as Column from "../../src/Column.js"
 import * as Database from "../../src/Database.js"
 import { lexRules } from "../../src/internal/dialect/pg/lexer.js"
@@ -32,7 +32,7 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       yield* sql`CREATE TABLE items (id INTEGER PRIMARY KEY)`
       const inserted = yield* Deferred.make<void>()
       const checked = yield* Deferred.make<void>()
-      const writer = yield* Effect.fork(db.begin(Effect.gen(function*() {
+      const writer = yield* Effect.forkChild(db.begin(Effect.gen(function*() {
         const s = yield* Session.Session
         yield* s.execute(sql`INSERT INTO items (id) VALUES (${1})`)
         yield* Deferred.succeed(inserted, undefined)
@@ -63,7 +63,7 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
         }),
         {
           isolationLevel: "serializable",
-          retry: Schedule.jittered(Schedule.spaced("5 millis")).pipe(Schedule.compose(Schedule.recurs(100)))
+          retry: Schedule.max([Schedule.jittered(Schedule.spaced("5 millis")), Schedule.recurs(100)])
         }
       )
       yield* Effect.all(Array.from({ length: 20 }, () => increment), { concurrency: "unbounded" })
@@ -96,7 +96,7 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       const db = yield* Database.make({ url: url.toString(), poolSize: 2 })
       const holding = yield* Deferred.make<void>()
       const release = yield* Deferred.make<void>()
-      const holder = yield* Effect.fork(db.begin(Effect.zipRight(Deferred.succeed(holding, undefined), Deferred.await(release))))
+      const holder = yield* Effect.forkChild(db.begin(Effect.andThen(Deferred.succeed(holding, undefined), Deferred.await(release))))
       yield* Deferred.await(holding)
       const error = yield* Effect.flip(db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT 1")))).pipe(
         // The held connection goes back whatever the outcome, so a failed expectation fails fast.
@@ -112,7 +112,7 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
     Effect.gen(function*() {
       const db = yield* Database.Database
       const started = Date.now()
-      const fiber = yield* Effect.fork(db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT pg_sleep(30)"))))
+      const fiber = yield* Effect.forkChild(db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT pg_sleep(30)"))))
       yield* Effect.sleep("200 millis")
       yield* Fiber.interrupt(fiber)
       expect(Date.now() - started).toBeLessThan(5000)
@@ -144,7 +144,7 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       expect(yield* sql`SELECT 1 AS one`).toEqual([{ one: 1 }])
     }).pipe(Effect.provide(pgIsolated({ poolSize: 1 }))))
 
-  it.scoped("a closed port is a ConnectionError naming host and port, never the password", () =>
+  it.effect("a closed port is a ConnectionError naming host and port, never the password", () =>
     Effect.gen(function*() {
       const url = withPassword(pgUrl, "hunter2")
       url.port = "1"
@@ -155,10 +155,10 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       expect(JSON.stringify(error.reason)).not.toContain("hunter2")
     }))
 
-  it.scopedLive("a server that never answers: the connect timeout is respected", () =>
+  it.live("a server that never answers: the connect timeout is respected", () =>
     Effect.gen(function*() {
       const server = yield* Effect.acquireRelease(
-        Effect.async<net.Server>((resume) => {
+        Effect.callback<net.Server>((resume) => {
           const s = net.createServer(() => {/* accept and say nothing */})
           s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
         }),
@@ -175,7 +175,7 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       expect(error.message).not.toContain(":pw@")
     }))
 
-  it.scoped("an unknown database is a ConnectionError saying so", () =>
+  it.effect("an unknown database is a ConnectionError saying so", () =>
     Effect.gen(function*() {
       const url = new URL(pgUrl)
       url.pathname = "/no_such_database_here"
@@ -184,7 +184,7 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       expect(error.message).toContain("no_such_database_here")
     }))
 
-  it.scoped("db.url masks the password", () =>
+  it.effect("db.url masks the password", () =>
     Effect.gen(function*() {
       const db = yield* Database.make({ url: withPassword(pgUrl, "s3cret").toString() })
       expect(String(db.url)).not.toContain("s3cret")
@@ -219,7 +219,7 @@ describe.skipIf(!available)("PostgreSQL specifics", () => {
       expect(yield* count).toBe(0)
     }))
 
-  it.scoped("two databases in one fiber do not cross-talk inside a transaction", () =>
+  it.effect("two databases in one fiber do not cross-talk inside a transaction", () =>
     Effect.gen(function*() {
       const pg = yield* Database.make({ url: pgUrl })
       const lite = yield* Database.make({ url: "sqlite://:memory:" })

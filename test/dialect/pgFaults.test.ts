@@ -8,7 +8,6 @@
  * unique application_name) or from the fault proxy in test/support.
  */
 import { describe, expect, it } from "@effect/vitest"
-import type { SqlError } from "@effect/sql/SqlError"
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -17,6 +16,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { isSqlError } from "effect/sql/SqlError"
 import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Session from "../../src/Session.js"
@@ -34,15 +34,27 @@ class Hung extends Error {}
 
 /**
  * Runs `effect` and fails the test when it has not finished after `bound`,
- * even if it cannot be interrupted (a hang in a finalizer): the effect is
- * disconnected, so the timeout returns whatever the effect is stuck on.
+ * even if it cannot be interrupted (a hang in a finalizer): the effect runs
+ * in a fiber of its own that is only joined, so the timeout returns whatever
+ * the effect is stuck on, and the fiber is interrupted in the background.
  */
-const within = (label: string, bound: Duration.DurationInput) =>
+const within = (label: string, bound: Duration.Input) =>
 <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.timeoutFail(Effect.disconnect(effect), {
-    duration: bound,
-    onTimeout: () => new Hung(`${label} did not finish within ${Duration.format(Duration.decode(bound))}`)
-  }).pipe(Effect.catchIf((e): e is Hung => e instanceof Hung, (e) => Effect.die(e))) as Effect.Effect<A, E, R>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.forkDetach(effect)
+    const abandon = Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))
+    return yield* Fiber.join(fiber).pipe(
+      Effect.timeoutOrElse({
+        duration: bound,
+        orElse: () =>
+          Effect.andThen(
+            abandon,
+            Effect.die(new Hung(`${label} did not finish within ${Duration.format(Duration.fromInputUnsafe(bound))}`))
+          )
+      }),
+      Effect.onInterrupt(() => abandon)
+    )
+  })
 
 const backendsOf = (applicationName: string) =>
   adminQuery<{ pid: number }>(pgUrl, "SELECT pid FROM pg_stat_activity WHERE application_name = $1", [applicationName])
@@ -56,13 +68,15 @@ const terminateAll = (applicationName: string) =>
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   if (Exit.isSuccess(exit)) throw new Error("expected a failure, got success")
-  const failure = Cause.failureOption(exit.cause)
+  const failure = Cause.findErrorOption(exit.cause)
   if (Option.isNone(failure)) throw new Error(`expected a typed failure, got ${Cause.pretty(exit.cause)}`)
   return failure.value
 }
 
 const expectLost = (error: unknown) => {
-  const reason = DatabaseError.isDatabaseError(error) ? error.reason : classify((error as SqlError).cause)
+  // An SqlError (from db.sql) carries the driver error, or our DatabaseError, as its reason's cause.
+  const inner = isSqlError(error) ? error.reason.cause : error
+  const reason = DatabaseError.isDatabaseError(inner) ? inner.reason : classify(inner)
   expect(reason, String(error)).toMatchObject({ _tag: "ConnectionError", kind: "lost" })
 }
 
@@ -90,7 +104,7 @@ const runWithFault = <E>(rows: Stream.Stream<unknown, E>, fault: Effect.Effect<v
 type Source = "session" | "connect" | "db.sql"
 
 const streamOf = (db: Database.Database, source: Source) =>
-  Stream.unwrapScoped(Effect.gen(function*() {
+  Stream.unwrap(Effect.gen(function*() {
     switch (source) {
       case "session":
         return (yield* db.session).stream(manyRows) as Stream.Stream<unknown, unknown>
@@ -137,10 +151,10 @@ describe.skipIf(!available)("PostgreSQL streams whose connection dies", () => {
         yield* Effect.scoped(Effect.gen(function*() {
           const db = yield* Database.make({ url: pgUrl, applicationName: tag, poolSize: 2 })
           let seen = 0
-          const fiber = yield* Effect.fork(
+          const fiber = yield* Effect.forkChild(
             streamOf(db, source).pipe(
               // Stops at the 10th row and waits there, with the backend terminated under it.
-              Stream.tap(() => ++seen === 10 ? Effect.zipRight(terminateAll(tag), Effect.never) : Effect.void),
+              Stream.tap(() => ++seen === 10 ? Effect.andThen(terminateAll(tag), Effect.never) : Effect.void),
               Stream.runDrain
             )
           )
@@ -157,7 +171,7 @@ describe.skipIf(!available)("PostgreSQL streams whose connection dies", () => {
     return Effect.gen(function*() {
       yield* Effect.scoped(Effect.gen(function*() {
         const db = yield* Database.make({ url: pgUrl, applicationName: tag, poolSize: 1 })
-        const fiber = yield* Effect.fork(
+        const fiber = yield* Effect.forkChild(
           Effect.scoped(Effect.flatMap(db.connect, (c) => Stream.runDrain(c.stream("SELECT 1 AS x FROM pg_sleep(60)"))))
         )
         yield* waitUntil(
@@ -194,7 +208,7 @@ describe.skipIf(!available)("closing a PostgreSQL layer is bounded", () => {
     return Effect.gen(function*() {
       const leaked = yield* Effect.scoped(Effect.gen(function*() {
         const db = yield* Database.make({ url: pgUrl, applicationName: tag, poolSize: 2, closeTimeout: "300 millis" })
-        const daemon = yield* Effect.forkDaemon(Effect.scoped(Effect.gen(function*() {
+        const daemon = yield* Effect.forkDetach(Effect.scoped(Effect.gen(function*() {
           const session = yield* db.session
           yield* session.execute("SELECT 1")
           return yield* Effect.never
@@ -216,7 +230,7 @@ describe.skipIf(!available)("closing a PostgreSQL layer is bounded", () => {
     return Effect.gen(function*() {
       const leaked = yield* Effect.scoped(Effect.gen(function*() {
         const db = yield* Database.make({ url: pgUrl, applicationName: tag, poolSize: 2, closeTimeout: "2 seconds" })
-        const daemon = yield* Effect.forkDaemon(Effect.exit(db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT pg_sleep(60)")))))
+        const daemon = yield* Effect.forkDetach(Effect.exit(db.begin(Effect.flatMap(Session.Session, (s) => s.execute("SELECT pg_sleep(60)")))))
         yield* waitUntil(
           "pg_sleep to run",
           Effect.map(stateOf(tag), (rows) => rows.some((r) => r.state === "active" && r.query.includes("pg_sleep(60)")))
@@ -235,7 +249,7 @@ describe.skipIf(!available)("closing a PostgreSQL layer is bounded", () => {
       const proxy = yield* faultProxy(targetOf(pgUrl))
       yield* Effect.scoped(Effect.gen(function*() {
         const db = yield* Database.make({ url: proxy.url(pgUrl), poolSize: 2, closeTimeout: "300 millis" })
-        yield* Effect.forkDaemon(Effect.scoped(Effect.flatMap(db.session, (s) => Effect.zipRight(s.execute("SELECT 1"), Effect.never))))
+        yield* Effect.forkDetach(Effect.scoped(Effect.flatMap(db.session, (s) => Effect.andThen(s.execute("SELECT 1"), Effect.never))))
         yield* Effect.all([db.ping, db.ping], { concurrency: 2 })
         yield* waitUntil("the session and an idle connection", Effect.sync(() => proxy.open >= 2))
         proxy.blackHole()
@@ -246,10 +260,10 @@ describe.skipIf(!available)("closing a PostgreSQL layer is bounded", () => {
     Effect.gen(function*() {
       const proxy = yield* faultProxy(targetOf(pgUrl))
       proxy.blackHole()
-      const fiber = yield* Effect.fork(Effect.scoped(Database.make({ url: proxy.url(pgUrl), connectTimeout: "30 seconds" })))
+      const fiber = yield* Effect.forkChild(Effect.scoped(Database.make({ url: proxy.url(pgUrl), connectTimeout: "30 seconds" })))
       yield* waitUntil("the connection attempt to reach the server", Effect.sync(() => proxy.accepted >= 1))
       const exit = yield* Fiber.interrupt(fiber).pipe(within("interrupting Database.make", "3 seconds"))
-      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(Exit.hasInterrupts(exit)).toBe(true)
     }).pipe(Effect.scoped), 30_000)
 })
 
@@ -274,7 +288,7 @@ describe.skipIf(!available)("waiting for a PostgreSQL connection says why it fai
       proxy.blackHole(false)
 
       // Both connections held: the third waits for one to come back, and none does.
-      yield* Effect.forkScoped(Effect.scoped(Effect.zipRight(db.connect, Effect.never)))
+      yield* Effect.forkScoped(Effect.scoped(Effect.andThen(db.connect, Effect.never)))
       yield* waitUntil("the pool to be full", Effect.map(db.poolStats, (s) => s.total === 2 && s.idle === 0))
       const full = yield* Effect.flip(Effect.scoped(db.connect)).pipe(within("waiting on a full pool", "5 seconds"))
       expect(full.reason, full.message).toMatchObject({ _tag: "ConnectionError", kind: "pool_timeout" })

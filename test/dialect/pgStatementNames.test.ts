@@ -7,10 +7,10 @@
  * without parameters is never prepared, so the check adds nothing).
  */
 import { describe, expect, it } from "@effect/vitest"
-import type * as SqlClient from "@effect/sql/SqlClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as SqlClient from "effect/sql/SqlClient"
 import type { Connection } from "../../src/Connection.js"
 import * as Database from "../../src/Database.js"
 import type * as DatabaseError from "../../src/DatabaseError.js"
@@ -103,7 +103,7 @@ describe.skipIf(!available)("PostgreSQL statement names", () => {
       expect(yield* connA.all(text, [1])).toEqual([{ a: 1, b: 2 }])
       // A's plan goes stale: its text fails once there...
       yield* connA.execute("ALTER TABLE shifting ALTER COLUMN b TYPE TEXT")
-      yield* Effect.either(connA.all(text, [1]))
+      yield* Effect.result(connA.all(text, [1]))
       expect(yield* connA.all(text, [1])).toEqual([{ a: 1, b: "2" }])
       // ...which says nothing about B, whose table did not change: B still prepares it.
       const connB = yield* b.connect

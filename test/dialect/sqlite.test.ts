@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as SqlClient from "effect/sql/SqlClient"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -28,7 +28,7 @@ const tempFile = Effect.acquireRelease(
 )
 
 describe("SQLite specifics", () => {
-  it.scoped("a file database uses WAL and enforces foreign keys", () =>
+  it.effect("a file database uses WAL and enforces foreign keys", () =>
     Effect.gen(function*() {
       const file = yield* tempFile
       const db = yield* Database.make({ url: `sqlite:///${file}` })
@@ -38,14 +38,14 @@ describe("SQLite specifics", () => {
       expect(fs.existsSync(file)).toBe(true)
     }))
 
-  it.scoped("a file that cannot be opened is a ConnectionError", () =>
+  it.effect("a file that cannot be opened is a ConnectionError", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Database.make({ url: "sqlite:////no/such/dir/x.db" }))
       expect(error.reason._tag).toBe("ConnectionError")
       expect(error.message).toContain("/no/such/dir/x.db")
     }))
 
-  it.scoped("a failed BEGIN is reported as such, and no ROLLBACK is issued for it", () =>
+  it.effect("a failed BEGIN is reported as such, and no ROLLBACK is issued for it", () =>
     Effect.gen(function*() {
       const seen: Array<string> = []
       const db = yield* Database.make({ url: "sqlite://:memory:", onStatement: (sql) => seen.push(sql) })
@@ -58,7 +58,7 @@ describe("SQLite specifics", () => {
       expect(seen.filter((s) => s.startsWith("ROLLBACK"))).toEqual([])
     }))
 
-  it.scoped("opening a second session from inside begin fails fast instead of waiting for itself", () =>
+  it.effect("opening a second session from inside begin fails fast instead of waiting for itself", () =>
     Effect.gen(function*() {
       const db = yield* Database.make({ url: "sqlite://:memory:" })
       const error = yield* Effect.flip(db.begin(Effect.scoped(db.session)))
@@ -66,7 +66,7 @@ describe("SQLite specifics", () => {
       expect(error.message).toMatch(/single connection/)
     }))
 
-  it.scopedLive("two processes' worth of connections on one file: BUSY is a retryable TransactionError, and retry gets through", () =>
+  it.live("two processes' worth of connections on one file: BUSY is a retryable TransactionError, and retry gets through", () =>
     Effect.gen(function*() {
       const file = yield* tempFile
       const url = `sqlite:///${file}`
@@ -76,7 +76,7 @@ describe("SQLite specifics", () => {
 
       const holding = yield* Deferred.make<void>()
       const release = yield* Deferred.make<void>()
-      const holder = yield* Effect.fork(first.begin(Effect.gen(function*() {
+      const holder = yield* Effect.forkChild(first.begin(Effect.gen(function*() {
         const s = yield* Session.Session
         yield* s.execute("INSERT INTO counter (n) VALUES (1)")
         yield* Deferred.succeed(holding, undefined)
@@ -87,9 +87,9 @@ describe("SQLite specifics", () => {
       const busy = yield* Effect.flip(second.begin(Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO counter (n) VALUES (2)"))))
       expect(busy.reason).toMatchObject({ _tag: "TransactionError", retryable: true })
 
-      const retried = yield* Effect.fork(second.begin(
+      const retried = yield* Effect.forkChild(second.begin(
         Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO counter (n) VALUES (2)")),
-        { retry: Schedule.spaced("20 millis").pipe(Schedule.compose(Schedule.recurs(50))) }
+        { retry: Schedule.max([Schedule.spaced("20 millis"), Schedule.recurs(50)]) }
       ))
       yield* Effect.sleep("100 millis")
       yield* Deferred.succeed(release, undefined)
@@ -99,7 +99,7 @@ describe("SQLite specifics", () => {
       expect(rows).toEqual([{ n: 1 }, { n: 2 }])
     }))
 
-  it.scoped("a write the connection refuses (PRAGMA query_only) is a ReadOnlyError; reads still work", () =>
+  it.effect("a write the connection refuses (PRAGMA query_only) is a ReadOnlyError; reads still work", () =>
     Effect.gen(function*() {
       const db = yield* Database.make({ url: "sqlite://:memory:" })
       yield* db.sql`CREATE TABLE notes (body TEXT)`
@@ -110,7 +110,7 @@ describe("SQLite specifics", () => {
       expect(yield* db.sql`SELECT COUNT(*) AS n FROM notes`).toEqual([{ n: 0 }])
     }))
 
-  it.scoped("a database that runs out of pages (PRAGMA max_page_count) is a StorageFullError; the transaction rolls back", () =>
+  it.effect("a database that runs out of pages (PRAGMA max_page_count) is a StorageFullError; the transaction rolls back", () =>
     Effect.gen(function*() {
       const db = yield* Database.make({ url: "sqlite://:memory:" })
       yield* db.sql`CREATE TABLE big (body TEXT)`
