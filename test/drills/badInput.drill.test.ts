@@ -12,12 +12,12 @@
  * the cross product with the secrecy and no-hang checks added.
  */
 import { describe, expect, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
+import * as SqlClient from "effect/sql/SqlClient"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
@@ -48,11 +48,11 @@ interface Case {
   readonly options?: Omit<Database.Options, "url">
   readonly needsPg?: boolean
   /** How long failing may take at most (default 15 s: "no hang"); tighter where a timeout option must be respected. */
-  readonly within?: Duration.DurationInput
+  readonly within?: Duration.Input
 }
 
 /** A loopback port nobody listens on: bound, then closed. */
-const closedPort = Effect.async<number>((resume) => {
+const closedPort = Effect.callback<number>((resume) => {
   const server = net.createServer()
   server.listen(0, "127.0.0.1", () => {
     const { port } = server.address() as net.AddressInfo
@@ -64,7 +64,7 @@ const closedPort = Effect.async<number>((resume) => {
 const fakeServer = (onConnection: (socket: net.Socket) => void) =>
   Effect.map(
     Effect.acquireRelease(
-      Effect.async<{ server: net.Server; sockets: Set<net.Socket> }>((resume) => {
+      Effect.callback<{ server: net.Server; sockets: Set<net.Socket> }>((resume) => {
         const sockets = new Set<net.Socket>()
         const server = net.createServer((socket) => {
           sockets.add(socket)
@@ -188,11 +188,11 @@ const openCases: ReadonlyArray<Case> = [
 
 describe("drill: bad input matrix — opening a database", () => {
   for (const c of openCases) {
-    it.scopedLive.skipIf(c.needsPg === true && !available)(`${c.title}: ${c.reason}, no password, no hang`, () =>
+    it.live.skipIf(c.needsPg === true && !available)(`${c.title}: ${c.reason}, no password, no hang`, () =>
       Effect.gen(function*() {
         const url = typeof c.url === "string" ? c.url : yield* c.url()
         // Through make, and through the layer as an application would use it.
-        const within: Duration.DurationInput = c.within ?? "15 seconds"
+        const within: Duration.Input = c.within ?? "15 seconds"
         const viaMake = yield* Effect.exit(Effect.scoped(Database.make({ ...c.options, url }))).pipe(
           noHang(c.title, within)
         )
@@ -212,7 +212,7 @@ describe("drill: bad input matrix — opening a database", () => {
 
 describe.skipIf(!available)("drill: bad input matrix — db.url", () => {
   // A URL parser ends the user info at the last "@", so a password may contain "@".
-  it.scoped("a password containing @ is masked entirely", () =>
+  it.effect("a password containing @ is masked entirely", () =>
     Effect.gen(function*() {
       const u = new URL(pgUrl)
       const url = `${u.protocol}//${u.username || "postgres"}:${SECRET}@${SECRET_TAIL}@${u.host}${u.pathname}`
@@ -227,7 +227,7 @@ describe.skipIf(!available)("drill: bad input matrix — db.url", () => {
 })
 
 describe("drill: bad input matrix — SQLite files that are not databases", () => {
-  it.scoped("a directory, and a file of garbage: ConnectionError naming the file", () =>
+  it.effect("a directory, and a file of garbage: ConnectionError naming the file", () =>
     Effect.gen(function*() {
       const dir = yield* Effect.acquireRelease(
         Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "effect-sqlservice-bad-"))),
@@ -249,7 +249,7 @@ describe("drill: bad input matrix — SQLite files that are not databases", () =
 
 /** A fresh PostgreSQL schema reached through a URL that carries a password. */
 const pgWithPassword: Layer.Layer<Database.Database | SqlClient.SqlClient, DatabaseError.DatabaseError> = Layer
-  .unwrapScoped(
+  .unwrap(
     Effect.gen(function*() {
       const schema = `drill_bad_${process.pid}_${Date.now().toString(36)}`
       yield* Effect.acquireRelease(

@@ -6,12 +6,12 @@
  * twice), and `retry` must not run it again.
  */
 import { describe, expect, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import * as SqlClient from "effect/sql/SqlClient"
 import Pg from "pg"
 import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
@@ -23,7 +23,7 @@ const available = await pgAvailable()
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   if (Exit.isSuccess(exit)) throw new Error("expected a failure, got success")
-  const failure = Cause.failureOption(exit.cause)
+  const failure = Cause.findErrorOption(exit.cause)
   if (Option.isNone(failure)) throw new Error(`expected a typed failure, got ${Cause.pretty(exit.cause)}`)
   return failure.value
 }
@@ -54,7 +54,7 @@ describe.skipIf(!available)("drill: a COMMIT whose reply is lost", () => {
         const dropped = Effect.promise(() => proxy.dropAfter("COMMIT"))
         let attempts = 0
         const exit = yield* Effect.exit(
-          Effect.zipLeft(
+          Effect.all([
             db.begin(
               Effect.gen(function*() {
                 attempts++
@@ -63,9 +63,8 @@ describe.skipIf(!available)("drill: a COMMIT whose reply is lost", () => {
               }),
               { retry: Schedule.recurs(3) }
             ),
-            dropped,
-            { concurrent: true }
-          )
+            dropped
+          ], { concurrency: 2 })
         )
         const error = failureOf(exit)
         expect(DatabaseError.isDatabaseError(error)).toBe(true)

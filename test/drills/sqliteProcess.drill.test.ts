@@ -62,7 +62,7 @@ const spawnChild = (...args: Array<string>) =>
 
 const describeChild = (child: Child) => `stdout:\n${child.lines.join("\n")}\nstderr:\n${child.stderr.join("")}`
 
-const waitForLine = (child: Child, line: string, bound: Duration.DurationInput = "30 seconds") =>
+const waitForLine = (child: Child, line: string, bound: Duration.Input = "30 seconds") =>
   waitUntil(`child to print "${line}"`, Effect.sync(() => {
     if (child.lines.some((l) => l.startsWith("error"))) throw new Error(describeChild(child))
     return child.lines.includes(line)
@@ -89,7 +89,7 @@ const inspectFile = (file: string) =>
   }))
 
 describe("drill: SQLite crash safety (kill -9)", () => {
-  it.scopedLive("every batch a killed child reported committed is there, complete, and the file is intact", () =>
+  it.live("every batch a killed child reported committed is there, complete, and the file is intact", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const file = path.join(dir, "crash.db")
@@ -128,7 +128,7 @@ describe("drill: SQLite busy database, two processes", () => {
     { title: "1 ms busy timeout and a retry schedule", busyTimeout: 1, retry: true }
   ] as const
   for (const { title, busyTimeout, retry } of cases) {
-    it.scopedLive(`${title}: all writes land, no crash`, () =>
+    it.live(`${title}: all writes land, no crash`, () =>
       Effect.gen(function*() {
         const dir = yield* tempDir
         const file = path.join(dir, "busy.db")

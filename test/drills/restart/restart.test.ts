@@ -19,11 +19,11 @@
  * about 1.5 s.
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as SqlClient from "effect/sql/SqlClient"
 import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import { promisify } from "node:util"
@@ -31,7 +31,7 @@ import * as Database from "../../../src/Database.js"
 import * as DatabaseError from "../../../src/DatabaseError.js"
 import * as Session from "../../../src/Session.js"
 import { pgAvailable, pgIsolated } from "../../support/layers.js"
-import { noHang, waitUntil } from "../support/helpers.js"
+import { allFailures, noHang, waitUntil } from "../support/helpers.js"
 import { restartDrillGate, restartDrillVariable } from "./gate.js"
 
 const run = promisify(execFile)
@@ -108,7 +108,7 @@ describe.skipIf(gate.decision !== "run")("drill: PostgreSQL restart under load",
             attempted.add(id)
             const exit = yield* Effect.exit(
               db.begin(Effect.flatMap(Session.Session, (s) =>
-                Effect.zipRight(
+                Effect.andThen(
                   s.execute(sql`INSERT INTO restart_rows (id, writer) VALUES (${id}, ${w})`),
                   s.execute(sql`SELECT pg_sleep(0.005)`)
                 )))
@@ -117,10 +117,10 @@ describe.skipIf(gate.decision !== "run")("drill: PostgreSQL restart under load",
               committed.add(id)
               successes[phase]++
             } else {
-              if (Cause.isDie(exit.cause) || Cause.isInterruptedOnly(exit.cause)) {
+              if (Cause.hasDies(exit.cause) || Cause.hasInterruptsOnly(exit.cause)) {
                 throw new Error(`begin ${id} did not fail with a typed error:\n${Cause.pretty(exit.cause)}`)
               }
-              for (const failure of Cause.failures(exit.cause)) {
+              for (const failure of allFailures(exit.cause)) {
                 if (!DatabaseError.isDatabaseError(failure)) throw new Error(`untyped failure: ${String(failure)}`)
                 failures.push({ phase, error: failure })
               }
@@ -130,7 +130,7 @@ describe.skipIf(gate.decision !== "run")("drill: PostgreSQL restart under load",
           }
         })
 
-      const writers = yield* Effect.forkAll(Array.from({ length: 3 }, (_, w) => writer(w)))
+      const writers = yield* Effect.forEach(Array.from({ length: 3 }, (_, w) => writer(w)), (w) => Effect.forkChild(w))
       yield* waitUntil("commits before the restart", Effect.sync(() => successes.before >= 30), "20 seconds")
 
       const t0 = Date.now()
@@ -147,7 +147,7 @@ describe.skipIf(gate.decision !== "run")("drill: PostgreSQL restart under load",
 
       yield* waitUntil("commits after the restart", Effect.sync(() => successes.after >= 30), "30 seconds")
       stopping = true
-      yield* Fiber.join(writers).pipe(noHang("the writers to stop", "30 seconds"))
+      yield* Fiber.joinAll(writers).pipe(noHang("the writers to stop", "30 seconds"))
 
       // The restart was noticed, and only as typed errors the caller can act on.
       expect(failures.length).toBeGreaterThan(0)

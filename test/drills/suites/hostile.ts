@@ -16,9 +16,9 @@
  * Identifier paths (Table.make and friends) belong to the schema drills.
  */
 import { describe, expect, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as SqlClient from "effect/sql/SqlClient"
 import * as Database from "../../../src/Database.js"
 import * as DatabaseError from "../../../src/DatabaseError.js"
 import * as Session from "../../../src/Session.js"

@@ -11,10 +11,10 @@
  *     ready, waits for "go" on stdin, then <count> transactions each holding
  *     the write lock <holdMs>; done <count> <BEGINs issued> / error <message>.
  */
-import * as SqlClient from "@effect/sql/SqlClient"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
+import * as SqlClient from "effect/sql/SqlClient"
 import * as Database from "effect-sqlservice/Database"
 import * as Session from "effect-sqlservice/Session"
 
@@ -42,11 +42,11 @@ const crash = (rowsPerBatch: number) =>
       }))
       // Only after begin returned: the batch is committed.
       yield* say(`committed ${b}`)
-      if (b % 10 === 0) yield* Effect.yieldNow()
+      if (b % 10 === 0) yield* Effect.yieldNow
     }
   })
 
-const waitForGo = Effect.async<void>((resume) => {
+const waitForGo = Effect.callback<void>((resume) => {
   let buffer = ""
   const onData = (chunk: Buffer) => {
     buffer += chunk.toString()
@@ -65,7 +65,7 @@ const writer = (name: string, count: number, holdMs: number, retry: boolean, beg
     const sql = yield* SqlClient.SqlClient
     yield* say("ready")
     yield* waitForGo
-    const schedule = Schedule.spaced("1 millis").pipe(Schedule.jittered, Schedule.compose(Schedule.recurs(100_000)))
+    const schedule = Schedule.max([Schedule.jittered(Schedule.spaced("1 millis")), Schedule.recurs(100_000)])
     for (let i = 0; i < count; i++) {
       yield* db.begin(
         Effect.gen(function*() {
@@ -94,7 +94,7 @@ const program = mode === "crash"
       }
     })
   )
-  : Effect.dieMessage(`unknown mode ${mode}`)
+  : Effect.die(new Error(`unknown mode ${mode}`))
 
 Effect.runPromiseExit(program).then((exit) => {
   if (exit._tag === "Failure") {
