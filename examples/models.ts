@@ -7,7 +7,7 @@ import { Column, Relation, Table } from "effect-sqlservice"
 
 export const User = Table.make("users", {
   id: Schema.Int.pipe(Column.primaryKey, Column.autoIncrement),
-  name: Schema.String.pipe(Schema.maxLength(100)),
+  name: Schema.String.check(Schema.isMaxLength(100)),
   email: Schema.String.pipe(Column.unique),
   phone: Schema.NullOr(Schema.String)
 })
@@ -21,7 +21,7 @@ export const UserDevice = Table.make("user_devices", {
   id: Schema.Int.pipe(Column.primaryKey, Column.autoIncrement),
   userId: Schema.Int.pipe(Column.references(() => User.columns.id, { onDelete: "cascade" }), Column.index),
   name: Schema.String,
-  kind: Schema.Literal("phone", "laptop", "tablet").pipe(Column.default("laptop")),
+  kind: Schema.Literals(["phone", "laptop", "tablet"]).pipe(Column.default("laptop")),
   registeredAt: Schema.Date.pipe(Column.default(Column.sqlDefault("CURRENT_TIMESTAMP")))
 }, { columnNames: "snake_case" })
 

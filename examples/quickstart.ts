@@ -3,8 +3,8 @@
  * nested one that rolls back alone, a typed constraint error, and a session
  * that commits as it goes. Run with `npm start`.
  */
-import * as SqlClient from "@effect/sql/SqlClient"
 import { Console, Effect } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 import { Database, DatabaseError, Session } from "effect-sqlservice"
 
 const program = Effect.gen(function*() {
@@ -51,7 +51,7 @@ const program = Effect.gen(function*() {
 
 program.pipe(
   Effect.provide(Database.layer({ url: "sqlite://:memory:" })),
-  Effect.tapErrorCause((cause) => Console.error("Quick start failed:", cause)),
+  Effect.tapCause((cause) => Console.error("Quick start failed:", cause)),
   Effect.runPromise
 ).catch(() => {
   process.exitCode = 1

@@ -69,7 +69,7 @@ const program = Effect.gen(function*() {
 
 program.pipe(
   Effect.provide(Database.layerTest({ tables, onStatement: () => void statements++ })),
-  Effect.tapErrorCause((cause) => Console.error("sessions example failed:", cause)),
+  Effect.tapCause((cause) => Console.error("sessions example failed:", cause)),
   Effect.runPromise
 ).catch(() => {
   process.exitCode = 1

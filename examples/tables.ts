@@ -2,8 +2,8 @@
  * Tables as Effect Schemas: create them, insert through a session, then
  * reflect the live database and query a table that was never declared.
  */
-import * as SqlClient from "@effect/sql/SqlClient"
 import { Console, Effect, Option } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 import { Database, Metadata, Query, Session } from "effect-sqlservice"
 import { tables, User, UserDevice } from "./models.js"
 
@@ -49,7 +49,7 @@ const program = Effect.gen(function*() {
 
 program.pipe(
   Effect.provide(Database.layer({ url: process.env.DATABASE_URL ?? "sqlite://:memory:", tables })),
-  Effect.tapErrorCause((cause) => Console.error("tables example failed:", cause)),
+  Effect.tapCause((cause) => Console.error("tables example failed:", cause)),
   Effect.runPromise
 ).catch(() => {
   process.exitCode = 1
