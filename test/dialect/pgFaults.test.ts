@@ -262,7 +262,7 @@ describe.skipIf(!available)("closing a PostgreSQL layer is bounded", () => {
       proxy.blackHole()
       const fiber = yield* Effect.forkChild(Effect.scoped(Database.make({ url: proxy.url(pgUrl), connectTimeout: "30 seconds" })))
       yield* waitUntil("the connection attempt to reach the server", Effect.sync(() => proxy.accepted >= 1))
-      const exit = yield* Fiber.interrupt(fiber).pipe(within("interrupting Database.make", "3 seconds"))
+      const exit = yield* Effect.andThen(Fiber.interrupt(fiber), Fiber.await(fiber)).pipe(within("interrupting Database.make", "3 seconds"))
       expect(Exit.hasInterrupts(exit)).toBe(true)
     }).pipe(Effect.scoped), 30_000)
 })

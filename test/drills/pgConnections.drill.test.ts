@@ -328,7 +328,7 @@ describe.skipIf(!available)("drill: PostgreSQL cancellation hits our statement o
           rows.some((r) => r.pid === vPid && r.state === "active" && r.query.includes("pg_sleep(30)")) &&
           rows.some((r) => r.pid === sPid && r.state === "active" && r.query.includes("pg_sleep(1.5)")))
       )
-      const exit = yield* Fiber.interrupt(victim).pipe(noHang("interrupting a running statement", "6 seconds"))
+      const exit = yield* Effect.andThen(Fiber.interrupt(victim), Fiber.await(victim)).pipe(noHang("interrupting a running statement", "6 seconds"))
       expect(Exit.hasInterrupts(exit)).toBe(true)
       // On the server, the victim's backend is no longer sleeping (cancelled, rolled back, idle).
       yield* waitUntil(
