@@ -4,8 +4,8 @@
  *
  * @since 0.1.0
  */
-import type * as Statement from "@effect/sql/Statement"
 import type * as Effect from "effect/Effect"
+import type * as Statement from "effect/sql/Statement"
 import type * as Stream from "effect/Stream"
 import type { DatabaseError } from "./DatabaseError.js"
 
@@ -18,7 +18,7 @@ import type { DatabaseError } from "./DatabaseError.js"
 export type Row = { readonly [column: string]: unknown }
 
 /**
- * What a statement may be: an `@effect/sql` statement or fragment (from the
+ * What a statement may be: an `effect/sql` statement or fragment (from the
  * `SqlClient` this library provides, `sql\`...\``), or SQL text with its
  * parameters bound separately.
  *

@@ -1,12 +1,11 @@
 /**
  * The `Database` service: Python sqlservice's `Database` as an Effect layer.
  * It hands out scoped connections and sessions, runs `begin` blocks that
- * commit or roll back, and also provides `@effect/sql`'s `SqlClient` on the
- * same connections so plain `@effect/sql` code can be mixed in.
+ * commit or roll back, and also provides `effect/sql`'s `SqlClient` on the
+ * same connections so plain `effect/sql` code can be mixed in.
  *
  * @since 0.1.0
  */
-import * as SqlClient from "@effect/sql/SqlClient"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
@@ -15,6 +14,7 @@ import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
+import * as SqlClient from "effect/sql/SqlClient"
 import type { Connection } from "./Connection.js"
 import * as DatabaseError from "./DatabaseError.js"
 import * as internal from "./internal/database.js"
@@ -83,7 +83,7 @@ export interface DatabaseUrl {
 export interface Database {
   readonly dialect: Dialect
   readonly url: DatabaseUrl
-  /** `@effect/sql`'s client on this database's connections; inside `begin` it runs on the transaction. */
+  /** `effect/sql`'s client on this database's connections; inside `begin` it runs on the transaction. */
   readonly sql: SqlClient.SqlClient
   /** A connection reserved for the scope, returned to the pool when it closes. */
   readonly connect: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope>
@@ -145,7 +145,7 @@ export interface ReflectOptions {
  * @since 0.1.0
  * @category tags
  */
-export const Database: Context.Tag<Database, Database> = Context.GenericTag<Database>("effect-sqlservice/Database")
+export const Database: Context.Service<Database, Database> = Context.Service<Database>("effect-sqlservice/Database")
 
 /**
  * @since 0.1.0
@@ -161,7 +161,7 @@ export interface Options {
   /** Connections the pool keeps open when idle (PostgreSQL, default 0). */
   readonly poolMin?: number | undefined
   /** How long an idle pooled connection lives (PostgreSQL, default 30 s). */
-  readonly poolIdleTimeout?: Duration.DurationInput | undefined
+  readonly poolIdleTimeout?: Duration.Input | undefined
   /**
    * How long to wait for a connection (default 10 s): for a new one to open
    * (PostgreSQL), and for one to become free when every connection of the
@@ -169,7 +169,7 @@ export interface Options {
    * busy one fails with a `ConnectionError` of kind `pool_timeout`; a server
    * that does not accept the connection in time, with kind `unreachable`.
    */
-  readonly connectTimeout?: Duration.DurationInput | undefined
+  readonly connectTimeout?: Duration.Input | undefined
   /**
    * How long cleanup waits for the server before it stops waiting (PostgreSQL,
    * default 5 s). Closing the layer cancels running statements and gives
@@ -180,7 +180,7 @@ export interface Options {
    *
    * @since 0.2.0
    */
-  readonly closeTimeout?: Duration.DurationInput | undefined
+  readonly closeTimeout?: Duration.Input | undefined
   /**
    * Prepare statements that take parameters, so each is parsed and planned
    * once per connection (PostgreSQL, default true). `false` sends every
@@ -200,7 +200,7 @@ export interface Options {
    */
   readonly preparedStatementCacheSize?: number | undefined
   /** Server-side statement timeout (PostgreSQL). */
-  readonly statementTimeout?: Duration.DurationInput | undefined
+  readonly statementTimeout?: Duration.Input | undefined
   /** Shown in `pg_stat_activity` (PostgreSQL, default "effect-sqlservice"). */
   readonly applicationName?: string | undefined
   /** Log every statement and its parameters through Effect's logger (level Info). */
@@ -208,7 +208,7 @@ export interface Options {
   /** Called with every statement before it runs (counting, tracing, tests). */
   readonly onStatement?: ((sql: string, params: ReadonlyArray<unknown>) => void) | undefined
   /** How long SQLite waits for another process's lock before BUSY (default 5 s). */
-  readonly busyTimeout?: Duration.DurationInput | undefined
+  readonly busyTimeout?: Duration.Input | undefined
   /** Write-ahead logging for SQLite file databases (default true). */
   readonly wal?: boolean | undefined
   /**
@@ -218,7 +218,7 @@ export interface Options {
    * (it would read back rounded). Table columns of `Schema.Number` / `Schema.Int`
    * still decode to numbers (a stored value a number cannot hold exactly is a
    * `DecodeError`), but raw statements (`session.all`, `db.sql`) return every
-   * integer as a bigint. `@effect/sql`'s `SqlClient.SafeIntegers` turns the same
+   * integer as a bigint. `effect/sql`'s `SqlClient.SafeIntegers` turns the same
    * on for the `SqlClient` statements of one fiber. PostgreSQL always reads
    * `BIGINT` exactly and ignores this option.
    *
@@ -253,13 +253,13 @@ export const make = (options: Options): Effect.Effect<Database, DatabaseError.Da
   Effect.map(internal.make(options), toPublic)
 
 /**
- * A layer providing `Database` and `@effect/sql`'s `SqlClient`.
+ * A layer providing `Database` and `effect/sql`'s `SqlClient`.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (options: Options): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError.DatabaseError> =>
-  Layer.scopedContext(
+  Layer.effectContext(
     Effect.map(make(options), (db) => Context.make(Database, db).pipe(Context.add(SqlClient.SqlClient, db.sql)))
   )
 
@@ -273,14 +273,14 @@ export const layer = (options: Options): Layer.Layer<Database | SqlClient.SqlCli
  * @category config
  */
 export const defaultConfig: Config.Config<Options> = Config.all({
-  url: Config.redacted("DATABASE_URL"),
-  poolSize: Config.option(Config.integer("DATABASE_POOL_SIZE")),
-  poolMin: Config.option(Config.integer("DATABASE_POOL_MIN")),
-  connectTimeout: Config.option(Config.duration("DATABASE_CONNECT_TIMEOUT")),
-  statementTimeout: Config.option(Config.duration("DATABASE_STATEMENT_TIMEOUT")),
-  applicationName: Config.option(Config.string("DATABASE_APPLICATION_NAME")),
-  echo: Config.option(Config.boolean("DATABASE_ECHO")),
-  busyTimeout: Config.option(Config.duration("DATABASE_BUSY_TIMEOUT"))
+  url: Config.Redacted("DATABASE_URL"),
+  poolSize: Config.option(Config.Int("DATABASE_POOL_SIZE")),
+  poolMin: Config.option(Config.Int("DATABASE_POOL_MIN")),
+  connectTimeout: Config.option(Config.Duration("DATABASE_CONNECT_TIMEOUT")),
+  statementTimeout: Config.option(Config.Duration("DATABASE_STATEMENT_TIMEOUT")),
+  applicationName: Config.option(Config.String("DATABASE_APPLICATION_NAME")),
+  echo: Config.option(Config.Boolean("DATABASE_ECHO")),
+  busyTimeout: Config.option(Config.Duration("DATABASE_BUSY_TIMEOUT"))
 }).pipe(
   Config.map((c) => {
     const options: { -readonly [K in keyof Options]: Options[K] } = { url: c.url }
@@ -304,9 +304,9 @@ export const defaultConfig: Config.Config<Options> = Config.all({
  * @category layers
  */
 export const layerConfig = (
-  config: Config.Config<Options> | Config.Config.Wrap<Options> = defaultConfig
+  config: Config.Config<Options> | Config.Wrap<Options> = defaultConfig
 ): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError.DatabaseError> =>
-  Layer.unwrapScoped(
+  Layer.unwrap(
     Effect.map(
       Effect.mapError(
         Config.isConfig(config) ? config : Config.unwrap(config),
@@ -331,7 +331,7 @@ export const layerConfig = (
 export const layerTest = (
   options: Omit<Options, "url"> = {}
 ): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError.DatabaseError> =>
-  Layer.scopedContext(
+  Layer.effectContext(
     Effect.gen(function*() {
       const db = yield* make({ ...options, url: "sqlite://:memory:" })
       yield* db.createAll()

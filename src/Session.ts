@@ -158,4 +158,4 @@ export interface Session extends Connection {
  * @since 0.1.0
  * @category tags
  */
-export const Session: Context.Tag<Session, Session> = Context.GenericTag<Session>("effect-sqlservice/Session")
+export const Session: Context.Service<Session, Session> = Context.Service<Session>("effect-sqlservice/Session")

@@ -1,14 +1,13 @@
-import * as Reactivity from "@effect/experimental/Reactivity"
-import * as SqlClient from "@effect/sql/SqlClient"
-import { SqlError } from "@effect/sql/SqlError"
-import * as Statement from "@effect/sql/Statement"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as FiberRef from "effect/FiberRef"
+import * as Option from "effect/Option"
+import * as Reactivity from "effect/reactivity/Reactivity"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
+import * as SqlClient from "effect/sql/SqlClient"
+import type { SqlError } from "effect/sql/SqlError"
 import type { Connection } from "../Connection.js"
 import type { Database, Options } from "../Database.js"
 import * as DatabaseError from "../DatabaseError.js"
@@ -16,6 +15,7 @@ import * as Metadata from "../Metadata.js"
 import * as Table from "../Table.js"
 import type { Driver, DriverConnection } from "./dialect/Dialect.js"
 import * as PgDriver from "./dialect/pg/driver.js"
+import { sqlErrorFromDatabaseError } from "./dialect/sqlError.js"
 import * as SqliteDriver from "./dialect/sqlite/driver.js"
 import { instrument } from "./instrument.js"
 import { detachedError, type Frame, makeRoot, withConnection } from "./held.js"
@@ -29,16 +29,16 @@ import * as Url from "./url.js"
 /** @internal */
 export interface Core extends Database {
   readonly driver: Driver
-  readonly current: FiberRef.FiberRef<Frame | undefined>
+  readonly current: Context.Reference<Frame | undefined>
 }
 
 const configError = (message: string) => DatabaseError.make(new DatabaseError.ConfigError({ message }))
 
-const millis = (name: string, input: Duration.DurationInput | undefined, positive = false) =>
+const millis = (name: string, input: Duration.Input | undefined, positive = false) =>
   Effect.suspend(() => {
     if (input === undefined) return Effect.succeed(undefined)
-    const d = Duration.decodeUnknown(input)
-    if (d._tag === "None" || !Duration.isFinite(d.value)) {
+    const d = Duration.fromInput(input)
+    if (Option.isNone(d) || !Duration.isFinite(d.value)) {
       return Effect.fail(configError(`option ${name} must be a finite duration, got ${String(input)}`))
     }
     const ms = Duration.toMillis(d.value)
@@ -100,6 +100,10 @@ const alreadyHeld = (dialect: string) =>
     })
   )
 
+// Each Database has its own current-frame reference: references with the
+// same key are the same service.
+let databaseIds = 0
+
 /** @internal */
 export const make = (options: Options): Effect.Effect<Core, DatabaseError.DatabaseError, Scope.Scope> =>
   Effect.gen(function*() {
@@ -107,14 +111,16 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     if (typeof raw !== "string" || raw.trim() === "") {
       return yield* Effect.fail(configError("database URL is empty; expected sqlite://:memory:, sqlite:///file.db or postgres://user@host:5432/db"))
     }
-    const parsed = yield* Either.match(Url.parse(raw), { onLeft: Effect.fail, onRight: Effect.succeed })
+    const parsed = yield* Effect.fromResult(Url.parse(raw))
     // Bad table definitions fail the layer, before any connection is opened.
     const declaredTables = options.tables ?? []
     const metadata = yield* Metadata.fromTables(declaredTables, parsed.dialect)
     const driver = yield* makeDriver(options, parsed)
     const dialect = driver.dialect
     const listener = { echo: options.echo === true, onStatement: options.onStatement }
-    const current = FiberRef.unsafeMake<Frame | undefined>(undefined)
+    const current = Context.Reference<Frame | undefined>(`effect-sqlservice/current/${databaseIds++}`, {
+      defaultValue: () => undefined
+    })
 
     const toDatabaseError = (e: SqlError) => fromSqlError(dialect, "")(e)
 
@@ -125,11 +131,10 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     // A fiber that holds SQLite's one connection would wait for itself forever.
     const reserve = driver.singleConnection
       ? Effect.flatMap(
-        FiberRef.get(current),
+        Effect.service(current),
         (frame) => frame === undefined || !frame.open ? reserveRaw : Effect.fail(alreadyHeld(driver.dialect.name))
       )
       : reserveRaw
-    const shared = Effect.map(driver.shared, (conn) => instrument(conn, listener))
 
     const ctx: TransactionContext = { dialect, current, reserve }
 
@@ -141,7 +146,7 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       Effect.gen(function*() {
         const root = makeRoot(yield* reserve, autoBegin)
         yield* Effect.addFinalizer(() => endScope(dialect, root))
-        yield* Effect.locallyScoped(current, root)
+        yield* Effect.updateServiceScoped(current, () => root)
         return root
       })
 
@@ -155,7 +160,7 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
 
     const session = Effect.map(hold(true), (root) => makeSession(sessions, root))
 
-    const toSqlError = (e: DatabaseError.DatabaseError) => new SqlError({ cause: e, message: e.message })
+    const toSqlError = (e: DatabaseError.DatabaseError): SqlError => sqlErrorFromDatabaseError(dialect, e)
     // `SqlClient` statements inside a block take turns on its connection like
     // ours, and fail once the block has ended.
     const frameConnections = new WeakMap<Frame, DriverConnection>()
@@ -167,43 +172,45 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       }
       return conn
     }
-    const acquirer: Effect.Effect<DriverConnection, SqlError, Scope.Scope> = Effect.flatMap(
-      FiberRef.get(current),
+    const sharedConnection = Effect.map(driver.shared, (conn) => instrument(conn, listener))
+    // The connection a `SqlClient` statement of this fiber runs on: its
+    // block's, or the shared one. One object per Database: effect/sql caches
+    // a statement constructor per acquirer.
+    const connectionNow: Effect.Effect<DriverConnection, SqlError, Scope.Scope> = Effect.flatMap(
+      Effect.service(current),
       (frame) =>
-        frame === undefined ? shared : frame.open ? Effect.succeed(frameConnection(frame)) : Effect.fail(toSqlError(detachedError()))
+        frame === undefined
+          ? sharedConnection
+          : frame.open
+          ? Effect.succeed(frameConnection(frame))
+          : Effect.fail(toSqlError(detachedError()))
     )
 
-    const reactivity = yield* Reactivity.make
-    const client: SqlClient.SqlClient = Object.assign(
-      Statement.make(acquirer, dialect.compiler, driver.spanAttributes, undefined),
-      {
-        [SqlClient.TypeId]: SqlClient.TypeId,
-        safe: undefined as unknown as SqlClient.SqlClient,
-        // Our begin, so that `sql.withTransaction` gets unique, released
-        // savepoints too; its own failures surface as SqlError as the
-        // SqlClient interface promises.
-        withTransaction: <R, E, A>(self: Effect.Effect<A, E, R>) =>
-          Effect.catchIf(
-            begin(ctx, self),
-            (e): e is DatabaseError.DatabaseError => e === transactionMachineryError(e),
-            (e) => Effect.fail(new SqlError({ cause: e, message: e.message }))
-          ) as Effect.Effect<A, E | SqlError, R>,
-        reserve: Effect.mapError(reserve, (e) => new SqlError({ cause: e, message: e.message })),
-        withoutTransforms(this: SqlClient.SqlClient) {
-          return this
-        },
-        reactive: reactivity.stream,
-        reactiveMailbox: reactivity.query
-      }
-    ) as SqlClient.SqlClient
-    ;(client as { safe: SqlClient.SqlClient }).safe = client
+    const made = yield* SqlClient.make({
+      acquirer: connectionNow,
+      compiler: dialect.compiler,
+      spanAttributes: driver.spanAttributes,
+      driver: `effect-sqlservice/${dialect.name}`
+    }).pipe(Effect.provideServiceEffect(Reactivity.Reactivity, Reactivity.make))
+    const client: SqlClient.SqlClient = Object.assign(made, {
+      // Our begin, so that `sql.withTransaction` gets unique, released
+      // savepoints too; its own failures surface as SqlError as the
+      // SqlClient interface promises.
+      withTransaction: <R, E, A>(self: Effect.Effect<A, E, R>) =>
+        Effect.catchIf(
+          begin(ctx, self),
+          (e): e is DatabaseError.DatabaseError => e === transactionMachineryError(e),
+          (e) => Effect.fail(toSqlError(e))
+        ) as Effect.Effect<A, E | SqlError, R>,
+      reserve: Effect.mapError(reserve, toSqlError)
+    })
 
     // DDL and introspection run on the connection of the enclosing begin (a
     // begin is always around them), so they commit or roll back with it.
     const runOnCurrent: Ddl.Run = (sql, params) =>
-      Effect.flatMap(FiberRef.get(current), (frame) =>
+      Effect.flatMap(Effect.service(current), (frame) =>
         frame === undefined
-          ? Effect.dieMessage("effect-sqlservice: schema statement outside a transaction")
+          ? Effect.die(new Error("effect-sqlservice: schema statement outside a transaction"))
           : withConnection(frame, (conn) => Effect.map(run(dialect, conn, sql, params ?? []), (r) => r.rows)))
     const schemaDialect = Ddl.schemaDialects[dialect.name]
     const reflected = yield* Ref.make<Metadata.Metadata>({ tables: [] })
@@ -216,7 +223,7 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     })
 
     const ping = Effect.scoped(Effect.flatMap(
-      Effect.mapError(shared, toDatabaseError),
+      Effect.mapError(sharedConnection, toDatabaseError),
       (conn) => runInput(dialect, conn, "SELECT 1", [])
     )).pipe(
       // A pooled connection whose server side went away fails once, and is

@@ -143,7 +143,7 @@ const dispatch = (held: Held): void => {
 }
 
 const waitTurn = (held: Held, frame: Frame | undefined): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
+  Effect.callback<void>((resume) => {
     const waiter: Waiter = {
       frame,
       wake: () => {
@@ -167,7 +167,7 @@ const waitThenRetry = <A, E>(
   restore: Restore,
   retry: () => Effect.Effect<A, E>
 ): Effect.Effect<A, E> =>
-  Effect.zipRight(
+  Effect.andThen(
     Effect.onInterrupt(restore(waitTurn(held, frame)), () => Effect.sync(() => dispatch(held))),
     Effect.suspend(retry)
   )
@@ -226,7 +226,7 @@ export const withConnection = <A, E, R>(
   use: (conn: DriverConnection) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | DatabaseError.DatabaseError, R> =>
   Effect.uninterruptibleMask((restore) =>
-    Effect.zipRight(
+    Effect.andThen(
       acquire(frame, restore),
       Effect.ensuring(restore(use(frame.held.conn)), Effect.sync(() => release(frame.held)))
     )
@@ -244,7 +244,7 @@ export const withConnectionStream = <A, E, R>(
   frame: Frame,
   use: (conn: DriverConnection) => Stream.Stream<A, E, R>
 ): Stream.Stream<A, E | DatabaseError.DatabaseError, R> =>
-  Stream.unwrapScoped(Effect.uninterruptibleMask((restore) =>
+  Stream.unwrap(Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       yield* acquire(frame, restore, true)
       let released = false

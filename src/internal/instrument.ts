@@ -33,11 +33,12 @@ export const instrument = (conn: DriverConnection, listener: StatementListener):
     })
   return {
     invalidate: conn.invalidate,
-    query: (sql, params) => Effect.zipRight(observe(sql, params), conn.query(sql, params)),
-    execute: (sql, params, t) => Effect.zipRight(observe(sql, params), conn.execute(sql, params, t)),
-    executeRaw: (sql, params) => Effect.zipRight(observe(sql, params), conn.executeRaw(sql, params)),
-    executeValues: (sql, params) => Effect.zipRight(observe(sql, params), conn.executeValues(sql, params)),
-    executeUnprepared: (sql, params, t) => Effect.zipRight(observe(sql, params), conn.executeUnprepared(sql, params, t)),
+    query: (sql, params) => Effect.andThen(observe(sql, params), conn.query(sql, params)),
+    execute: (sql, params, t) => Effect.andThen(observe(sql, params), conn.execute(sql, params, t)),
+    executeRaw: (sql, params) => Effect.andThen(observe(sql, params), conn.executeRaw(sql, params)),
+    executeValues: (sql, params) => Effect.andThen(observe(sql, params), conn.executeValues(sql, params)),
+    executeValuesUnprepared: (sql, params) => Effect.andThen(observe(sql, params), conn.executeValuesUnprepared(sql, params)),
+    executeUnprepared: (sql, params, t) => Effect.andThen(observe(sql, params), conn.executeUnprepared(sql, params, t)),
     executeStream: (sql, params, t) => Stream.unwrap(Effect.as(observe(sql, params), conn.executeStream(sql, params, t)))
   }
 }

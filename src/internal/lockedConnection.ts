@@ -1,12 +1,12 @@
-import type { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
+import type { SqlError } from "effect/sql/SqlError"
 import * as Stream from "effect/Stream"
 import type * as DatabaseError from "../DatabaseError.js"
 import type { DriverConnection } from "./dialect/Dialect.js"
 import { type Frame, withConnection, withConnectionStream } from "./held.js"
 
 /**
- * The connection of `frame` as `@effect/sql` sees it: every statement takes
+ * The connection of `frame` as `effect/sql` sees it: every statement takes
  * its turn on the connection like ours (serialized, waiting while a nested
  * block owns it, refused once the frame has ended), reported as `SqlError`
  * as the `SqlClient` interface promises.
@@ -30,11 +30,12 @@ export const lockedConnection = (
     execute: (sql, params, transformRows) => locked(conn.execute(sql, params, transformRows)),
     executeRaw: (sql, params) => locked(conn.executeRaw(sql, params)),
     executeValues: (sql, params) => locked(conn.executeValues(sql, params)),
+    executeValuesUnprepared: (sql, params) => locked(conn.executeValuesUnprepared(sql, params)),
     executeUnprepared: (sql, params, transformRows) => locked(conn.executeUnprepared(sql, params, transformRows)),
     executeStream: (sql, params, transformRows) =>
-      Stream.catchAll(
+      Stream.mapError(
         withConnectionStream(frame, () => conn.executeStream(sql, params, transformRows)),
-        (e) => Stream.fail(e._tag === "DatabaseError" ? toSqlError(e) : e)
+        (e) => e._tag === "DatabaseError" ? toSqlError(e) : e
       )
   }
 }

@@ -1,7 +1,7 @@
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as Stream from "effect/Stream"
 import type { Input, Row } from "../Connection.js"
 import * as DatabaseError from "../DatabaseError.js"
@@ -89,14 +89,14 @@ const noRow = (what: string) =>
   DatabaseError.make(new DatabaseError.NotFoundError({ message: `expected one row, ${what} returned none` }))
 
 /**
- * How a session reaches its connection: the fiber's current frame (a FiberRef
- * of its Database), and `begin` starting from a given frame.
+ * How a session reaches its connection: the fiber's current frame (a
+ * `Context.Reference` of its Database), and `begin` starting from a given frame.
  *
  * @internal
  */
 export interface SessionContext {
   readonly dialect: Dialect
-  readonly current: FiberRef.FiberRef<Frame | undefined>
+  readonly current: Context.Reference<Frame | undefined>
   readonly beginOn: (from: Frame) => Atomically
 }
 
@@ -112,11 +112,11 @@ export interface SessionContext {
 export const makeSession = (ctx: SessionContext, home: Frame): Session => {
   const { dialect } = ctx
   const held = home.held
-  const frameNow = Effect.map(FiberRef.get(ctx.current), (current) => effectiveFrame(home, current))
+  const frameNow = Effect.map(Effect.service(ctx.current), (current) => effectiveFrame(home, current))
 
   const onConnection = <A>(use: (conn: DriverConnection) => Effect.Effect<A, DatabaseError.DatabaseError>) =>
     Effect.flatMap(frameNow, (frame) =>
-      withConnection(frame, (conn) => needsBegin(held) ? Effect.zipRight(beginImplicitly(dialect, held), use(conn)) : use(conn)))
+      withConnection(frame, (conn) => needsBegin(held) ? Effect.andThen(beginImplicitly(dialect, held), use(conn)) : use(conn)))
 
   const execute = (input: Input, params?: ReadonlyArray<unknown>) =>
     onConnection((conn) => runInput(dialect, conn, input, params))
@@ -179,16 +179,16 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
       if (Query.isSelect(first)) return Read.streamQuery(runner, first)
       return Stream.suspend(() => {
         const compiled = compile(dialect, first, second)
-        return Either.isLeft(compiled) ? Stream.fail(compiled.left) : streamSql(compiled.right[0], compiled.right[1])
+        return Result.isFailure(compiled) ? Stream.fail(compiled.failure) : streamSql(compiled.success[0], compiled.success[1])
       })
     },
-    first: (...args: ReadonlyArray<any>) => Effect.map(rows(args, 1), (r) => Option.fromNullable(r[0])),
+    first: (...args: ReadonlyArray<any>) => Effect.map(rows(args, 1), (r) => Option.fromNullishOr(r[0])),
     one: (...args: ReadonlyArray<any>) =>
       Effect.flatMap(rows(args, 2), (r) =>
         r.length === 1 ? Effect.succeed(r[0]) : Effect.fail(r.length === 0 ? noRow("the query") : multipleRows(r.length))),
     oneOrNone: (...args: ReadonlyArray<any>) =>
       Effect.flatMap(rows(args, 2), (r) =>
-        r.length <= 1 ? Effect.succeed(Option.fromNullable(r[0])) : Effect.fail(multipleRows(r.length))),
+        r.length <= 1 ? Effect.succeed(Option.fromNullishOr(r[0])) : Effect.fail(multipleRows(r.length))),
     scalar: (input: Input, params?: ReadonlyArray<unknown>) =>
       Effect.map(rawAll(input, params), (r) => {
         const row = r[0]

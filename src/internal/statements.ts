@@ -1,6 +1,6 @@
-import { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
+import type { SqlError } from "effect/sql/SqlError"
 import type { Input } from "../Connection.js"
 import * as DatabaseError from "../DatabaseError.js"
 import type { Dialect, DriverConnection, QueryResult } from "./dialect/Dialect.js"
@@ -32,15 +32,13 @@ const runSync = (
     return Effect.succeed(query(sql, params))
   } catch (cause) {
     // The same error the effectful path builds from the driver's SqlError.
-    return Effect.fail(
-      fromSqlError(dialect, sql)(new SqlError({ cause, message: cause instanceof Error ? cause.message : String(cause) }))
-    )
+    return Effect.fail(fromDriverError(dialect, sql, cause))
   }
 }
 
 /**
  * Compiles an input to SQL text and parameters with the dialect's compiler,
- * so an `@effect/sql` fragment from any client runs with our placeholders.
+ * so an `effect/sql` fragment from any client runs with our placeholders.
  * A fragment the compiler rejects is a typed failure, not a throw.
  *
  * @internal
@@ -49,18 +47,29 @@ export const compile = (
   dialect: Dialect,
   input: Input,
   params: ReadonlyArray<unknown> | undefined
-): Either.Either<readonly [sql: string, params: ReadonlyArray<unknown>], DatabaseError.DatabaseError> => {
-  if (typeof input === "string") return Either.right([input, params ?? []])
+): Result.Result<readonly [sql: string, params: ReadonlyArray<unknown>], DatabaseError.DatabaseError> => {
+  if (typeof input === "string") return Result.succeed([input, params ?? []])
   try {
-    return Either.right(dialect.compiler.compile(input, false))
+    return Result.succeed(dialect.compiler.compile(input, false))
   } catch (cause) {
-    return Either.left(compileError(cause))
+    return Result.fail(compileError(cause))
   }
 }
 
-/** @internal */
-export const fromSqlError = (dialect: Dialect, sql: string) => (error: SqlError): DatabaseError.DatabaseError =>
-  DatabaseError.make(dialect.classify(error.cause ?? error), { sql, cause: error.cause ?? error })
+const fromDriverError = (dialect: Dialect, sql: string, cause: unknown): DatabaseError.DatabaseError =>
+  DatabaseError.make(dialect.classify(cause), { sql, cause })
+
+/**
+ * A driver's `SqlError` as our error: the driver error its reason carries,
+ * classified by the dialect. A `DatabaseError` our own client reported is
+ * passed through.
+ *
+ * @internal
+ */
+export const fromSqlError = (dialect: Dialect, sql: string) => (error: SqlError): DatabaseError.DatabaseError => {
+  const cause = error.reason.cause
+  return DatabaseError.isDatabaseError(cause) ? cause : fromDriverError(dialect, sql, cause)
+}
 
 const compileError = (cause: unknown) =>
   DatabaseError.make(
@@ -102,8 +111,8 @@ export const runInput = (
 ) =>
   Effect.suspend(() => {
     const result = compile(dialect, input, params)
-    if (Either.isLeft(result)) return Effect.fail(result.left)
-    const compiled = result.right
+    if (Result.isFailure(result)) return Effect.fail(result.failure)
+    const compiled = result.success
     const query = (conn as SyncQueryable)[syncQuery]
     return query !== undefined
       ? runSync(dialect, query, compiled[0], compiled[1])

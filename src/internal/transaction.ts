@@ -1,7 +1,8 @@
 import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as FiberRef from "effect/FiberRef"
+import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as DatabaseError from "../DatabaseError.js"
@@ -34,7 +35,7 @@ export interface TransactionOptions extends BeginOptions {
 /** @internal */
 export interface TransactionContext {
   readonly dialect: Dialect
-  readonly current: FiberRef.FiberRef<Frame | undefined>
+  readonly current: Context.Reference<Frame | undefined>
   /** Reserves a connection for a top-level transaction. */
   readonly reserve: Effect.Effect<DriverConnection, DatabaseError.DatabaseError, Scope.Scope>
 }
@@ -59,16 +60,16 @@ const within = <A, E, R>(
   frame: Frame,
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, Exclude<R, Session>> =>
-  Effect.locally(
+  Effect.provideService(
     Effect.provideService(effect, Session, makeSession(sessionContext(ctx), frame)),
     ctx.current,
-    frame as Frame | undefined
+    frame
   )
 
 // A failure of the cleanup is reported after the original cause, which stays
 // first so that `catchTag` and friends still see what the user's code did.
 const withCleanupFailure = <A, E>(exit: Exit.Failure<A, E>, cleanup: Exit.Failure<void, DatabaseError.DatabaseError>) =>
-  Exit.failCause(Cause.sequential(exit.cause, cleanup.cause))
+  Exit.failCause(Cause.combine(exit.cause, cleanup.cause))
 
 const rolledBackByEnclosing = () =>
   DatabaseError.make(
@@ -97,8 +98,8 @@ const openBlock = (ctx: TransactionContext, parent: Frame, options: BeginOptions
   })
 
 const isUnknownOutcome = (exit: Exit.Exit<unknown, DatabaseError.DatabaseError>) =>
-  Exit.isFailure(exit) && Cause.failureOption(exit.cause).pipe(
-    (failure) => failure._tag === "Some" && DatabaseError.hasReason(failure.value, "TransactionError") &&
+  Exit.isFailure(exit) && Cause.findErrorOption(exit.cause).pipe(
+    (failure) => Option.isSome(failure) && DatabaseError.hasReason(failure.value, "TransactionError") &&
       failure.value.reason.outcome === "unknown"
   )
 
@@ -150,7 +151,7 @@ const finishBlock = <A, E>(
       return Exit.isSuccess(released) ? outcome : Exit.failCause(released.cause)
     }
     const rolledBack = yield* Effect.exit(
-      Effect.zipRight(
+      Effect.andThen(
         control(dialect, held, "rollback", `ROLLBACK TO SAVEPOINT ${name}`),
         control(dialect, held, "release", `RELEASE SAVEPOINT ${name}`)
       )
@@ -196,7 +197,7 @@ export const endScope = (dialect: Dialect, root: Frame): Effect.Effect<void> =>
       held.owner = undefined
       if (held.inTransaction) {
         held.inTransaction = false
-        yield* Effect.catchAll(control(dialect, held, "rollback", "ROLLBACK"), () => Effect.sync(held.conn.invalidate))
+        yield* Effect.catch(control(dialect, held, "rollback", "ROLLBACK"), () => Effect.sync(held.conn.invalidate))
       }
       release(held)
     })
@@ -227,13 +228,13 @@ export const begin = <A, E, R>(
     return Effect.scoped(fresh) as Result
   }
   const attempt: Result = Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(FiberRef.get(ctx.current), (current) => onFrame(frameOf(current), restore))
+    Effect.flatMap(Effect.service(ctx.current), (current) => onFrame(frameOf(current), restore))
   )
   const schedule = options.retry
   if (schedule === undefined) return attempt
-  const retried: typeof attempt = Effect.retry(attempt, Schedule.whileInput(schedule, isRetryable))
+  const retried: typeof attempt = Effect.retry(attempt, schedule.pipe(Schedule.while(({ input }) => isRetryable(input))))
   return Effect.flatMap(
-    FiberRef.get(ctx.current),
+    Effect.service(ctx.current),
     (current) => frameOf(current)?.held.inTransaction === true ? attempt : retried
   )
 }

@@ -1,6 +1,6 @@
-import * as Either from "effect/Either"
 import { NodeInspectSymbol } from "effect/Inspectable"
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import * as DatabaseError from "../DatabaseError.js"
 import type { DialectName } from "./dialect/Dialect.js"
 import { errorMessage, showValue } from "./errorMessage.js"
@@ -96,12 +96,12 @@ const maskQuery = (raw: string): string => {
 export const mask = (raw: string): string => maskQuery(maskUserInfo(raw))
 
 const configError = (message: string) =>
-  Either.left(DatabaseError.make(new DatabaseError.ConfigError({ message })))
+  Result.fail(DatabaseError.make(new DatabaseError.ConfigError({ message })))
 
 const SQLITE_PREFIX = "sqlite://"
 
 /** @internal */
-export const parse = (raw: string): Either.Either<ParsedUrl, DatabaseError.DatabaseError> => {
+export const parse = (raw: string): Result.Result<ParsedUrl, DatabaseError.DatabaseError> => {
   const shown = showValue(mask(raw))
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(raw)?.[1]?.toLowerCase()
   if (scheme === undefined) {
@@ -116,7 +116,7 @@ export const parse = (raw: string): Either.Either<ParsedUrl, DatabaseError.Datab
       )
     }
     const rest = raw.slice(SQLITE_PREFIX.length).replace(/\?.*$/, "")
-    if (rest === "" || rest === ":memory:" || rest === "/:memory:") return Either.right({ dialect: "sqlite", filename: ":memory:" })
+    if (rest === "" || rest === ":memory:" || rest === "/:memory:") return Result.succeed({ dialect: "sqlite", filename: ":memory:" })
     if (!rest.startsWith("/")) {
       return configError(
         errorMessage(
@@ -131,7 +131,7 @@ export const parse = (raw: string): Either.Either<ParsedUrl, DatabaseError.Datab
       return configError(errorMessage(`SQLite URL ${shown}`, "it names no file"))
     }
     if (filename.includes("\0")) return configError(errorMessage(`SQLite URL ${shown}`, "it contains a NUL byte"))
-    return Either.right({ dialect: "sqlite", filename })
+    return Result.succeed({ dialect: "sqlite", filename })
   }
   if (scheme === "postgres" || scheme === "postgresql") {
     let url: URL
@@ -154,7 +154,7 @@ export const parse = (raw: string): Either.Either<ParsedUrl, DatabaseError.Datab
         errorMessage(`PostgreSQL URL ${shown}`, `it has a path ${showValue(url.pathname)}`, "the path is the database name alone")
       )
     }
-    return Either.right({
+    return Result.succeed({
       dialect: "pg",
       connectionString: raw,
       host: url.hostname.replace(/^\[|\]$/g, ""),

@@ -1,8 +1,8 @@
-import type * as SqlConnection from "@effect/sql/SqlConnection"
-import type { SqlError } from "@effect/sql/SqlError"
-import type * as Statement from "@effect/sql/Statement"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import type * as SqlConnection from "effect/sql/SqlConnection"
+import type { SqlError, SqlErrorReason } from "effect/sql/SqlError"
+import type * as Statement from "effect/sql/Statement"
 import type * as DatabaseError from "../../DatabaseError.js"
 import type { ValueOptions } from "./schemaDialect.js"
 
@@ -47,13 +47,20 @@ export type InList = (
 ) => string
 
 /** @internal */
+export interface SqlErrorReasonProps {
+  readonly cause: unknown
+  readonly message?: string | undefined
+  readonly operation?: string | undefined
+}
+
+/** @internal */
 export interface QueryResult {
   readonly rows: ReadonlyArray<Record<string, unknown>>
   readonly rowsAffected: number
 }
 
 /**
- * A connection of ours: `@effect/sql`'s `Connection` (so `SqlClient`
+ * A connection of ours: `effect/sql`'s `Connection` (so `SqlClient`
  * statements can run on it) plus a direct `query` that also reports the
  * affected row count.
  *
@@ -92,6 +99,12 @@ export interface Dialect {
   readonly quoteIdentifier: (name: string) => string
   /** Turns whatever the driver threw into a reason a person can act on. */
   readonly classify: (cause: unknown) => DatabaseError.Reason
+  /**
+   * The `effect/sql` reason for what the driver threw (`driverError`), as the
+   * upstream clients classify it; `props.cause` is what the reason carries
+   * (the driver error itself, or the `DatabaseError` made of it).
+   */
+  readonly sqlErrorReason: (driverError: unknown, props: SqlErrorReasonProps) => SqlErrorReason
   /**
    * Whether a COMMIT that failed with this lost-connection error may still
    * have been committed: the connection went after the COMMIT could have

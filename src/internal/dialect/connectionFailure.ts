@@ -1,4 +1,6 @@
+import { ConnectionError as SqlConnectionError, type SqlErrorReason } from "effect/sql/SqlError"
 import * as DatabaseError from "../../DatabaseError.js"
+import type { SqlErrorReasonProps } from "./Dialect.js"
 
 /**
  * A failure the driver decides itself, before any database is involved (a
@@ -32,3 +34,16 @@ export const closed = (what: string): ConnectionFailure =>
       message: `database is closed: the scope of ${what}'s layer (or of Database.make) has ended (use the database inside that scope)`
     })
   )
+
+/**
+ * A dialect's `sqlErrorReason`, with the driver's own failures (a closed
+ * database, no connection free in time) reported as `effect/sql`'s
+ * `ConnectionError`.
+ *
+ * @internal
+ */
+export const sqlErrorReasonWith = (
+  classify: (driverError: unknown, props: SqlErrorReasonProps) => SqlErrorReason
+) =>
+(driverError: unknown, props: SqlErrorReasonProps): SqlErrorReason =>
+  driverError instanceof ConnectionFailure ? new SqlConnectionError(props) : classify(driverError, props)

@@ -1,4 +1,4 @@
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as DatabaseError from "../../DatabaseError.js"
 import type * as Column from "../../Column.js"
 import type * as Query from "../../Query.js"
@@ -34,12 +34,12 @@ export const inList = (
   values: ReadonlyArray<ReadonlyArray<unknown>>,
   params: Params,
   negated: boolean
-): Either.Either<string, DatabaseError.DatabaseError> => {
+): Result.Result<string, DatabaseError.DatabaseError> => {
   try {
-    return Either.right(params.dialect.inList(columns, values, (v) => params.add(v), negated))
+    return Result.succeed(params.dialect.inList(columns, values, (v) => params.add(v), negated))
   } catch (e) {
     if (!(e instanceof ValueError)) throw e
-    return Either.left(inputError(`column ${columns.map((c) => c.name).join(", ")}: ${e.message}`))
+    return Result.fail(inputError(`column ${columns.map((c) => c.name).join(", ")}: ${e.message}`))
   }
 }
 
@@ -47,9 +47,9 @@ export const inList = (
 export const inputError = (message: string, table?: string) =>
   DatabaseError.make(new DatabaseError.InputError({ message, ...(table === undefined ? {} : { table }) }))
 
-const resolveColumn = (info: TableInfo, ref: Column.ColumnRef): Either.Either<ColumnInfo, DatabaseError.DatabaseError> =>
+const resolveColumn = (info: TableInfo, ref: Column.ColumnRef): Result.Result<ColumnInfo, DatabaseError.DatabaseError> =>
   ref.table !== info.def.name
-    ? Either.left(DatabaseError.make(
+    ? Result.fail(DatabaseError.make(
       new DatabaseError.SchemaError({
         message: errorMessage(`query on ${info.def.name}`, `${ref.table}.${ref.field} is not a column of table ${info.def.name}`),
         table: info.def.name
@@ -62,61 +62,61 @@ export const compileCondition = (
   info: TableInfo,
   condition: Query.Condition,
   params: Params
-): Either.Either<string, DatabaseError.DatabaseError> => {
+): Result.Result<string, DatabaseError.DatabaseError> => {
   switch (condition._tag) {
     case "Compare":
-      return Either.flatMap(resolveColumn(info, condition.column), (c) => {
+      return Result.flatMap(resolveColumn(info, condition.column), (c) => {
         if (condition.value === null || condition.value === undefined) {
-          if (condition.op === "=") return Either.right(`${c.quoted} IS NULL`)
-          if (condition.op === "<>") return Either.right(`${c.quoted} IS NOT NULL`)
-          return Either.left(inputError(
+          if (condition.op === "=") return Result.succeed(`${c.quoted} IS NULL`)
+          if (condition.op === "<>") return Result.succeed(`${c.quoted} IS NOT NULL`)
+          return Result.fail(inputError(
             errorMessage(`query on ${info.def.name}`, `cannot compare ${c.field} ${condition.op} NULL`, "use Query.isNull or Query.isNotNull"),
             info.def.name
           ))
         }
-        return Either.map(c.encode(condition.value), (v) => `${c.quoted} ${condition.op} ${params.add(v)}`)
+        return Result.map(c.encode(condition.value), (v) => `${c.quoted} ${condition.op} ${params.add(v)}`)
       })
     case "In":
-      return Either.flatMap(resolveColumn(info, condition.column), (c) => {
-        if (condition.values.length === 0) return Either.right(condition.negated ? "1 = 1" : "1 = 0")
+      return Result.flatMap(resolveColumn(info, condition.column), (c) => {
+        if (condition.values.length === 0) return Result.succeed(condition.negated ? "1 = 1" : "1 = 0")
         const values: Array<unknown> = new Array(condition.values.length)
         for (let i = 0; i < values.length; i++) {
           const encoded = c.encode(condition.values[i])
-          if (Either.isLeft(encoded)) return Either.left(encoded.left)
-          values[i] = encoded.right
+          if (Result.isFailure(encoded)) return Result.fail(encoded.failure)
+          values[i] = encoded.success
         }
         return inList([c], [values], params, condition.negated)
       })
     case "Like":
-      return Either.map(resolveColumn(info, condition.column), (c) => `${c.quoted} LIKE ${params.add(condition.pattern)}`)
+      return Result.map(resolveColumn(info, condition.column), (c) => `${c.quoted} LIKE ${params.add(condition.pattern)}`)
     case "IsNull":
-      return Either.map(resolveColumn(info, condition.column), (c) => `${c.quoted} IS ${condition.negated ? "NOT " : ""}NULL`)
+      return Result.map(resolveColumn(info, condition.column), (c) => `${c.quoted} IS ${condition.negated ? "NOT " : ""}NULL`)
     case "And":
     case "Or": {
-      if (condition.conditions.length === 0) return Either.right(condition._tag === "And" ? "1 = 1" : "1 = 0")
-      return Either.map(
-        Either.all(condition.conditions.map((c) => compileCondition(info, c, params))),
+      if (condition.conditions.length === 0) return Result.succeed(condition._tag === "And" ? "1 = 1" : "1 = 0")
+      return Result.map(
+        Result.all(condition.conditions.map((c) => compileCondition(info, c, params))),
         (parts) => parts.length === 1 ? parts[0]! : `(${parts.join(condition._tag === "And" ? " AND " : " OR ")})`
       )
     }
     case "Not":
-      return Either.map(compileCondition(info, condition.condition, params), (inner) => `NOT (${inner})`)
+      return Result.map(compileCondition(info, condition.condition, params), (inner) => `NOT (${inner})`)
   }
 }
 
 const whereClause = (info: TableInfo, query: Query.Any, params: Params) =>
   query.condition === undefined
-    ? Either.right("")
-    : Either.map(compileCondition(info, query.condition, params), (sql) => ` WHERE ${sql}`)
+    ? Result.succeed("")
+    : Result.map(compileCondition(info, query.condition, params), (sql) => ` WHERE ${sql}`)
 
 const nonNegativeInt = (name: string, n: number | undefined, table: string) =>
   n === undefined || (Number.isInteger(n) && n >= 0)
-    ? Either.right(n)
-    : Either.left(inputError(errorMessage(`query on ${table}`, `${name} must be a non-negative integer, got ${showValue(n)}`), table))
+    ? Result.succeed(n)
+    : Result.fail(inputError(errorMessage(`query on ${table}`, `${name} must be a non-negative integer, got ${showValue(n)}`), table))
 
 /**
  * SELECT for a query. Written without generators: it runs on every query, and
- * `Either.gen` costs more than the string building.
+ * `Result.gen` costs more than the string building.
  *
  * @internal
  */
@@ -124,37 +124,37 @@ export const compileSelect = (
   info: TableInfo,
   dialect: Dialect,
   query: Query.Any
-): Either.Either<readonly [string, ReadonlyArray<unknown>], DatabaseError.DatabaseError> => {
+): Result.Result<readonly [string, ReadonlyArray<unknown>], DatabaseError.DatabaseError> => {
   const params = new Params(dialect)
   let sql = `SELECT ${info.selectList} FROM ${info.qualified}`
   if (query.condition !== undefined) {
     const where = compileCondition(info, query.condition, params)
-    if (Either.isLeft(where)) return Either.left(where.left)
-    sql += ` WHERE ${where.right}`
+    if (Result.isFailure(where)) return Result.fail(where.failure)
+    sql += ` WHERE ${where.success}`
   }
   if (query.order.length > 0) {
     const parts: Array<string> = []
     for (const o of query.order) {
       const c = resolveColumn(info, o.column)
-      if (Either.isLeft(c)) return Either.left(c.left)
-      parts.push(`${c.right.quoted} ${o.direction === "desc" ? "DESC" : "ASC"}`)
+      if (Result.isFailure(c)) return Result.fail(c.failure)
+      parts.push(`${c.success.quoted} ${o.direction === "desc" ? "DESC" : "ASC"}`)
     }
     sql += ` ORDER BY ${parts.join(", ")}`
   }
   const limit = nonNegativeInt("limit", query.limit, info.def.name)
-  if (Either.isLeft(limit)) return Either.left(limit.left)
+  if (Result.isFailure(limit)) return Result.fail(limit.failure)
   const offset = nonNegativeInt("offset", query.offset, info.def.name)
-  if (Either.isLeft(offset)) return Either.left(offset.left)
-  if (limit.right !== undefined) sql += ` LIMIT ${params.add(limit.right)}`
-  if (offset.right !== undefined) {
-    sql += `${limit.right === undefined ? ` LIMIT ${dialect.unboundedLimit}` : ""} OFFSET ${params.add(offset.right)}`
+  if (Result.isFailure(offset)) return Result.fail(offset.failure)
+  if (limit.success !== undefined) sql += ` LIMIT ${params.add(limit.success)}`
+  if (offset.success !== undefined) {
+    sql += `${limit.success === undefined ? ` LIMIT ${dialect.unboundedLimit}` : ""} OFFSET ${params.add(offset.success)}`
   }
-  return Either.right([sql, params.values] as const)
+  return Result.succeed([sql, params.values] as const)
 }
 
 /** @internal */
 export const compileCount = (info: TableInfo, dialect: Dialect, query: Query.Any) =>
-  Either.gen(function*() {
+  Result.gen(function*() {
     const params = new Params(dialect)
     const where = yield* whereClause(info, query, params)
     const inner = `SELECT 1 FROM ${info.qualified}${where}`
@@ -168,12 +168,12 @@ export const compileCount = (info: TableInfo, dialect: Dialect, query: Query.Any
 
 const refuseOrderAndPaging = (info: TableInfo, query: Query.Any, what: string) =>
   query.limit !== undefined || query.offset !== undefined || query.order.length > 0
-    ? Either.left(inputError(errorMessage(`${what} of ${info.def.name}`, "takes a query without orderBy, limit or offset"), info.def.name))
-    : Either.right(undefined)
+    ? Result.fail(inputError(errorMessage(`${what} of ${info.def.name}`, "takes a query without orderBy, limit or offset"), info.def.name))
+    : Result.succeed(undefined)
 
 /** @internal */
 export const compileDelete = (info: TableInfo, dialect: Dialect, query: Query.Any) =>
-  Either.gen(function*() {
+  Result.gen(function*() {
     yield* refuseOrderAndPaging(info, query, "delete")
     const params = new Params(dialect)
     return [`DELETE FROM ${info.qualified}${yield* whereClause(info, query, params)}`, params.values] as const
@@ -186,7 +186,7 @@ export const compileUpdate = (
   query: Query.Any,
   values: Readonly<Record<string, unknown>>
 ) =>
-  Either.gen(function*() {
+  Result.gen(function*() {
     yield* refuseOrderAndPaging(info, query, "update")
     const params = new Params(dialect)
     const sets: Array<string> = []
@@ -196,7 +196,7 @@ export const compileUpdate = (
       sets.push(`${c.quoted} = ${params.add(yield* c.encode(value))}`)
     }
     if (sets.length === 0) {
-      return yield* Either.left(
+      return yield* Result.fail(
         inputError(errorMessage(`update of ${info.def.name}`, "sets no column", "give at least one field to change"), info.def.name)
       )
     }

@@ -1,5 +1,5 @@
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Option from "effect/Option"
 import * as DatabaseError from "../../DatabaseError.js"
 import type * as Relation from "../../Relation.js"
@@ -24,7 +24,7 @@ const schemaError = (message: string, table: string) =>
  *
  * @internal
  */
-export const resolveJoin = (relation: Relation.Any): Either.Either<Join, DatabaseError.DatabaseError> => {
+export const resolveJoin = (relation: Relation.Any): Result.Result<Join, DatabaseError.DatabaseError> => {
   let join = joins.get(relation)
   if (join === undefined) {
     join = findJoin(relation)
@@ -34,9 +34,9 @@ export const resolveJoin = (relation: Relation.Any): Either.Either<Join, Databas
 }
 
 // Relations are immutable values: their join is found once.
-const joins = new WeakMap<Relation.Any, Either.Either<Join, DatabaseError.DatabaseError>>()
+const joins = new WeakMap<Relation.Any, Result.Result<Join, DatabaseError.DatabaseError>>()
 
-const findJoin = (relation: Relation.Any): Either.Either<Join, DatabaseError.DatabaseError> => {
+const findJoin = (relation: Relation.Any): Result.Result<Join, DatabaseError.DatabaseError> => {
   const { source, target } = relation
   if (relation.on !== undefined) {
     const { source: s, target: t } = relation.on
@@ -44,14 +44,14 @@ const findJoin = (relation: Relation.Any): Either.Either<Join, DatabaseError.Dat
       ...s.filter((f) => !(f in source.fields)).map((f) => `${source.name}.${f}`),
       ...t.filter((f) => !(f in target.fields)).map((f) => `${target.name}.${f}`)
     ]
-    if (missing.length > 0) return Either.left(schemaError(`relation ${source.name} → ${target.name}: unknown fields ${missing.join(", ")}`, source.name))
+    if (missing.length > 0) return Result.fail(schemaError(`relation ${source.name} → ${target.name}: unknown fields ${missing.join(", ")}`, source.name))
     if (s.length !== t.length || s.length === 0) {
-      return Either.left(schemaError(`relation ${source.name} → ${target.name}: "on" needs the same non-zero number of fields on both sides`, source.name))
+      return Result.fail(schemaError(`relation ${source.name} → ${target.name}: "on" needs the same non-zero number of fields on both sides`, source.name))
     }
-    return Either.right({ sourceFields: s, targetFields: t })
+    return Result.succeed({ sourceFields: s, targetFields: t })
   }
   const [holder, referenced] = relation.foreignKeySide === "target" ? [target, source] : [source, target]
-  return Either.flatMap(analyze(holder), (def) => {
+  return Result.flatMap(analyze(holder), (def) => {
     const candidates = def.foreignKeys.flatMap((fk) => {
       const refs = fk.references()
       return refs.length > 0 && refs.every((r) => r.table === referenced.name)
@@ -59,7 +59,7 @@ const findJoin = (relation: Relation.Any): Either.Either<Join, DatabaseError.Dat
         : []
     })
     if (candidates.length !== 1) {
-      return Either.left(schemaError(
+      return Result.fail(schemaError(
         candidates.length === 0
           ? `no foreign key from ${holder.name} to ${referenced.name}; declare one with Column.references or pass "on" to the relation`
           : `${candidates.length} foreign keys from ${holder.name} to ${referenced.name}; pass "on" to say which one the relation uses`,
@@ -67,7 +67,7 @@ const findJoin = (relation: Relation.Any): Either.Either<Join, DatabaseError.Dat
       ))
     }
     const fk = candidates[0]!
-    return Either.right(
+    return Result.succeed(
       relation.foreignKeySide === "target"
         ? { sourceFields: fk.referencedFields, targetFields: fk.holderFields }
         : { sourceFields: fk.holderFields, targetFields: fk.referencedFields }
@@ -123,12 +123,12 @@ const selectByKeys = (
     for (let row = 0; row < keys.length; row++) {
       for (let k = 0; k < columns.length; k++) {
         const encoded = columns[k]!.encode(keys[row]![k])
-        if (Either.isLeft(encoded)) return yield* Effect.fail(encoded.left)
-        values[k]![row] = encoded.right
+        if (Result.isFailure(encoded)) return yield* Effect.fail(encoded.failure)
+        values[k]![row] = encoded.success
       }
     }
     const params = new Params(runner.dialect)
-    const where = yield* inList(columns, values, params, false)
+    const where = yield* Effect.fromResult(inList(columns, values, params, false))
     const result = yield* runner.run(`SELECT ${info.selectList} FROM ${info.qualified} WHERE ${where}${order}`, params.values)
     return yield* decodeAll(info, result.rows)
   })
@@ -158,7 +158,7 @@ export const loadRelations = (
           table.name
         ))
       }
-      joins.set(name, yield* resolveJoin(relation))
+      joins.set(name, yield* Effect.fromResult(resolveJoin(relation)))
     }
     if (rows.length === 0) return rows as Array<any>
     // The rows were just decoded by us: relations are attached in place.
@@ -166,7 +166,7 @@ export const loadRelations = (
     for (const name of names) {
       const relation = spec[name]!
       const join = joins.get(name)!
-      const info = yield* tableInfo(relation.target, runner.dialect.name, runner.dialect.valueOptions)
+      const info = yield* Effect.fromResult(tableInfo(relation.target, runner.dialect.name, runner.dialect.valueOptions))
       const keys = new Map<unknown, ReadonlyArray<unknown>>()
       for (const row of out) {
         const key = joinKey(row, join.sourceFields)
@@ -185,7 +185,7 @@ export const loadRelations = (
       }
       for (const row of out) {
         const group = byKey.get(joinKey(row, join.sourceFields)) ?? []
-        row[name] = relation.kind === "many" ? group : Option.fromNullable(group[0])
+        row[name] = relation.kind === "many" ? group : Option.fromNullishOr(group[0])
       }
     }
     return out

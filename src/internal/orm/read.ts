@@ -1,5 +1,5 @@
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { Row } from "../../Connection.js"
@@ -16,16 +16,17 @@ export { decodeAll }
 
 
 /** @internal */
-export const info = (runner: Runner, table: Table.Any) => tableInfo(table, runner.dialect.name, runner.dialect.valueOptions)
+export const info = (runner: Runner, table: Table.Any): Effect.Effect<TableInfo, DatabaseError.DatabaseError> =>
+  Effect.fromResult(tableInfo(table, runner.dialect.name, runner.dialect.valueOptions))
 
 /** Runs a select and loads its relations; compiling is synchronous, one statement per level. */
 const runSelect = (runner: Runner, query: Query.Any): Effect.Effect<Array<any>, DatabaseError.DatabaseError> =>
   Effect.suspend(() => {
     const i = tableInfo(query.table, runner.dialect.name, runner.dialect.valueOptions)
-    if (Either.isLeft(i)) return Effect.fail(i.left)
-    const compiled = compileSelect(i.right, runner.dialect, query)
-    if (Either.isLeft(compiled)) return Effect.fail(compiled.left)
-    const rows = Effect.flatMap(runner.run(compiled.right[0], compiled.right[1]), (result) => decodeAll(i.right, result.rows))
+    if (Result.isFailure(i)) return Effect.fail(i.failure)
+    const compiled = compileSelect(i.success, runner.dialect, query)
+    if (Result.isFailure(compiled)) return Effect.fail(compiled.failure)
+    const rows = Effect.flatMap(runner.run(compiled.success[0], compiled.success[1]), (result) => decodeAll(i.success, result.rows))
     return hasRelations(query)
       ? Effect.flatMap(rows, (decoded) => loadRelations(runner, query.table, decoded, query.relations))
       : rows
@@ -47,7 +48,7 @@ export const selectAtMost = (runner: Runner, query: Query.Any, n: number) =>
 export const count = (runner: Runner, query: Query.Any) =>
   Effect.gen(function*() {
     const i = yield* info(runner, query.table)
-    const [sql, params] = yield* compileCount(i, runner.dialect, query)
+    const [sql, params] = yield* Effect.fromResult(compileCount(i, runner.dialect, query))
     const result = yield* runner.run(sql, params)
     return Number(result.rows[0]?.n ?? 0)
   })
@@ -66,7 +67,7 @@ export const streamQuery = (runner: Runner, query: Query.Any): Stream.Stream<any
       ))
     }
     const i = yield* info(runner, query.table)
-    const [sql, params] = yield* compileSelect(i, runner.dialect, query)
+    const [sql, params] = yield* Effect.fromResult(compileSelect(i, runner.dialect, query))
     return Stream.mapEffect(runner.stream(sql, params), (row) => i.codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>)
   }))
 
@@ -77,25 +78,25 @@ export const decodeStatement = (runner: Runner, table: Table.Any, rows: Readonly
 const getSqlCache = new WeakMap<TableInfo, string>()
 
 /** The primary key given as a value, a tuple in key order, or a record of key fields. */
-const primaryKeyValues = (i: TableInfo, pk: unknown): Either.Either<ReadonlyArray<unknown>, DatabaseError.DatabaseError> => {
+const primaryKeyValues = (i: TableInfo, pk: unknown): Result.Result<ReadonlyArray<unknown>, DatabaseError.DatabaseError> => {
   const fields = i.primaryKey.map((c) => c.field)
   const shape = `(${fields.join(", ")})`
-  const fail = (why: string, hint?: string) => Either.left(inputError(errorMessage(`get of ${i.def.name}`, why, hint), i.def.name))
+  const fail = (why: string, hint?: string) => Result.fail(inputError(errorMessage(`get of ${i.def.name}`, why, hint), i.def.name))
   if (fields.length === 0) return fail("the table has no primary key", "query it with Query.select")
   if (Array.isArray(pk)) {
     return pk.length === fields.length
-      ? Either.right(pk)
+      ? Result.succeed(pk)
       : fail(`the primary key is ${shape}; got a tuple of ${pk.length} values`)
   }
   if (typeof pk === "object" && pk !== null && !(pk instanceof Date) && !(pk instanceof Uint8Array)) {
     const record = pk as Record<string, unknown>
     const missing = fields.filter((f) => record[f] === undefined)
     return missing.length === 0
-      ? Either.right(fields.map((f) => record[f]))
+      ? Result.succeed(fields.map((f) => record[f]))
       : fail(`the primary key is ${shape}; missing ${missing.join(", ")}`)
   }
   return fields.length === 1
-    ? Either.right([pk])
+    ? Result.succeed([pk])
     : fail(`the table has a composite primary key ${shape}`, "pass a tuple or a record")
 }
 
@@ -119,23 +120,23 @@ const getSql = (runner: Runner, i: TableInfo): string => {
 export const get = (runner: Runner, table: Table.Any, pk: unknown): Effect.Effect<Option.Option<any>, DatabaseError.DatabaseError> =>
   Effect.suspend(() => {
     const i = tableInfo(table, runner.dialect.name, runner.dialect.valueOptions)
-    if (Either.isLeft(i)) return Effect.fail(i.left)
-    const values = primaryKeyValues(i.right, pk)
-    if (Either.isLeft(values)) return Effect.fail(values.left)
-    const key = i.right.primaryKey
+    if (Result.isFailure(i)) return Effect.fail(i.failure)
+    const values = primaryKeyValues(i.success, pk)
+    if (Result.isFailure(values)) return Effect.fail(values.failure)
+    const key = i.success.primaryKey
     const encoded: Array<unknown> = new Array(key.length)
     for (let k = 0; k < key.length; k++) {
-      const e = key[k]!.encode(values.right[k])
-      if (Either.isLeft(e)) return Effect.fail(e.left)
-      encoded[k] = e.right
+      const e = key[k]!.encode(values.success[k])
+      if (Result.isFailure(e)) return Effect.fail(e.failure)
+      encoded[k] = e.success
     }
-    const codec = i.right.codec
-    return Effect.flatMap(runner.run(getSql(runner, i.right), encoded), (result) => {
+    const codec = i.success.codec
+    return Effect.flatMap(runner.run(getSql(runner, i.success), encoded), (result) => {
       const row = result.rows[0]
       if (row === undefined) return Effect.succeed(Option.none())
       const decoded = codec.decodeEither(row)
       if (decoded === undefined) return Effect.map(codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>, Option.some)
-      return Either.isRight(decoded) ? Effect.succeed(Option.some(decoded.right)) : Effect.fail(decoded.left)
+      return Result.isSuccess(decoded) ? Effect.succeed(Option.some(decoded.success)) : Effect.fail(decoded.failure)
     })
   })
 

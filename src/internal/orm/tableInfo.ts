@@ -1,7 +1,10 @@
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
-import type * as Schema from "effect/Schema"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
+import * as SchemaIssue from "effect/SchemaIssue"
+import * as SchemaParser from "effect/SchemaParser"
 import * as DatabaseError from "../../DatabaseError.js"
 import type { Dialect, NeutralType } from "../../Metadata.js"
 import type { Row } from "../../Connection.js"
@@ -24,7 +27,7 @@ export interface ColumnInfo {
   /** The declared type, as the dialect spells it (for casts). */
   readonly dbType: string
   /** A row-type value of this column → bound parameter. */
-  readonly encode: (value: unknown) => Either.Either<unknown, DatabaseError.DatabaseError>
+  readonly encode: (value: unknown) => Result.Result<unknown, DatabaseError.DatabaseError>
 }
 
 /**
@@ -59,6 +62,8 @@ const encodeError = (tableName: string, column: string, why: string, cause: unkn
     { cause }
   )
 
+const formatIssue = SchemaIssue.makeFormatterStandardSchemaV1()
+
 const columnEncoder = (
   tableName: string,
   dialect: Dialect,
@@ -66,29 +71,38 @@ const columnEncoder = (
   type: NeutralType,
   options: ValueOptions
 ): ColumnInfo["encode"] => {
-  const encode = ParseResult.encodeUnknownEither(def.struct as Schema.Schema<any, any, never>)
+  const encode = SchemaParser.encodeUnknownExit(def.schema)
   const sd = schemaDialects[dialect]
   return (value) => {
-    if (value === null || value === undefined) return Either.right(null)
-    const encoded = encode({ [def.field]: value })
-    if (Either.isLeft(encoded)) {
-      const problems = ParseResult.ArrayFormatter.formatIssueSync(encoded.left).map((issue) => foreignText(issue.message))
-      return Either.left(
-        encodeError(tableName, def.name, `cannot encode ${showValue(value)}: ${problems.join("; ")}`, encoded.left)
+    if (value === null || value === undefined) return Result.succeed(null)
+    const encoded = encode(value)
+    if (Exit.isFailure(encoded)) {
+      // A schema issue, or (an async Schema, a throwing transformation) the defect itself.
+      const issue = Cause.findErrorOption(encoded.cause)
+      const problems = Option.isSome(issue)
+        ? formatIssue(issue.value).issues.map((i) => foreignText(i.message))
+        : [foreignText(String(Cause.squash(encoded.cause)))]
+      return Result.fail(
+        encodeError(
+          tableName,
+          def.name,
+          `cannot encode ${showValue(value)}: ${problems.join("; ")}`,
+          Option.getOrElse(issue, () => Cause.squash(encoded.cause))
+        )
       )
     }
-    const raw = (encoded.right as Record<string, unknown>)[def.encodedKey]
-    if (raw === null || raw === undefined) return Either.right(null)
+    const raw = encoded.value
+    if (raw === null || raw === undefined) return Result.succeed(null)
     try {
-      return Either.right(toParameter(sd, options, raw, type))
+      return Result.succeed(toParameter(sd, options, raw, type))
     } catch (e) {
-      return Either.left(parameterError(tableName, def.name, e))
+      return Result.fail(parameterError(tableName, def.name, e))
     }
   }
 }
 
-const build = (table: Table.Any, dialect: Dialect, options: ValueOptions): Either.Either<TableInfo, DatabaseError.DatabaseError> =>
-  Either.gen(function*() {
+const build = (table: Table.Any, dialect: Dialect, options: ValueOptions): Result.Result<TableInfo, DatabaseError.DatabaseError> =>
+  Result.gen(function*() {
     const def = yield* analyze(table)
     const codec = yield* rowCodec(table, dialect, options)
     const sd = schemaDialects[dialect]
@@ -101,7 +115,7 @@ const build = (table: Table.Any, dialect: Dialect, options: ValueOptions): Eithe
     ] as const) {
       const problem = validateIdentifier(name, sd.maxIdentifierLength)
       if (problem !== undefined) {
-        return yield* Either.left(DatabaseError.make(
+        return yield* Result.fail(DatabaseError.make(
           new DatabaseError.SchemaError({
             message: errorMessage(`table ${showValue(def.name)}`, `${what} name: ${problem}`),
             table: def.name,
@@ -137,7 +151,7 @@ const build = (table: Table.Any, dialect: Dialect, options: ValueOptions): Eithe
     }
   })
 
-const cache = new WeakMap<Table.Any, Map<string, Either.Either<TableInfo, DatabaseError.DatabaseError>>>()
+const cache = new WeakMap<Table.Any, Map<string, Result.Result<TableInfo, DatabaseError.DatabaseError>>>()
 
 /**
  * The table's info on a dialect; `options` are the driver's (they decide
@@ -149,7 +163,7 @@ export const tableInfo = (
   table: Table.Any,
   dialect: Dialect,
   options: ValueOptions = defaultValueOptions
-): Either.Either<TableInfo, DatabaseError.DatabaseError> => {
+): Result.Result<TableInfo, DatabaseError.DatabaseError> => {
   let perDialect = cache.get(table)
   if (perDialect === undefined) {
     perDialect = new Map()
@@ -165,10 +179,10 @@ export const tableInfo = (
 }
 
 /** @internal */
-export const column = (info: TableInfo, field: string): Either.Either<ColumnInfo, DatabaseError.DatabaseError> => {
+export const column = (info: TableInfo, field: string): Result.Result<ColumnInfo, DatabaseError.DatabaseError> => {
   const c = info.byField.get(field)
   return c === undefined
-    ? Either.left(schemaError(
+    ? Result.fail(schemaError(
       errorMessage(
         `table ${info.def.name}`,
         `no column ${showValue(field)}`,
@@ -176,7 +190,7 @@ export const column = (info: TableInfo, field: string): Either.Either<ColumnInfo
       ),
       info.def.name
     ))
-    : Either.right(c)
+    : Result.succeed(c)
 }
 
 /**
@@ -191,8 +205,8 @@ export const decodeAll = (info: TableInfo, rows: ReadonlyArray<Row>): Effect.Eff
     if (decoded === undefined) {
       return Effect.forEach(rows, (row) => info.codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>)
     }
-    if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
-    out[i] = decoded.right
+    if (Result.isFailure(decoded)) return Effect.fail(decoded.failure)
+    out[i] = decoded.success
   }
   return Effect.succeed(out)
 }

@@ -1,5 +1,5 @@
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Option from "effect/Option"
 import * as DatabaseError from "../../DatabaseError.js"
 import * as Hooks from "../../Hooks.js"
@@ -13,7 +13,7 @@ import { keyOf, resolveJoin } from "./eager.js"
 import { decodeAll, info as infoOf, selectAll } from "./read.js"
 import type { Runner } from "./runner.js"
 import { clip, errorMessage, showValue } from "../errorMessage.js"
-import type { ColumnInfo, TableInfo } from "./tableInfo.js"
+import { type ColumnInfo, tableInfo, type TableInfo } from "./tableInfo.js"
 
 /** @internal */
 export interface SaveOptions {
@@ -243,8 +243,8 @@ const encodeRows = (info: TableInfo, rows: ReadonlyArray<Record<string, unknown>
         const encodeInsert = info.codec.encodeInsert as (row: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError>
         return Effect.forEach(rows, (row, j) => Effect.map(encodeInsert(row), (encoded) => classify(j, encoded)))
       }
-      if (Either.isLeft(sync)) return Effect.fail(sync.left)
-      pending[i] = classify(i, sync.right)
+      if (Result.isFailure(sync)) return Effect.fail(sync.failure)
+      pending[i] = classify(i, sync.success)
     }
     return Effect.succeed(pending)
   })
@@ -380,7 +380,7 @@ const saveTree = (
     for (const name of names) {
       const relation = spec[name]!
       if (relation.foreignKeySide !== "source") continue
-      const join = yield* resolveJoin(relation)
+      const join = yield* Effect.fromResult(resolveJoin(relation))
       const indexes: Array<number> = []
       const targets: Array<Record<string, unknown>> = []
       rows.forEach((row, i) => {
@@ -416,7 +416,7 @@ const saveTree = (
     for (const name of names) {
       const relation = spec[name]!
       if (relation.foreignKeySide !== "target") continue
-      const join = yield* resolveJoin(relation)
+      const join = yield* Effect.fromResult(resolveJoin(relation))
       const owners: Array<number> = []
       const children: Array<Record<string, unknown>> = []
       rows.forEach((row, i) => {
@@ -468,17 +468,17 @@ const checkValues = (
   spec: Relation.Spec
 ): Effect.Effect<void, DatabaseError.DatabaseError> =>
   Effect.suspend(() => {
-    const info = infoOf(runner, table)
-    if (Either.isLeft(info)) return Effect.fail(info.left)
+    const info = tableInfo(table, runner.dialect.name, runner.dialect.valueOptions)
+    if (Result.isFailure(info)) return Effect.fail(info.failure)
     const nested = new Map<string, Array<unknown>>()
     for (const row of rows) {
       if (typeof row !== "object" || row === null) continue
       for (const [field, value] of Object.entries(row)) {
-        const column = info.right.byField.get(field)
+        const column = info.success.byField.get(field)
         if (column !== undefined) {
           if (value === undefined || value === null) continue
           const encoded = column.encode(value)
-          if (Either.isLeft(encoded)) return Effect.fail(encoded.left)
+          if (Result.isFailure(encoded)) return Effect.fail(encoded.failure)
         } else if (spec[field] !== undefined) {
           const related = Option.isOption(value) ? Option.toArray(value) : Array.isArray(value)
             ? value
@@ -521,7 +521,7 @@ export const saveAll = (
         return yield* atomic(saveRows(runner, table, rows, mode, prepared))
       })
     }
-    return Effect.zipRight(checkValues(runner, table, rows, spec), atomic(saveTree(runner, table, rows, spec, mode)))
+    return Effect.andThen(checkValues(runner, table, rows, spec), atomic(saveTree(runner, table, rows, spec, mode)))
   })
 
 /**
@@ -544,7 +544,7 @@ const primaryKeyCondition = (info: TableInfo, params: Params, rows: ReadonlyArra
             inputError(errorMessage(`delete of ${info.def.name}`, `a row has no value for its primary key ${c.field}`), info.def.name)
           )
         }
-        parts.push(params.add(yield* c.encode(value)))
+        parts.push(params.add(yield* Effect.fromResult(c.encode(value))))
       }
       tuples.push(info.primaryKey.length === 1 ? parts[0]! : `(${parts.join(", ")})`)
     }
@@ -591,7 +591,7 @@ export const deleteQuery = (runner: Runner, query: Query.Any) =>
       const rows = yield* selectAll(runner, { ...query, relations: {} })
       return yield* deleteRows(runner, query.table, rows)
     }
-    const [sql, params] = yield* compileDelete(info, runner.dialect, query)
+    const [sql, params] = yield* Effect.fromResult(compileDelete(info, runner.dialect, query))
     return (yield* runner.run(sql, params)).rowsAffected
   })
 
@@ -601,6 +601,6 @@ export const updateQuery = (runner: Runner, query: Query.Any, values: Readonly<R
     const shape = queryProblem(query) ?? valuesProblem(query.table, values)
     if (shape !== undefined) return yield* Effect.fail(inputError(shape, Query.isSelect(query) ? query.table.name : undefined))
     const info = yield* infoOf(runner, query.table)
-    const [sql, params] = yield* compileUpdate(info, runner.dialect, query, values)
+    const [sql, params] = yield* Effect.fromResult(compileUpdate(info, runner.dialect, query, values))
     return (yield* runner.run(sql, params)).rowsAffected
   })

@@ -1,12 +1,12 @@
-import { SqlError } from "@effect/sql/SqlError"
-import * as Chunk from "effect/Chunk"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import type { SqlError } from "effect/sql/SqlError"
 import * as Stream from "effect/Stream"
 import Cursor from "pg-cursor"
+import { driverSqlError } from "../sqlError.js"
 import { destroy, type Lease } from "./connections.js"
-import { classify } from "./errors.js"
+import { classify, sqlErrorReason } from "./errors.js"
 
 const CHUNK = 512
 
@@ -22,8 +22,7 @@ type CursorState = "initialized" | "submitted" | "idle" | "busy" | "done" | "err
 
 const stateOf = (cursor: Cursor): CursorState => (cursor as unknown as { state: CursorState }).state
 
-const toSqlError = (cause: unknown) =>
-  new SqlError({ cause, message: cause instanceof Error ? cause.message : String(cause) })
+const toSqlError = (cause: unknown) => driverSqlError({ sqlErrorReason }, cause, "executeStream")
 
 /**
  * Leaves the connection with no portal open, without ever waiting for a
@@ -92,19 +91,19 @@ export const stream = (
       Effect.sync(() => held.client.query(new Cursor(sql, params as Array<unknown>))),
       (cursor) => Effect.promise(() => close(held, cursor, reading, cleanup))
     )
-    const pull = Effect.async<Chunk.Chunk<any>, Option.Option<SqlError>>((resume) => {
+    const pull = Effect.callback<ReadonlyArray<any>, SqlError | Cause.Done>((resume) => {
       reading = true
       cursor.read(CHUNK, (err, rows) => {
         reading = false
         if (err) {
           if (classify(err)._tag === "ConnectionError") held.markBroken(err)
-          resume(Effect.fail(Option.some(toSqlError(err))))
+          resume(Effect.fail(toSqlError(err)))
         } else if (rows.length === 0) {
-          resume(Effect.fail(Option.none()))
+          resume(Cause.done())
         } else {
-          resume(Effect.succeed(Chunk.unsafeFromArray(transformRows ? transformRows(rows) : rows)))
+          resume(Effect.succeed(transformRows ? transformRows(rows) : rows))
         }
       })
     })
-    return Stream.repeatEffectChunkOption(pull)
-  }).pipe(Stream.unwrapScoped)
+    return Stream.fromPull(Effect.succeed(pull as Effect.Effect<readonly [any, ...Array<any>], SqlError | Cause.Done>))
+  }).pipe(Stream.unwrap)

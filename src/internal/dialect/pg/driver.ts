@@ -1,16 +1,17 @@
-import { makeCompiler } from "@effect/sql-pg/PgClient"
-import { SqlError } from "@effect/sql/SqlError"
-import * as Statement from "@effect/sql/Statement"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import type { SqlError } from "effect/sql/SqlError"
+import * as Statement from "effect/sql/Statement"
 import type Pg from "pg"
 import * as DatabaseError from "../../../DatabaseError.js"
-import { classifyWith, closed, ConnectionFailure } from "../connectionFailure.js"
+import { classifyWith, closed, ConnectionFailure, sqlErrorReasonWith } from "../connectionFailure.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
 import { defaultValueOptions } from "../schemaDialect.js"
+import { driverSqlError } from "../sqlError.js"
+import { compiler } from "./compiler.js"
 import type { Lease } from "./connections.js"
 import * as Cursor from "./cursor.js"
-import { classify, commitOutcomeUnknown } from "./errors.js"
+import { classify, commitOutcomeUnknown, sqlErrorReason } from "./errors.js"
 import * as Pool from "./pool.js"
 import * as PreparedStatements from "./preparedStatements.js"
 import { inList } from "./inList.js"
@@ -50,7 +51,7 @@ export const dialect: Dialect = {
   name: "pg",
   // int8 arrives as text, so 64-bit integers read back exactly without an option.
   valueOptions: defaultValueOptions,
-  compiler: makeCompiler(),
+  compiler,
   capabilities: {
     returning: true,
     savepointRelease: true,
@@ -68,11 +69,11 @@ export const dialect: Dialect = {
   placeholder: (index) => `$${index}`,
   quoteIdentifier: escapeIdentifier,
   classify: classifyWith(classify),
+  sqlErrorReason: sqlErrorReasonWith(sqlErrorReason),
   commitOutcomeUnknown
 }
 
-const toSqlError = (cause: unknown) =>
-  new SqlError({ cause, message: cause instanceof Error ? cause.message : String(cause) })
+const toSqlError = (cause: unknown) => driverSqlError(dialect, cause)
 
 /** SQL text with its parameters, before a connection gives it a name. */
 interface StatementText {
@@ -82,7 +83,8 @@ interface StatementText {
   /**
    * pg sends a text without parameters as a simple query, which the server
    * runs however many statements it holds; the extended protocol takes
-   * exactly one, as SQLite's prepare does.
+   * exactly one, as SQLite's prepare does. A simple-protocol text is
+   * never named (prepared).
    */
   readonly protocol: "extended" | "simple"
 }
@@ -127,7 +129,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     // happen.
     const leased: Effect.Effect<Pool.LeaseHandle, SqlError, Scope.Scope> = Effect.uninterruptibleMask((restore) =>
       Effect.tap(
-        restore(Effect.async<Pool.LeaseHandle, SqlError>((resume) => {
+        restore(Effect.callback<Pool.LeaseHandle, SqlError>((resume) => {
           const withdraw = pool.lease((error, lease) =>
             resume(error !== undefined || lease === undefined ? Effect.fail(toSqlError(error)) : Effect.succeed(lease))
           )
@@ -145,7 +147,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     // A statement for `client`: its name depends on what that connection
     // has prepared, so it is chosen right before the statement is queued.
     const configFor = (client: Pg.ClientBase, statement: StatementText): Pg.QueryConfig => {
-      const name = prepared.nameFor(client, statement.sql, statement.params)
+      const name = statement.protocol === "simple" ? undefined : prepared.nameFor(client, statement.sql, statement.params)
       return {
         text: statement.sql,
         values: statement.params as Array<unknown>,
@@ -170,7 +172,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       statement: StatementText,
       map: (result: Pg.QueryResult) => A
     ): Effect.Effect<A, SqlError> =>
-      Effect.async<A, SqlError>((resume) => {
+      Effect.callback<A, SqlError>((resume) => {
         if (lease.revoked) return resume(Effect.fail(revoked()))
         const config = configFor(lease.client, statement)
         let done = false
@@ -190,7 +192,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     // callback chain: under load (thousands of concurrent statements) the
     // per-statement scope and fiber steps cost more than the query itself.
     const runPooled = <A>(statement: StatementText, map: (result: Pg.QueryResult) => A): Effect.Effect<A, SqlError> =>
-      Effect.async<A, SqlError>((resume) => {
+      Effect.callback<A, SqlError>((resume) => {
         let lease: Pool.LeaseHandle | undefined
         let finished = false
         let interrupted = false
@@ -247,6 +249,8 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
         executeRaw: (sql, params) => withClient(sql, params, (r) => r),
         executeValues: (sql, params) => withClient(sql, params, (r) => r.rows as Array<Array<unknown>>, "array"),
+        executeValuesUnprepared: (sql, params) =>
+          withClient(sql, params, (r) => r.rows as Array<Array<unknown>>, "array", "simple"),
         // The one way to send a multi-statement script: @effect/sql's `unprepared`.
         executeUnprepared: (sql, params, transformRows) =>
           transformRows ? Effect.map(rows(sql, params, "simple"), transformRows) : rows(sql, params, "simple"),
@@ -268,7 +272,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     const where = `${options.host}:${options.port}/${options.database}`
     yield* Effect.scoped(Effect.flatMap(leased, (lease) => runOn(lease, { sql: "SELECT 1", params: [], rowMode: undefined, protocol: "extended" }, () => undefined))).pipe(
       Effect.mapError((error) => {
-        const cause = error.cause
+        const cause = error.reason.cause
         const reason = dialect.classify(cause)
         // The pool's connect failures already say where and why.
         if (cause instanceof ConnectionFailure) return DatabaseError.make(reason, { cause })
@@ -282,17 +286,17 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           { cause }
         )
       }),
-      Effect.timeoutFail({
+      Effect.timeoutOrElse({
         duration: connectTimeout + 1000,
-        onTimeout: () =>
-          DatabaseError.make(
+        orElse: () =>
+          Effect.fail(DatabaseError.make(
             new DatabaseError.ConnectionError({
               kind: "unreachable",
               message: `cannot connect to PostgreSQL at ${where}: timed out after ${connectTimeout} ms`,
               host: options.host,
               port: options.port
             })
-          )
+          ))
       })
     )
 

@@ -1,4 +1,19 @@
+import {
+  AuthenticationError,
+  AuthorizationError,
+  ConnectionError as SqlConnectionError,
+  ConstraintError as SqlConstraintError,
+  DeadlockError,
+  LockTimeoutError,
+  SerializationError,
+  SqlSyntaxError,
+  type SqlErrorReason,
+  StatementTimeoutError,
+  UniqueViolation,
+  UnknownError
+} from "effect/sql/SqlError"
 import * as DatabaseError from "../../../DatabaseError.js"
+import type { SqlErrorReasonProps } from "../Dialect.js"
 import { clip, constraintHeadlines, errorMessage, foreignText } from "../../errorMessage.js"
 
 const constraintKinds: Record<string, DatabaseError.ConstraintKind> = {
@@ -230,4 +245,31 @@ export const classify = (cause: unknown): DatabaseError.Reason => {
     message: errorMessage("statement failed", withDetail, hint),
     ...(code === undefined ? {} : { code })
   })
+}
+
+/**
+ * The `effect/sql` reason of a pg error, by its SQLSTATE as `@effect/sql-pg`
+ * classifies it; an error without one (a socket, pg's own messages) is a
+ * `ConnectionError` when it means the connection is gone. The reason carries
+ * `props.cause`.
+ *
+ * @internal
+ */
+export const sqlErrorReason = (driverError: unknown, props: SqlErrorReasonProps): SqlErrorReason => {
+  const code = field(driverError, "code")
+  if (code !== undefined) {
+    if (code.startsWith("08")) return new SqlConnectionError(props)
+    if (code.startsWith("28")) return new AuthenticationError(props)
+    if (code === "42501") return new AuthorizationError(props)
+    if (code.startsWith("42")) return new SqlSyntaxError(props)
+    if (code === "23505") {
+      return new UniqueViolation({ ...props, constraint: field(driverError, "constraint")?.trim() || "unknown" })
+    }
+    if (code.startsWith("23")) return new SqlConstraintError(props)
+    if (code === "40P01") return new DeadlockError(props)
+    if (code === "40001") return new SerializationError(props)
+    if (code === "55P03") return new LockTimeoutError(props)
+    if (code === "57014") return new StatementTimeoutError(props)
+  }
+  return classify(driverError)._tag === "ConnectionError" ? new SqlConnectionError(props) : new UnknownError(props)
 }

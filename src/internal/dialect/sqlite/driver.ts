@@ -1,20 +1,19 @@
-import * as SqlClient from "@effect/sql/SqlClient"
-import * as Statement from "@effect/sql/Statement"
-import { SqlError } from "@effect/sql/SqlError"
 import Sqlite from "better-sqlite3"
-import * as Chunk from "effect/Chunk"
-import * as Context from "effect/Context"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import * as SqlClient from "effect/sql/SqlClient"
+import type { SqlError } from "effect/sql/SqlError"
+import * as Statement from "effect/sql/Statement"
 import * as Stream from "effect/Stream"
 import * as DatabaseError from "../../../DatabaseError.js"
-import { classifyWith, closed, ConnectionFailure } from "../connectionFailure.js"
+import { classifyWith, closed, ConnectionFailure, sqlErrorReasonWith } from "../connectionFailure.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
 import { Gate } from "../gate.js"
 import { defaultValueOptions } from "../schemaDialect.js"
+import { driverSqlError } from "../sqlError.js"
 import { syncQuery, type SyncQueryable } from "../../statements.js"
-import { classify } from "./errors.js"
+import { classify, sqlErrorReason } from "./errors.js"
 import { inList } from "./inList.js"
 
 /** @internal */
@@ -53,6 +52,7 @@ export const dialect: Dialect = {
   placeholder: () => "?",
   quoteIdentifier: escapeIdentifier,
   classify: classifyWith(classify),
+  sqlErrorReason: sqlErrorReasonWith(sqlErrorReason),
   // COMMIT is a local call: when it fails, it did not commit.
   commitOutcomeUnknown: () => false,
   valueOptions: defaultValueOptions
@@ -154,7 +154,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
       return statement
     }
 
-    const fail = (cause: unknown) => new SqlError({ cause, message: cause instanceof Error ? cause.message : String(cause) })
+    const fail = (cause: unknown) => driverSqlError(dialect, cause)
 
     const runStatement = (statement: Sqlite.Statement, params: ReadonlyArray<unknown>): QueryResult => {
       if (statement.reader) {
@@ -189,10 +189,10 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         }
       })
 
-    // `@effect/sql` statements read integers as bigint while the fiber has
-    // `SqlClient.SafeIntegers` set (as @effect/sql-sqlite-node does).
+    // `effect/sql` statements read integers as bigint while the fiber has
+    // `SqlClient.SafeIntegers` set (as the upstream SQLite clients do).
     const fiberSafeIntegers = <A, E>(f: (safe: boolean) => Effect.Effect<A, E>) =>
-      safeIntegers ? f(true) : Effect.withFiberRuntime<A, E>((fiber) => f(Context.get(fiber.currentContext, SqlClient.SafeIntegers)))
+      safeIntegers ? f(true) : Effect.withFiber<A, E>((fiber) => f(fiber.getRef(SqlClient.SafeIntegers)))
 
     const clientQuery = (sql: string, params: ReadonlyArray<unknown>) =>
       fiberSafeIntegers((safe) =>
@@ -228,7 +228,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
       )
 
     const acquire: Effect.Effect<void, SqlError> = Effect.suspend(() =>
-      gate.tryAcquire() ? Effect.void : Effect.async<void, SqlError>((resume) => {
+      gate.tryAcquire() ? Effect.void : Effect.callback<void, SqlError>((resume) => {
         const withdraw = gate.acquire((error) => resume(error === undefined ? Effect.void : Effect.fail(fail(error))))
         return Effect.sync(withdraw)
       })
@@ -236,7 +236,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
     const release = Effect.sync(() => gate.release())
     // Holds the connection until the scope closes; waiting for it stays interruptible.
     const hold: Effect.Effect<void, SqlError, Scope.Scope> = Effect.uninterruptibleMask((restore) =>
-      Effect.zipRight(restore(acquire), Effect.addFinalizer(() => release))
+      Effect.andThen(restore(acquire), Effect.addFinalizer(() => release))
     )
 
     // An open iterator keeps the connection busy, so a stream holds the lock
@@ -264,7 +264,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
           }),
           (iterator) => Effect.sync(() => iterator.return?.())
         )
-        const pull = Effect.suspend(() => {
+        const pull = Effect.suspend((): Effect.Effect<readonly [any, ...Array<any>], SqlError | Cause.Done> => {
           try {
             const batch: Array<Record<string, unknown>> = []
             while (batch.length < STREAM_CHUNK) {
@@ -272,20 +272,20 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
               if (next.done === true) break
               batch.push(next.value)
             }
-            if (batch.length === 0) return Effect.fail(Option.none())
-            return Effect.succeed(Chunk.unsafeFromArray(transformRows ? transformRows(batch) : batch))
+            if (batch.length === 0) return Cause.done()
+            return Effect.succeed((transformRows ? transformRows(batch) : batch) as readonly [any, ...Array<any>])
           } catch (cause) {
-            return Effect.fail(Option.some(fail(cause)))
+            return Effect.fail(fail(cause))
           }
         })
-        return Stream.repeatEffectChunkOption(pull)
-      }).pipe(Stream.unwrapScoped)
+        return Stream.fromPull(Effect.succeed(pull))
+      }).pipe(Stream.unwrap)
 
     // The shared connection takes the connection for each statement and runs
     // it before giving it back, so that no transaction of another fiber can
     // begin between the two and take the statement in.
     const gated = <A>(effect: Effect.Effect<A, SqlError>): Effect.Effect<A, SqlError> =>
-      Effect.uninterruptibleMask((restore) => Effect.zipRight(restore(acquire), Effect.ensuring(effect, release)))
+      Effect.uninterruptibleMask((restore) => Effect.andThen(restore(acquire), Effect.ensuring(effect, release)))
 
     const makeConnection = (holdsLock: boolean): DriverConnection & SyncQueryable => {
       const run = holdsLock ? <A>(effect: Effect.Effect<A, SqlError>) => effect : gated
@@ -307,6 +307,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
           run(transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params)),
         executeRaw: (sql, params) => run(clientQuery(sql, params)),
         executeValues: (sql, params) => run(values(sql, params)),
+        executeValuesUnprepared: (sql, params) => run(values(sql, params)),
         executeUnprepared: (sql, params, transformRows) =>
           run(transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params)),
         executeStream: stream(holdsLock)

@@ -1,4 +1,15 @@
+import {
+  AuthenticationError,
+  AuthorizationError,
+  ConnectionError as SqlConnectionError,
+  ConstraintError as SqlConstraintError,
+  LockTimeoutError,
+  type SqlErrorReason,
+  UniqueViolation,
+  UnknownError
+} from "effect/sql/SqlError"
 import * as DatabaseError from "../../../DatabaseError.js"
+import type { SqlErrorReasonProps } from "../Dialect.js"
 import { constraintHeadlines, errorMessage, foreignText } from "../../errorMessage.js"
 
 const constraintKinds: Record<string, DatabaseError.ConstraintKind> = {
@@ -101,4 +112,44 @@ export const classify = (cause: unknown): DatabaseError.Reason => {
     message: errorMessage("statement failed", why),
     ...(code === undefined ? {} : { code })
   })
+}
+
+const uniqueConstraint = (text: string): string => {
+  const prefix = "UNIQUE constraint failed:"
+  const at = text.indexOf(prefix)
+  const name = at === -1 ? "" : text.slice(at + prefix.length).trim()
+  return name === "" ? "unknown" : name
+}
+
+/**
+ * The `effect/sql` reason of a better-sqlite3 error, by its extended result
+ * code, as `effect/sql`'s `classifySqliteError` does (BUSY is a
+ * `LockTimeoutError`, a PRIMARY KEY conflict a `ConstraintError`); the reason
+ * carries `props.cause`.
+ *
+ * @internal
+ */
+export const sqlErrorReason = (driverError: unknown, props: SqlErrorReasonProps): SqlErrorReason => {
+  const code = typeof driverError === "object" && driverError !== null && "code" in driverError &&
+      typeof driverError.code === "string"
+    ? driverError.code
+    : undefined
+  if (code === "SQLITE_CONSTRAINT_UNIQUE") {
+    return new UniqueViolation({ ...props, constraint: uniqueConstraint(driverError instanceof Error ? driverError.message : "") })
+  }
+  switch (code === undefined ? undefined : primary(code)) {
+    case "SQLITE_AUTH":
+      return new AuthenticationError(props)
+    case "SQLITE_PERM":
+      return new AuthorizationError(props)
+    case "SQLITE_CONSTRAINT":
+      return new SqlConstraintError(props)
+    case "SQLITE_BUSY":
+    case "SQLITE_LOCKED":
+      return new LockTimeoutError(props)
+    case "SQLITE_CANTOPEN":
+      return new SqlConnectionError(props)
+  }
+  // A closed connection, a missing directory, a corrupt file.
+  return classify(driverError)._tag === "ConnectionError" ? new SqlConnectionError(props) : new UnknownError(props)
 }
