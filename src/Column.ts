@@ -1,10 +1,17 @@
 /**
  * Column annotations: `Schema.Int.pipe(Column.primaryKey, Column.autoIncrement)`.
  *
- * They are stored as Schema annotations, so they survive further piping,
- * `Schema.NullOr`, brands and `Schema.optional`, and they leave the Schema's
- * `Type` / `Encoded` untouched. `autoIncrement` and `default` additionally
- * mark the field type so that `Table.Insert` makes the field optional.
+ * They are stored as Schema annotations under namespaced string keys
+ * (`Column.PrimaryKeyId`, ...), so they survive further piping, checks added
+ * later, `Schema.NullOr`, brands, `Schema.optional` / `Schema.optionalKey` and
+ * transformations, and they leave the Schema's `Type` / `Encoded` untouched.
+ * `autoIncrement` and `default` additionally mark the field type so that
+ * `Table.Insert` makes the field optional.
+ *
+ * Effect 4 stores an annotation on the last check of a schema that has checks
+ * (`Schema.Int` has one), on the node otherwise, so
+ * `Schema.resolveAnnotations` does not see every one of them; the library
+ * reads them back by walking the field's schema.
  *
  * @since 0.1.0
  */
@@ -16,51 +23,51 @@ import type { ReferentialAction } from "./Metadata.js"
  * @since 0.1.0
  * @category annotations
  */
-export const PrimaryKeyId: unique symbol = Symbol.for("effect-sqlservice/Column/primaryKey")
+export const PrimaryKeyId = "effect-sqlservice/Column/primaryKey" as const
 /**
  * @since 0.1.0
  * @category annotations
  */
-export const AutoIncrementId: unique symbol = Symbol.for("effect-sqlservice/Column/autoIncrement")
+export const AutoIncrementId = "effect-sqlservice/Column/autoIncrement" as const
 /**
  * @since 0.1.0
  * @category annotations
  */
-export const UniqueId: unique symbol = Symbol.for("effect-sqlservice/Column/unique")
+export const UniqueId = "effect-sqlservice/Column/unique" as const
 /**
  * @since 0.1.0
  * @category annotations
  */
-export const IndexId: unique symbol = Symbol.for("effect-sqlservice/Column/index")
+export const IndexId = "effect-sqlservice/Column/index" as const
 /**
  * @since 0.1.0
  * @category annotations
  */
-export const ReferencesId: unique symbol = Symbol.for("effect-sqlservice/Column/references")
+export const ReferencesId = "effect-sqlservice/Column/references" as const
 /**
  * @since 0.1.0
  * @category annotations
  */
-export const DefaultId: unique symbol = Symbol.for("effect-sqlservice/Column/default")
+export const DefaultId = "effect-sqlservice/Column/default" as const
 /**
  * @since 0.1.0
  * @category annotations
  */
-export const DbTypeId: unique symbol = Symbol.for("effect-sqlservice/Column/dbType")
+export const DbTypeId = "effect-sqlservice/Column/dbType" as const
 /**
  * @since 0.1.0
  * @category annotations
  */
-export const NameId: unique symbol = Symbol.for("effect-sqlservice/Column/name")
+export const NameId = "effect-sqlservice/Column/name" as const
 
 /**
- * Set by `Table.fromModel` on `Model.Generated` fields: the database supplies
+ * Set by `Table.fromModel` on `Model.GeneratedByDb` fields: the database supplies
  * the value, so inserts may omit it.
  *
  * @since 0.1.0
  * @category annotations
  */
-export const GeneratedId: unique symbol = Symbol.for("effect-sqlservice/Column/generated")
+export const GeneratedId = "effect-sqlservice/Column/generated" as const
 
 /**
  * @since 0.1.0
@@ -190,24 +197,24 @@ export interface DefaultValue {
 }
 
 /**
- * Anything `Column` annotations apply to: a Schema or a property signature
- * (`Schema.optional(...)`).
+ * Anything `Column` annotations apply to: any Schema, including
+ * `Schema.optional(...)` / `Schema.optionalKey(...)` fields.
  *
  * @since 0.1.0
  * @category models
  */
-export type Annotable = Schema.Schema.All | Schema.PropertySignature.All
+export type Annotable = Schema.Top
 
 /**
- * Sets one column annotation on a field. Both Schemas and property
- * signatures expose `annotations`, which keeps the node kind and merges with
- * annotations already present.
+ * Sets one column annotation on a field. `annotate` keeps the schema's kind
+ * (an `optionalKey` field stays optional) and merges with annotations
+ * already present.
  *
  * @since 0.1.0
  * @category annotations
  */
-export const annotateField = <S extends Annotable>(self: S, key: symbol, value: unknown): S =>
-  (self as any).annotations({ [key]: value })
+export const annotateField = <S extends Annotable>(self: S, key: string, value: unknown): S =>
+  self.annotate({ [key]: value }) as S
 
 const annotate = annotateField
 

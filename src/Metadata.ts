@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import type * as Either from "effect/Either"
+import type * as Result from "effect/Result"
 import type { DatabaseError } from "./DatabaseError.js"
 import { fromTables as fromTablesImpl } from "./internal/schema/declared.js"
 import { diff as diffImpl, normalize as normalizeImpl } from "./internal/schema/normalize.js"
@@ -181,7 +181,8 @@ export interface Difference {
  * (unsupported Schema types, bad identifiers, foreign keys to tables that are
  * not in `tables`, ...).
  *
- * An `Either` is also an `Effect`, so this can be `yield*`ed directly.
+ * The result is a `Result`, available synchronously; in an `Effect`, use
+ * `yield* Effect.fromResult(Metadata.fromTables(...))`.
  *
  * @since 0.1.0
  * @category constructors
@@ -189,7 +190,7 @@ export interface Difference {
 export const fromTables = (
   tables: ReadonlyArray<Table.Any>,
   dialect: Dialect
-): Either.Either<Metadata, DatabaseError> => fromTablesImpl(tables, dialect)
+): Result.Result<Metadata, DatabaseError> => fromTablesImpl(tables, dialect)
 
 /**
  * Brings metadata into a canonical form for `dialect`, so that declared and

@@ -13,12 +13,12 @@
  *
  * @since 0.1.0
  */
-import type * as Model from "@effect/sql/Model"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import { identity } from "effect/Function"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import type * as Model from "effect/schema/Model"
 import type * as Types from "effect/Types"
 import * as Column from "./Column.js"
 import type { DatabaseError } from "./DatabaseError.js"
@@ -102,7 +102,7 @@ export const InsertOptionalTypeId: unique symbol = Symbol.for("effect-sqlservice
 export interface Table<
   Name extends string,
   Fields extends Schema.Struct.Fields,
-  Row extends Schema.Schema.Any = Schema.Struct<Fields>,
+  Row extends Schema.Top = Schema.Struct<Fields>,
   Optional extends keyof Fields = DefaultedKeys<Fields>
 > {
   readonly [TypeId]: TypeId
@@ -130,7 +130,7 @@ export interface Any {
   readonly [TypeId]: TypeId
   readonly name: string
   readonly fields: Schema.Struct.Fields
-  readonly schema: Schema.Schema.Any
+  readonly schema: Schema.Top
   readonly columns: { readonly [field: string]: Column.ColumnRef<string, string, any> }
   readonly primaryKey: ReadonlyArray<string>
   readonly options: TableOptions<any>
@@ -150,7 +150,7 @@ export type Type<T extends Any> = Schema.Schema.Type<T["schema"]>
  * @since 0.1.0
  * @category type-level
  */
-export type Encoded<T extends Any> = Schema.Schema.Encoded<T["schema"]>
+export type Encoded<T extends Any> = Schema.Codec.Encoded<T["schema"]>
 
 /**
  * The services the row Schema needs to decode (normally `never`). A table
@@ -160,12 +160,12 @@ export type Encoded<T extends Any> = Schema.Schema.Encoded<T["schema"]>
  * @since 0.1.0
  * @category type-level
  */
-export type Context<T extends Any> = unknown extends Schema.Schema.Context<T["schema"]> ? never
-  : Schema.Schema.Context<T["schema"]>
+export type Context<T extends Any> = unknown extends Schema.Codec.DecodingServices<T["schema"]> ? never
+  : Schema.Codec.DecodingServices<T["schema"]>
 
 /**
  * A row to insert: auto-increment fields, fields with a default and
- * `Model.Generated` fields are optional.
+ * `Model.GeneratedByDb` fields are optional.
  *
  * @since 0.1.0
  * @category type-level
@@ -190,13 +190,13 @@ const columnRef = (table: string, schema: string | undefined, field: string, nam
   name
 })
 
-const build = (name: string, fields: Schema.Struct.Fields, schema: Schema.Schema.Any, options: TableOptions<any>) => {
+const build = (name: string, fields: Schema.Struct.Fields, schema: Schema.Top, options: TableOptions<any>) => {
   const columns: Record<string, Column.ColumnRef> = {}
   const annotatedKey: Array<string> = []
   for (const field of Object.keys(fields)) {
     const info = fieldInfo(field, fields[field]!, options.columnNames)
     columns[field] = columnRef(name, options.schema, field, info.name)
-    if (findAnnotation(info.annotated, Column.PrimaryKeyId) === true) annotatedKey.push(field)
+    if (findAnnotation(info.ast, Column.PrimaryKeyId) === true) annotatedKey.push(field)
   }
   return {
     [TypeId]: TypeId,
@@ -225,15 +225,15 @@ export const make = <const Name extends string, Fields extends Schema.Struct.Fie
 type ModelInsertFields<M> = M extends { readonly insert: { readonly fields: infer F } } ? F : {}
 
 /**
- * A table from an `@effect/sql` `Model.Class`: its `select` variant is the
- * row, rows decode to instances of the class, and fields absent from the
- * `insert` variant (`Model.Generated`) are optional on insert — a generated
- * single integer primary key becomes auto-increment.
+ * A table from a `Model.Class` (`effect/schema/Model`): its `select` variant
+ * is the row, rows decode to instances of the class, and fields absent from
+ * the `insert` variant (`Model.GeneratedByDb`) are optional on insert — a
+ * generated single integer primary key becomes auto-increment.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromModel = <const Name extends string, M extends Model.AnyNoContext>(
+export const fromModel = <const Name extends string, M extends Model.Any>(
   name: Name,
   model: M,
   options: TableOptions<NoInfer<keyof M["fields"] & string>> = {}
@@ -242,12 +242,12 @@ export const fromModel = <const Name extends string, M extends Model.AnyNoContex
   const insertFields = (model.insert as unknown as { readonly fields?: Schema.Struct.Fields }).fields ?? {}
   const generated = Object.keys(selectFields).filter((k) => !(k in insertFields))
   const probe = build(name, selectFields, model, options)
-  const fields: Record<string, Schema.Struct.Field> = { ...selectFields }
+  const fields: Record<string, Schema.Top> = { ...selectFields as Record<string, Schema.Top> }
   for (const k of generated) {
     let f = Column.annotateField(fields[k]!, Column.GeneratedId, true)
     if (probe.primaryKey.length === 1 && probe.primaryKey[0] === k) {
       const info = analyze(make(name, { [k]: f }, { primaryKey: [k] }))
-      if (Either.isRight(info) && ["integer", "bigint", "smallint"].includes(info.right.columns[0]!.kind.type)) {
+      if (Result.isSuccess(info) && ["integer", "bigint", "smallint"].includes(info.success.columns[0]!.kind.type)) {
         f = Column.annotateField(f, Column.AutoIncrementId, true)
       }
     }
@@ -256,23 +256,20 @@ export const fromModel = <const Name extends string, M extends Model.AnyNoContex
   return build(name, fields, model, options) as any
 }
 
-const literalSchema = (values: ReadonlyArray<string | number>): Schema.Schema.Any =>
-  Schema.Literal(...(values as [string | number, ...Array<string | number>]))
-
-const schemaFor = (column: ColumnMetadata): Schema.Schema.Any => {
-  if (column.check !== undefined && column.check.length > 0) return literalSchema(column.check)
+const schemaFor = (column: ColumnMetadata): Schema.Top => {
+  if (column.check !== undefined && column.check.length > 0) return Schema.Literals(column.check)
   switch (column.type) {
     case "smallint":
     case "integer":
       return Schema.Int
     case "bigint":
-      return Schema.BigIntFromSelf
+      return Schema.BigInt
     case "real":
     case "double":
       return Schema.Number
     case "varchar":
     case "char":
-      return column.length === undefined ? Schema.String : Schema.String.pipe(Schema.maxLength(column.length))
+      return column.length === undefined ? Schema.String : Schema.String.check(Schema.isMaxLength(column.length))
     case "numeric":
     case "text":
     case "uuid":
@@ -283,9 +280,9 @@ const schemaFor = (column: ColumnMetadata): Schema.Schema.Any => {
       return Schema.Boolean
     case "timestamp":
     case "datetime":
-      return Schema.DateFromSelf
+      return Schema.Date
     case "blob":
-      return Schema.Uint8ArrayFromSelf
+      return Schema.Uint8Array
     case "json":
       return Schema.Unknown
     case "other":
@@ -296,21 +293,21 @@ const schemaFor = (column: ColumnMetadata): Schema.Schema.Any => {
 /**
  * A usable table from a reflected description: columns keep their database
  * names as field names and their reflected type (as `Column.dbType`), values
- * decode to the closest Schema (`Int`, `BigIntFromSelf`, `String`,
- * `DateFromSelf`, `Uint8ArrayFromSelf`, literal unions for CHECK lists,
- * `Unknown` for JSON and unmodelled types), and keys, indexes and foreign keys
+ * decode to the closest Schema (`Int`, `BigInt`, `String`, `Date`,
+ * `Uint8Array`, literal unions for CHECK lists, `Unknown` for JSON and
+ * unmodelled types), and keys, indexes and foreign keys
  * are carried over so `createAll` recreates an equivalent table.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromMetadata = (table: TableMetadata): Table<string, Record<string, Schema.Struct.Field>> => {
-  const fields: Record<string, Schema.Struct.Field> = {}
+export const fromMetadata = (table: TableMetadata): Table<string, Record<string, Schema.Top>> => {
+  const fields: Record<string, Schema.Top> = {}
   const fkByColumn = new Map(
     table.foreignKeys.filter((fk) => fk.columns.length === 1).map((fk) => [fk.columns[0]!, fk])
   )
   for (const c of table.columns) {
-    let s: Schema.Schema.Any = schemaFor(c)
+    let s: Schema.Top = schemaFor(c)
     // The reflected spelling keeps what the neutral Schema cannot say (DATE, CHAR(n), NUMERIC, ...).
     if (c.dbType.trim() !== "") s = s.pipe(Column.dbType(c.dbType))
     if (c.nullable) s = Schema.NullOr(s)
@@ -352,7 +349,7 @@ export const fromMetadata = (table: TableMetadata): Table<string, Record<string,
  * @since 0.1.0
  * @category validation
  */
-export const validate = (table: Any): Effect.Effect<void, DatabaseError> => Effect.asVoid(analyze(table))
+export const validate = (table: Any): Effect.Effect<void, DatabaseError> => Effect.asVoid(Effect.fromResult(analyze(table)))
 
 /**
  * A decoder from raw driver rows (keyed by column names) to the row type:
@@ -368,7 +365,7 @@ export const decodeRow = <T extends Any>(
   dialect: Dialect
 ): (row: unknown) => Effect.Effect<Type<T>, DatabaseError, Context<T>> => {
   const codec = rowCodec(table, dialect)
-  return Either.isLeft(codec) ? () => Effect.fail(codec.left) : codec.right.decode
+  return Result.isFailure(codec) ? () => Effect.fail(codec.failure) : codec.success.decode
 }
 
 /**
@@ -383,7 +380,7 @@ export const encodeRow = <T extends Any>(
   dialect: Dialect
 ): (row: Type<T>) => Effect.Effect<Record<string, unknown>, DatabaseError, Context<T>> => {
   const codec = rowCodec(table, dialect)
-  return Either.isLeft(codec) ? () => Effect.fail(codec.left) : codec.right.encode
+  return Result.isFailure(codec) ? () => Effect.fail(codec.failure) : codec.success.encode
 }
 
 /**
@@ -398,7 +395,7 @@ export const encodeInsert = <T extends Any>(
   dialect: Dialect
 ): (row: Insert<T>) => Effect.Effect<Record<string, unknown>, DatabaseError, Context<T>> => {
   const codec = rowCodec(table, dialect)
-  return Either.isLeft(codec) ? () => Effect.fail(codec.left) : codec.right.encodeInsert
+  return Result.isFailure(codec) ? () => Effect.fail(codec.failure) : codec.success.encodeInsert
 }
 
 /**

@@ -5,13 +5,13 @@
  *
  * @internal
  */
-import * as Either from "effect/Either"
-import * as Schema from "effect/Schema"
+import * as Result from "effect/Result"
+import type * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import * as Column from "../../Column.js"
 import * as DatabaseError from "../../DatabaseError.js"
 import type * as Table from "../../Table.js"
-import { type ColumnKind, findAnnotation, resolveColumnKind } from "./columnType.js"
+import { type ColumnKind, encodedOf, findAnnotation, resolveColumnKind } from "./columnType.js"
 import { snakeCase } from "./identifier.js"
 import { showValue } from "../errorMessage.js"
 
@@ -21,42 +21,34 @@ export type NullRep = "null" | "undefined" | "omit" | "none"
 /** @internal */
 export interface FieldInfo {
   readonly field: string
-  /** The key of the field on the encoded side (differs with `Schema.fromKey`). */
+  /**
+   * The key of the field on the encoded side. Effect 4 has no per-field key
+   * rename (v3's `Schema.fromKey`), so it is always `field`.
+   */
   readonly encodedKey: string
   /** The column name in the database. */
   readonly name: string
+  /** The key may be absent from an encoded row. */
   readonly optional: boolean
-  /** The AST that decides the storage type. */
+  /** The field's AST (its decoded side): it decides the storage type and carries the column annotations. */
   readonly ast: AST.AST
-  /** Where column annotations may sit, outermost first. */
-  readonly annotated: ReadonlyArray<AST.AST | AST.PropertySignature>
 }
 
 /** @internal */
 export const fieldInfo = (
   field: string,
-  value: Schema.Struct.Field,
+  value: Schema.Constraint,
   columnNames: "snake_case" | "preserve" | undefined
 ): FieldInfo => {
-  const ast = Schema.Struct({ [field]: value }).ast
-  let encoded: AST.PropertySignature
-  let annotated: Array<AST.AST | AST.PropertySignature>
-  if (ast._tag === "Transformation" && ast.from._tag === "TypeLiteral" && ast.to._tag === "TypeLiteral") {
-    encoded = ast.from.propertySignatures[0]!
-    annotated = [ast.to.propertySignatures[0]!, encoded]
-  } else {
-    encoded = (ast as AST.TypeLiteral).propertySignatures[0]!
-    annotated = [encoded]
-  }
-  const encodedKey = String(encoded.name)
-  const explicit = findAnnotation<string>(annotated, Column.NameId)
+  const ast = value.ast
+  const explicit = findAnnotation<string>(ast, Column.NameId)
   return {
     field,
-    encodedKey,
-    name: explicit ?? (columnNames === "snake_case" ? snakeCase(encodedKey) : encodedKey),
-    optional: encoded.isOptional,
-    ast: encoded.type,
-    annotated
+    encodedKey: field,
+    name: explicit ?? (columnNames === "snake_case" ? snakeCase(field) : field),
+    // What a row carries is the encoded side, so its key's optionality counts.
+    optional: AST.isOptional(encodedOf(ast)),
+    ast
   }
 }
 
@@ -73,8 +65,8 @@ export interface ColumnDef extends FieldInfo {
   readonly references?: Column.References
   readonly default?: Column.DefaultValue
   readonly dbType?: string
-  /** A one-field struct, to encode default values with the field's Schema. */
-  readonly struct: Schema.Schema<any, any, never>
+  /** The field's Schema, to encode single values (defaults, compared values) with. */
+  readonly schema: Schema.Codec<any, any, never, never>
 }
 
 /** @internal */
@@ -111,10 +103,10 @@ export const schemaError = (message: string, table?: string, column?: string): D
 const nullRepOf = (kind: ColumnKind, optional: boolean): NullRep =>
   kind.acceptsNull ? "null" : optional ? "omit" : kind.acceptsUndefined ? "undefined" : "none"
 
-const analyzeColumn = (table: Table.Any, field: string): Either.Either<ColumnDef, DatabaseError.DatabaseError> => {
+const analyzeColumn = (table: Table.Any, field: string): Result.Result<ColumnDef, DatabaseError.DatabaseError> => {
   const value = table.fields[field]!
   const info = fieldInfo(field, value, table.options.columnNames)
-  const find = <A>(key: symbol) => findAnnotation<A>(info.annotated, key)
+  const find = <A>(key: string) => findAnnotation<A>(info.ast, key)
   const dbType = find<string>(Column.DbTypeId)
   const resolved = resolveColumnKind(info.ast)
   let kind: ColumnKind
@@ -124,7 +116,7 @@ const analyzeColumn = (table: Table.Any, field: string): Either.Either<ColumnDef
     // The user chose the storage; values pass through to the Schema untouched.
     kind = { type: "other", rep: "unknown", acceptsNull: false, acceptsUndefined: false }
   } else {
-    return Either.left(
+    return Result.fail(
       schemaError(
         `table ${table.name}, field ${field}: unsupported Schema type ${resolved.problem}; use a supported type or Column.dbType`,
         table.name,
@@ -136,7 +128,7 @@ const analyzeColumn = (table: Table.Any, field: string): Either.Either<ColumnDef
   const dflt = find<Column.DefaultValue>(Column.DefaultId)
   const generated = find<boolean>(Column.GeneratedId) === true
   const references = find<Column.References>(Column.ReferencesId)
-  return Either.right({
+  return Result.succeed({
     ...info,
     kind,
     nullRep: nullRepOf(kind, info.optional),
@@ -148,14 +140,14 @@ const analyzeColumn = (table: Table.Any, field: string): Either.Either<ColumnDef
     ...(references === undefined ? {} : { references }),
     ...(dflt === undefined ? {} : { default: dflt }),
     ...(dbType === undefined ? {} : { dbType }),
-    struct: Schema.Struct({ [field]: value }) as unknown as Schema.Schema<any, any, never>
+    schema: value as unknown as Schema.Codec<any, any, never, never>
   })
 }
 
-const cache = new WeakMap<Table.Any, Either.Either<TableDef, DatabaseError.DatabaseError>>()
+const cache = new WeakMap<Table.Any, Result.Result<TableDef, DatabaseError.DatabaseError>>()
 
 /** @internal */
-export const analyze = (table: Table.Any): Either.Either<TableDef, DatabaseError.DatabaseError> => {
+export const analyze = (table: Table.Any): Result.Result<TableDef, DatabaseError.DatabaseError> => {
   const cached = cache.get(table)
   if (cached !== undefined) return cached
   const result = analyzeUncached(table)
@@ -163,39 +155,39 @@ export const analyze = (table: Table.Any): Either.Either<TableDef, DatabaseError
   return result
 }
 
-const analyzeUncached = (table: Table.Any): Either.Either<TableDef, DatabaseError.DatabaseError> => {
+const analyzeUncached = (table: Table.Any): Result.Result<TableDef, DatabaseError.DatabaseError> => {
   const columns: Array<ColumnDef> = []
   for (const field of Object.keys(table.fields)) {
     const c = analyzeColumn(table, field)
-    if (Either.isLeft(c)) return Either.left(c.left)
-    columns.push(c.right)
+    if (Result.isFailure(c)) return Result.fail(c.failure)
+    columns.push(c.success)
   }
-  if (columns.length === 0) return Either.left(schemaError(`table ${table.name}: it has no fields`, table.name))
+  if (columns.length === 0) return Result.fail(schemaError(`table ${table.name}: it has no fields`, table.name))
   const seen = new Map<string, string>()
   for (const c of columns) {
     const other = seen.get(c.name)
     if (other !== undefined) {
-      return Either.left(
+      return Result.fail(
         schemaError(`table ${table.name}: fields ${other} and ${c.field} both map to column ${c.name}`, table.name, c.field)
       )
     }
     seen.set(c.name, c.field)
   }
   const byField = new Map(columns.map((c) => [c.field, c]))
-  const pick = (fields: ReadonlyArray<string>, what: string): Either.Either<Array<ColumnDef>, DatabaseError.DatabaseError> => {
+  const pick = (fields: ReadonlyArray<string>, what: string): Result.Result<Array<ColumnDef>, DatabaseError.DatabaseError> => {
     const out: Array<ColumnDef> = []
-    if (fields.length === 0) return Either.left(schemaError(`table ${table.name}: ${what} lists no fields`, table.name))
+    if (fields.length === 0) return Result.fail(schemaError(`table ${table.name}: ${what} lists no fields`, table.name))
     for (const f of fields) {
       const c = byField.get(f)
       if (c === undefined) {
-        return Either.left(schemaError(`table ${table.name}: ${what} names unknown field ${showValue(f)}`, table.name, f))
+        return Result.fail(schemaError(`table ${table.name}: ${what} names unknown field ${showValue(f)}`, table.name, f))
       }
       out.push(c)
     }
-    return Either.right(out)
+    return Result.succeed(out)
   }
   const options = table.options
-  return Either.gen(function*() {
+  return Result.gen(function*() {
     const primaryKey = options.primaryKey !== undefined
       ? yield* pick(options.primaryKey, "primaryKey")
       : columns.filter((c) => c.primaryKey)

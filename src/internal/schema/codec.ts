@@ -5,9 +5,10 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import type * as SchemaIssue from "effect/SchemaIssue"
+import * as SchemaParser from "effect/SchemaParser"
 import * as DatabaseError from "../../DatabaseError.js"
 import type { Dialect, NeutralType } from "../../Metadata.js"
 import type * as Table from "../../Table.js"
@@ -17,19 +18,20 @@ import { analyze, type ColumnDef, type TableDef } from "./analyze.js"
 import { storageOf } from "./declared.js"
 import { plainStructCheck } from "./fastPath.js"
 import { errorMessage, foreignText, showValue } from "../errorMessage.js"
+import { issueItems, syncFirst } from "./parse.js"
 import { canonicalToRep, repToCanonical, UnstorableValue, ValueError } from "./values.js"
 
 /** @internal */
 export interface RowCodec {
   readonly decode: (row: unknown) => Effect.Effect<any, DatabaseError.DatabaseError, any>
   /** The synchronous decoder; `undefined` when the Schema needs the Effect path (async or services). */
-  readonly decodeEither: (row: unknown) => Either.Either<any, DatabaseError.DatabaseError> | undefined
+  readonly decodeEither: (row: unknown) => Result.Result<any, DatabaseError.DatabaseError> | undefined
   readonly encode: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
   readonly encodeInsert: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
   /** The synchronous insert encoder; `undefined` when the Schema needs the Effect path. */
   readonly encodeInsertEither: (
     value: unknown
-  ) => Either.Either<Record<string, unknown>, DatabaseError.DatabaseError> | undefined
+  ) => Result.Result<Record<string, unknown>, DatabaseError.DatabaseError> | undefined
 }
 
 // Reading: a row the database returned does not fit the Schema.
@@ -84,15 +86,15 @@ interface CompiledColumn {
 }
 
 /**
- * Turns a ParseError into "table t, column c: cannot <verb> value: ..." (the
+ * Turns a Schema issue into "table t, column c: cannot <verb> value: ..." (the
  * first column the issues name; further issues follow, naming theirs).
  */
-const describeParseError = (
+const describeIssue = (
   def: TableDef,
-  error: ParseResult.ParseError,
+  issue: SchemaIssue.Issue,
   verb: string
 ): { readonly message: string; readonly column: string | undefined } => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error).slice(0, 5).map((issue) => {
+  const issues = issueItems(issue).slice(0, 5).map((issue) => {
     const field = issue.path[0]
     const column = def.columns.find((c) => c.field === field || c.encodedKey === field)
     const problem = foreignText(issue.message)
@@ -118,23 +120,23 @@ const compile = (
   table: Table.Any,
   dialect: SchemaDialect,
   options: ValueOptions
-): Either.Either<RowCodec, DatabaseError.DatabaseError> =>
-  Either.map(analyze(table), (def) => {
+): Result.Result<RowCodec, DatabaseError.DatabaseError> =>
+  Result.map(analyze(table), (def) => {
     const columns: ReadonlyArray<CompiledColumn> = def.columns.map((c) => ({ def: c, type: storageOf(dialect, c).type }))
-    const decodeSchema = Schema.decodeUnknown(table.schema as Schema.Schema<any, any, any>)
-    const encodeSchema = Schema.encodeUnknown(table.schema as Schema.Schema<any, any, any>)
-    // Inserts may omit what the database fills in.
-    const insertFields: Record<string, Schema.Struct.Field> = {}
+    const rowSchema = table.schema as Schema.Codec<any, any, never, never>
+    // Inserts may omit what the database fills in: such a field is an exact
+    // optional key (`optionalKey`, not `optional`, which would also accept
+    // an explicit undefined on the encoded side).
+    const insertFields: Record<string, Schema.Top> = {}
     for (const c of def.columns) {
-      const field = table.fields[c.field]!
-      insertFields[c.field] = c.defaulted && !c.optional && Schema.isSchema(field) ? Schema.optional(field) : field
+      const field = table.fields[c.field] as Schema.Top
+      insertFields[c.field] = c.defaulted && !c.optional ? Schema.optionalKey(field) : field
     }
-    const insertSchema = Schema.Struct(insertFields) as unknown as Schema.Schema<any, any, never>
-    const encodeInsertSchema = Schema.encodeUnknown(insertSchema)
+    const insertSchema = Schema.Struct(insertFields) as unknown as Schema.Codec<any, any, never, never>
 
-    const fromRow = (row: unknown): Either.Either<Record<string, unknown>, DatabaseError.DatabaseError> => {
+    const fromRow = (row: unknown): Result.Result<Record<string, unknown>, DatabaseError.DatabaseError> => {
       if (typeof row !== "object" || row === null) {
-        return Either.left(
+        return Result.fail(
           decodeError(def.name, errorMessage(`table ${def.name}`, `expected a row object, got ${row === null ? "null" : typeof row}`))
         )
       }
@@ -161,13 +163,13 @@ const compile = (
         try {
           out[c.encodedKey] = canonicalToRep(dialect.fromDriver(value, type), type, c.kind.rep)
         } catch (e) {
-          return Either.left(decodeError(def.name, errorMessage(`table ${def.name}, column ${c.name}`, valueProblem(e)), e))
+          return Result.fail(decodeError(def.name, errorMessage(`table ${def.name}, column ${c.name}`, valueProblem(e)), e))
         }
       }
-      return Either.right(out)
+      return Result.succeed(out)
     }
 
-    const toRow = (encoded: Record<string, unknown>): Either.Either<Record<string, unknown>, DatabaseError.DatabaseError> => {
+    const toRow = (encoded: Record<string, unknown>): Result.Result<Record<string, unknown>, DatabaseError.DatabaseError> => {
       const out: Record<string, unknown> = {}
       for (const { def: c, type } of columns) {
         if (!(c.encodedKey in encoded)) continue
@@ -176,76 +178,85 @@ const compile = (
         try {
           out[c.name] = value === null ? null : toParameter(dialect, options, value, type)
         } catch (e) {
-          return Either.left(parameterError(def.name, c.name, e))
+          return Result.fail(parameterError(def.name, c.name, e))
         }
       }
-      return Either.right(out)
+      return Result.succeed(out)
     }
 
-    const encodeWith = (encode: (u: unknown) => Effect.Effect<any, ParseResult.ParseError, any>) => (value: unknown) =>
-      encode(value).pipe(
-        Effect.mapError((e) => {
-          const described = describeParseError(def, e, "encode")
-          return encodeError(def.name, described.column, described.message, e)
-        }),
-        Effect.flatMap((encoded) => toRow(encoded as Record<string, unknown>))
-      )
+    const encodeFailure = (issue: SchemaIssue.Issue) => {
+      const described = describeIssue(def, issue, "encode")
+      return encodeError(def.name, described.column, described.message, new Schema.SchemaError(issue))
+    }
+    const decodeFailure = (issue: SchemaIssue.Issue) =>
+      decodeError(def.name, describeIssue(def, issue, "decode").message, new Schema.SchemaError(issue))
 
-    // Synchronous encoding for bulk writes; `undefined` means "use the Effect path".
-    const encodeEitherWith = (schema: Schema.Schema<any, any, never>) => {
-      const encode = ParseResult.encodeUnknownEither(schema)
+    // Writes: synchronous for bulk writes where the Schema allows; a plain
+    // struct encodes to itself, so checking it is enough.
+    const encoderFor = (schema: Schema.Codec<any, any, never, never>) => {
+      const parser = syncFirst(SchemaParser.encodeUnknownExit(schema), SchemaParser.encodeUnknownEffect(schema))
       const plain = plainStructCheck(schema)
-      return (value: unknown): Either.Either<Record<string, unknown>, DatabaseError.DatabaseError> | undefined => {
+      const sync = (value: unknown): Result.Result<Record<string, unknown>, DatabaseError.DatabaseError> | undefined => {
         if (plain !== undefined && plain(value)) return toRow(value as Record<string, unknown>)
-        const encoded = encode(value)
-        if (Either.isRight(encoded)) return toRow(encoded.right as Record<string, unknown>)
-        if (encoded.left._tag === "Forbidden") return undefined
-        const error = new ParseResult.ParseError({ issue: encoded.left })
-        const described = describeParseError(def, error, "encode")
-        return Either.left(encodeError(def.name, described.column, described.message, error))
+        const encoded = parser.sync(value)
+        if (encoded === undefined) return undefined
+        return Result.isSuccess(encoded)
+          ? toRow(encoded.success as Record<string, unknown>)
+          : Result.fail(encodeFailure(encoded.failure))
       }
+      const effect = (value: unknown): Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any> =>
+        Effect.suspend(() => {
+          const done = sync(value)
+          if (done !== undefined) return Effect.fromResult(done)
+          return parser.effect(value).pipe(
+            Effect.mapError(encodeFailure),
+            Effect.flatMap((encoded) => Effect.fromResult(toRow(encoded as Record<string, unknown>)))
+          )
+        })
+      return { sync, effect }
     }
 
-    // Rows are decoded synchronously; only a Schema with asynchronous or
-    // service-dependent parts ("Forbidden" to the sync parser) takes the
-    // Effect path. This is the hot path of every read.
-    const decodeSync = ParseResult.decodeUnknownEither(table.schema as Schema.Schema<any, any, never>)
-    const decodeEffect = (encoded: unknown) =>
-      decodeSchema(encoded).pipe(Effect.mapError((e) => decodeError(def.name, describeParseError(def, e, "decode").message, e)))
-    const plain = plainStructCheck(table.schema)
-    const decodeEither = (row: unknown): Either.Either<any, DatabaseError.DatabaseError> | undefined => {
+    // Reads: rows are decoded synchronously; only a Schema with asynchronous
+    // or service-dependent parts takes the Effect path. This is the hot path
+    // of every read.
+    const decoder = syncFirst(SchemaParser.decodeUnknownExit(rowSchema), SchemaParser.decodeUnknownEffect(rowSchema))
+    const plain = plainStructCheck(rowSchema)
+    const decodeEither = (row: unknown): Result.Result<any, DatabaseError.DatabaseError> | undefined => {
       const encoded = fromRow(row)
-      if (Either.isLeft(encoded)) return encoded
+      if (Result.isFailure(encoded)) return encoded
       // A plain struct decodes to an equal object: fromRow's fresh object is the row.
-      if (plain !== undefined && plain(encoded.right)) return encoded
-      const decoded = decodeSync(encoded.right)
-      if (Either.isRight(decoded)) return Either.right(decoded.right)
-      if (decoded.left._tag === "Forbidden") return undefined
-      const error = new ParseResult.ParseError({ issue: decoded.left })
-      return Either.left(decodeError(def.name, describeParseError(def, error, "decode").message, error))
+      if (plain !== undefined && plain(encoded.success)) return encoded
+      const decoded = decoder.sync(encoded.success)
+      if (decoded === undefined) return undefined
+      return Result.isSuccess(decoded) ? Result.succeed(decoded.success) : Result.fail(decodeFailure(decoded.failure))
     }
 
+    const rowEncoder = encoderFor(rowSchema)
+    const insertEncoder = encoderFor(insertSchema)
     return {
       decodeEither,
       decode: (row: unknown) => {
         const decoded = decodeEither(row)
-        if (decoded !== undefined) return decoded
-        return Effect.flatMap(fromRow(row), decodeEffect)
+        if (decoded !== undefined) return Effect.fromResult(decoded)
+        return Effect.flatMap(
+          Effect.fromResult(fromRow(row)),
+          (encoded) => Effect.mapError(decoder.effect(encoded), decodeFailure)
+        )
       },
-      encode: encodeWith(encodeSchema),
-      encodeInsert: encodeWith(encodeInsertSchema),
-      encodeInsertEither: encodeEitherWith(insertSchema)
+      encode: rowEncoder.effect,
+      encodeInsert: insertEncoder.effect,
+      encodeInsertEither: insertEncoder.sync
     }
   })
 
-const cache = new WeakMap<Table.Any, Map<string, Either.Either<RowCodec, DatabaseError.DatabaseError>>>()
+const cache = new WeakMap<Table.Any, Map<string, Result.Result<RowCodec, DatabaseError.DatabaseError>>>()
 
 /** @internal */
 export const rowCodec = (
   table: Table.Any,
   dialect: Dialect,
   options: ValueOptions = defaultValueOptions
-): Either.Either<RowCodec, DatabaseError.DatabaseError> => {
+): Result.Result<RowCodec, DatabaseError.DatabaseError> => {
   let perDialect = cache.get(table)
   if (perDialect === undefined) {
     perDialect = new Map()

@@ -3,10 +3,13 @@
  * encoded side, plus the "representation" of the encoded value, which the
  * row codec needs to turn driver values into what the Schema decodes.
  *
+ * In Effect 4 a schema's AST is its decoded (Type) side: filters are the
+ * node's `checks`, and a transformation is the node's `encoding`, a chain of
+ * links whose last target is the encoded side.
+ *
  * @internal
  */
-import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import type { NeutralType } from "../../Metadata.js"
 
@@ -59,50 +62,132 @@ const base = (type: NeutralType, rep: Rep, extra: Partial<ColumnKind> = {}): Col
   ...extra
 })
 
-/** @internal */
-export const describe = (ast: AST.AST): string => {
-  const id = AST.getIdentifierAnnotation(ast)
-  if (Option.isSome(id)) return id.value
-  const title = AST.getTitleAnnotation(ast)
-  if (Option.isSome(title)) return title.value
-  try {
-    return String(ast)
-  } catch {
-    return ast._tag
+/**
+ * Every leaf filter of a node's checks (filter groups such as `isInt32`
+ * flattened), in order.
+ *
+ * @internal
+ */
+export const leafFilters = (checks: AST.Checks | undefined): Array<AST.Filter<any>> => {
+  const out: Array<AST.Filter<any>> = []
+  const go = (check: AST.Check<any>): void => {
+    if (check._tag === "Filter") out.push(check)
+    else check.checks.forEach(go)
+  }
+  checks?.forEach(go)
+  return out
+}
+
+/** Built-in checks and declarations describe themselves as `{ id, payload }`. */
+const representation = (annotations: Schema.Annotations.Annotations | undefined) =>
+  annotations?.["representation"] as { readonly id?: unknown; readonly payload?: any } | undefined
+
+/**
+ * The id of a built-in declaration (`effect/schema/Date`,
+ * `effect/schema/Uint8Array`, ...), or undefined.
+ *
+ * @internal
+ */
+export const declarationId = (ast: AST.AST): string | undefined => {
+  if (ast._tag !== "Declaration") return undefined
+  const id = representation(ast.annotations)?.id
+  return typeof id === "string" ? id : undefined
+}
+
+const describeAt = (ast: AST.AST, depth: number): string => {
+  const named = AST.resolveIdentifier(ast) ?? AST.resolveTitle(ast)
+  if (named !== undefined) return named
+  if (depth > 2) return "…"
+  const inner = (a: AST.AST) => describeAt(a, depth + 1)
+  switch (ast._tag) {
+    case "String":
+    case "Number":
+    case "Boolean":
+    case "Symbol":
+    case "Never":
+    case "Unknown":
+    case "Any":
+    case "Null":
+    case "Undefined":
+    case "Void":
+      return ast._tag.toLowerCase()
+    case "BigInt":
+      return "bigint"
+    case "ObjectKeyword":
+      return "object"
+    case "UniqueSymbol":
+      return String(ast.symbol)
+    case "Literal":
+      return typeof ast.literal === "bigint" ? `${ast.literal}n` : JSON.stringify(ast.literal)
+    case "Enum":
+      return `an enum of ${ast.enums.map(([, v]) => JSON.stringify(v)).join(" | ")}`
+    case "TemplateLiteral":
+      return "a template literal"
+    case "Union":
+      return ast.types.map(inner).join(" | ")
+    case "Objects":
+      return `{ ${
+        [
+          ...ast.propertySignatures.map((p) => `${String(p.name)}: ${inner(p.type)}`),
+          ...ast.indexSignatures.map((i) => `[key: ${inner(i.parameter)}]: ${inner(i.type)}`)
+        ].join("; ")
+      } }`
+    case "Arrays":
+      return ast.elements.length === 0 && ast.rest.length === 1
+        ? `ReadonlyArray<${inner(ast.rest[0]!)}>`
+        : `[${[...ast.elements.map(inner), ...ast.rest.map((r) => `...${inner(r)}[]`)].join(", ")}]`
+    case "Declaration": {
+      const expected = ast.annotations?.["expected"]
+      return typeof expected === "string" ? expected : "a declared type"
+    }
+    case "Suspend":
+      return "a recursive schema"
   }
 }
 
-const factsOf = (ast: AST.Refinement, facts: Facts): Facts => {
-  const schemaId = AST.getSchemaIdAnnotation(ast).pipe(Option.getOrUndefined)
-  const json = AST.getJSONSchemaAnnotation(ast).pipe(Option.getOrUndefined) as Record<string, unknown> | undefined
+/**
+ * A short description of a Schema node for messages: its identifier or
+ * title when it has one, its shape otherwise.
+ *
+ * @internal
+ */
+export const describe = (ast: AST.AST): string => describeAt(ast, 0)
+
+const factsOf = (checks: AST.Checks | undefined, facts: Facts): Facts => {
   let next = facts
-  if (schemaId === Schema.IntSchemaId || json?.["type"] === "integer") next = { ...next, int: true }
-  if (schemaId === Schema.UUIDSchemaId) next = { ...next, uuid: true }
-  const maxLength = json?.["maxLength"]
-  if (typeof maxLength === "number" && Number.isInteger(maxLength) && maxLength > 0) {
-    next = { ...next, maxLength: next.maxLength === undefined ? maxLength : Math.min(next.maxLength, maxLength) }
+  for (const filter of leafFilters(checks)) {
+    const r = representation(filter.annotations)
+    let maxLength: unknown
+    switch (r?.id) {
+      case "effect/schema/isInt":
+        next = { ...next, int: true }
+        break
+      case "effect/schema/isUUID":
+        next = { ...next, uuid: true }
+        break
+      case "effect/schema/isMaxLength":
+        maxLength = r.payload?.maxLength
+        break
+      case "effect/schema/isBetweenLength":
+        maxLength = r.payload?.maximum
+        break
+    }
+    if (typeof maxLength === "number" && Number.isInteger(maxLength) && maxLength > 0) {
+      next = { ...next, maxLength: next.maxLength === undefined ? maxLength : Math.min(next.maxLength, maxLength) }
+    }
   }
   return next
 }
 
-const typeConstructor = (ast: AST.AST): string | undefined => {
-  const tc = ast.annotations[AST.TypeConstructorAnnotationId] as { readonly _tag?: unknown } | undefined
-  return typeof tc?._tag === "string" ? tc._tag : undefined
-}
-
 /** Types whose storage follows the decoded (Type) side, when the encoded side can carry them. */
 const semanticOf = (ast: AST.AST): NeutralType | undefined => {
-  let node = ast
-  while (node._tag === "Refinement") node = node.from
-  if (node._tag === "BigIntKeyword") return "bigint"
-  if (node._tag === "Declaration") {
-    switch (typeConstructor(node)) {
-      case "Date":
-      case "effect/DateTime.Utc":
-        return "timestamp"
-      case "Uint8Array":
-        return "blob"
-    }
+  if (ast._tag === "BigInt") return "bigint"
+  switch (declarationId(ast)) {
+    case "effect/schema/Date":
+    case "effect/schema/DateTimeUtc":
+      return "timestamp"
+    case "effect/schema/Uint8Array":
+      return "blob"
   }
   return undefined
 }
@@ -113,12 +198,21 @@ const compatible: Partial<Record<NeutralType, ReadonlyArray<Rep>>> = {
   blob: ["bytes", "numberArray"]
 }
 
-const isNumberArray = (ast: AST.AST): boolean => {
-  if (ast._tag !== "TupleType" || ast.elements.length !== 0 || ast.rest.length !== 1) return false
-  let item = ast.rest[0]!.type
-  while (item._tag === "Refinement") item = item.from
-  return item._tag === "NumberKeyword"
+/**
+ * The encoded side of a node: the last link of its encoding, followed until
+ * a node without one.
+ *
+ * @internal
+ */
+export const encodedOf = (ast: AST.AST): AST.AST => {
+  let node = ast
+  while (node.encoding !== undefined) node = node.encoding[node.encoding.length - 1]!.to
+  return node
 }
+
+const isNumberArray = (ast: AST.AST): boolean =>
+  ast._tag === "Arrays" && ast.elements.length === 0 && ast.rest.length === 1 &&
+  ast.rest[0]!._tag === "Number" && ast.rest[0]!.encoding === undefined
 
 /**
  * Whether the encoded side of `ast` is plain JSON, so `JSON.stringify` /
@@ -129,30 +223,29 @@ const isNumberArray = (ast: AST.AST): boolean => {
 export const isJsonCompatible = (ast: AST.AST, seen: Set<AST.AST> = new Set()): boolean => {
   if (seen.has(ast)) return true
   seen.add(ast)
+  if (ast.encoding !== undefined) return isJsonCompatible(encodedOf(ast), seen)
   switch (ast._tag) {
-    case "StringKeyword":
-    case "NumberKeyword":
-    case "BooleanKeyword":
+    case "String":
+    case "Number":
+    case "Boolean":
     case "TemplateLiteral":
-    case "Enums":
-    case "UnknownKeyword":
-    case "AnyKeyword":
-    case "UndefinedKeyword":
+    case "Enum":
+    case "Unknown":
+    case "Any":
+    case "Undefined":
+    case "Null":
       return true
     case "Literal":
-      return ast.literal === null || typeof ast.literal !== "bigint"
-    case "Refinement":
-      return isJsonCompatible(ast.from, seen)
-    case "Transformation":
-      return isJsonCompatible(ast.from, seen)
+      return typeof ast.literal !== "bigint"
+    case "Declaration":
+      return declarationId(ast) === "effect/schema/Json"
     case "Suspend":
-      return isJsonCompatible(ast.f(), seen)
+      return isJsonCompatible(ast.thunk(), seen)
     case "Union":
       return ast.types.every((t) => isJsonCompatible(t, seen))
-    case "TupleType":
-      return ast.elements.every((e) => isJsonCompatible(e.type, seen)) &&
-        ast.rest.every((r) => isJsonCompatible(r.type, seen))
-    case "TypeLiteral":
+    case "Arrays":
+      return ast.elements.every((e) => isJsonCompatible(e, seen)) && ast.rest.every((r) => isJsonCompatible(r, seen))
+    case "Objects":
       return ast.propertySignatures.every((p) => typeof p.name === "string" && isJsonCompatible(p.type, seen)) &&
         ast.indexSignatures.every((i) => isJsonCompatible(i.type, seen))
     default:
@@ -161,14 +254,10 @@ export const isJsonCompatible = (ast: AST.AST, seen: Set<AST.AST> = new Set()): 
 }
 
 const isJsonContainer = (ast: AST.AST): boolean => {
-  let node = ast
-  for (;;) {
-    if (node._tag === "Refinement" || node._tag === "Transformation") node = node.from
-    else if (node._tag === "Suspend") node = node.f()
-    else break
-  }
-  return node._tag === "TypeLiteral" || node._tag === "TupleType" || node._tag === "ObjectKeyword" ||
-    node._tag === "UnknownKeyword" || node._tag === "AnyKeyword"
+  let node = encodedOf(ast)
+  while (node._tag === "Suspend") node = encodedOf(node.thunk())
+  return node._tag === "Objects" || node._tag === "Arrays" || node._tag === "ObjectKeyword" ||
+    node._tag === "Unknown" || node._tag === "Any" || declarationId(node) === "effect/schema/Json"
 }
 
 type LiteralValue = string | number | boolean
@@ -177,9 +266,11 @@ type LiteralValue = string | number | boolean
 const literalsOf = (types: ReadonlyArray<AST.AST>): Array<LiteralValue> | undefined => {
   const out: Array<LiteralValue> = []
   for (const t of types) {
-    if (t._tag === "Literal" && (typeof t.literal === "string" || typeof t.literal === "number" || typeof t.literal === "boolean")) {
+    // A literal with an encoding (`Literal("on").transform(true)`) is stored as something else.
+    if (t.encoding !== undefined) return undefined
+    if (t._tag === "Literal" && typeof t.literal !== "bigint") {
       out.push(t.literal)
-    } else if (t._tag === "Enums") {
+    } else if (t._tag === "Enum") {
       for (const [, v] of t.enums) out.push(v)
     } else if (t._tag === "Union") {
       const inner = literalsOf(t.types)
@@ -206,54 +297,61 @@ const enumKind = (values: ReadonlyArray<LiteralValue>): Resolved => {
 
 const resolveAt = (ast: AST.AST, facts: Facts, depth: number): Resolved => {
   if (depth > 64) return fail(`a Schema nested too deeply (${describe(ast)})`)
-  switch (ast._tag) {
-    case "Refinement":
-      return resolveAt(ast.from, factsOf(ast, facts), depth + 1)
-    case "Transformation": {
-      // Refinements seen so far constrain the decoded side, not the stored value.
-      const encoded = resolveAt(ast.from, noFacts, depth + 1)
-      if (!encoded.ok) return encoded
-      const semantic = semanticOf(ast.to)
+  if (ast.encoding !== undefined) {
+    // This node's checks constrain the decoded side, not the stored value:
+    // the encoded side is resolved afresh.
+    const links = ast.encoding
+    const encoded = resolveAt(links[links.length - 1]!.to, noFacts, depth + 1)
+    if (!encoded.ok) return encoded
+    // The decoded side, then each intermediate step: the outermost meaning wins.
+    for (const candidate of [ast, ...links.slice(0, -1).map((link) => link.to)]) {
+      const semantic = semanticOf(candidate)
       if (semantic !== undefined && compatible[semantic]?.includes(encoded.kind.rep)) {
         const { check: _check, length: _length, ...rest } = encoded.kind
         return ok({ ...rest, type: semantic })
       }
-      return encoded
     }
+    return encoded
+  }
+  const f = factsOf(ast.checks, facts)
+  switch (ast._tag) {
     case "Declaration":
-      switch (typeConstructor(ast)) {
-        case "Date":
+      switch (declarationId(ast)) {
+        case "effect/schema/Date":
           return ok(base("timestamp", "date"))
-        case "effect/DateTime.Utc":
+        case "effect/schema/DateTimeUtc":
           return ok(base("timestamp", "datetime"))
-        case "Uint8Array":
+        case "effect/schema/Uint8Array":
           return ok(base("blob", "bytes"))
+        case "effect/schema/Json":
+          return ok(base("json", "json"))
       }
       return fail(`${describe(ast)} (a declared type with no database representation)`)
-    case "StringKeyword":
+    case "String":
     case "TemplateLiteral":
-      if (facts.uuid) return ok(base("uuid", "string"))
-      if (facts.maxLength !== undefined) return ok(base("varchar", "string", { length: facts.maxLength }))
+      if (f.uuid) return ok(base("uuid", "string"))
+      if (f.maxLength !== undefined) return ok(base("varchar", "string", { length: f.maxLength }))
       return ok(base("text", "string"))
-    case "NumberKeyword":
-      return ok(base(facts.int ? "integer" : "double", "number"))
-    case "BooleanKeyword":
+    case "Number":
+      return ok(base(f.int ? "integer" : "double", "number"))
+    case "Boolean":
       return ok(base("boolean", "boolean"))
-    case "BigIntKeyword":
+    case "BigInt":
       return ok(base("bigint", "bigint"))
     case "Literal":
-      if (ast.literal === null) return fail("the null literal alone")
       if (typeof ast.literal === "bigint") return fail("a bigint literal")
       return enumKind([ast.literal])
-    case "Enums":
+    case "Null":
+      return fail("the null literal alone")
+    case "Enum":
       return enumKind(ast.enums.map(([, v]) => v))
     case "Union": {
       let acceptsNull = false
       let acceptsUndefined = false
       const rest: Array<AST.AST> = []
       for (const t of ast.types) {
-        if (t._tag === "Literal" && t.literal === null) acceptsNull = true
-        else if (t._tag === "UndefinedKeyword" || t._tag === "VoidKeyword") acceptsUndefined = true
+        if (t._tag === "Null" && t.encoding === undefined) acceptsNull = true
+        else if ((t._tag === "Undefined" || t._tag === "Void") && t.encoding === undefined) acceptsUndefined = true
         else rest.push(t)
       }
       if (rest.length === 0) return fail("a union of null / undefined only")
@@ -265,14 +363,14 @@ const resolveAt = (ast: AST.AST, facts: Facts, depth: number): Resolved => {
             acceptsUndefined: r.kind.acceptsUndefined || acceptsUndefined
           })
           : r
-      if (rest.length === 1) return withNull(resolveAt(rest[0]!, facts, depth + 1))
+      if (rest.length === 1) return withNull(resolveAt(rest[0]!, f, depth + 1))
       const literals = literalsOf(rest)
       if (literals !== undefined) return withNull(enumKind(literals))
       if (rest.every((t) => isJsonContainer(t) && isJsonCompatible(t))) return withNull(ok(base("json", "json")))
       return fail(`a union of ${rest.map(describe).join(" | ")} (only literal unions and unions of structs/arrays are supported)`)
     }
-    case "TypeLiteral":
-    case "TupleType":
+    case "Objects":
+    case "Arrays":
       if (isNumberArray(ast)) {
         // Stored as JSON unless a Uint8Array transformation above claims it as bytes.
         return ok(base("json", "numberArray"))
@@ -280,11 +378,11 @@ const resolveAt = (ast: AST.AST, facts: Facts, depth: number): Resolved => {
       if (isJsonCompatible(ast)) return ok(base("json", "json"))
       return fail(`${describe(ast)} (a struct or array with members that are not JSON, e.g. bigint, Date or symbols)`)
     case "ObjectKeyword":
-    case "UnknownKeyword":
-    case "AnyKeyword":
+    case "Unknown":
+    case "Any":
       return ok(base("json", "json"))
     case "Suspend":
-      return resolveAt(ast.f(), facts, depth + 1)
+      return resolveAt(ast.thunk(), f, depth + 1)
     default:
       return fail(`${describe(ast)} (${ast._tag})`)
   }
@@ -297,35 +395,41 @@ const resolveAt = (ast: AST.AST, facts: Facts, depth: number): Resolved => {
  */
 export const resolveColumnKind = (ast: AST.AST): Resolved => resolveAt(ast, noFacts, 0)
 
+const filterAnnotations = (check: AST.Check<any>): Array<Schema.Annotations.Annotations> =>
+  check._tag === "Filter"
+    ? (check.annotations === undefined ? [] : [check.annotations])
+    : [...check.checks.flatMap(filterAnnotations), ...(check.annotations === undefined ? [] : [check.annotations])]
+
 /**
- * Finds an annotation anywhere on the path from the field's outer node to its
- * encoded side; the outermost occurrence wins, so a later `.pipe` overrides.
+ * Finds a column annotation on the path from the field's node to its
+ * encoded side. Effect 4 writes an annotation to the node's last check when
+ * it has checks and to the node otherwise, and `annotateKey` writes to the
+ * key's context; so each node is read key context first, then its checks
+ * (latest first), then its own annotations. Union members (`NullOr`,
+ * `optional`) and encoding links follow. The outermost occurrence wins, so
+ * a later `.pipe` overrides an earlier one.
  *
  * @internal
  */
-export const findAnnotation = <A>(asts: ReadonlyArray<AST.AST | AST.PropertySignature>, key: symbol): A | undefined => {
-  const queue: Array<AST.AST | AST.PropertySignature> = [...asts]
-  const seen = new Set<unknown>()
+export const findAnnotation = <A>(ast: AST.AST, key: string): A | undefined => {
+  const queue: Array<AST.AST> = [ast]
+  const seen = new Set<AST.AST>()
   while (queue.length > 0) {
     const node = queue.shift()!
     if (seen.has(node)) continue
     seen.add(node)
-    if (Object.prototype.hasOwnProperty.call(node.annotations, key)) return node.annotations[key] as A
-    if (node instanceof AST.PropertySignature) {
-      queue.push(node.type)
-      continue
+    const layers = [
+      node.context?.annotations,
+      ...(node.checks === undefined ? [] : [...node.checks].reverse().flatMap((c) => filterAnnotations(c).reverse())),
+      node.annotations
+    ]
+    for (const layer of layers) {
+      if (layer !== undefined && Object.prototype.hasOwnProperty.call(layer, key) && layer[key] !== undefined) {
+        return layer[key] as A
+      }
     }
-    switch (node._tag) {
-      case "Refinement":
-        queue.push(node.from)
-        break
-      case "Transformation":
-        queue.push(node.from, node.to)
-        break
-      case "Union":
-        queue.push(...node.types)
-        break
-    }
+    if (node._tag === "Union") queue.push(...node.types)
+    if (node.encoding !== undefined) for (const link of node.encoding) queue.push(link.to)
   }
   return undefined
 }

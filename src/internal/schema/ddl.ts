@@ -6,7 +6,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import type { DatabaseError } from "../../DatabaseError.js"
 import type { ForeignKeyMetadata, Metadata, TableMetadata } from "../../Metadata.js"
 import type * as Table from "../../Table.js"
@@ -36,15 +36,15 @@ const select = (
   metadata: Metadata,
   tables: ReadonlyArray<Table.Any>,
   wanted: SchemaOptions["tables"]
-): Either.Either<ReadonlyArray<TableMetadata>, DatabaseError> => {
-  if (wanted === undefined) return Either.right(metadata.tables)
+): Result.Result<ReadonlyArray<TableMetadata>, DatabaseError> => {
+  if (wanted === undefined) return Result.succeed(metadata.tables)
   const out: Array<TableMetadata> = []
   for (const w of wanted) {
     const found = typeof w === "string"
       ? metadata.tables.find((t) => t.name === w || label(t) === w)
       : metadata.tables[tables.indexOf(w)]
     if (found === undefined) {
-      return Either.left(
+      return Result.fail(
         schemaError(`table ${
           typeof w === "string"
             ? showValue(w)
@@ -55,7 +55,7 @@ const select = (
     if (!out.includes(found)) out.push(found)
   }
   // Keep declaration order so the result does not depend on how the subset was listed.
-  return Either.right(metadata.tables.filter((t) => out.includes(t)))
+  return Result.succeed(metadata.tables.filter((t) => out.includes(t)))
 }
 
 const targetOf = (table: TableMetadata, fk: ForeignKeyMetadata): TableName => {
@@ -76,7 +76,7 @@ interface Plan {
  * declaration order, whose foreign keys into the cycle are deferred; dialects
  * that cannot add foreign keys later get a `SchemaError` instead.
  */
-const plan = (tables: ReadonlyArray<TableMetadata>, dialect: SchemaDialect): Either.Either<Plan, DatabaseError> => {
+const plan = (tables: ReadonlyArray<TableMetadata>, dialect: SchemaDialect): Result.Result<Plan, DatabaseError> => {
   const remaining = [...tables]
   const order: Array<TableMetadata> = []
   const deferred = new Map<TableMetadata, Array<ForeignKeyMetadata>>()
@@ -92,7 +92,7 @@ const plan = (tables: ReadonlyArray<TableMetadata>, dialect: SchemaDialect): Eit
       continue
     }
     if (dialect.alterForeignKeys === undefined) {
-      return Either.left(
+      return Result.fail(
         schemaError(
           `foreign keys form a cycle between tables ${remaining.map(label).join(", ")}; ${dialect.name} cannot create it ` +
             `(it cannot add a foreign key to an existing table). Remove one of the references or make it nullable and set it after insert without a constraint.`,
@@ -104,7 +104,7 @@ const plan = (tables: ReadonlyArray<TableMetadata>, dialect: SchemaDialect): Eit
     deferred.set(breaker, breaker.foreignKeys.filter((fk) => remaining.some((r) => sameTable(r, targetOf(breaker, fk)))))
     order.push(breaker)
   }
-  return Either.right({ order, deferred })
+  return Result.succeed({ order, deferred })
 }
 
 /**
@@ -134,9 +134,9 @@ type SchemaOperation = (
  */
 const planFor = (dialect: SchemaDialect, tables: ReadonlyArray<Table.Any>, options: SchemaOptions) =>
   Effect.gen(function*() {
-    const metadata = yield* fromTablesWith(tables, dialect)
-    const selected = yield* select(metadata, tables, options.tables)
-    return yield* plan(selected, dialect)
+    const metadata = yield* Effect.fromResult(fromTablesWith(tables, dialect))
+    const selected = yield* Effect.fromResult(select(metadata, tables, options.tables))
+    return yield* Effect.fromResult(plan(selected, dialect))
   })
 
 /**

@@ -4,8 +4,7 @@
  *
  * @internal
  */
-import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
+import * as Result from "effect/Result"
 import * as Column from "../../Column.js"
 import type { DatabaseError } from "../../DatabaseError.js"
 import type {
@@ -22,9 +21,10 @@ import type {
 import type * as Table from "../../Table.js"
 import type { SchemaDialect } from "../dialect/schemaDialect.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
-import { foreignText, showValue } from "../errorMessage.js"
+import { showValue } from "../errorMessage.js"
 import { analyze, type ColumnDef, schemaError, type TableDef } from "./analyze.js"
 import { generatedName, validateIdentifier } from "./identifier.js"
+import { valueEncoder } from "./parse.js"
 import { settingIndependent, unsafeExpression } from "./sqlText.js"
 import { repToCanonical, ValueError } from "./values.js"
 
@@ -33,13 +33,13 @@ const ACTIONS: ReadonlyArray<ReferentialAction> = ["cascade", "restrict", "set n
 /** Type names: words, an optional `(n)` / `(p, s)`, optional `[]`. Anything else could smuggle SQL into DDL. */
 const DB_TYPE = /^[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)*\s*(\(\s*\d+\s*(,\s*\d+\s*)?\))?( [A-Za-z_][A-Za-z0-9_]*)*(\[\])*$/
 
-type Result<A> = Either.Either<A, DatabaseError>
+type Checked<A> = Result.Result<A, DatabaseError>
 
-const checkName = (dialect: SchemaDialect, name: string, what: string, table?: string, column?: string): Result<void> => {
+const checkName = (dialect: SchemaDialect, name: string, what: string, table?: string, column?: string): Checked<void> => {
   const problem = validateIdentifier(name, dialect.maxIdentifierLength)
   return problem === undefined
-    ? Either.void
-    : Either.left(schemaError(`${what}: ${problem}`, table, column))
+    ? Result.void
+    : Result.fail(schemaError(`${what}: ${problem}`, table, column))
 }
 
 /** The storage type of a column for `dialect`, honoring `Column.dbType`. */
@@ -60,43 +60,41 @@ const renderDefault = (
   def: TableDef,
   column: ColumnDef,
   type: NeutralType
-): Result<string | undefined> => {
-  if (column.default === undefined) return Either.right(undefined)
+): Checked<string | undefined> => {
+  if (column.default === undefined) return Result.succeed(undefined)
   const where = `table ${def.name}, field ${column.field}`
   const value = column.default.value
   if (Column.isSqlExpression(value)) {
     const problem = unsafeExpression(value.sql, dialect.lexRules)
     return problem === undefined
-      ? Either.right(settingIndependent(value.sql, dialect.lexRules))
-      : Either.left(schemaError(`${where}: the SQL default ${showValue(value.sql)} is rejected: ${problem}`, def.name, column.field))
+      ? Result.succeed(settingIndependent(value.sql, dialect.lexRules))
+      : Result.fail(schemaError(`${where}: the SQL default ${showValue(value.sql)} is rejected: ${problem}`, def.name, column.field))
   }
-  const encoded = ParseResult.encodeEither(column.struct)({ [column.field]: value })
-  if (Either.isLeft(encoded)) {
-    return Either.left(
+  const encoded = valueEncoder(column.schema)(value)
+  if (Result.isFailure(encoded)) {
+    return Result.fail(
       schemaError(
-        `${where}: the default ${showValue(value)} does not match the field's Schema: ${
-          ParseResult.ArrayFormatter.formatIssueSync(encoded.left).map((issue) => foreignText(issue.message)).join("; ")
-        }`,
+        `${where}: the default ${showValue(value)} does not match the field's Schema: ${encoded.failure.messages.join("; ")}`,
         def.name,
         column.field
       )
     )
   }
-  const encodedValue = (encoded.right as Record<string, unknown>)[column.encodedKey]
+  const encodedValue = encoded.success
   try {
-    if (encodedValue === null || encodedValue === undefined) return Either.right("NULL")
-    return Either.right(dialect.literal(repToCanonical(encodedValue, type), type))
+    if (encodedValue === null || encodedValue === undefined) return Result.succeed("NULL")
+    return Result.succeed(dialect.literal(repToCanonical(encodedValue, type), type))
   } catch (e) {
     const message = e instanceof ValueError ? e.message : String(e)
-    return Either.left(schemaError(`${where}: the default cannot be written as SQL: ${message}`, def.name, column.field))
+    return Result.fail(schemaError(`${where}: the default cannot be written as SQL: ${message}`, def.name, column.field))
   }
 }
 
-const columnMetadata = (dialect: SchemaDialect, def: TableDef, column: ColumnDef): Result<ColumnMetadata> =>
-  Either.gen(function*() {
+const columnMetadata = (dialect: SchemaDialect, def: TableDef, column: ColumnDef): Checked<ColumnMetadata> =>
+  Result.gen(function*() {
     yield* checkName(dialect, column.name, `table ${def.name}, field ${column.field}: column name`, def.name, column.field)
     if (column.dbType !== undefined && !DB_TYPE.test(column.dbType.trim())) {
-      return yield* Either.left(
+      return yield* Result.fail(
         schemaError(
           `table ${def.name}, field ${column.field}: Column.dbType ${JSON.stringify(column.dbType)} is not a type name`,
           def.name,
@@ -106,7 +104,7 @@ const columnMetadata = (dialect: SchemaDialect, def: TableDef, column: ColumnDef
     }
     const storage = storageOf(dialect, column)
     if (column.autoIncrement && column.default !== undefined) {
-      return yield* Either.left(
+      return yield* Result.fail(
         schemaError(`table ${def.name}, field ${column.field}: a column cannot both auto-increment and have a default`, def.name, column.field)
       )
     }
@@ -131,8 +129,8 @@ const foreignKeys = (
   dialect: SchemaDialect,
   def: TableDef,
   defs: ReadonlyArray<TableDef>
-): Result<Array<ForeignKeyMetadata>> =>
-  Either.gen(function*() {
+): Checked<Array<ForeignKeyMetadata>> =>
+  Result.gen(function*() {
     const out: Array<ForeignKeyMetadata> = []
     for (const fk of def.foreignKeys) {
       const where = `table ${def.name}, foreign key (${fk.fields.join(", ")})`
@@ -140,24 +138,24 @@ const foreignKeys = (
       try {
         refs = fk.references()
       } catch (e) {
-        return yield* Either.left(
+        return yield* Result.fail(
           schemaError(`${where}: its target could not be evaluated (${e instanceof Error ? e.message : String(e)})`, def.name, fk.fields[0])
         )
       }
       if (!Array.isArray(refs) || refs.length !== fk.columns.length || !refs.every(Column.isColumnRef)) {
-        return yield* Either.left(
+        return yield* Result.fail(
           schemaError(`${where}: the target must be ${fk.columns.length} column reference(s) such as Other.columns.id`, def.name, fk.fields[0])
         )
       }
       const targets = refs as ReadonlyArray<Column.ColumnRef>
       const first = targets[0]!
       if (targets.some((r) => r.table !== first.table || r.schema !== first.schema)) {
-        return yield* Either.left(schemaError(`${where}: all referenced columns must belong to one table`, def.name, fk.fields[0]))
+        return yield* Result.fail(schemaError(`${where}: all referenced columns must belong to one table`, def.name, fk.fields[0]))
       }
       const target = defs.find((d) => d.name === first.table && d.schema === first.schema)
       const targetLabel = tableLabel({ name: first.table, ...(first.schema === undefined ? {} : { schema: first.schema }) })
       if (target === undefined) {
-        return yield* Either.left(
+        return yield* Result.fail(
           schemaError(
             `${where}: references ${targetLabel}.${first.name}, but table ${targetLabel} is not among the declared tables`,
             def.name,
@@ -169,7 +167,7 @@ const foreignKeys = (
       for (const r of targets) {
         const c = target.columns.find((c) => c.name === r.name)
         if (c === undefined) {
-          return yield* Either.left(
+          return yield* Result.fail(
             schemaError(`${where}: table ${target.name} has no column ${r.name}`, def.name, fk.fields[0])
           )
         }
@@ -180,7 +178,7 @@ const foreignKeys = (
       const keyed = sameSet(target.primaryKey) || target.uniques.some((u) => sameSet(u.columns)) ||
         target.indexes.some((i) => i.unique && sameSet(i.columns))
       if (!keyed) {
-        return yield* Either.left(
+        return yield* Result.fail(
           schemaError(
             `${where}: the referenced column(s) ${target.name}(${targetColumns.map((c) => c.name).join(", ")}) are not its primary key or unique`,
             def.name,
@@ -191,7 +189,7 @@ const foreignKeys = (
       for (const a of ["onDelete", "onUpdate"] as const) {
         const v = fk.options[a]
         if (v !== undefined && !ACTIONS.includes(v)) {
-          return yield* Either.left(schemaError(`${where}: ${a} must be one of ${ACTIONS.join(", ")}`, def.name, fk.fields[0]))
+          return yield* Result.fail(schemaError(`${where}: ${a} must be one of ${ACTIONS.join(", ")}`, def.name, fk.fields[0]))
         }
       }
       const name = fk.options.name ??
@@ -212,12 +210,12 @@ const foreignKeys = (
     return out
   })
 
-const tableMetadata = (dialect: SchemaDialect, def: TableDef, defs: ReadonlyArray<TableDef>): Result<TableMetadata> =>
-  Either.gen(function*() {
+const tableMetadata = (dialect: SchemaDialect, def: TableDef, defs: ReadonlyArray<TableDef>): Checked<TableMetadata> =>
+  Result.gen(function*() {
     yield* checkName(dialect, def.name, "table name", def.name)
     if (def.schema !== undefined) {
       if (!dialect.supportsSchemas) {
-        return yield* Either.left(schemaError(`table ${def.name}: ${dialect.name} has no schemas (schema ${showValue(def.schema)} given)`, def.name))
+        return yield* Result.fail(schemaError(`table ${def.name}: ${dialect.name} has no schemas (schema ${showValue(def.schema)} given)`, def.name))
       }
       yield* checkName(dialect, def.schema, `table ${def.name}: schema name`, def.name)
     }
@@ -225,7 +223,7 @@ const tableMetadata = (dialect: SchemaDialect, def: TableDef, defs: ReadonlyArra
     for (const c of def.columns) columns.push(yield* columnMetadata(dialect, def, c))
     for (const c of def.primaryKey) {
       if (c.nullRep !== "none") {
-        return yield* Either.left(
+        return yield* Result.fail(
           schemaError(`table ${def.name}, field ${c.field}: a primary key column cannot be nullable or optional`, def.name, c.field)
         )
       }
@@ -252,7 +250,7 @@ const tableMetadata = (dialect: SchemaDialect, def: TableDef, defs: ReadonlyArra
       foreignKeys: yield* foreignKeys(dialect, def, defs)
     }
     const problem = dialect.validateTable(meta)
-    if (problem !== undefined) return yield* Either.left(schemaError(problem.message, def.name, problem.column))
+    if (problem !== undefined) return yield* Result.fail(schemaError(problem.message, def.name, problem.column))
     return meta
   })
 
@@ -262,7 +260,7 @@ const tableMetadata = (dialect: SchemaDialect, def: TableDef, defs: ReadonlyArra
  * `ix_a_b_c` can collide (table `a_b` column `c`, table `a` column `b_c`).
  * Compared case-insensitively, as SQLite does.
  */
-const uniqueRelationNames = (tables: ReadonlyArray<TableMetadata>): Result<void> => {
+const uniqueRelationNames = (tables: ReadonlyArray<TableMetadata>): Checked<void> => {
   const seen = new Map<string, string>()
   for (const t of tables) {
     const names: Array<[string, string]> = [
@@ -274,25 +272,25 @@ const uniqueRelationNames = (tables: ReadonlyArray<TableMetadata>): Result<void>
       const k = `${t.schema ?? ""}.${name.toLowerCase()}`
       const other = seen.get(k)
       if (other !== undefined) {
-        return Either.left(schemaError(`${what}: it has the same name as ${other} (give one of them another name)`, t.name))
+        return Result.fail(schemaError(`${what}: it has the same name as ${other} (give one of them another name)`, t.name))
       }
       seen.set(k, what)
     }
   }
-  return Either.void
+  return Result.void
 }
 
 /** @internal */
-export const analyzeAll = (tables: ReadonlyArray<Table.Any>): Result<Array<TableDef>> =>
-  Either.gen(function*() {
+export const analyzeAll = (tables: ReadonlyArray<Table.Any>): Checked<Array<TableDef>> =>
+  Result.gen(function*() {
     const defs: Array<TableDef> = []
     for (const t of tables) {
       if (t === null || typeof t !== "object" || typeof t.fields !== "object") {
-        return yield* Either.left(schemaError(`tables: not a Table: ${showValue(t)}`))
+        return yield* Result.fail(schemaError(`tables: not a Table: ${showValue(t)}`))
       }
       const def = yield* analyze(t)
       if (defs.some((d) => d.name === def.name && d.schema === def.schema)) {
-        return yield* Either.left(schemaError(`table ${tableLabel(def)}: it is declared twice (pass each table once)`, def.name))
+        return yield* Result.fail(schemaError(`table ${tableLabel(def)}: it is declared twice (pass each table once)`, def.name))
       }
       defs.push(def)
     }
@@ -300,8 +298,8 @@ export const analyzeAll = (tables: ReadonlyArray<Table.Any>): Result<Array<Table
   })
 
 /** @internal */
-export const fromTablesWith = (tables: ReadonlyArray<Table.Any>, dialect: SchemaDialect): Result<Metadata> =>
-  Either.gen(function*() {
+export const fromTablesWith = (tables: ReadonlyArray<Table.Any>, dialect: SchemaDialect): Checked<Metadata> =>
+  Result.gen(function*() {
     const defs = yield* analyzeAll(tables)
     const out: Array<TableMetadata> = []
     for (const def of defs) out.push(yield* tableMetadata(dialect, def, defs))
@@ -310,8 +308,8 @@ export const fromTablesWith = (tables: ReadonlyArray<Table.Any>, dialect: Schema
   })
 
 /** @internal */
-export const fromTables = (tables: ReadonlyArray<Table.Any>, dialect: Dialect): Result<Metadata> => {
+export const fromTables = (tables: ReadonlyArray<Table.Any>, dialect: Dialect): Checked<Metadata> => {
   const d = schemaDialects[dialect]
-  if (d === undefined) return Either.left(schemaError(`dialect: unknown dialect ${showValue(dialect)}`))
+  if (d === undefined) return Result.fail(schemaError(`dialect: unknown dialect ${showValue(dialect)}`))
   return fromTablesWith(tables, d)
 }

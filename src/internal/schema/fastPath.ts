@@ -1,61 +1,85 @@
 /**
  * A compiled validator for the common case where a table's Schema is a plain
  * struct of primitives (strings, numbers, integers, booleans, literals,
- * nullable or optional ones, with filters such as `maxLength`): there the
- * encoded and decoded forms are the same object, so decoding a row or
- * encoding a write is a validation, not a transformation. Running Effect's
- * general parser for that costs more than the driver does; these predicates
- * cost a few `typeof` checks. Anything else (transformations, classes,
- * structs-in-columns) returns `undefined` and keeps the Schema parser, which
- * also produces the error message whenever a fast check fails.
+ * enums, nullable or optional ones, with checks such as `isMaxLength`):
+ * there the encoded and decoded forms are the same object, so decoding a row
+ * or encoding a write is a validation, not a transformation. Running
+ * Effect's general parser for that costs more than the driver does; these
+ * predicates cost a few `typeof` checks. Anything else (transformations,
+ * classes, structs-in-columns) returns `undefined` and keeps the Schema
+ * parser, which also produces the error message whenever a fast check fails.
  *
  * @internal
  */
-import * as Option from "effect/Option"
-import type * as ParseResult from "effect/ParseResult"
 import type * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
+import { leafFilters } from "./columnType.js"
 
 type Check = (u: unknown) => boolean
 
-const parseOptions: AST.ParseOptions = {}
+const noOptions: AST.ParseOptions = {}
 
 const valueCheck = (ast: AST.AST): Check | undefined => {
+  // A transformation changes the value: not a plain validation.
+  if (ast.encoding !== undefined) return undefined
+  let typeCheck: Check
   switch (ast._tag) {
-    case "StringKeyword":
-      return (u) => typeof u === "string"
-    case "NumberKeyword":
-      return (u) => typeof u === "number"
-    case "BooleanKeyword":
-      return (u) => typeof u === "boolean"
-    case "UndefinedKeyword":
-      return (u) => u === undefined
+    case "String":
+      typeCheck = (u) => typeof u === "string"
+      break
+    case "Number":
+      typeCheck = (u) => typeof u === "number"
+      break
+    case "Boolean":
+      typeCheck = (u) => typeof u === "boolean"
+      break
+    case "Null":
+      typeCheck = (u) => u === null
+      break
+    case "Undefined":
+      typeCheck = (u) => u === undefined
+      break
     case "Literal": {
       const literal = ast.literal
-      return (u) => u === literal
+      typeCheck = (u) => u === literal
+      break
+    }
+    case "Enum": {
+      const values = new Set<unknown>(ast.enums.map(([, v]) => v))
+      typeCheck = (u) => values.has(u)
+      break
     }
     case "Union": {
+      // "oneOf" fails a value that more than one member accepts.
+      if (ast.options?.mode === "oneOf") return undefined
       const members: Array<Check> = []
       for (const member of ast.types) {
         const check = valueCheck(member)
         if (check === undefined) return undefined
         members.push(check)
       }
-      return (u) => {
+      typeCheck = (u) => {
         for (const member of members) if (member(u)) return true
         return false
       }
-    }
-    case "Refinement": {
-      const from = valueCheck(ast.from)
-      if (from === undefined) return undefined
-      const filter = ast.filter
-      return (u) => from(u) && Option.isNone(filter(u, parseOptions, ast) as Option.Option<ParseResult.ParseIssue>)
+      break
     }
     default:
       return undefined
   }
+  const filters = leafFilters(ast.checks)
+  if (filters.length === 0) return typeCheck
+  const typed = typeCheck
+  return (u) => {
+    if (!typed(u)) return false
+    for (const filter of filters) if (filter.run(u, ast, noOptions) !== undefined) return false
+    return true
+  }
 }
+
+// The parser's own test for a present key.
+const hasKey = (record: object, key: PropertyKey): boolean =>
+  key === "__proto__" ? Object.hasOwn(record, key) : key in record
 
 /**
  * A predicate that holds exactly when the Schema would decode `u` to an
@@ -63,22 +87,29 @@ const valueCheck = (ast: AST.AST): Check | undefined => {
  *
  * @internal
  */
-export const plainStructCheck = (schema: Schema.Schema.Any): Check | undefined => {
+export const plainStructCheck = (schema: Schema.Top): Check | undefined => {
   const ast = schema.ast
-  if (ast._tag !== "TypeLiteral" || ast.indexSignatures.length > 0) return undefined
+  if (ast._tag !== "Objects" || ast.indexSignatures.length > 0 || ast.encoding !== undefined || ast.checks !== undefined) {
+    return undefined
+  }
   const fields: Array<{ readonly key: PropertyKey; readonly optional: boolean; readonly check: Check }> = []
   for (const ps of ast.propertySignatures) {
     const check = valueCheck(ps.type)
     if (check === undefined) return undefined
-    fields.push({ key: ps.name, optional: ps.isOptional, check })
+    fields.push({ key: ps.name, optional: AST.isOptional(ps.type), check })
   }
   return (u) => {
-    if (typeof u !== "object" || u === null) return false
+    if (typeof u !== "object" || u === null || Array.isArray(u)) return false
     const record = u as Record<PropertyKey, unknown>
     for (const field of fields) {
-      const value = record[field.key]
-      if (value === undefined && field.optional) continue
-      if (!field.check(value)) return false
+      // An absent key passes only when optional; a present one, even
+      // `undefined`, must pass the value check (`optionalKey` refuses
+      // `undefined`, `optional` accepts it).
+      if (!hasKey(record, field.key)) {
+        if (field.optional) continue
+        return false
+      }
+      if (!field.check(record[field.key])) return false
     }
     return true
   }

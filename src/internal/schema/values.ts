@@ -159,7 +159,7 @@ export const canonicalToRep = (value: unknown, type: NeutralType, rep: Rep): unk
     case "date":
       return toDate(value)
     case "datetime":
-      return DateTime.unsafeFromDate(toDate(value))
+      return DateTime.fromDateUnsafe(toDate(value))
     case "bytes":
       return toBytes(value)
     case "numberArray":
