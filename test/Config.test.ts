@@ -74,7 +74,7 @@ describe("configuration", () => {
       yield* db.ping
     }).pipe(
       Effect.provide(Database.layerConfig()),
-      Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["DATABASE_URL", "sqlite://:memory:"], ["DATABASE_ECHO", "false"]])))
+      Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord({ DATABASE_URL: "sqlite://:memory:", DATABASE_ECHO: "false" }))
     ))
 
   it.effect("layerConfig without DATABASE_URL is a ConfigError naming it", () =>
@@ -82,7 +82,7 @@ describe("configuration", () => {
       const error = yield* Effect.flip(Layer.build(Database.layerConfig()).pipe(Effect.scoped))
       expect(DatabaseError.hasReason(error, "ConfigError")).toBe(true)
       expect(error.message).toContain("DATABASE_URL")
-    }).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))))
+    }).pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord({}))))
 
   it.effect("db.url never prints the password", () =>
     Effect.gen(function*() {

@@ -7,6 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Formatter from "effect/Formatter"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -33,7 +34,7 @@ const printed = (value: unknown) =>
   Effect.gen(function*() {
     const logged: Array<string> = []
     yield* Effect.log(value).pipe(
-      Effect.provide(Logger.replace(Logger.defaultLogger, Logger.map(Logger.logfmtLogger, (line) => void logged.push(line))))
+      Effect.provide(Logger.layer([Logger.map(Logger.formatLogFmt, (line) => void logged.push(line))]))
     )
     const spy = vi.spyOn(console, "log").mockImplementation(() => {})
     try {
@@ -47,7 +48,7 @@ const printed = (value: unknown) =>
       "template literal": `${value}`,
       "JSON.stringify": JSON.stringify(value),
       "util.inspect": inspect(value, { depth: Infinity }),
-      "Inspectable.format": Inspectable.format(value),
+      "Formatter.format": Formatter.format(value),
       "Inspectable.toStringUnknown": Inspectable.toStringUnknown(value),
       "Effect.log / Console.log": logged.join("\n")
     }
@@ -121,7 +122,7 @@ describe("secrets in database URLs", () => {
   it.effect("ConfigErrors from malformed URLs quote them masked, from layerConfig", () =>
     Effect.forEach(malformed, (url) =>
       Effect.flip(Effect.scoped(Layer.build(Database.layerConfig()))).pipe(
-        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["DATABASE_URL", url]]))),
+        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord({ DATABASE_URL: url })),
         Effect.flatMap((error) => expectMaskedError(url, error))
       ), { discard: true }))
 

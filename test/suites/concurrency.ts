@@ -7,13 +7,14 @@
  * gets a typed error instead of writing into somebody else's transaction.
  */
 import { describe, expect, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlClient from "effect/sql/SqlClient"
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import * as References from "effect/References"
 import * as Stream from "effect/Stream"
 import fc from "fast-check"
 import * as Database from "../../src/Database.js"
@@ -37,7 +38,7 @@ const ids = Effect.flatMap(SqlClient.SqlClient, (sql) =>
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   if (Exit.isSuccess(exit)) throw new Error("expected a failure, got success")
-  const failure = Cause.failureOption(exit.cause)
+  const failure = Cause.findErrorOption(exit.cause)
   if (Option.isNone(failure)) throw new Error(`expected a typed failure, got ${Cause.pretty(exit.cause)}`)
   return failure.value
 }
@@ -56,7 +57,7 @@ const expectDetached = (error: unknown) => {
 
 // Bounds a wait that must end, so a regression fails instead of hanging the run.
 const within = <A, E, R>(effect: Effect.Effect<A, E, R>, what: string) =>
-  Effect.timeoutFail(effect, { duration: "20 seconds", onTimeout: () => new Error(`timed out: ${what}`) })
+  Effect.timeoutOrElse(effect, { duration: "20 seconds", orElse: () => Effect.fail(new Error(`timed out: ${what}`)) })
 
 /** A random tree of nested blocks: each inserts its own row, runs its children concurrently, then maybe fails. */
 interface Shape {
@@ -88,7 +89,7 @@ const expectedRows = (block: Block): Array<number> =>
 
 const runTree = (db: Database.Database, block: Block): Effect.Effect<void, unknown, SqlClient.SqlClient> =>
   db.begin(Effect.gen(function*() {
-    for (let i = 0; i < block.yieldsBefore; i++) yield* Effect.yieldNow()
+    for (let i = 0; i < block.yieldsBefore; i++) yield* Effect.yieldNow
     yield* Effect.all([
       insert(block.id, "tree"),
       ...block.children.map((child) => Effect.ignore(runTree(db, child)))
@@ -103,7 +104,7 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pa
     layerOptions: LayerOptions = {}
   ) =>
     it.live(title, () =>
-      Effect.zipRight(createItems, body).pipe(Effect.provide(makeLayer(layerOptions)), Effect.scoped) as Effect.Effect<
+      Effect.andThen(createItems, body).pipe(Effect.provide(makeLayer(layerOptions)), Effect.scoped) as Effect.Effect<
         A,
         unknown
       >)
@@ -114,7 +115,7 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pa
       Effect.gen(function*() {
         const db = yield* Database.Database
         yield* db.begin(Effect.all([
-          db.begin(Effect.zipRight(insert(1), Effect.sleep("100 millis"))),
+          db.begin(Effect.andThen(insert(1), Effect.sleep("100 millis"))),
           Effect.ignore(db.begin(Effect.gen(function*() {
             yield* Effect.sleep("30 millis")
             yield* insert(2)
@@ -142,7 +143,7 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pa
           }))),
           Effect.gen(function*() {
             yield* Deferred.await(nestedStarted)
-            yield* Effect.zipRight(Deferred.succeed(siblingSent, undefined), insert(2))
+            yield* Effect.andThen(Deferred.succeed(siblingSent, undefined), insert(2))
           })
         ], { concurrency: "unbounded" }))
         expect(yield* ids).toEqual([2])
@@ -159,7 +160,7 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pa
           discard: true
         }))
         expect((yield* ids).length).toBe(count)
-        const exit = yield* Effect.exit(db.begin(Effect.zipRight(
+        const exit = yield* Effect.exit(db.begin(Effect.andThen(
           Effect.forEach(Array.from({ length: count }, (_, i) => 1000 + i), (id) => sessionInsert(id), {
             concurrency: 8,
             discard: true
@@ -178,7 +179,7 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pa
         const go = yield* Deferred.make<void>()
         const child = yield* db.begin(Effect.gen(function*() {
           yield* insert(1)
-          return yield* Effect.forkDaemon(Effect.zipRight(Deferred.await(go), insert(2)))
+          return yield* Effect.forkDetach(Effect.andThen(Deferred.await(go), insert(2)))
         }))
         // Another transaction now holds a connection (on SQLite, the only one);
         // the orphaned fiber's statement must not run inside it.
@@ -192,10 +193,10 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pa
         expect(failureOf(later)).toBe("later rolls back")
         expect(yield* ids).toEqual([1])
         // The orphan's own nested begin and Session are refused the same way.
-        const orphanBegin = yield* db.begin(Effect.forkDaemon(Effect.zipRight(Effect.sleep("10 millis"), db.begin(insert(4)))))
+        const orphanBegin = yield* db.begin(Effect.forkDetach(Effect.andThen(Effect.sleep("10 millis"), db.begin(insert(4)))))
         expectDetached(failureOf(yield* within(Fiber.await(orphanBegin), "orphan begin")))
         const orphanSession = yield* db.begin(
-          Effect.forkDaemon(Effect.zipRight(Effect.sleep("10 millis"), sessionInsert(5)))
+          Effect.forkDetach(Effect.andThen(Effect.sleep("10 millis"), sessionInsert(5)))
         )
         expectDetached(failureOf(yield* within(Fiber.await(orphanSession), "orphan session")))
         expect(yield* ids).toEqual([1])
@@ -211,13 +212,13 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pa
         const [nested, queued] = yield* db.begin(Effect.gen(function*() {
           // A nested block (in a fiber that outlives this one) owns the
           // connection, and a sibling statement queues behind it; then the block ends.
-          const nested = yield* Effect.forkDaemon(db.begin(Effect.zipRight(
+          const nested = yield* Effect.forkDetach(db.begin(Effect.andThen(
             Deferred.succeed(nestedOwns, undefined),
-            Effect.zipRight(insert(6), Deferred.await(finishNested))
+            Effect.andThen(insert(6), Deferred.await(finishNested))
           )))
           yield* Deferred.await(nestedOwns)
-          const queued = yield* Effect.forkDaemon(insert(7))
-          yield* Effect.yieldNow()
+          const queued = yield* Effect.forkDetach(insert(7))
+          yield* Effect.yieldNow
           return [nested, queued] as const
         }))
         expectDetached(failureOf(yield* within(Fiber.await(queued), "the queued statement")))
@@ -236,7 +237,7 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pa
         const finish = yield* Deferred.make<void>()
         const orphan = yield* db.begin(Effect.gen(function*() {
           yield* insert(1)
-          const fiber = yield* Effect.forkDaemon(db.begin(Effect.gen(function*() {
+          const fiber = yield* Effect.forkDetach(db.begin(Effect.gen(function*() {
             yield* insert(2)
             yield* Deferred.succeed(inside, undefined)
             yield* Deferred.await(finish)
@@ -258,17 +259,17 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pa
         const go = yield* Deferred.make<void>()
         const viaSession = yield* Effect.scoped(Effect.gen(function*() {
           const session = yield* db.session
-          return yield* Effect.forkDaemon(
-            Effect.zipRight(Deferred.await(go), session.execute("INSERT INTO items (id) VALUES (10)"))
+          return yield* Effect.forkDetach(
+            Effect.andThen(Deferred.await(go), session.execute("INSERT INTO items (id) VALUES (10)"))
           )
         }))
         const viaConnect = yield* Effect.scoped(Effect.gen(function*() {
           const conn = yield* db.connect
-          return yield* Effect.forkDaemon(Effect.zipRight(Deferred.await(go), conn.execute("INSERT INTO items (id) VALUES (11)")))
+          return yield* Effect.forkDetach(Effect.andThen(Deferred.await(go), conn.execute("INSERT INTO items (id) VALUES (11)")))
         }))
         const viaSql = yield* Effect.scoped(Effect.gen(function*() {
           yield* db.session
-          return yield* Effect.forkDaemon(Effect.zipRight(Deferred.await(go), insert(12)))
+          return yield* Effect.forkDetach(Effect.andThen(Deferred.await(go), insert(12)))
         }))
         yield* Deferred.succeed(go, undefined)
         for (const fiber of [viaSession, viaConnect, viaSql] as ReadonlyArray<Fiber.Fiber<unknown, unknown>>) {
@@ -285,14 +286,14 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pa
         const owns = yield* Deferred.make<void>()
         const release = yield* Deferred.make<void>()
         yield* db.begin(Effect.gen(function*() {
-          const nested = yield* Effect.fork(db.begin(Effect.gen(function*() {
+          const nested = yield* Effect.forkChild(db.begin(Effect.gen(function*() {
             yield* insert(1)
             yield* Deferred.succeed(owns, undefined)
             yield* Deferred.await(release)
           })))
           yield* Deferred.await(owns)
-          const waiters = yield* Effect.forEach([2, 3, 4], (id) => Effect.fork(insert(id)))
-          yield* Effect.yieldNow()
+          const waiters = yield* Effect.forEach([2, 3, 4], (id) => Effect.forkChild(insert(id)))
+          yield* Effect.yieldNow
           yield* Fiber.interruptAll(waiters.slice(0, 2))
           yield* Deferred.succeed(release, undefined)
           yield* Fiber.join(nested)
@@ -309,13 +310,13 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pa
         const db = yield* Database.Database
         const owns = yield* Deferred.make<void>()
         yield* db.begin(Effect.gen(function*() {
-          const nested = yield* Effect.fork(db.begin(Effect.gen(function*() {
+          const nested = yield* Effect.forkChild(db.begin(Effect.gen(function*() {
             yield* insert(1)
             yield* Deferred.succeed(owns, undefined)
             yield* Effect.never
           })))
           yield* Deferred.await(owns)
-          const sibling = yield* Effect.fork(insert(2))
+          const sibling = yield* Effect.forkChild(insert(2))
           yield* Fiber.interrupt(nested)
           yield* within(Fiber.join(sibling), "the sibling")
         }))
@@ -358,13 +359,13 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pa
           let n = 0
           while (!stop) {
             n++
-            yield* Effect.ignore(db.begin(Effect.zipRight(insert(100_000 + n), Effect.fail("roll back"))))
+            yield* Effect.ignore(db.begin(Effect.andThen(insert(100_000 + n), Effect.fail("roll back"))))
           }
         })
         // Fibers yield to each other after every few steps, so that every
         // interleaving of the two loops gets its chance.
-        const background = yield* Effect.fork(Effect.withMaxOpsBeforeYield(rollingBack, 20))
-        yield* Effect.ensuring(Effect.withMaxOpsBeforeYield(outside, 20), Effect.sync(() => {
+        const background = yield* Effect.forkChild(Effect.provideService(rollingBack, References.MaxOpsBeforeYield, 20))
+        yield* Effect.ensuring(Effect.provideService(outside, References.MaxOpsBeforeYield, 20), Effect.sync(() => {
           stop = true
         }))
         yield* Fiber.join(background)

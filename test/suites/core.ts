@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlClient from "effect/sql/SqlClient"
+import type { SqlError } from "effect/sql/SqlError"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -46,19 +47,31 @@ const names = Effect.gen(function*() {
   return rows.map((r) => r.name)
 })
 
-/** Fails the test (a defect) when `effect` has not finished after `seconds`: proves "no hang", generously. */
+/**
+ * Fails the test (a defect) when `effect` has not finished after `seconds`:
+ * proves "no hang", generously. The effect runs in a fiber of its own, so a
+ * timeout does not wait for it to be interrupted.
+ */
 const bounded = (label: string, seconds: number) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.timeoutFail(Effect.disconnect(effect), {
-    duration: `${seconds} seconds`,
-    onTimeout: () => new Error(`${label} did not finish within ${seconds} s`)
-  }).pipe(Effect.catchIf((e): e is Error => e instanceof Error && e.message.includes("did not finish"), Effect.die)) as Effect.Effect<A, E, R>
+  Effect.flatMap(Effect.forkDetach(effect), (fiber) =>
+    Effect.timeoutOrElse(Fiber.join(fiber), {
+      duration: `${seconds} seconds`,
+      orElse: () => Effect.die(new Error(`${label} did not finish within ${seconds} s`))
+    }))
 
-/** The reason a `db.sql` (SqlError) failure carries when the library decided it itself. */
-const sqlErrorReason = (error: { readonly cause?: unknown }) => (error.cause as { readonly reason?: unknown }).reason
+/**
+ * The reason of the DatabaseError a `db.sql` failure (an SqlError) carries
+ * when the library decided it itself: the SqlError's reason has it as cause.
+ */
+const sqlErrorReason = (error: SqlError) => {
+  const inner = error.reason.cause
+  if (!DatabaseError.isDatabaseError(inner)) throw new Error(`expected a DatabaseError under the SqlError, got ${String(inner)}`)
+  return inner.reason
+}
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   if (Exit.isSuccess(exit)) throw new Error("expected a failure, got success")
-  const failure = Cause.failureOption(exit.cause)
+  const failure = Cause.findErrorOption(exit.cause)
   if (Option.isNone(failure)) throw new Error(`expected a typed failure, got ${Cause.pretty(exit.cause)}`)
   return failure.value
 }
@@ -74,7 +87,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
     options: LayerOptions = {}
   ) =>
     it.effect(title, () =>
-      Effect.zipRight(createSchema, body).pipe(Effect.provide(makeLayer(options)), Effect.scoped) as Effect.Effect<
+      Effect.andThen(createSchema, body).pipe(Effect.provide(makeLayer(options)), Effect.scoped) as Effect.Effect<
         A,
         unknown
       >)
@@ -93,7 +106,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
       test(
         "rolls back on failure and re-raises the original error",
         Effect.gen(function*() {
-          const exit = yield* Effect.exit(Database.begin(Effect.zipRight(insertParent(1, "a"), Effect.fail("boom" as const))))
+          const exit = yield* Effect.exit(Database.begin(Effect.andThen(insertParent(1, "a"), Effect.fail("boom" as const))))
           expect(failureOf(exit)).toBe("boom")
           expect(yield* names).toEqual([])
         })
@@ -102,8 +115,8 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
       test(
         "rolls back on a defect and keeps the defect",
         Effect.gen(function*() {
-          const exit = yield* Effect.exit(Database.begin(Effect.zipRight(insertParent(1, "a"), Effect.dieMessage("bug"))))
-          expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+          const exit = yield* Effect.exit(Database.begin(Effect.andThen(insertParent(1, "a"), Effect.die(new Error("bug")))))
+          expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause)).toBe(true)
           expect(yield* names).toEqual([])
         })
       )
@@ -112,7 +125,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         "rolls back when interrupted mid-transaction",
         Effect.gen(function*() {
           const inserted = yield* Deferred.make<void>()
-          const fiber = yield* Effect.fork(
+          const fiber = yield* Effect.forkChild(
             Database.begin(Effect.gen(function*() {
               yield* insertParent(1, "a")
               yield* Deferred.succeed(inserted, undefined)
@@ -120,8 +133,9 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
             }))
           )
           yield* Deferred.await(inserted)
-          const exit = yield* Fiber.interrupt(fiber)
-          expect(Exit.isInterrupted(exit)).toBe(true)
+          yield* Fiber.interrupt(fiber)
+          const exit = yield* Fiber.await(fiber)
+          expect(Exit.hasInterrupts(exit)).toBe(true)
           expect(yield* names).toEqual([])
           // The connection went back to the pool in a usable state.
           yield* Database.begin(insertParent(2, "b"))
@@ -136,7 +150,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           yield* db.begin(Effect.gen(function*() {
             yield* insertParent(1, "outer")
             yield* db.begin(insertParent(2, "first"))
-            yield* Effect.ignore(db.begin(Effect.zipRight(insertParent(3, "second"), Effect.fail("no"))))
+            yield* Effect.ignore(db.begin(Effect.andThen(insertParent(3, "second"), Effect.fail("no"))))
             yield* db.begin(insertParent(4, "third"))
           }))
           expect(yield* names).toEqual(["first", "outer", "third"])
@@ -176,9 +190,9 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
               yield* db.begin(Effect.gen(function*() {
                 yield* insertParent(3, "level3")
                 // Caught: only this savepoint rolls back.
-                yield* Effect.ignore(db.begin(Effect.zipRight(insertParent(4, "level4"), Effect.fail("deep"))))
+                yield* Effect.ignore(db.begin(Effect.andThen(insertParent(4, "level4"), Effect.fail("deep"))))
               }))
-              const exit = yield* Effect.exit(db.begin(Effect.zipRight(insertParent(5, "level3b"), Effect.fail("mid"))))
+              const exit = yield* Effect.exit(db.begin(Effect.andThen(insertParent(5, "level3b"), Effect.fail("mid"))))
               expect(failureOf(exit)).toBe("mid")
             }))
           }))
@@ -449,7 +463,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           const db = yield* Database.Database
           const holding = yield* Deferred.make<void>()
           const release = yield* Deferred.make<void>()
-          const holder = yield* Effect.fork(Effect.scoped(Effect.gen(function*() {
+          const holder = yield* Effect.forkChild(Effect.scoped(Effect.gen(function*() {
             const session = yield* db.session
             yield* session.execute("SELECT 1")
             yield* Deferred.succeed(holding, undefined)
@@ -503,7 +517,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
             const context = yield* Layer.build(makeLayer({ closeTimeout: "300 millis" }))
             const db = Context.get(context, Database.Database)
             // Leaked: nothing closes this session's scope before the layer's.
-            return yield* Effect.forkDaemon(Effect.scoped(Effect.gen(function*() {
+            return yield* Effect.forkDetach(Effect.scoped(Effect.gen(function*() {
               const session = yield* db.session
               yield* session.execute("SELECT 1")
               yield* Deferred.succeed(holding, session)
@@ -529,7 +543,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
       test(
         "duplicate key is a unique ConstraintError",
         Effect.gen(function*() {
-          const reason = yield* reasonOf(Effect.zipRight(insertParent(1, "a"), insertParent(2, "a")))
+          const reason = yield* reasonOf(Effect.andThen(insertParent(1, "a"), insertParent(2, "a")))
           expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "unique", table: "parents" })
           expect(reason.message).toMatch(/^unique constraint violated: \S/)
           expectMessageFormat(reason)
@@ -539,7 +553,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
       test(
         "duplicate primary key is a unique ConstraintError",
         Effect.gen(function*() {
-          const reason = yield* reasonOf(Effect.zipRight(insertParent(1, "a"), insertParent(1, "b")))
+          const reason = yield* reasonOf(Effect.andThen(insertParent(1, "a"), insertParent(1, "b")))
           expect(reason).toMatchObject({ _tag: "ConstraintError", kind: "unique" })
         })
       )
@@ -628,7 +642,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
             yield* Database.begin(insertParent(7, "echoed"))
           }).pipe(
             Effect.provide(makeLayer({ echo: true })),
-            Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+            Effect.provide(Logger.layer([logger]))
           )
           expect(logged.some((m) => m.includes("INSERT INTO parents") && m.includes("\"echoed\"") && m.includes("7"))).toBe(true)
           expect(logged).toContain("COMMIT")

@@ -56,12 +56,12 @@ const SHELVES = 40_000
 const Kinds = Table.make("kinds", {
   id: Schema.Int.pipe(Column.primaryKey),
   flag: Schema.Boolean,
-  at: Schema.DateFromSelf,
-  big: Schema.BigIntFromSelf,
+  at: Schema.Date,
+  big: Schema.BigInt,
   ratio: Schema.Number,
-  bytes: Schema.Uint8ArrayFromSelf,
+  bytes: Schema.Uint8Array,
   label: Schema.String,
-  when: Schema.Date,
+  when: Schema.DateFromString,
   doc: Schema.Struct({ n: Schema.Number, tags: Schema.Array(Schema.String) })
 })
 
@@ -71,7 +71,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 
 // Generated server-side: the test is about reading, not inserting.
 const seed = Effect.flatMap(Session.Session, (s) =>
-  Effect.zipRight(
+  Effect.andThen(
     s.execute(
       `WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < ${ROWS})
        INSERT INTO items (id, code, grp) SELECT v, 'c' || v, CASE WHEN v % 10 = 0 THEN NULL ELSE v % 7 END FROM n`
@@ -82,12 +82,12 @@ const seed = Effect.flatMap(Session.Session, (s) =>
        INSERT INTO parts (id, item_id, name) SELECT v, v, 'p' || v FROM n`
     )
   ).pipe(
-    Effect.zipRight(s.execute(
+    Effect.andThen(s.execute(
       `WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < ${SHELVES})
        INSERT INTO shelves (tenant, code, label) SELECT 't' || (v % 2), v, 's' || v FROM n`
     )),
     // A book on every 1000th shelf, and one under the other tenant's number, which must not match.
-    Effect.zipRight(s.execute(
+    Effect.andThen(s.execute(
       `WITH RECURSIVE n(v) AS (SELECT 1000 UNION ALL SELECT v + 1000 FROM n WHERE v < ${SHELVES})
        INSERT INTO books (id, tenant, shelf, title) SELECT v, 't' || (v % 2), v, 'b' || v FROM n
        UNION ALL SELECT v + 1, 't' || ((v + 1) % 2), v, 'stray' || v FROM n`

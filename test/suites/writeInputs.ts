@@ -4,11 +4,12 @@
  * back; arguments of the wrong shape are an `InputError` before any
  * statement runs, and nothing is written.
  */
-import { Model } from "@effect/sql"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import { Model } from "effect/schema"
 import * as Column from "../../src/Column.js"
 import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
@@ -46,7 +47,7 @@ const Audit = Table.make("audit", {
 })
 
 class Group extends Model.Class<Group>("Group")({
-  id: Model.Generated(Schema.Int.pipe(Column.primaryKey)),
+  id: Model.GeneratedByDb(Schema.Int.pipe(Column.primaryKey)),
   name: Schema.String
 }) {}
 const GroupTable = Table.fromModel("groups", Group)
@@ -92,7 +93,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         Effect.gen(function*() {
           const write = Database.begin(Effect.flatMap(Session.Session, (s) =>
             s.saveAll(LoggedAccount, [{ email: "ok@example.com" }, { email: "bot@spam.example" }])))
-          expectTypeOf<Effect.Effect.Error<typeof write>>().toEqualTypeOf<DatabaseError.DatabaseError | Banned | Frozen>()
+          expectTypeOf<Effect.Error<typeof write>>().toEqualTypeOf<DatabaseError.DatabaseError | Banned | Frozen>()
           const error = yield* Effect.flip(write)
           expect(error).toBeInstanceOf(Banned)
           expect(error).toBe(raised[0])
@@ -135,11 +136,11 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           const emails = Array.from({ length: 8 }, (_, i) => i % 2 === 0 ? `u${i}@example.com` : `u${i}@spam.example`)
           const results = yield* Effect.all(
             emails.map((email) =>
-              Effect.either(Database.begin(Effect.flatMap(Session.Session, (s) => s.save(GuardedAccount, { email }))))
+              Effect.result(Database.begin(Effect.flatMap(Session.Session, (s) => s.save(GuardedAccount, { email }))))
             ),
             { concurrency: 4 }
           )
-          expect(results.map((r) => r._tag === "Left" ? r.left._tag : "saved")).toEqual(
+          expect(results.map((r) => Result.isFailure(r) ? r.failure._tag : "saved")).toEqual(
             emails.map((email) => email.endsWith("@spam.example") ? "Banned" : "saved")
           )
           const rows = yield* Database.begin(Effect.flatMap(Session.Session, (s) => s.all(Query.select(Account).pipe(Query.orderBy(Account.columns.email)))))
