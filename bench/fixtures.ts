@@ -44,9 +44,10 @@ export const makeUsers = (count: number, tag: string): Array<UserRow> =>
  */
 export const CHUNK_ROWS = 1000
 
-export const chunks = <A>(rows: ReadonlyArray<A>, size = CHUNK_ROWS): Array<ReadonlyArray<A>> => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size))
+/** Consecutive slices of at most `size` rows; none is empty (what `sql.insert` asks for). */
+export const chunks = <A>(rows: ReadonlyArray<A>, size = CHUNK_ROWS): Array<[A, ...Array<A>]> => {
+  const out: Array<[A, ...Array<A>]> = []
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size) as [A, ...Array<A>])
   return out
 }
 

@@ -68,6 +68,8 @@ export interface Ctx {
  */
 export interface Lib<C> {
   readonly name: string
+  /** Only on this kind of database (e.g. a client that exists for PostgreSQL only). */
+  readonly kind?: Kind | undefined
   readonly open: (ctx: Ctx) => Promise<C>
   /** Untimed SQL (DDL, seeding, resets) through this library's own client. */
   readonly exec: (client: C, sql: string) => Promise<void>
@@ -171,7 +173,9 @@ interface Running {
 /** Runs one scenario on one dialect and returns a row per implementation. */
 export const runScenario = async (scenario: Scenario, ctx: Ctx, log: (line: string) => void): Promise<Array<Result>> => {
   const impls = scenario.implementations.filter((i) =>
-    (i.kind === undefined || i.kind === ctx.target.kind) && i.skip?.(ctx) !== true
+    (i.kind === undefined || i.kind === ctx.target.kind) &&
+    (i.lib.kind === undefined || i.lib.kind === ctx.target.kind) &&
+    i.skip?.(ctx) !== true
   )
   const clients = new Map<Lib<unknown>, unknown>()
   const { opsPerBatch, warmup, rounds } = scenario.sizing(ctx)

@@ -6,6 +6,7 @@
  *
  * Prints a table and writes bench/results/latest.json.
  */
+import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import Pg from "pg"
@@ -59,7 +60,24 @@ const dropPgLeftovers = async () => {
   }
 }
 
+/** What is measured: Node, the libraries' versions, and where ours is loaded from (the build, unless run with `--conditions=source`). */
+const describeRun = () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+  const version = (name: string) => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8")).version as string
+    } catch {
+      return "?"
+    }
+  }
+  const libraries = ["effect", "@effect/sql-pg", "better-sqlite3", "pg", "drizzle-orm", "kysely"]
+    .map((name) => `${name} ${version(name)}`).join(", ")
+  const ours = path.relative(root, fileURLToPath(import.meta.resolve("effect-sqlservice")))
+  return `node ${process.version}; ${libraries}; ours from ${ours}`
+}
+
 const main = async () => {
+  log(describeRun())
   const hasPg = await pgReachable()
   const selected = scenarios.filter((s: Scenario) => only === undefined || s.name.toLowerCase().includes(only))
   if (selected.length === 0) {

@@ -1,7 +1,8 @@
 /**
  * A focused profile of ours on the SQLite :memory: point select:
  *
- *   node --import tsx --conditions=source bench/profile/pointSelect.ts [session|connect|dbsql|raw] [seconds] [--profile]
+ *   npm run build   # ours is loaded from dist, as in the benchmark
+ *   node --import tsx bench/profile/pointSelect.ts [session|connect|dbsql|raw] [seconds] [--profile]
  *   node bench/profile/summarize.mjs bench/profile/out/<variant>.cpuprofile
  *
  * Runs point selects in batches of 1000 inside one runPromise, like the

@@ -1,7 +1,8 @@
 // Summarizes a .cpuprofile: top self-time frames, and self time grouped by
-// where the code lives (ours, effect, @effect/sql, driver, node/native).
-// Frames in TypeScript files run through tsx are mapped back to their source
-// line with the source maps tsx keeps in its cache (os.tmpdir()/tsx-<uid>).
+// where the code lives (ours, effect, effect/sql, driver, node/native).
+// Frames are mapped back to their source line: built JavaScript (ours in
+// dist/, effect in node_modules) through the .js.map beside it, TypeScript run
+// through tsx with the source maps tsx keeps in its cache (os.tmpdir()/tsx-<uid>).
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -52,11 +53,26 @@ const tsxCache = (() => {
   }
   return bySource
 })()
+const siblingMaps = new Map()
+const siblingMap = (file) => {
+  if (!siblingMaps.has(file)) {
+    let entry
+    try {
+      const map = JSON.parse(fs.readFileSync(`${file}.map`, "utf8"))
+      if (map?.sources?.length === 1) entry = { map, source: path.resolve(path.dirname(file), map.sourceRoot ?? "", map.sources[0]) }
+    } catch {}
+    siblingMaps.set(file, entry)
+  }
+  return siblingMaps.get(file)
+}
 const sourceLines = new Map()
 const mapFrame = (url, line, column) => {
-  const file = url.replace(/^file:\/\//, "")
-  const entry = tsxCache.get(path.basename(file))
-  if (entry === undefined || !file.endsWith(".ts")) return undefined
+  const generated = url.replace(/^file:\/\//, "")
+  const entry = generated.endsWith(".ts")
+    ? tsxCache.get(path.basename(generated))
+    : generated.endsWith(".js") ? siblingMap(generated) : undefined
+  if (entry === undefined) return undefined
+  const file = entry.source ?? generated
   entry.decoded ??= decodeMappings(entry.map.mappings)
   const segs = entry.decoded[line] ?? []
   let best
@@ -79,10 +95,12 @@ for (let i = 0; i < profile.samples.length; i++) {
 const total = [...self.values()].reduce((a, b) => a + b, 0)
 
 const area = (url) => {
-  if (url.includes("/src/")) return "ours (src/)"
-  if (url.includes("/bench/")) return "bench loop"
+  if (url.startsWith("/src/")) return "ours (src/)"
+  if (url.startsWith("/dist/")) return "ours (dist/)"
+  if (url.startsWith("/bench/")) return "bench loop"
+  if (url.includes("node_modules/effect/dist/sql/")) return "effect/sql"
   if (url.includes("node_modules/effect/")) return "effect runtime"
-  if (url.includes("node_modules/@effect/sql/")) return "@effect/sql"
+  if (url.includes("node_modules/@effect/sql-pg/")) return "@effect/sql-pg"
   if (url.includes("better-sqlite3") || url.includes("node_modules/pg")) return "driver (JS)"
   if (url === "") return "native / VM / GC"
   if (url.startsWith("node:")) return "node internals"
@@ -94,7 +112,10 @@ const areas = new Map()
 for (const [id, us] of self) {
   const n = byId.get(id)
   const cf = n.callFrame
-  const url = cf.url.replace(/^file:\/\//, "").replace(/.*node_modules\//, "node_modules/").replace(/.*\/(src|bench)\//, "/$1/")
+  const local = cf.url.replace(/^file:\/\//, "")
+  const url = local.includes("node_modules/")
+    ? local.replace(/.*node_modules\//, "node_modules/")
+    : local.replace(/.*\/(src|bench|dist)\//, "/$1/")
   const mapped = mapFrame(cf.url, cf.lineNumber, cf.columnNumber)
   const key = mapped === undefined
     ? `${cf.functionName || "(anonymous)"}  ${url}:${cf.lineNumber + 1}:${cf.columnNumber + 1}`

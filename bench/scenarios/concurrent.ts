@@ -54,7 +54,7 @@ export const implementations: Array<Implementation> = [
     }
   }),
   implementation({
-    name: "@effect/sql",
+    name: "@effect/sql-pg",
     lib: effectSql,
     make: ({ runtime, sql }, ctx) => {
       const q = selectTemplate(ctx)

@@ -4,8 +4,12 @@
  * are still interleaved round-robin. The child's clock covers the query
  * only, not process start-up or connecting.
  *
- * Not measured: @effect/sql-sqlite-node (its executeStream is "not
- * implemented") and Drizzle (no streaming API on these drivers).
+ * Not measured: an Effect SQLite client (Effect 4 has none that works) and
+ * Drizzle (no streaming API on these drivers).
+ *
+ * The children run with tsx for their own TypeScript, but without the
+ * `source` condition: ours is loaded from the built dist, like every other
+ * library from its package.
  */
 import { spawn } from "node:child_process"
 import * as path from "node:path"
@@ -44,7 +48,7 @@ const generate = (ctx: Ctx) => {
 
 const runChild = (job: StreamJob, expected: number): Promise<Measured> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", CHILD, JSON.stringify(job)], {
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD, JSON.stringify(job)], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"]
     })
@@ -96,7 +100,7 @@ const child = (impl: string, kind?: "sqlite" | "pg"): Implementation =>
 /** Extension point: an entry here needs a matching runner in streamChild.ts. */
 export const implementations: Array<Implementation> = [
   child("raw"),
-  child("@effect/sql", "pg"),
+  child("@effect/sql-pg", "pg"),
   child("ours"),
   child("kysely")
 ]

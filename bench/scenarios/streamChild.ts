@@ -1,7 +1,7 @@
 /**
  * One streaming run in a process of its own, so its peak RSS is its own:
  *
- *   node --import tsx --conditions=source bench/scenarios/streamChild.ts '<json StreamJob>'
+ *   node --import tsx bench/scenarios/streamChild.ts '<json StreamJob>'
  *
  * Reads every row of the table, touching each (count, sum of ages), and
  * prints one JSON line: { elapsedMs, peakRssMb, startRssMb, count }. The
@@ -14,7 +14,11 @@ export interface StreamJob {
   readonly file: string
   readonly url: string
   readonly table: string
-  /** Rows per fetch where the library lets us choose (raw cursor, Kysely); ours reads 512 (pg) / 256 (sqlite). */
+  /**
+   * Rows per fetch where the library lets us choose (raw cursor, Kysely); ours
+   * reads 512 (pg) / 256 (sqlite); @effect/sql-pg reads the whole result with
+   * socket back-pressure (it pauses the socket at 512 buffered rows).
+   */
   readonly chunk: number
 }
 
@@ -60,16 +64,16 @@ const runners: Record<string, () => Promise<void>> = {
   },
   "sqlite/ours": () => ours(job.file === ":memory:" ? "sqlite://:memory:" : `sqlite:///${job.file}`),
   "pg/ours": () => ours(job.url),
-  "pg/@effect/sql": async () => {
+  "pg/@effect/sql-pg": async () => {
     const Effect = await import("effect/Effect")
     const Stream = await import("effect/Stream")
     const Redacted = await import("effect/Redacted")
-    const { PgClient } = await import("@effect/sql-pg")
+    const PgClient = await import("@effect/sql-pg/PgClient")
     await Effect.runPromise(
       Effect.gen(function*() {
         const sql = yield* PgClient.PgClient
         yield* Effect.sync(begin)
-        yield* Stream.runForEachChunk(
+        yield* Stream.runForEachArray(
           sql.unsafe<{ age: number }>(text).stream,
           (chunk) => Effect.sync(() => { for (const row of chunk) onRow(row) })
         )
@@ -110,7 +114,7 @@ const ours = async (url: string) => {
       yield* Effect.scoped(Effect.gen(function*() {
         const conn = yield* db.connect
         yield* Effect.sync(begin)
-        yield* Stream.runForEachChunk(
+        yield* Stream.runForEachArray(
           conn.stream(text),
           (chunk) => Effect.sync(() => { for (const row of chunk) onRow(row) })
         )

@@ -172,7 +172,7 @@ const implementationsFor = (v: Variant): Array<Implementation> => {
       }
     }),
     implementation({
-      name: "@effect/sql",
+      name: "@effect/sql-pg",
       lib: effectSql,
       make: (c, ctx) => {
         const { runtime, sql } = c
