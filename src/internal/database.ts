@@ -114,7 +114,7 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     const parsed = yield* Effect.fromResult(Url.parse(raw))
     // Bad table definitions fail the layer, before any connection is opened.
     const declaredTables = options.tables ?? []
-    const metadata = yield* Metadata.fromTables(declaredTables, parsed.dialect)
+    const metadata = yield* Effect.fromResult(Metadata.fromTables(declaredTables, parsed.dialect))
     const driver = yield* makeDriver(options, parsed)
     const dialect = driver.dialect
     const listener = { echo: options.echo === true, onStatement: options.onStatement }
