@@ -61,14 +61,16 @@ const fromDriverError = (dialect: Dialect, sql: string, cause: unknown): Databas
 
 /**
  * A driver's `SqlError` as our error: the driver error its reason carries,
- * classified by the dialect. A `DatabaseError` our own client reported is
- * passed through.
+ * classified by the dialect. A `DatabaseError` the driver or our own client
+ * decided (a closed database, a detached connection) keeps its reason, with
+ * the statement added.
  *
  * @internal
  */
 export const fromSqlError = (dialect: Dialect, sql: string) => (error: SqlError): DatabaseError.DatabaseError => {
   const cause = error.reason.cause
-  return DatabaseError.isDatabaseError(cause) ? cause : fromDriverError(dialect, sql, cause)
+  if (!DatabaseError.isDatabaseError(cause)) return fromDriverError(dialect, sql, cause)
+  return cause.sql !== undefined || sql === "" ? cause : DatabaseError.make(cause.reason, { sql, cause: cause.cause })
 }
 
 const compileError = (cause: unknown) =>

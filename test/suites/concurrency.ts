@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "effect/sql/SqlClient"
+import { isSqlError } from "effect/sql/SqlError"
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -43,9 +44,9 @@ const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   return failure.value
 }
 
-/** The DatabaseError inside an SqlError from SqlClient, or the error itself. */
+/** The DatabaseError inside an SqlError from SqlClient (its reason's cause), or the error itself. */
 const databaseErrorOf = (error: unknown): DatabaseError.DatabaseError => {
-  const inner = (error as { _tag?: string; cause?: unknown })._tag === "SqlError" ? (error as any).cause : error
+  const inner = isSqlError(error) ? error.reason.cause : error
   if (!DatabaseError.isDatabaseError(inner)) throw new Error(`expected a DatabaseError, got ${String(error)}`)
   return inner
 }

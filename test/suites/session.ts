@@ -300,7 +300,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
             ])
           ))
           expect(error.reason).toMatchObject({ _tag: "InputError", table: "users", column: "name" })
-          expect(error.reason.message).toMatch(/^table users, column name: cannot encode value: Expected string, actual 42/)
+          expect(error.reason.message).toMatch(/^table users, column name: cannot encode value: Expected string, got 42/)
           expectMessageFormat(error.reason)
           expect(trace.statements.filter((sql) => /INSERT|UPDATE/.test(sql))).toEqual([])
           expect(yield* inSession((s) => s.count(Query.select(User)))).toBe(0)

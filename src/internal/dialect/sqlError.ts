@@ -6,6 +6,7 @@ import {
   UnknownError
 } from "effect/sql/SqlError"
 import * as DatabaseError from "../../DatabaseError.js"
+import { ConnectionFailure } from "./connectionFailure.js"
 import type { Dialect } from "./Dialect.js"
 
 const messageOf = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
@@ -14,7 +15,8 @@ const messageOf = (cause: unknown): string => cause instanceof Error ? cause.mes
  * What the driver threw, as `effect/sql` reports it: an `SqlError` whose
  * reason is the dialect's classification and whose reason's `cause` is the
  * driver error itself (our statement path classifies that error again, see
- * `fromSqlError`).
+ * `fromSqlError`). A failure the driver decided itself (a closed database,
+ * no connection free in time) carries its `DatabaseError` instead.
  *
  * @internal
  */
@@ -22,8 +24,12 @@ export const driverSqlError = (
   dialect: Pick<Dialect, "sqlErrorReason">,
   driverError: unknown,
   operation?: string
-): SqlError =>
-  new SqlError({ reason: dialect.sqlErrorReason(driverError, { cause: driverError, message: messageOf(driverError), operation }) })
+): SqlError => {
+  const cause = driverError instanceof ConnectionFailure
+    ? DatabaseError.make(driverError.reason, { cause: driverError })
+    : driverError
+  return new SqlError({ reason: dialect.sqlErrorReason(driverError, { cause, message: messageOf(driverError), operation }) })
+}
 
 /** The driver error a `DatabaseError` was made of, through `DatabaseError`s that wrap others. */
 const driverErrorOf = (error: DatabaseError.DatabaseError): unknown => {
