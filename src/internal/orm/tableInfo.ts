@@ -1,10 +1,5 @@
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Option from "effect/Option"
 import * as Result from "effect/Result"
-import * as SchemaIssue from "effect/SchemaIssue"
-import * as SchemaParser from "effect/SchemaParser"
 import * as DatabaseError from "../../DatabaseError.js"
 import type { Dialect, NeutralType } from "../../Metadata.js"
 import type { Row } from "../../Connection.js"
@@ -14,8 +9,9 @@ import { schemaDialects } from "../dialect/schemaDialects.js"
 import { analyze, type ColumnDef, type TableDef } from "../schema/analyze.js"
 import { parameterError, rowCodec, type RowCodec, toParameter } from "../schema/codec.js"
 import { storageOf } from "../schema/declared.js"
+import { valueEncoder } from "../schema/parse.js"
 import { validateIdentifier } from "../schema/identifier.js"
-import { errorMessage, foreignText, showValue } from "../errorMessage.js"
+import { errorMessage, showValue } from "../errorMessage.js"
 
 /** @internal */
 export interface ColumnInfo {
@@ -62,8 +58,6 @@ const encodeError = (tableName: string, column: string, why: string, cause: unkn
     { cause }
   )
 
-const formatIssue = SchemaIssue.makeFormatterStandardSchemaV1()
-
 const columnEncoder = (
   tableName: string,
   dialect: Dialect,
@@ -71,27 +65,18 @@ const columnEncoder = (
   type: NeutralType,
   options: ValueOptions
 ): ColumnInfo["encode"] => {
-  const encode = SchemaParser.encodeUnknownExit(def.schema)
+  const encode = valueEncoder(def.schema)
   const sd = schemaDialects[dialect]
   return (value) => {
     if (value === null || value === undefined) return Result.succeed(null)
     const encoded = encode(value)
-    if (Exit.isFailure(encoded)) {
-      // A schema issue, or (an async Schema, a throwing transformation) the defect itself.
-      const issue = Cause.findErrorOption(encoded.cause)
-      const problems = Option.isSome(issue)
-        ? formatIssue(issue.value).issues.map((i) => foreignText(i.message))
-        : [foreignText(String(Cause.squash(encoded.cause)))]
+    if (Result.isFailure(encoded)) {
+      const problem = encoded.failure
       return Result.fail(
-        encodeError(
-          tableName,
-          def.name,
-          `cannot encode ${showValue(value)}: ${problems.join("; ")}`,
-          Option.getOrElse(issue, () => Cause.squash(encoded.cause))
-        )
+        encodeError(tableName, def.name, `cannot encode ${showValue(value)}: ${problem.messages.join("; ")}`, problem.cause)
       )
     }
-    const raw = encoded.value
+    const raw = encoded.success
     if (raw === null || raw === undefined) return Result.succeed(null)
     try {
       return Result.succeed(toParameter(sd, options, raw, type))
