@@ -71,9 +71,9 @@ const render = (value: unknown): string => {
  */
 export const showValue = (value: unknown): string => clip(render(value))
 
-// Effect Schema's default issue text ends with the offending value:
-// "Expected string, actual <value>".
-const actualTail = /(, actual )([\s\S]*)$/
+// Effect Schema's issue text ends with the offending value when the parser
+// reports input (the library's parsers do): "Expected string, got <value>".
+const actualTail = /(, got )([\s\S]*)$/
 const longQuoted = new RegExp(`"[^"]{${MAX_VALUE_LENGTH + 1},}"`, "g")
 
 /**

@@ -2,54 +2,78 @@
  * Schema → column type mapping, column annotations, table construction
  * (`make`, `fromModel`) and their types. No database needed.
  */
-import * as Model from "@effect/sql/Model"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import * as Model from "effect/schema/Model"
+import * as SchemaTransformation from "effect/SchemaTransformation"
 import * as Column from "../../src/Column.js"
 import * as Metadata from "../../src/Metadata.js"
 import * as Table from "../../src/Table.js"
 import { User, UserDevice } from "../fixtures/sqlservice.js"
 
-const columnOf = (schema: Schema.Struct.Field, dialect: Metadata.Dialect): Metadata.ColumnMetadata => {
+const columnOf = (schema: Schema.Top, dialect: Metadata.Dialect): Metadata.ColumnMetadata => {
   const m = Metadata.fromTables([Table.make("t", { c: schema })], dialect)
-  if (Either.isLeft(m)) throw new Error(m.left.message)
-  return m.right.tables[0]!.columns[0]!
+  if (Result.isFailure(m)) throw new Error(m.failure.message)
+  return m.success.tables[0]!.columns[0]!
 }
 
 const Shape = Schema.Struct({ a: Schema.Number })
 
-const mapping: ReadonlyArray<[string, Schema.Struct.Field, Partial<Metadata.ColumnMetadata>, string, string]> = [
+// Codecs Effect 4 no longer ships, written as users would.
+const BigIntFromNumber = Schema.Number.pipe(
+  Schema.decodeTo(Schema.BigInt, SchemaTransformation.transform({ decode: (n) => BigInt(n), encode: (b) => Number(b) }))
+)
+const Uint8ArrayFromNumbers = Schema.Array(Schema.Number).pipe(
+  Schema.decodeTo(
+    Schema.Uint8Array,
+    SchemaTransformation.transform({
+      decode: (ns): Uint8Array => Uint8Array.from(ns),
+      encode: (bytes): ReadonlyArray<number> => Array.from(bytes)
+    })
+  )
+)
+
+// Effect 4 spellings; a title names the Effect 3 schema a row replaces when the name changed meaning.
+const mapping: ReadonlyArray<[string, Schema.Top, Partial<Metadata.ColumnMetadata>, string, string]> = [
   ["Int", Schema.Int, { type: "integer" }, "INTEGER", "INTEGER"],
-  ["branded NonNegativeInt", Schema.NonNegativeInt.pipe(Schema.brand("Id")), { type: "integer" }, "INTEGER", "INTEGER"],
+  ["branded non-negative Int", Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)).pipe(Schema.brand("Id")), { type: "integer" }, "INTEGER", "INTEGER"],
+  ["Int32 (a filter group)", Schema.Number.check(Schema.isInt32()), { type: "integer" }, "INTEGER", "INTEGER"],
   ["Number", Schema.Number, { type: "double" }, "REAL", "DOUBLE PRECISION"],
   ["String", Schema.String, { type: "text" }, "TEXT", "TEXT"],
-  ["maxLength", Schema.String.pipe(Schema.maxLength(100)), { type: "varchar", length: 100 }, "VARCHAR(100)", "VARCHAR(100)"],
-  ["NonEmpty + maxLength", Schema.NonEmptyTrimmedString.pipe(Schema.maxLength(8), Schema.maxLength(20)), { type: "varchar", length: 8 }, "VARCHAR(8)", "VARCHAR(8)"],
+  ["maxLength", Schema.String.check(Schema.isMaxLength(100)), { type: "varchar", length: 100 }, "VARCHAR(100)", "VARCHAR(100)"],
+  ["NonEmpty + maxLength", Schema.Trimmed.check(Schema.isNonEmpty(), Schema.isMaxLength(8), Schema.isMaxLength(20)), { type: "varchar", length: 8 }, "VARCHAR(8)", "VARCHAR(8)"],
+  ["length between", Schema.String.check(Schema.isBetweenLength(1, 12)), { type: "varchar", length: 12 }, "VARCHAR(12)", "VARCHAR(12)"],
   ["Boolean", Schema.Boolean, { type: "boolean" }, "BOOLEAN", "BOOLEAN"],
-  ["BigInt", Schema.BigInt, { type: "bigint" }, "BIGINT", "BIGINT"],
-  ["BigIntFromSelf", Schema.BigIntFromSelf, { type: "bigint" }, "BIGINT", "BIGINT"],
-  ["BigIntFromNumber", Schema.BigIntFromNumber, { type: "bigint" }, "BIGINT", "BIGINT"],
-  ["Date", Schema.Date, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
-  ["DateFromString", Schema.DateFromString, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
-  ["DateFromSelf", Schema.DateFromSelf, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
-  ["DateFromNumber", Schema.DateFromNumber, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
-  ["DateTimeUtc", Schema.DateTimeUtc, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
-  ["Uint8Array", Schema.Uint8Array, { type: "blob" }, "BLOB", "BYTEA"],
-  ["Uint8ArrayFromSelf", Schema.Uint8ArrayFromSelf, { type: "blob" }, "BLOB", "BYTEA"],
+  ["BigIntFromString (v3 BigInt)", Schema.BigIntFromString, { type: "bigint" }, "BIGINT", "BIGINT"],
+  ["BigInt (v3 BigIntFromSelf)", Schema.BigInt, { type: "bigint" }, "BIGINT", "BIGINT"],
+  ["bigint from a number (v3 BigIntFromNumber)", BigIntFromNumber, { type: "bigint" }, "BIGINT", "BIGINT"],
+  ["DateFromString (v3 Date)", Schema.DateFromString, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["DateFromString with a check on the decoded side", Schema.DateFromString.check(Schema.isGreaterThanDate(new Date(0))), { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["Date (v3 DateFromSelf)", Schema.Date, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["DateFromMillis (v3 DateFromNumber)", Schema.DateFromMillis, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["DateTimeUtcFromString (v3 DateTimeUtc)", Schema.DateTimeUtcFromString, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["DateTimeUtc (the instance)", Schema.DateTimeUtc, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["DateTimeUtcFromDate", Schema.DateTimeUtcFromDate, { type: "timestamp" }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["bytes from numbers (v3 Uint8Array)", Uint8ArrayFromNumbers, { type: "blob" }, "BLOB", "BYTEA"],
+  ["Uint8Array (v3 Uint8ArrayFromSelf)", Schema.Uint8Array, { type: "blob" }, "BLOB", "BYTEA"],
   ["Uint8ArrayFromBase64 (stored as its encoded text)", Schema.Uint8ArrayFromBase64, { type: "text" }, "TEXT", "TEXT"],
-  ["UUID", Schema.UUID, { type: "uuid" }, "UUID", "UUID"],
-  ["string literals", Schema.Literal("a", "b"), { type: "text", check: ["a", "b"] }, "TEXT", "TEXT"],
-  ["int literals", Schema.Literal(1, 2), { type: "integer", check: [1, 2] }, "INTEGER", "INTEGER"],
+  ["UUID", Schema.String.check(Schema.isUUID()), { type: "uuid" }, "UUID", "UUID"],
+  ["string literals", Schema.Literals(["a", "b"]), { type: "text", check: ["a", "b"] }, "TEXT", "TEXT"],
+  ["int literals", Schema.Literals([1, 2]), { type: "integer", check: [1, 2] }, "INTEGER", "INTEGER"],
+  ["Enum", Schema.Enum({ Red: "red", Green: "green" }), { type: "text", check: ["red", "green"] }, "TEXT", "TEXT"],
   ["Struct", Shape, { type: "json" }, "JSON", "JSONB"],
   ["Array", Schema.Array(Schema.String), { type: "json" }, "JSON", "JSONB"],
-  ["Record", Schema.Record({ key: Schema.String, value: Schema.Number }), { type: "json" }, "JSON", "JSONB"],
-  ["union of structs", Schema.Union(Shape, Schema.Struct({ b: Schema.String })), { type: "json" }, "JSON", "JSONB"],
+  ["Record", Schema.Record(Schema.String, Schema.Number), { type: "json" }, "JSON", "JSONB"],
+  ["union of structs", Schema.Union([Shape, Schema.Struct({ b: Schema.String })]), { type: "json" }, "JSON", "JSONB"],
   ["Class", class C extends Schema.Class<C>("C")({ a: Schema.Number }) {}, { type: "json" }, "JSON", "JSONB"],
+  ["Defect (JSON on the encoded side)", Schema.Defect(), { type: "json" }, "JSON", "JSONB"],
   ["NullOr", Schema.NullOr(Schema.Int), { type: "integer", nullable: true }, "INTEGER", "INTEGER"],
   ["optional", Schema.optional(Schema.String), { type: "text", nullable: true }, "TEXT", "TEXT"],
-  ["OptionFromNullOr", Schema.OptionFromNullOr(Schema.Date), { type: "timestamp", nullable: true }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["optionalKey", Schema.optionalKey(Schema.String), { type: "text", nullable: true }, "TEXT", "TEXT"],
+  ["OptionFromNullOr (v3 OptionFromNullOr(Date))", Schema.OptionFromNullOr(Schema.DateFromString), { type: "timestamp", nullable: true }, "TIMESTAMP", "TIMESTAMPTZ"],
+  ["OptionFromNullOr of a Date", Schema.OptionFromNullOr(Schema.Date), { type: "timestamp", nullable: true }, "TIMESTAMP", "TIMESTAMPTZ"],
   ["NumberFromString (stored as text)", Schema.NumberFromString, { type: "text" }, "TEXT", "TEXT"],
   ["dbType override", Schema.Number.pipe(Column.dbType("NUMERIC(10, 2)")), { type: "numeric" }, "NUMERIC(10, 2)", "NUMERIC(10, 2)"]
 ]
@@ -65,12 +89,14 @@ describe("column types", () => {
   }
 
   it("renders defaults as literals per dialect", () => {
-    const defaults: ReadonlyArray<[Schema.Struct.Field, string, string]> = [
+    const defaults: ReadonlyArray<[Schema.Top, string, string]> = [
       [Schema.Boolean.pipe(Column.default(true)), "1", "TRUE"],
       [Schema.String.pipe(Column.default("it's")), "'it''s'", "'it''s'"],
       [Schema.Int.pipe(Column.default(-3)), "-3", "-3"],
       [Schema.BigInt.pipe(Column.default(12n)), "12", "12"],
+      [Schema.BigIntFromString.pipe(Column.default(12n)), "12", "12"],
       [Schema.Date.pipe(Column.default(new Date(0))), "'1970-01-01T00:00:00.000Z'", "'1970-01-01T00:00:00.000Z'"],
+      [Schema.DateFromString.pipe(Column.default(new Date(0))), "'1970-01-01T00:00:00.000Z'", "'1970-01-01T00:00:00.000Z'"],
       [Shape.pipe(Column.default({ a: 1 })), "'{\"a\":1}'", "'{\"a\":1}'::jsonb"],
       [Schema.NullOr(Schema.String).pipe(Column.default(null)), "NULL", "NULL"],
       [Schema.Date.pipe(Column.default(Column.sqlDefault("CURRENT_TIMESTAMP"))), "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"]
@@ -117,13 +143,13 @@ describe("Table.make", () => {
     }, { columnNames: "snake_case" })
     expect(Object.values(T.columns).map((c) => c.name)).toEqual(["first_name", "surname", "http_server"])
     const m = Metadata.fromTables([T], "pg")
-    expect(Either.getOrThrow(m).tables[0]!.columns.map((c) => c.name)).toEqual(["first_name", "surname", "http_server"])
+    expect(Result.getOrThrow(m).tables[0]!.columns.map((c) => c.name)).toEqual(["first_name", "surname", "http_server"])
   })
 
   it("defaults make fields optional on insert", () => {
     const T = Table.make("posts", {
       id: Schema.Int.pipe(Column.primaryKey, Column.autoIncrement),
-      status: Schema.Literal("draft", "done").pipe(Column.default("draft")),
+      status: Schema.Literals(["draft", "done"]).pipe(Column.default("draft")),
       title: Schema.String
     })
     expectTypeOf<Table.Insert<typeof T>>().toEqualTypeOf<{
@@ -135,7 +161,7 @@ describe("Table.make", () => {
 })
 
 class Group extends Model.Class<Group>("Group")({
-  id: Model.Generated(Schema.Int.pipe(Column.primaryKey)),
+  id: Model.GeneratedByDb(Schema.Int.pipe(Column.primaryKey)),
   name: Schema.String.pipe(Column.unique),
   createdAt: Model.DateTimeInsertFromDate
 }) {}
@@ -145,7 +171,7 @@ describe("Table.fromModel", () => {
 
   it("uses the select variant, makes the generated key auto-increment and decodes instances", () =>
     Effect.gen(function*() {
-      const m = Either.getOrThrow(Metadata.fromTables([GroupTable], "sqlite")).tables[0]!
+      const m = Result.getOrThrow(Metadata.fromTables([GroupTable], "sqlite")).tables[0]!
       expect(m.columns.map((c) => [c.name, c.type, c.autoIncrement])).toEqual([
         ["id", "integer", true],
         ["name", "text", false],

@@ -36,7 +36,7 @@ describe.each(dialects)("schema DDL ($name)", ({ make, name: dialect }) => {
       const db = yield* make
       yield* createAll(db.run, db.schemaDialect, tables)
       const live = yield* reflect(db.run, db.schemaDialect)
-      const declared = yield* Metadata.fromTables(tables, dialect)
+      const declared = yield* Effect.fromResult(Metadata.fromTables(tables, dialect))
       expect(Metadata.diff(declared, live, dialect)).toEqual([])
       expect(Metadata.equals(declared, live, dialect)).toBe(true)
 
@@ -72,7 +72,7 @@ describe.each(dialects)("schema DDL ($name)", ({ make, name: dialect }) => {
       yield* db.run(`ALTER TABLE "users" ADD COLUMN "nickname" TEXT`)
       yield* db.run(`DROP TABLE "user_device_keys"`)
       const live = yield* reflect(db.run, db.schemaDialect)
-      const declared = yield* Metadata.fromTables(tables, dialect)
+      const declared = yield* Effect.fromResult(Metadata.fromTables(tables, dialect))
       const differences = Metadata.diff(declared, live, dialect)
       expect(differences.map((d) => [d.path, d.kind])).toEqual([
         ["user_device_keys", "missing"],
@@ -142,7 +142,7 @@ describe.each(dialects)("schema DDL ($name)", ({ make, name: dialect }) => {
       yield* insert(db, "nodes", { id: 1, parent_id: null })
       yield* insert(db, "nodes", { id: 2, parent_id: 1 })
       const live = yield* reflect(db.run, db.schemaDialect)
-      expect(Metadata.diff(yield* Metadata.fromTables([Node], dialect), live, dialect)).toEqual([])
+      expect(Metadata.diff(yield* Effect.fromResult(Metadata.fromTables([Node], dialect)), live, dialect)).toEqual([])
       yield* dropAll(db.run, db.schemaDialect, [Node])
       expect((yield* reflect(db.run, db.schemaDialect)).tables).toEqual([])
     })))
@@ -151,7 +151,7 @@ describe.each(dialects)("schema DDL ($name)", ({ make, name: dialect }) => {
     Effect.scoped(Effect.gen(function*() {
       const db = yield* make
       const Tenant = Table.make("tenants", {
-        tenant: Schema.String.pipe(Schema.maxLength(10)),
+        tenant: Schema.String.check(Schema.isMaxLength(10)),
         code: Schema.Int,
         label: Schema.String
       }, {
@@ -160,7 +160,7 @@ describe.each(dialects)("schema DDL ($name)", ({ make, name: dialect }) => {
         indexes: [{ columns: ["label", "code"], name: "tenants_by_label" }, { columns: ["code"], unique: true }]
       })
       const Membership = Table.make("memberships", {
-        tenant: Schema.String.pipe(Schema.maxLength(10)),
+        tenant: Schema.String.check(Schema.isMaxLength(10)),
         code: Schema.Int,
         member: Schema.String
       }, {
@@ -174,7 +174,7 @@ describe.each(dialects)("schema DDL ($name)", ({ make, name: dialect }) => {
       })
       yield* createAll(db.run, db.schemaDialect, [Membership, Tenant])
       const live = yield* reflect(db.run, db.schemaDialect)
-      expect(Metadata.diff(yield* Metadata.fromTables([Tenant, Membership], dialect), live, dialect)).toEqual([])
+      expect(Metadata.diff(yield* Effect.fromResult(Metadata.fromTables([Tenant, Membership], dialect)), live, dialect)).toEqual([])
       const m = Metadata.findTable(live, "memberships")!
       expect(m.primaryKey).toEqual(["tenant", "code", "member"])
       expect(m.foreignKeys).toMatchObject([{ columns: ["tenant", "code"], onDelete: "cascade", onUpdate: "restrict" }])
@@ -200,7 +200,7 @@ describe("foreign key cycles", () => {
       yield* insert(db, "cycle_b", { id: 1, aId: 1 })
       yield* db.run(`UPDATE "cycle_a" SET "bId" = 1`)
       const live = yield* reflect(db.run, db.schemaDialect)
-      expect(Metadata.diff(yield* Metadata.fromTables([A, B], "pg"), live, "pg")).toEqual([])
+      expect(Metadata.diff(yield* Effect.fromResult(Metadata.fromTables([A, B], "pg")), live, "pg")).toEqual([])
       yield* createAll(db.run, db.schemaDialect, [A, B])
       yield* dropAll(db.run, db.schemaDialect, [A, B])
       expect((yield* reflect(db.run, db.schemaDialect)).tables).toEqual([])

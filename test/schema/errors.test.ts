@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Column from "../../src/Column.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
@@ -32,20 +32,20 @@ interface Case {
 const cases: ReadonlyArray<Case> = [
   {
     title: "an unsupported Schema type",
-    tables: () => [Table.make("things", { id: Schema.Int, sym: Schema.SymbolFromSelf })],
+    tables: () => [Table.make("things", { id: Schema.Int, sym: Schema.Symbol })],
     message: ["table things, field sym", "unsupported Schema type", "symbol"],
     table: "things",
     column: "sym"
   },
   {
     title: "a union that is neither literals nor JSON",
-    tables: () => [Table.make("things", { id: Schema.Int, v: Schema.Union(Schema.String, Schema.Number) })],
+    tables: () => [Table.make("things", { id: Schema.Int, v: Schema.Union([Schema.String, Schema.Number]) })],
     message: ["table things, field v", "a union of string | number"],
     column: "v"
   },
   {
     title: "a JSON column with non-JSON members",
-    tables: () => [Table.make("things", { id: Schema.Int, v: Schema.Struct({ n: Schema.BigIntFromSelf }) })],
+    tables: () => [Table.make("things", { id: Schema.Int, v: Schema.Struct({ n: Schema.BigInt }) })],
     message: ["table things, field v", "not JSON"]
   },
   {
@@ -154,7 +154,7 @@ describe.each(dialects)("definition errors ($name)", ({ make, name: dialect }) =
       Effect.scoped(Effect.gen(function*() {
         const db = yield* make
         const metadata = Metadata.fromTables(c.tables(), dialect)
-        expect(Either.isLeft(metadata)).toBe(true)
+        expect(Result.isFailure(metadata)).toBe(true)
         const error = yield* Effect.flip(createAll(db.run, db.schemaDialect, c.tables()))
         expect(DatabaseError.hasReason(error, "SchemaError")).toBe(true)
         for (const m of c.message) expect(error.reason.message).toContain(m)

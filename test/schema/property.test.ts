@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import fc from "fast-check"
 import * as Column from "../../src/Column.js"
@@ -17,7 +17,7 @@ import { dialects } from "./harness.js"
 
 interface ColumnKind {
   readonly tag: string
-  readonly schema: Schema.Schema.Any
+  readonly schema: Schema.Top
   /** Usable in keys and unique constraints. */
   readonly keyable: boolean
   readonly defaults?: fc.Arbitrary<unknown>
@@ -30,7 +30,7 @@ const kinds: fc.Arbitrary<ColumnKind> = fc.oneof(
   fc.constant<ColumnKind>({ tag: "int", schema: Schema.Int, keyable: true, defaults: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) }),
   fc.constant<ColumnKind>({
     tag: "bigint",
-    schema: Schema.BigIntFromSelf,
+    schema: Schema.BigInt,
     keyable: true,
     defaults: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })
   }),
@@ -43,31 +43,37 @@ const kinds: fc.Arbitrary<ColumnKind> = fc.oneof(
   fc.constant<ColumnKind>({ tag: "text", schema: Schema.String, keyable: true, defaults: text }),
   fc.integer({ min: 1, max: 300 }).map((n): ColumnKind => ({
     tag: `varchar(${n})`,
-    schema: Schema.String.pipe(Schema.maxLength(n)),
+    schema: Schema.String.check(Schema.isMaxLength(n)),
     keyable: true,
     defaults: fc.string({ maxLength: Math.min(n, 12) })
   })),
   fc.constant<ColumnKind>({ tag: "boolean", schema: Schema.Boolean, keyable: false, defaults: fc.boolean() }),
   fc.constant<ColumnKind>({
     tag: "date",
-    schema: Schema.DateFromSelf,
+    schema: Schema.Date,
     keyable: true,
     defaults: fc.oneof(
       fc.date({ min: new Date("1970-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true }),
       fc.constant(Column.sqlDefault("CURRENT_TIMESTAMP"))
     )
   }),
-  fc.constant<ColumnKind>({ tag: "bytes", schema: Schema.Uint8ArrayFromSelf, keyable: false }),
-  fc.constant<ColumnKind>({ tag: "uuid", schema: Schema.UUID, keyable: true, defaults: fc.uuid() }),
+  fc.constant<ColumnKind>({
+    tag: "date from string",
+    schema: Schema.DateFromString,
+    keyable: true,
+    defaults: fc.date({ min: new Date("1970-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true })
+  }),
+  fc.constant<ColumnKind>({ tag: "bytes", schema: Schema.Uint8Array, keyable: false }),
+  fc.constant<ColumnKind>({ tag: "uuid", schema: Schema.String.check(Schema.isUUID()), keyable: true, defaults: fc.uuid() }),
   fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }).map((values): ColumnKind => ({
     tag: `enum(${values.join("|")})`,
-    schema: Schema.Literal(...(values as [string, ...Array<string>])),
+    schema: Schema.Literals(values),
     keyable: true,
     defaults: fc.constantFrom(...values)
   })),
   fc.uniqueArray(fc.integer({ min: -5, max: 100 }), { minLength: 1, maxLength: 4 }).map((values): ColumnKind => ({
     tag: `intEnum(${values.join("|")})`,
-    schema: Schema.Literal(...(values as [number, ...Array<number>])),
+    schema: Schema.Literals(values),
     keyable: true,
     defaults: fc.constantFrom(...values)
   })),
@@ -141,9 +147,9 @@ const tableSpec: fc.Arbitrary<TableSpec> = fc.uniqueArray(columnName, {
 const build = (specs: ReadonlyArray<TableSpec>, suffix: string): Array<Table.Any> => {
   const tables: Array<Table.Any> = []
   // The plain Schema of each table's single-column key, for referencing columns.
-  const keySchemas: Array<Schema.Schema.Any | undefined> = []
+  const keySchemas: Array<Schema.Top | undefined> = []
   specs.forEach((spec, i) => {
-    const fields: Record<string, Schema.Struct.Field> = {}
+    const fields: Record<string, Schema.Top> = {}
     let keyFields: Array<string> = []
     if (spec.pk === "autoinc") {
       fields["id"] = Schema.Int.pipe(Column.primaryKey, Column.autoIncrement)
@@ -152,7 +158,7 @@ const build = (specs: ReadonlyArray<TableSpec>, suffix: string): Array<Table.Any
     if (spec.pk === "single" && keyable.length >= 1) keyFields = [keyable[0]!.name]
     if (spec.pk === "composite" && keyable.length >= 2) keyFields = [keyable[0]!.name, keyable[1]!.name]
     for (const c of spec.columns) {
-      let s: Schema.Schema.Any = c.kind.schema
+      let s: Schema.Top = c.kind.schema
       if (c.hasDefault) s = s.pipe(Column.default(c.defaultValue as any))
       if (c.unique && !keyFields.includes(c.name)) s = s.pipe(Column.unique)
       if (c.index) s = s.pipe(Column.index)
@@ -190,12 +196,12 @@ describe.each(dialects)("declared = reflected, for random tables ($name)", ({ ma
         async (specs, suffix) => {
           const tables = build(specs, suffix)
           const declared = Metadata.fromTables(tables, dialect)
-          if (Either.isLeft(declared)) throw new Error(`unexpected definition error: ${declared.left.message}`)
+          if (Result.isFailure(declared)) throw new Error(`unexpected definition error: ${declared.failure.message}`)
           await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
             const db = yield* make
             yield* createAll(db.run, db.schemaDialect, tables)
             const live = yield* reflect(db.run, db.schemaDialect)
-            expect(Metadata.diff(declared.right, live, dialect)).toEqual([])
+            expect(Metadata.diff(declared.success, live, dialect)).toEqual([])
             yield* dropAll(db.run, db.schemaDialect, tables)
             expect((yield* reflect(db.run, db.schemaDialect)).tables).toEqual([])
             const rebuilt = live.tables.map(Table.fromMetadata)

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as SchemaTransformation from "effect/SchemaTransformation"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -30,31 +31,45 @@ enum Color {
   Green = "green"
 }
 
+// Effect 3's Schema.Uint8Array (number[] ⇄ Uint8Array), which Effect 4 no longer ships.
+const Uint8ArrayFromNumbers = Schema.Array(Schema.Number).pipe(
+  Schema.decodeTo(
+    Schema.Uint8Array,
+    SchemaTransformation.transform({
+      decode: (ns): Uint8Array => Uint8Array.from(ns),
+      encode: (bytes): ReadonlyArray<number> => Array.from(bytes)
+    })
+  )
+)
+
+// Each Effect 3 column in its Effect 4 spelling (same stored data), plus the Effect 4 instance schemas.
 const Everything = Table.make("everything", {
   id: Schema.Int.pipe(Column.primaryKey, Column.autoIncrement),
   int: Schema.Int,
   num: Schema.Number,
   text: Schema.String,
-  varchar: Schema.String.pipe(Schema.maxLength(20)),
+  varchar: Schema.String.check(Schema.isMaxLength(20)),
   bool: Schema.Boolean,
-  bigint: Schema.BigInt,
-  bigintSelf: Schema.BigIntFromSelf,
-  date: Schema.Date,
-  dateFromSelf: Schema.DateFromSelf,
-  dateTimeUtc: Schema.DateTimeUtc,
-  bytes: Schema.Uint8Array,
-  bytesSelf: Schema.Uint8ArrayFromSelf,
-  uuid: Schema.UUID,
-  status: Schema.Literal("draft", "published"),
-  level: Schema.Literal(1, 2, 3),
-  color: Schema.Enums(Color),
-  struct: Schema.Struct({ a: Schema.Number, b: Schema.Array(Schema.String), c: Schema.optional(Schema.NullOr(Schema.Boolean)) }),
+  bigint: Schema.BigIntFromString,
+  bigintSelf: Schema.BigInt,
+  date: Schema.DateFromString,
+  dateFromSelf: Schema.Date,
+  dateTimeUtc: Schema.DateTimeUtcFromString,
+  dateTimeUtcSelf: Schema.DateTimeUtc,
+  bytes: Uint8ArrayFromNumbers,
+  bytesSelf: Schema.Uint8Array,
+  uuid: Schema.String.check(Schema.isUUID()),
+  status: Schema.Literals(["draft", "published"]),
+  level: Schema.Literals([1, 2, 3]),
+  color: Schema.Enum(Color),
+  struct: Schema.Struct({ a: Schema.Number, b: Schema.Array(Schema.String), c: Schema.optionalKey(Schema.NullOr(Schema.Boolean)) }),
   array: Schema.Array(Schema.Int),
-  record: Schema.Record({ key: Schema.String, value: Schema.Boolean }),
-  tuple: Schema.Tuple(Schema.String, Schema.Number),
+  record: Schema.Record(Schema.String, Schema.Boolean),
+  tuple: Schema.Tuple([Schema.String, Schema.Number]),
   nullable: Schema.NullOr(Schema.String),
-  nullableDate: Schema.NullOr(Schema.DateFromSelf),
-  optional: Schema.optional(Schema.Number),
+  nullableDate: Schema.NullOr(Schema.Date),
+  optional: Schema.optionalKey(Schema.Number),
+  optionalOrUndefined: Schema.optional(Schema.String),
   branded: Schema.Int.pipe(Schema.brand("UserId")),
   numberFromString: Schema.NumberFromString,
   option: Schema.OptionFromNullOr(Schema.String),
@@ -73,7 +88,8 @@ const full: Table.Insert<typeof Everything> = {
   bigintSelf: -9007199254740991n,
   date: new Date("2024-02-29T12:34:56.789Z"),
   dateFromSelf: new Date("1999-12-31T23:59:59.999Z"),
-  dateTimeUtc: DateTime.unsafeMake("2030-01-01T00:00:00.001Z"),
+  dateTimeUtc: DateTime.makeUnsafe("2030-01-01T00:00:00.001Z"),
+  dateTimeUtcSelf: DateTime.makeUnsafe("1970-01-01T00:00:00.000Z"),
   bytes: new Uint8Array([0, 1, 2, 254, 255]),
   bytesSelf: new Uint8Array([]),
   uuid: "123e4567-e89b-12d3-a456-426614174000",
@@ -103,6 +119,7 @@ const sparse: Table.Insert<typeof Everything> = {
   nullable: "not null",
   nullableDate: new Date(0),
   optional: 3,
+  optionalOrUndefined: "present",
   bytesSelf: new Uint8Array([1]),
   array: [],
   record: {},
@@ -145,12 +162,15 @@ describe.each(databases)("round trip through a Database ($name)", ({ layer, skip
         expect(row.bytes).toBeInstanceOf(Uint8Array)
         expect(row.date).toBeInstanceOf(Date)
         expect(DateTime.isDateTime(row.dateTimeUtc)).toBe(true)
+        expect(DateTime.isDateTime(row.dateTimeUtcSelf)).toBe(true)
       })
       expect(decoded[1]!.bigintSelf).toBe(9223372036854775807n)
       expect(decoded[0]!.option).toEqual(Option.some("some"))
       expect(Option.isNone(decoded[1]!.option)).toBe(true)
       expect("optional" in decoded[0]!).toBe(false)
       expect(decoded[1]!.optional).toBe(3)
+      expect("optionalOrUndefined" in decoded[0]!).toBe(false)
+      expect(decoded[1]!.optionalOrUndefined).toBe("present")
     }).pipe(Effect.provide(layer)))
 })
 
@@ -160,7 +180,7 @@ describe.each(dialects)("round trip ($name)", ({ make, name }) => {
       const db = yield* make
       const T = Table.make("strict", {
         id: Schema.Int.pipe(Column.primaryKey),
-        status: Schema.String.pipe(Schema.pattern(/^[a-z]+$/))
+        status: Schema.String.check(Schema.isPattern(/^[a-z]+$/))
       })
       yield* createAll(db.run, db.schemaDialect, [T])
       // Written behind the Schema's back: the column allows it, the Schema does not.
@@ -207,7 +227,7 @@ describe("round trip (sqlite specifics, through a Database)", () => {
       return { saved, read: yield* s.getOrFail(Everything, saved.id) }
     }))
 
-  it.scoped("with safeIntegers, 64-bit integers round-trip exactly and number columns still decode to numbers", () =>
+  it.effect("with safeIntegers, 64-bit integers round-trip exactly and number columns still decode to numbers", () =>
     Effect.gen(function*() {
       const { db } = yield* sqlite({ safeIntegers: true })
       for (const big of [9223372036854775807n, -9223372036854775808n, 9007199254740993n]) {
@@ -224,7 +244,7 @@ describe("round trip (sqlite specifics, through a Database)", () => {
       expect(raw).toEqual({ int: -2147483648n, bigint_self: -9007199254740991n })
     }))
 
-  it.scoped("without safeIntegers, a bigint beyond 2^53 is an InputError naming the column and the option, before any SQL", () =>
+  it.effect("without safeIntegers, a bigint beyond 2^53 is an InputError naming the column and the option, before any SQL", () =>
     Effect.gen(function*() {
       const { db, statements } = yield* sqlite()
       const error = yield* Effect.flip(saveAndRead(db, sparse))
@@ -238,7 +258,7 @@ describe("round trip (sqlite specifics, through a Database)", () => {
       expect(read.bigintSelf).toBe(-9007199254740991n)
     }))
 
-  it.scoped("a 64-bit integer stored by other means reads as a DecodeError without safeIntegers, and exactly with it", () =>
+  it.effect("a 64-bit integer stored by other means reads as a DecodeError without safeIntegers, and exactly with it", () =>
     Effect.gen(function*() {
       const file = yield* tempFile
       const statements: Array<string> = []
@@ -246,7 +266,7 @@ describe("round trip (sqlite specifics, through a Database)", () => {
       yield* plain.createAll()
       const { read } = yield* saveAndRead(plain, full)
       yield* Effect.scoped(Effect.flatMap(plain.session, (s) =>
-        Effect.zipRight(
+        Effect.andThen(
           s.execute(`UPDATE "everything" SET "bigint_self" = ? WHERE "id" = ?`, [9223372036854775807n, read.id]),
           s.commit
         )))
@@ -260,7 +280,7 @@ describe("round trip (sqlite specifics, through a Database)", () => {
       expect(again.bigintSelf).toBe(9223372036854775807n)
     }))
 
-  it.scoped("values are stored in SQLite's native shapes", () =>
+  it.effect("values are stored in SQLite's native shapes", () =>
     Effect.gen(function*() {
       const { db } = yield* sqlite()
       const { read } = yield* saveAndRead(db, full)
