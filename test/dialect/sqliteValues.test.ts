@@ -1,12 +1,12 @@
 /**
- * SQLite's integers: the `safeIntegers` Database option, `@effect/sql`'s
+ * SQLite's integers: the `safeIntegers` Database option, `effect/sql`'s
  * `SqlClient.SafeIntegers` on our `SqlClient`, and what reading integers as
  * bigint means for number columns and for the ORM's own key matching.
  */
 import { describe, expect, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as SqlClient from "effect/sql/SqlClient"
 import * as Stream from "effect/Stream"
 import * as Column from "../../src/Column.js"
 import * as Database from "../../src/Database.js"
@@ -18,7 +18,7 @@ const Counter = Table.make("counters", {
   id: Schema.Int.pipe(Column.primaryKey),
   count: Schema.Int,
   ratio: Schema.Number,
-  total: Schema.BigIntFromSelf
+  total: Schema.BigInt
 })
 
 const memory = (options: Omit<Database.Options, "url"> = {}) =>
@@ -27,7 +27,7 @@ const memory = (options: Omit<Database.Options, "url"> = {}) =>
 const MAX_INT64 = "9223372036854775807"
 
 describe("SQLite integers", () => {
-  it.scoped("without safeIntegers a bigint beyond 2^53 is refused before SQL; commit stores nothing; the table stays readable", () =>
+  it.effect("without safeIntegers a bigint beyond 2^53 is refused before SQL; commit stores nothing; the table stays readable", () =>
     Effect.gen(function*() {
       const statements: Array<string> = []
       const db = yield* memory({ onStatement: (sql) => statements.push(sql) })
@@ -46,7 +46,7 @@ describe("SQLite integers", () => {
       expect(yield* Effect.scoped(Effect.flatMap(db.session, (s) => s.all(Query.select(Counter))))).toEqual([])
     }))
 
-  it.scoped("SqlClient.SafeIntegers makes db.sql read integers as bigint for that fiber only", () =>
+  it.effect("SqlClient.SafeIntegers makes db.sql read integers as bigint for that fiber only", () =>
     Effect.gen(function*() {
       const db = yield* memory()
       const sql = db.sql
@@ -78,12 +78,12 @@ describe("SQLite integers", () => {
       expect(asBigInt).toEqual([{ v: 9223372036854775807n }])
       expect(values).toEqual([[9223372036854775807n]])
       expect(raw).toMatchObject({ rows: [{ v: 9223372036854775807n }] })
-      expect(Array.from(streamed)).toEqual([{ v: 9223372036854775807n }])
+      expect(streamed).toEqual([{ v: 9223372036854775807n }])
       expect(after).toEqual([{ v: 9223372036854775807 }])
       expect(yield* select).toEqual([{ v: 9223372036854776000 }])
     }))
 
-  it.scoped("the safeIntegers option reads every integer as bigint on raw statements, and exactly in bigint columns", () =>
+  it.effect("the safeIntegers option reads every integer as bigint on raw statements, and exactly in bigint columns", () =>
     Effect.gen(function*() {
       const db = yield* memory({ safeIntegers: true })
       expect(yield* db.sql`SELECT CAST(${MAX_INT64} AS INTEGER) AS v, 1 AS one`).toEqual([{ v: 9223372036854775807n, one: 1n }])
@@ -99,7 +99,7 @@ describe("SQLite integers", () => {
       expect(read.count).toBeTypeOf("number")
     }))
 
-  it.scoped("with safeIntegers, an integer a number column cannot hold exactly is a DecodeError, not a rounded number", () =>
+  it.effect("with safeIntegers, an integer a number column cannot hold exactly is a DecodeError, not a rounded number", () =>
     Effect.gen(function*() {
       // A number stored in an INTEGER column: SQLite hands it back as a bigint.
       const Wide = Table.make("wide", {
@@ -109,7 +109,7 @@ describe("SQLite integers", () => {
       const db = yield* Database.make({ url: "sqlite://:memory:", tables: [Wide], safeIntegers: true })
       yield* db.createAll()
       yield* Effect.scoped(Effect.flatMap(db.session, (s) =>
-        Effect.zipRight(
+        Effect.andThen(
           s.execute(`INSERT INTO wide (id, amount) VALUES (1, ?), (2, ?)`, [2n ** 60n + 1n, 2n ** 60n]),
           s.commit
         )))
@@ -120,7 +120,7 @@ describe("SQLite integers", () => {
       expect(yield* Effect.scoped(Effect.flatMap(db.session, (s) => s.getOrFail(Wide, 2)))).toEqual({ id: 2, amount: 2 ** 60 })
     }))
 
-  it.scoped("with safeIntegers, save tells updates from inserts for hooks (keys read as bigint match keys given as numbers)", () =>
+  it.effect("with safeIntegers, save tells updates from inserts for hooks (keys read as bigint match keys given as numbers)", () =>
     Effect.gen(function*() {
       const seen: Array<string> = []
       const Hooked = Hooks.withHooks(Counter, {

@@ -145,7 +145,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
               yield* db.createAll({ tables: [Victim] })
               yield* db.begin(Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO victim (id) VALUES (1)")))
               // Some of these are nonsense the server rejects; what matters is what else ran.
-              yield* Effect.either(db.createAll({ tables: ["evil"] }))
+              yield* Effect.result(db.createAll({ tables: ["evil"] }))
               return yield* db.begin(Effect.flatMap(Session.Session, (s) => s.all("SELECT id FROM victim")))
             }))
           expect(rows, sql).toEqual([{ id: 1 }])
@@ -157,7 +157,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
       Effect.gen(function*() {
         const dialect = yield* dialectOf(makeLayer)
         const defaults = benign[dialect]
-        const fields: Record<string, Schema.Struct.Field> = { id: Schema.Int.pipe(Column.primaryKey) }
+        const fields: Record<string, Schema.Top> = { id: Schema.Int.pipe(Column.primaryKey) }
         defaults.forEach(([sql], i) => {
           fields[`c${i}`] = Schema.String.pipe(Column.default(Column.sqlDefault(sql)))
         })
@@ -179,7 +179,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         const dialect = yield* dialectOf(makeLayer)
         const { onStatement, statements } = capture()
         yield* withDatabase(makeLayer, { tables: fixtureTables, onStatement }, (db) =>
-          Effect.zipRight(db.createAll(), db.dropAll()))
+          Effect.andThen(db.createAll(), db.dropAll()))
         const ddl = statements.filter((s) => /^\s*(CREATE|DROP|ALTER)\b/.test(s))
         expect(ddl.filter((s) => s.startsWith("CREATE TABLE"))).toHaveLength(fixtureTables.length)
         expect(ddl.filter((s) => s.startsWith("CREATE INDEX"))).toHaveLength(1)

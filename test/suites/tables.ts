@@ -6,9 +6,9 @@
  * `suite("sqlite", Database.layer({ url: "sqlite://:memory:", tables: suiteTables }))`.
  */
 import { describe, expect, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import * as SqlClient from "effect/sql/SqlClient"
 import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Metadata from "../../src/Metadata.js"
@@ -57,7 +57,7 @@ export const suite = (name: string, layer: Layer.Layer<Database.Database, unknow
 
       test("db.metadata is the declared metadata of the layer's tables", Effect.gen(function*() {
         const db = yield* Database.Database
-        const declared = yield* Metadata.fromTables(suiteTables, db.dialect)
+        const declared = yield* Effect.fromResult(Metadata.fromTables(suiteTables, db.dialect))
         expect(Metadata.diff(declared, db.metadata, db.dialect)).toEqual([])
         expect(db.metadata.tables.map((t) => t.name).sort()).toEqual([...names].sort())
       }))
@@ -100,7 +100,7 @@ export const suite = (name: string, layer: Layer.Layer<Database.Database, unknow
 
       test("createAll inside a failed begin is rolled back", Effect.gen(function*() {
         const db = yield* Database.Database
-        const failure = yield* Effect.flip(db.begin(Effect.zipRight(db.createAll(), Effect.fail("boom" as const))))
+        const failure = yield* Effect.flip(db.begin(Effect.andThen(db.createAll(), Effect.fail("boom" as const))))
         expect(failure).toBe("boom")
         expect(yield* liveNames(db)).toEqual([])
       }))

@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import fc from "fast-check"
 import * as Column from "../../src/Column.js"
@@ -24,11 +24,11 @@ export const Edge = Table.make("edge_values", {
   id: Schema.Int.pipe(Column.primaryKey),
   num: Schema.NullOr(Schema.Number),
   int: Schema.NullOr(Schema.Int),
-  big: Schema.NullOr(Schema.BigIntFromSelf),
+  big: Schema.NullOr(Schema.BigInt),
   text: Schema.NullOr(Schema.String),
   json: Schema.NullOr(Schema.Unknown),
   doc: Schema.NullOr(Schema.Struct({ x: Schema.Number, s: Schema.String })),
-  uuid: Schema.NullOr(Schema.UUID)
+  uuid: Schema.NullOr(Schema.String.check(Schema.isUUID()))
 })
 
 export const EdgeKey = Table.make("edge_keys", {
@@ -266,7 +266,7 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly sa
       const saved = yield* Effect.scoped(Effect.gen(function*() {
         const s = yield* db.session
         const before = trace.statements.length
-        const result = yield* Effect.either(s.save(Edge, { id, ...row } as any))
+        const result = yield* Effect.result(s.save(Edge, { id, ...row } as any))
         const during = trace.statements.slice(before)
         yield* s.commit
         return { result, during }
@@ -288,16 +288,16 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly sa
               const refusedColumns = columns.filter((c) => !storable(target, c, row[c]))
               const expected = refusedColumns.length === 0 ? "stored" : "refused"
               const describeRow = columns.filter((c) => row[c] !== null).map((c) => `${c}=${short(row[c])}`).join(", ")
-              seen[Either.isLeft(result) ? "refused" : "stored"] += 1
-              if (Either.isLeft(result)) {
+              seen[Result.isFailure(result) ? "refused" : "stored"] += 1
+              if (Result.isFailure(result)) {
                 expect(
-                  { outcome: "refused", reason: result.left.reason._tag, message: result.left.message },
+                  { outcome: "refused", reason: result.failure.reason._tag, message: result.failure.message },
                   `${describeRow}`
                 ).toMatchObject({ outcome: expected, reason: "InputError" })
                 expect(during, "a refused value ran statements").toEqual([])
                 expect(Option.isNone(stored), "a refused row was stored").toBe(true)
                 // The message names the table and one of the refused columns.
-                expect(result.left.message).toMatch(new RegExp(`table edge_values, column (${refusedColumns.join("|")})`))
+                expect(result.failure.message).toMatch(new RegExp(`table edge_values, column (${refusedColumns.join("|")})`))
               } else {
                 expect({ outcome: "stored" }, `${describeRow}`).toEqual({ outcome: expected })
                 const back = Option.getOrThrow(stored)
@@ -327,8 +327,8 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly sa
             const { during, result, stored } = yield* saveAndCommit(db, trace, id, row)
             const back = Option.getOrUndefined(stored)
             const exact = back !== undefined && same(back[column], column === "json" ? withoutUndefined(value) : value)
-            const outcome = Either.isLeft(result)
-              ? (isInputError(result.left) && during.length === 0 && back === undefined ? "refused" : `failed: ${result.left.message}`)
+            const outcome = Result.isFailure(result)
+              ? (isInputError(result.failure) && during.length === 0 && back === undefined ? "refused" : `failed: ${result.failure.message}`)
               : exact
               ? "stored"
               : `changed to ${short(back?.[column])}`
@@ -342,7 +342,7 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly sa
     test("a value that would not come back (NaN inside JSON) is refused: no statement, and commit stores nothing", (db, trace) =>
       Effect.gen(function*() {
         const { during, result, stored } = yield* saveAndCommit(db, trace, 1, { ...emptyRow, json: { ratio: NaN } })
-        const error = Either.getLeft(result).pipe(Option.getOrThrow)
+        const error = Result.getFailure(result).pipe(Option.getOrThrow)
         expect(error.reason._tag).toBe("InputError")
         expect(error.message).toContain("table edge_values, column json: JSON at $.ratio: NaN")
         expect(during).toEqual([])
@@ -370,7 +370,7 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly sa
     test("every write path and every query parameter refuses a value no dialect stores, before any SQL", (db, trace) =>
       Effect.gen(function*() {
         yield* inSession(db, (s) =>
-          Effect.zipRight(
+          Effect.andThen(
             s.save(Edge, { id: 1, ...emptyRow, text: "fine" } as any),
             s.save(EdgeKey, { key: "k", note: "fine" })
           ))
@@ -400,11 +400,11 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly sa
           const outcome = yield* Effect.scoped(Effect.gen(function*() {
             const s = yield* db.session
             const before = trace.statements.length
-            const result = yield* Effect.either(attempt(s))
+            const result = yield* Effect.result(attempt(s))
             const ran = trace.statements.length - before
             yield* s.commit
-            return Either.isLeft(result)
-              ? `${result.left.reason._tag}${result.left.message.includes("table edge_") ? " naming the table" : ""}, ${ran} statements`
+            return Result.isFailure(result)
+              ? `${result.failure.reason._tag}${result.failure.message.includes("table edge_") ? " naming the table" : ""}, ${ran} statements`
               : `succeeded, ${ran} statements`
           }))
           outcomes.push(`${what}: ${outcome}`)
@@ -428,12 +428,12 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly sa
 
     test("NaN compares as the dialect stores it: found on PostgreSQL, refused on SQLite", (db, _trace, target) =>
       Effect.gen(function*() {
-        const found = yield* Effect.either(inSession(db, (s) =>
-          Effect.zipRight(
+        const found = yield* Effect.result(inSession(db, (s) =>
+          Effect.andThen(
             s.save(Edge, { id: 1, ...emptyRow, num: target.dialect === "pg" ? NaN : 1 } as any),
             s.all(Query.select(Edge).pipe(Query.where(Query.eq(Edge.columns.num, NaN))))
           )))
-        const outcome = Either.isLeft(found) ? found.left.reason._tag : found.right.map((r) => r.id)
+        const outcome = Result.isFailure(found) ? found.failure.reason._tag : found.success.map((r) => r.id)
         expect(outcome).toEqual({ pg: [1], sqlite: "InputError" }[target.dialect])
       }))
   })
