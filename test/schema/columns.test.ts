@@ -108,6 +108,51 @@ describe("column types", () => {
   })
 })
 
+describe("column annotations", () => {
+  // Effect 4 stores an annotation on a schema's last check when it has
+  // checks, on the node otherwise, on the key for annotateKey, and on the
+  // decoded side of a transformation: each must still be found.
+  const uniqueColumns = (field: Schema.Top): ReadonlyArray<ReadonlyArray<string>> =>
+    Result.getOrThrow(Metadata.fromTables([Table.make("t", { id: Schema.Int, c: field })], "pg")).tables[0]!.uniques.map((u) => u.columns)
+
+  it("are found wherever Effect 4 stores them", () => {
+    const placements: ReadonlyArray<[string, Schema.Top]> = [
+      ["on the node, a check added later", Schema.String.pipe(Column.unique, Schema.check(Schema.isMaxLength(10)))],
+      ["on the last check", Schema.String.check(Schema.isMaxLength(10)).pipe(Column.unique)],
+      ["on a check inside a group", Schema.Number.check(Schema.isInt32()).pipe(Column.unique)],
+      ["on a union member", Schema.NullOr(Schema.String.pipe(Column.unique))],
+      ["on the union", Schema.NullOr(Schema.String).pipe(Column.unique)],
+      ["on the decoded side of a transformation", Schema.DateFromString.pipe(Column.unique)],
+      ["inside an encoding", Schema.String.pipe(Column.unique, Schema.decodeTo(Schema.String))],
+      ["on an optionalKey", Schema.optionalKey(Schema.String).pipe(Column.unique)],
+      ["on an optional", Schema.optional(Schema.String).pipe(Column.unique)],
+      ["after a brand", Schema.Int.pipe(Schema.brand("Id"), Column.unique)],
+      ["before a brand", Schema.Int.pipe(Column.unique, Schema.brand("Id"))],
+      ["on the key (annotateKey)", Schema.String.annotateKey({ [Column.UniqueId]: true })]
+    ]
+    for (const [where, field] of placements) expect(uniqueColumns(field), where).toEqual([["c"]])
+    expect(uniqueColumns(Schema.String)).toEqual([])
+  })
+
+  it("a later annotation overrides an earlier one, and shared schemas are not changed", () => {
+    const field = Schema.String.pipe(Column.dbType("TEXT")).check(Schema.isMaxLength(3)).pipe(Column.dbType("CHAR(3)"))
+    expect(columnOf(field, "pg")).toMatchObject({ dbType: "CHAR(3)", type: "char", length: 3 })
+    const again = Schema.String.check(Schema.isMaxLength(3)).pipe(Column.dbType("TEXT"), Schema.check(Schema.isMinLength(1)), Column.dbType("CHAR(3)"))
+    expect(columnOf(again, "pg")).toMatchObject({ dbType: "CHAR(3)" })
+    expect(Table.make("k", { id: Schema.Int.pipe(Column.primaryKey) }).primaryKey).toEqual(["id"])
+    expect(Table.make("k", { id: Schema.Int }).primaryKey).toEqual([])
+    expect(columnOf(Schema.Int, "pg").autoIncrement).toBe(false)
+  })
+
+  it("keep the field's types", () => {
+    const field = Schema.optionalKey(Schema.NullOr(Schema.Int)).pipe(Column.unique, Column.index)
+    expectTypeOf<typeof field["Type"]>().toEqualTypeOf<number | null>()
+    expectTypeOf<typeof field["~type.optionality"]>().toEqualTypeOf<"optional">()
+    const T = Table.make("t", { id: Schema.Int.pipe(Column.primaryKey), n: field })
+    expectTypeOf<Table.Type<typeof T>>().toEqualTypeOf<{ readonly id: number; readonly n?: number | null }>()
+  })
+})
+
 describe("Table.make", () => {
   it("keeps the Schema's types and exposes column references", () => {
     expect(User.name).toBe("users")
