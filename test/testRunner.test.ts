@@ -89,6 +89,15 @@ describe("the test script", () => {
     const ci = fs.readFileSync(path.join(root, ".ci", "run"), "utf8")
     expect(ci).toMatch(/^EFFECT_SQLSERVICE_RESTART_DRILL=1 npm test$/m)
   })
+
+  it(".ci/run also runs the shared suites on Node 24, in the main project only, after the drill with PostgreSQL up again", () => {
+    const lines = fs.readFileSync(path.join(root, ".ci", "run"), "utf8").split("\n")
+    const drill = lines.indexOf("EFFECT_SQLSERVICE_RESTART_DRILL=1 npm test")
+    const node24 = lines.findIndex((l) => /^\.ci\/node24 /.test(l))
+    expect(lines[node24]).toBe(".ci/node24 --project main test/Sqlite.test.ts test/Pg.test.ts")
+    expect(node24).toBeGreaterThan(drill)
+    expect(lines.slice(drill + 1, node24)).toContain("ensure_pg")
+  })
 })
 
 describe("the restart drill's gate", () => {
