@@ -195,6 +195,33 @@ describe.each(dialects)("round trip ($name)", ({ make, name }) => {
       expect((error.reason as DatabaseError.DecodeError).table).toBe("strict")
     })))
 
+  it.effect("dates stored as TEXT with Column.dbType read back as the same instants", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const db = yield* make
+      const T = Table.make("text_dates", {
+        id: Schema.Int.pipe(Column.primaryKey),
+        iso: Schema.DateFromString.pipe(Column.dbType("TEXT")),
+        date: Schema.Date.pipe(Column.dbType("TEXT")),
+        utc: Schema.DateTimeUtc.pipe(Column.dbType("TEXT"))
+      })
+      yield* createAll(db.run, db.schemaDialect, [T])
+      const value = {
+        id: 1,
+        iso: new Date("2024-02-29T12:34:56.789Z"),
+        date: new Date("1999-12-31T23:59:59.999Z"),
+        utc: DateTime.makeUnsafe("2030-01-01T00:00:00.001Z")
+      }
+      const encoded = yield* Table.encodeRow(T, db.dialect)(value)
+      const cols = Object.keys(encoded)
+      yield* db.run(
+        `INSERT INTO "text_dates" (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${placeholders(db.dialect, cols.length)})`,
+        cols.map((c) => encoded[c])
+      )
+      const [raw] = yield* db.run(`SELECT * FROM "text_dates"`)
+      expect(raw).toEqual({ id: 1, iso: "2024-02-29T12:34:56.789Z", date: "1999-12-31T23:59:59.999Z", utc: "2030-01-01T00:00:00.001Z" })
+      expect(yield* Table.decodeRow(T, db.dialect)(raw)).toEqual(value)
+    })))
+
   it.effect("encoding a value the Schema rejects is an InputError naming table and column, not a defect", () =>
     Effect.scoped(Effect.gen(function*() {
       yield* make
