@@ -92,6 +92,16 @@ interface StatementText {
 const revoked = () => toSqlError(closed("this PostgreSQL database"))
 
 /**
+ * pg answers a simple-protocol text of several statements with one result
+ * per statement, and a single statement with its result: the rows of each,
+ * nested only when there are several.
+ */
+const perStatement = (
+  result: Pg.QueryResult | ReadonlyArray<Pg.QueryResult>,
+  rowsOf: (result: Pg.QueryResult) => ReadonlyArray<any>
+): ReadonlyArray<any> => Array.isArray(result) ? result.map(rowsOf) : rowsOf(result as Pg.QueryResult)
+
+/**
  * A pool of `pg` clients. Every checked-out client carries an error
  * listener (see `Pool`), so a connection dropped by the server becomes a
  * failed statement, not an uncaught 'error' event that takes the process
@@ -240,8 +250,8 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         return reserved !== undefined ? runOn(reserved, statement, map) : runPooled(statement, map)
       }
       const query = (sql: string, params: ReadonlyArray<unknown>) => withClient(sql, params, toResult)
-      const rows = (sql: string, params: ReadonlyArray<unknown>, protocol?: "simple") =>
-        withClient(sql, params, (r) => r.rows ?? [] as ReadonlyArray<any>, undefined, protocol)
+      const rows = (sql: string, params: ReadonlyArray<unknown>) =>
+        withClient(sql, params, (r) => r.rows ?? [] as ReadonlyArray<any>)
       return {
         query,
         invalidate,
@@ -249,11 +259,18 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
         executeRaw: (sql, params) => withClient(sql, params, (r) => r),
         executeValues: (sql, params) => withClient(sql, params, (r) => r.rows as Array<Array<unknown>>, "array"),
+        // The one way to send a multi-statement script: effect/sql's `unprepared`
+        // (and `valuesUnprepared`), answered with one row array per statement.
         executeValuesUnprepared: (sql, params) =>
-          withClient(sql, params, (r) => r.rows as Array<Array<unknown>>, "array", "simple"),
-        // The one way to send a multi-statement script: @effect/sql's `unprepared`.
+          withClient(sql, params, (r) => perStatement(r, (one) => one.rows ?? []), "array", "simple"),
         executeUnprepared: (sql, params, transformRows) =>
-          transformRows ? Effect.map(rows(sql, params, "simple"), transformRows) : rows(sql, params, "simple"),
+          withClient(
+            sql,
+            params,
+            (r) => perStatement(r, (one) => transformRows ? transformRows(one.rows ?? []) : one.rows ?? []),
+            undefined,
+            "simple"
+          ),
         executeStream: (sql, params, transformRows) =>
           Cursor.stream(
             reserved === undefined

@@ -13,6 +13,7 @@ import { Gate } from "../gate.js"
 import { defaultValueOptions } from "../schemaDialect.js"
 import { driverSqlError } from "../sqlError.js"
 import { syncQuery, type SyncQueryable } from "../../statements.js"
+import { compiler } from "./compiler.js"
 import { classify, sqlErrorReason } from "./errors.js"
 import { inList } from "./inList.js"
 
@@ -36,7 +37,7 @@ const escapeIdentifier = Statement.defaultEscape("\"")
 /** @internal */
 export const dialect: Dialect = {
   name: "sqlite",
-  compiler: Statement.makeCompilerSqlite(),
+  compiler,
   capabilities: {
     returning: true,
     savepointRelease: true,
@@ -208,6 +209,21 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
 
     const rows = (sql: string, params: ReadonlyArray<unknown>) => Effect.map(clientQuery(sql, params), (r) => r.rows)
 
+    // better-sqlite3's own answer, as effect/sql's SQLite clients give it:
+    // a read's rows, a write's RunResult ({ changes, lastInsertRowid }).
+    const raw = (sql: string, params: ReadonlyArray<unknown>) =>
+      fiberSafeIntegers((safe) =>
+        Effect.suspend(() => {
+          try {
+            const statement = prepare(sql)
+            return Effect.succeed(withIntegers(statement, safe, (): unknown =>
+              statement.reader ? statement.all(...bindable(params)) : statement.run(...bindable(params))))
+          } catch (cause) {
+            return Effect.fail(fail(cause))
+          }
+        })
+      )
+
     const values = (sql: string, params: ReadonlyArray<unknown>) =>
       fiberSafeIntegers((safe) =>
         Effect.suspend(() => {
@@ -305,7 +321,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         },
         execute: (sql, params, transformRows) =>
           run(transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params)),
-        executeRaw: (sql, params) => run(clientQuery(sql, params)),
+        executeRaw: (sql, params) => run(raw(sql, params)),
         executeValues: (sql, params) => run(values(sql, params)),
         executeValuesUnprepared: (sql, params) => run(values(sql, params)),
         executeUnprepared: (sql, params, transformRows) =>
