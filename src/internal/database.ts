@@ -17,13 +17,14 @@ import type { Driver, DriverConnection } from "./dialect/Dialect.js"
 import * as PgDriver from "./dialect/pg/driver.js"
 import { sqlErrorFromDatabaseError } from "./dialect/sqlError.js"
 import * as SqliteDriver from "./dialect/sqlite/driver.js"
+import { afterCommit } from "./afterCommit.js"
 import { instrument } from "./instrument.js"
 import { detachedError, type Frame, makeRoot, withConnection } from "./held.js"
 import { makeSession } from "./session.js"
 import * as Ddl from "./schema/ddl.js"
 import { lockedConnection } from "./lockedConnection.js"
 import { fromSqlError, run, runInput } from "./statements.js"
-import { begin, endScope, sessionContext, type TransactionContext } from "./transaction.js"
+import { begin, beginWith, endScope, sessionContext, type TransactionContext } from "./transaction.js"
 import * as Url from "./url.js"
 
 /** @internal */
@@ -194,14 +195,14 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     }).pipe(Effect.provideServiceEffect(Reactivity.Reactivity, Reactivity.make))
     const client: SqlClient.SqlClient = Object.assign(made, {
       // Our begin, so that `sql.withTransaction` gets unique, released
-      // savepoints too; its own failures surface as SqlError as the
-      // SqlClient interface promises.
-      withTransaction: <R, E, A>(self: Effect.Effect<A, E, R>) =>
-        Effect.catchIf(
-          begin(ctx, self),
-          (e): e is DatabaseError.DatabaseError => e === transactionMachineryError(e),
-          (e) => Effect.fail(toSqlError(e))
+      // savepoints, frames and afterCommit too; its own failures (no
+      // connection, BEGIN, COMMIT...) surface as SqlError as the SqlClient
+      // interface promises, the body's pass through.
+      withTransaction: <R, E, A>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError, R> =>
+        Effect.withFiber((fiber) =>
+          beginWith(ctx, self, { beginStatement: fiber.getRef(SqlClient.BeginTransaction) }, undefined, toSqlError)
         ) as Effect.Effect<A, E | SqlError, R>,
+      afterCommit: <R>(effect: Effect.Effect<void, never, R>) => afterCommit(current, effect),
       reserve: Effect.mapError(reserve, toSqlError)
     })
 
@@ -253,8 +254,3 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       current
     } satisfies Core
   })
-
-// Failures of BEGIN/COMMIT/ROLLBACK/SAVEPOINT themselves carry a
-// TransactionError reason with a phase other than "serialization".
-const transactionMachineryError = (e: unknown) =>
-  DatabaseError.hasReason(e, "TransactionError") && e.reason.phase !== "serialization" ? e : undefined

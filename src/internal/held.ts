@@ -49,6 +49,12 @@ export interface Frame {
   open: boolean
   /** An enclosing frame ended first and rolled this frame's work back. */
   preempted: boolean
+  /**
+   * `SqlClient.afterCommit` callbacks registered in this frame's transaction
+   * or savepoint (for a session's root: in its own implicit transaction),
+   * waiting for the outermost COMMIT.
+   */
+  readonly callbacks: Array<Effect.Effect<void>>
 }
 
 interface Waiter {
@@ -77,7 +83,15 @@ export const makeRoot = (conn: DriverConnection, autoBegin: boolean, transaction
     streaming: false,
     waiters: new Set()
   }
-  const root: Frame = { held, parent: undefined, savepoint: undefined, transaction, open: true, preempted: false }
+  const root: Frame = {
+    held,
+    parent: undefined,
+    savepoint: undefined,
+    transaction,
+    open: true,
+    preempted: false,
+    callbacks: []
+  }
   held.owner = root
   return root
 }
@@ -95,7 +109,8 @@ export const push = (parent: Frame, savepoint: string | undefined): Frame => {
     savepoint,
     transaction: savepoint === undefined,
     open: true,
-    preempted: false
+    preempted: false,
+    callbacks: []
   }
   parent.held.owner = frame
   return frame

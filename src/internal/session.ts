@@ -11,6 +11,7 @@ import * as Table from "../Table.js"
 import * as Read from "./orm/read.js"
 import type { Runner } from "./orm/runner.js"
 import * as Write from "./orm/write.js"
+import { runCommitted } from "./afterCommit.js"
 import type { Dialect, DriverConnection } from "./dialect/Dialect.js"
 import { effectiveFrame, type Frame, type Held, isBlock, withConnection, withConnectionStream } from "./held.js"
 import { compile, fromSqlError, run, runInput } from "./statements.js"
@@ -159,15 +160,22 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
       })
     )
 
-  // Only the session itself ends its transaction, never from inside a begin block.
+  // Only the session itself ends its transaction, never from inside a begin
+  // block. The transaction's afterCommit callbacks run once COMMIT succeeded
+  // and the connection is free again; otherwise they are dropped.
   const finish = (what: "commit" | "rollback") =>
     Effect.flatMap(frameNow, (frame) => {
       if (isBlock(frame) || held.owner !== frame) return Effect.fail(refuseInsideBegin(what))
-      return withConnection(frame, () => {
+      let committed: ReadonlyArray<Effect.Effect<void>> = []
+      const end = withConnection(frame, () => {
         if (!held.inTransaction) return Effect.void
         held.inTransaction = false
-        return control(dialect, held, what, what === "commit" ? "COMMIT" : "ROLLBACK")
+        const callbacks = frame.callbacks.splice(0)
+        return Effect.map(control(dialect, held, what, what === "commit" ? "COMMIT" : "ROLLBACK"), () => {
+          if (what === "commit") committed = callbacks
+        })
       })
+      return Effect.andThen(end, Effect.suspend(() => runCommitted(committed)))
     })
 
   const impl = {

@@ -20,6 +20,7 @@ import {
   release,
   unfinishedChild
 } from "./held.js"
+import { runCommitted } from "./afterCommit.js"
 import { control, makeSession, type SessionContext } from "./session.js"
 
 /** @internal */
@@ -30,7 +31,22 @@ export interface TransactionOptions extends BeginOptions {
    * `begin` retries: an inner one cannot, its transaction is already doomed.
    */
   readonly retry?: Schedule.Schedule<unknown, unknown> | undefined
+  /**
+   * The statement that starts a top-level transaction in place of the
+   * dialect's BEGIN (`SqlClient.BeginTransaction`); savepoints ignore it.
+   */
+  readonly beginStatement?: string | undefined
 }
+
+/**
+ * How a block reports failures of its own making (reserving a connection,
+ * BEGIN, COMMIT, ROLLBACK, a savepoint, a detached connection): as they are
+ * for `db.begin`, as `SqlError` for `SqlClient.withTransaction`. The body's
+ * own failures always pass through untouched.
+ *
+ * @internal
+ */
+export type Own<X> = (error: DatabaseError.DatabaseError) => X
 
 /** @internal */
 export interface TransactionContext {
@@ -68,7 +84,7 @@ const within = <A, E, R>(
 
 // A failure of the cleanup is reported after the original cause, which stays
 // first so that `catchTag` and friends still see what the user's code did.
-const withCleanupFailure = <A, E>(exit: Exit.Failure<A, E>, cleanup: Exit.Failure<void, DatabaseError.DatabaseError>) =>
+const withCleanupFailure = <A, E, X>(exit: Exit.Failure<A, E>, cleanup: Exit.Failure<void, X>) =>
   Exit.failCause(Cause.combine(exit.cause, cleanup.cause))
 
 const rolledBackByEnclosing = () =>
@@ -84,14 +100,14 @@ const rolledBackByEnclosing = () =>
 // BEGIN (or a SAVEPOINT inside an open transaction) on the connection that
 // `parent` owns; the new frame owns it from then on. A failed BEGIN leaves
 // nothing to roll back.
-const openBlock = (ctx: TransactionContext, parent: Frame, options: BeginOptions) =>
+const openBlock = (ctx: TransactionContext, parent: Frame, options: TransactionOptions) =>
   Effect.suspend(() => {
     const held = parent.held
     if (held.inTransaction) {
       const name = `effect_sqlservice_sp_${++held.savepoints}`
       return Effect.as(control(ctx.dialect, held, "savepoint", `SAVEPOINT ${name}`), push(parent, name))
     }
-    return Effect.map(control(ctx.dialect, held, "begin", ctx.dialect.begin(options)), () => {
+    return Effect.map(control(ctx.dialect, held, "begin", options.beginStatement ?? ctx.dialect.begin(options)), () => {
       held.inTransaction = true
       return push(parent, undefined)
     })
@@ -107,24 +123,28 @@ const isUnknownOutcome = (exit: Exit.Exit<unknown, DatabaseError.DatabaseError>)
  * Ends `frame` with the outcome of its body: COMMIT or RELEASE on success,
  * ROLLBACK on failure. A nested block still running in a fiber that outlived
  * the body is rolled back first (its work never counts as done). Runs with
- * the connection taken for the ending frame.
+ * the connection taken for the ending frame. The frame's `afterCommit`
+ * callbacks go to its parent when its savepoint is released, to `committed`
+ * when its transaction commits, and nowhere otherwise.
  */
-const finishBlock = <A, E>(
+const finishBlock = <A, E, X>(
   ctx: TransactionContext,
   frame: Frame,
-  exit: Exit.Exit<A, E>
-): Effect.Effect<Exit.Exit<A, E | DatabaseError.DatabaseError>> =>
+  exit: Exit.Exit<A, E>,
+  own: Own<X>,
+  committed: Array<Effect.Effect<void>>
+): Effect.Effect<Exit.Exit<A, E | X>> =>
   Effect.gen(function*() {
-    if (frame.preempted) return Exit.isSuccess(exit) ? Exit.fail(rolledBackByEnclosing()) : exit
+    if (frame.preempted) return Exit.isSuccess(exit) ? Exit.fail(own(rolledBackByEnclosing())) : exit
     const held = frame.held
     const { dialect } = ctx
-    let outcome: Exit.Exit<A, E | DatabaseError.DatabaseError> = exit
+    const run = (phase: DatabaseError.TransactionError["phase"], sql: string) =>
+      Effect.exit(Effect.mapError(control(dialect, held, phase, sql), own))
+    let outcome: Exit.Exit<A, E | X> = exit
     if (Exit.isSuccess(exit)) {
       const unfinished = unfinishedChild(frame)
       if (unfinished !== undefined) {
-        const undone = yield* Effect.exit(
-          control(dialect, held, "rollback", `ROLLBACK TO SAVEPOINT ${unfinished.savepoint}`)
-        )
+        const undone = yield* run("rollback", `ROLLBACK TO SAVEPOINT ${unfinished.savepoint}`)
         if (Exit.isFailure(undone)) outcome = Exit.failCause(undone.cause)
       }
     }
@@ -133,27 +153,35 @@ const finishBlock = <A, E>(
     if (frame.transaction) {
       held.inTransaction = false
       if (Exit.isSuccess(outcome)) {
-        const committed = yield* Effect.exit(control(dialect, held, "commit", "COMMIT"))
-        if (Exit.isSuccess(committed)) return outcome
+        const commit = yield* Effect.exit(control(dialect, held, "commit", "COMMIT"))
+        if (Exit.isSuccess(commit)) {
+          committed.push(...frame.callbacks)
+          return outcome
+        }
         // SQLite keeps the transaction open after a failed COMMIT (e.g. BUSY);
         // PostgreSQL has already ended it and answers ROLLBACK with a warning.
-        if (!isUnknownOutcome(committed)) yield* Effect.ignore(control(dialect, held, "rollback", "ROLLBACK"))
-        return Exit.failCause(committed.cause)
+        if (!isUnknownOutcome(commit)) yield* Effect.ignore(control(dialect, held, "rollback", "ROLLBACK"))
+        return Exit.failCause(Cause.map(commit.cause, own))
       }
-      const rolledBack = yield* Effect.exit(control(dialect, held, "rollback", "ROLLBACK"))
+      const rolledBack = yield* run("rollback", "ROLLBACK")
       if (Exit.isSuccess(rolledBack)) return outcome
       held.conn.invalidate()
       return withCleanupFailure(outcome, rolledBack)
     }
     const name = frame.savepoint!
     if (Exit.isSuccess(outcome)) {
-      const released = yield* Effect.exit(control(dialect, held, "release", `RELEASE SAVEPOINT ${name}`))
-      return Exit.isSuccess(released) ? outcome : Exit.failCause(released.cause)
+      const released = yield* run("release", `RELEASE SAVEPOINT ${name}`)
+      if (Exit.isFailure(released)) return Exit.failCause(released.cause)
+      frame.parent!.callbacks.push(...frame.callbacks)
+      return outcome
     }
     const rolledBack = yield* Effect.exit(
-      Effect.andThen(
-        control(dialect, held, "rollback", `ROLLBACK TO SAVEPOINT ${name}`),
-        control(dialect, held, "release", `RELEASE SAVEPOINT ${name}`)
+      Effect.mapError(
+        Effect.andThen(
+          control(dialect, held, "rollback", `ROLLBACK TO SAVEPOINT ${name}`),
+          control(dialect, held, "release", `RELEASE SAVEPOINT ${name}`)
+        ),
+        own
       )
     )
     return Exit.isSuccess(rolledBack) ? outcome : withCleanupFailure(outcome, rolledBack)
@@ -163,27 +191,33 @@ const finishBlock = <A, E>(
  * One `begin` block on the connection `parent` is on: open it (waiting while
  * a sibling block owns the connection), run the body in it, end it.
  */
-const runBlock = <A, E, R>(
+const runBlock = <A, E, R, X>(
   ctx: TransactionContext,
   parent: Frame,
   effect: Effect.Effect<A, E, R>,
-  options: BeginOptions,
-  restore: Restore
-): Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>> =>
+  options: TransactionOptions,
+  restore: Restore,
+  own: Own<X>,
+  committed: Array<Effect.Effect<void>>
+): Effect.Effect<A, E | X, Exclude<R, Session>> =>
   Effect.flatten(Effect.gen(function*() {
     const held = parent.held
-    yield* acquire(parent, restore)
-    const frame = yield* Effect.ensuring(openBlock(ctx, parent, options), Effect.sync(() => release(held)))
+    yield* Effect.mapError(acquire(parent, restore), own)
+    const frame = yield* Effect.mapError(
+      Effect.ensuring(openBlock(ctx, parent, options), Effect.sync(() => release(held))),
+      own
+    )
     const exit = yield* Effect.exit(restore(within(ctx, frame, effect)))
     close(frame)
     yield* acquireToEnd(held, restore)
-    return yield* Effect.ensuring(finishBlock(ctx, frame, exit), Effect.sync(() => release(held)))
+    return yield* Effect.ensuring(finishBlock(ctx, frame, exit, own, committed), Effect.sync(() => release(held)))
   }))
 
 /**
  * Ends the scope that reserved a connection (a session, `connect`, or the
  * connection of a top-level `begin`): its fibers are detached from the
- * connection, and whatever transaction is still open is rolled back.
+ * connection, and whatever transaction is still open is rolled back, its
+ * `afterCommit` callbacks with it.
  *
  * @internal
  */
@@ -195,6 +229,7 @@ export const endScope = (dialect: Dialect, root: Frame): Effect.Effect<void> =>
       yield* acquireToEnd(held, restore)
       preemptAbove(root)
       held.owner = undefined
+      root.callbacks.length = 0
       if (held.inTransaction) {
         held.inTransaction = false
         yield* Effect.catch(control(dialect, held, "rollback", "ROLLBACK"), () => Effect.sync(held.conn.invalidate))
@@ -204,31 +239,40 @@ export const endScope = (dialect: Dialect, root: Frame): Effect.Effect<void> =>
   )
 
 /**
- * `begin`: a transaction on a fresh connection, on the connection of an
- * enclosing session, or a savepoint inside an enclosing transaction. `from`
- * is the frame of the session it was called on, if any; otherwise the
- * calling fiber's own frame decides.
+ * `begin` with the block's own failures reported by `own` (see `Own`): a
+ * transaction on a fresh connection, on the connection of an enclosing
+ * session, or a savepoint inside an enclosing transaction. `from` is the
+ * frame of the session it was called on, if any; otherwise the calling
+ * fiber's own frame decides. The `afterCommit` callbacks of a transaction it
+ * commits run once its connection is given back.
  *
  * @internal
  */
-export const begin = <A, E, R>(
+export const beginWith = <A, E, R, X>(
   ctx: TransactionContext,
   effect: Effect.Effect<A, E, R>,
-  options: TransactionOptions = {},
-  from?: Frame
-): Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>> => {
-  type Result = Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>>
+  options: TransactionOptions,
+  from: Frame | undefined,
+  own: Own<X>
+): Effect.Effect<A, E | X, Exclude<R, Session>> => {
+  type Result = Effect.Effect<A, E | X, Exclude<R, Session>>
   const frameOf = (current: Frame | undefined) => from === undefined ? current : effectiveFrame(from, current)
-  const onFrame = (frame: Frame | undefined, restore: Restore): Result => {
-    if (frame !== undefined) return runBlock(ctx, frame, effect, options, restore)
-    const fresh = Effect.flatMap(restore(ctx.reserve), (conn) => {
+  const onFrame = (frame: Frame | undefined, restore: Restore, committed: Array<Effect.Effect<void>>): Result => {
+    if (frame !== undefined) return runBlock(ctx, frame, effect, options, restore, own, committed)
+    const fresh = Effect.flatMap(restore(Effect.mapError(ctx.reserve, own)), (conn) => {
       const root = makeRoot(conn, false)
-      return Effect.ensuring(runBlock(ctx, root, effect, options, restore), endScope(ctx.dialect, root))
+      return Effect.ensuring(runBlock(ctx, root, effect, options, restore, own, committed), endScope(ctx.dialect, root))
     })
     return Effect.scoped(fresh) as Result
   }
   const attempt: Result = Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(Effect.service(ctx.current), (current) => onFrame(frameOf(current), restore))
+    Effect.suspend(() => {
+      const committed: Array<Effect.Effect<void>> = []
+      return Effect.flatMap(
+        Effect.exit(Effect.flatMap(Effect.service(ctx.current), (current) => onFrame(frameOf(current), restore, committed))),
+        (exit) => Effect.andThen(runCommitted(committed), exit)
+      )
+    })
   )
   const schedule = options.retry
   if (schedule === undefined) return attempt
@@ -238,3 +282,16 @@ export const begin = <A, E, R>(
     (current) => frameOf(current)?.held.inTransaction === true ? attempt : retried
   )
 }
+
+/**
+ * `db.begin`: `beginWith` reporting its own failures as `DatabaseError`s.
+ *
+ * @internal
+ */
+export const begin = <A, E, R>(
+  ctx: TransactionContext,
+  effect: Effect.Effect<A, E, R>,
+  options: TransactionOptions = {},
+  from?: Frame
+): Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>> =>
+  beginWith(ctx, effect, options, from, (error) => error)
