@@ -3,6 +3,7 @@ import { suite as coreSuite } from "./suites/core.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as sessionSuite } from "./suites/session.js"
+import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { suite as valuesSuite } from "./suites/values.js"
 import { suite as writeInputsSuite } from "./suites/writeInputs.js"
@@ -17,3 +18,4 @@ valuesSuite("sqlite :memory: safeIntegers", sqliteMemory, { safeIntegers: true }
 ddlSafetySuite("sqlite :memory:", sqliteMemory)
 writeInputsSuite("sqlite :memory:", sqliteMemory)
 inListsSuite("sqlite :memory:", sqliteMemory)
+sqlClientSuite("sqlite :memory:", sqliteMemory)
