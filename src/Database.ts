@@ -83,7 +83,13 @@ export interface DatabaseUrl {
 export interface Database {
   readonly dialect: Dialect
   readonly url: DatabaseUrl
-  /** `effect/sql`'s client on this database's connections; inside `begin` it runs on the transaction. */
+  /**
+   * `effect/sql`'s client on this database's connections; inside `begin` it
+   * runs on the transaction. Its `withTransaction` is `begin` (honouring
+   * `SqlClient.BeginTransaction`, failing with `SqlError`), and its
+   * `afterCommit` waits for the outermost COMMIT of `begin` blocks and of a
+   * session's own transaction.
+   */
   readonly sql: SqlClient.SqlClient
   /** A connection reserved for the scope, returned to the pool when it closes. */
   readonly connect: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope>

@@ -250,8 +250,9 @@ export const withConnection = <A, E, R>(
 /**
  * A stream that holds the connection taken for `frame` from its first pull
  * until it ends. The connection is given back as soon as the stream fails,
- * not only when its scope closes: a failing stream closes the scopes around
- * it first (the session's, whose end waits for the connection).
+ * not only when its scope closes: a failing stream may close the scopes
+ * around it first (Effect 3 did: the session's, whose end waits for the
+ * connection).
  *
  * @internal
  */
