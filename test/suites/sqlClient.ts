@@ -172,6 +172,45 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           expect(rows.map((r) => Number(r.n))).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1))
         }))
 
+      test("a failed statement is an SqlError whose reason is classified as upstream does and carries the driver's error", (_, dialect) =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          yield* sql`CREATE TABLE tags (id INTEGER PRIMARY KEY, name VARCHAR(20) UNIQUE, person INTEGER REFERENCES people (id))`
+          yield* sql`INSERT INTO tags (id, name) VALUES (${1}, ${"x"})`
+          const fails = (statement: Effect.Effect<unknown, SqlError>) =>
+            Effect.map(Effect.exit(statement), (exit) => sqlErrorOf(failureOf(exit)))
+          const unique = yield* fails(sql`INSERT INTO tags (id, name) VALUES (${2}, ${"x"})`)
+          const primaryKey = yield* fails(sql`INSERT INTO tags (id, name) VALUES (${1}, ${"y"})`)
+          const foreignKey = yield* fails(sql`INSERT INTO tags (id, person) VALUES (${3}, ${42})`)
+          const missing = yield* fails(sql`SELECT * FROM no_such_table`)
+          const expected = {
+            sqlite: {
+              unique: { _tag: "UniqueViolation", constraint: "tags.name", cause: { code: "SQLITE_CONSTRAINT_UNIQUE" } },
+              // As effect/sql's classifySqliteError: a PRIMARY KEY conflict is a ConstraintError.
+              primaryKey: { _tag: "ConstraintError", cause: { code: "SQLITE_CONSTRAINT_PRIMARYKEY" } },
+              foreignKey: { _tag: "ConstraintError", cause: { code: "SQLITE_CONSTRAINT_FOREIGNKEY" } },
+              missing: { _tag: "UnknownError", cause: { code: "SQLITE_ERROR" } }
+            },
+            pg: {
+              unique: { _tag: "UniqueViolation", constraint: "tags_name_key", cause: { code: "23505" } },
+              primaryKey: { _tag: "UniqueViolation", constraint: "tags_pkey", cause: { code: "23505" } },
+              foreignKey: { _tag: "ConstraintError", cause: { code: "23503" } },
+              missing: { _tag: "SqlSyntaxError", cause: { code: "42P01" } }
+            }
+          }[dialect]
+          expect({
+            unique: unique.reason,
+            primaryKey: primaryKey.reason,
+            foreignKey: foreignKey.reason,
+            missing: missing.reason
+          }).toMatchObject(expected)
+          for (const error of [unique, primaryKey, foreignKey, missing]) {
+            expect(error.isRetryable).toBe(false)
+            expect(error.message).toBe((error.reason.cause as Error).message)
+          }
+          expect(missing.message).toContain("no_such_table")
+        }))
+
       test("the client names its driver", (_, dialect) =>
         Effect.map(SqlClient.SqlClient, (sql) => expect(sql.driver).toBe(`effect-sqlservice/${dialect}`)))
     })
