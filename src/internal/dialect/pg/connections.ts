@@ -66,3 +66,46 @@ export const cancelBackends = (
       .then(settle, settle)
   })
 }
+
+interface QueryState {
+  readonly readyForQuery?: boolean
+  readonly _queryable?: boolean
+  readonly _ended?: boolean
+  readonly connection?: {
+    readonly on: (event: "readyForQuery", listener: () => void) => void
+    readonly off: (event: "readyForQuery", listener: () => void) => void
+  }
+}
+
+/**
+ * Calls `next` once the client can take its next query. pg calls a failed
+ * query's callback as soon as the server's error arrives, before the
+ * ReadyForQuery that ends it: a query sent from there (the caller's next
+ * statement, a Close ahead of it) would queue behind the failed one, which
+ * pg 8 deprecates and pg 9 refuses. So after a failure, `next` waits for
+ * that ReadyForQuery (our listener runs after pg's own), or for the
+ * connection to end; a client that is ready, or has already failed for good
+ * (pg then fails every query a tick later, after its own events), goes on at
+ * once.
+ *
+ * @internal
+ */
+export const whenReady = (client: Pg.ClientBase, next: () => void): void => {
+  const state = client as unknown as QueryState
+  const connection = state.connection
+  if (state.readyForQuery !== false || connection === undefined || state._queryable === false || state._ended === true) {
+    return next()
+  }
+  let done = false
+  const go = () => {
+    if (done) return
+    done = true
+    connection.off("readyForQuery", go)
+    client.off("end", go)
+    client.off("error", go)
+    next()
+  }
+  connection.on("readyForQuery", go)
+  client.on("end", go)
+  client.on("error", go)
+}

@@ -9,7 +9,7 @@ import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.
 import { defaultValueOptions } from "../schemaDialect.js"
 import { driverSqlError } from "../sqlError.js"
 import { compiler } from "./compiler.js"
-import type { Lease } from "./connections.js"
+import { type Lease, whenReady } from "./connections.js"
 import * as Cursor from "./cursor.js"
 import { classify, commitOutcomeUnknown, sqlErrorReason } from "./errors.js"
 import * as Pool from "./pool.js"
@@ -190,7 +190,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           done = true
           if (err) {
             onQueryError(err, config, lease)
-            resume(Effect.fail(toSqlError(err)))
+            whenReady(lease.client, () => resume(Effect.fail(toSqlError(err))))
           } else {
             resume(Effect.succeed(map(result)))
           }
@@ -216,10 +216,16 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           held.client.query(config, (queryError: Error | null | undefined, result: Pg.QueryResult) => {
             finished = true
             // pg reports success with a null error.
-            if (queryError) onQueryError(queryError, config, held)
-            held.release()
-            if (interrupted) return
-            resume(queryError ? Effect.fail(toSqlError(queryError)) : Effect.succeed(map(result)))
+            if (!queryError) {
+              held.release()
+              if (!interrupted) resume(Effect.succeed(map(result)))
+              return
+            }
+            onQueryError(queryError, config, held)
+            whenReady(held.client, () => {
+              held.release()
+              if (!interrupted) resume(Effect.fail(toSqlError(queryError)))
+            })
           })
         })
         return Effect.suspend(() => {
