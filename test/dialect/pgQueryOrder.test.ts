@@ -76,4 +76,20 @@ describe.skipIf(!available)("PostgreSQL: one query at a time per client", () => 
       expect(seen).toEqual([])
       expect(yield* db.sql`SELECT COUNT(*)::int AS n FROM nums`).toEqual([{ n: 20 }])
     }).pipe(Effect.provide(pgIsolated({ poolSize: 1 }))))
+
+  it.live("a statement pg cannot even send (a parameter it cannot serialize) fails typed, and the connection serves on", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      const circular: Record<string, unknown> = {}
+      circular.self = circular
+      yield* Effect.scoped(Effect.gen(function*() {
+        const conn = yield* db.connect
+        const error = yield* Effect.flip(conn.all("SELECT $1::text AS a", [circular]))
+        expect(error.reason._tag).toBe("StatementError")
+        expect(yield* conn.all("SELECT 1 AS one")).toEqual([{ one: 1 }])
+      })).pipe(Effect.timeoutOrElse({ duration: "10 seconds", orElse: () => Effect.die(new Error("the connection hung")) }))
+      const error = yield* Effect.flip(db.sql`SELECT ${circular}::text AS a`)
+      expect(error.reason._tag).toBe("UnknownError")
+      expect(yield* db.sql`SELECT 1 AS one`).toEqual([{ one: 1 }])
+    }).pipe(Effect.provide(pgIsolated({ poolSize: 1 }))))
 })

@@ -77,6 +77,10 @@ interface QueryState {
   }
 }
 
+/** The client takes no more queries from the one that just failed: it is ready, or gone for good. */
+const settled = (state: QueryState): boolean =>
+  state.readyForQuery !== false || state._queryable === false || state._ended === true
+
 /**
  * Calls `next` once the client can take its next query. pg calls a failed
  * query's callback as soon as the server's error arrives, before the
@@ -84,18 +88,18 @@ interface QueryState {
  * statement, a Close ahead of it) would queue behind the failed one, which
  * pg 8 deprecates and pg 9 refuses. So after a failure, `next` waits for
  * that ReadyForQuery (our listener runs after pg's own), or for the
- * connection to end; a client that is ready, or has already failed for good
+ * connection to end. A client that is ready, or has already failed for good
  * (pg then fails every query a tick later, after its own events), goes on at
- * once.
+ * once; so does one pg marks ready itself right after the callback returns
+ * (a query it could not even send, e.g. a parameter it cannot serialize:
+ * no server message follows).
  *
  * @internal
  */
 export const whenReady = (client: Pg.ClientBase, next: () => void): void => {
   const state = client as unknown as QueryState
   const connection = state.connection
-  if (state.readyForQuery !== false || connection === undefined || state._queryable === false || state._ended === true) {
-    return next()
-  }
+  if (connection === undefined || settled(state)) return next()
   let done = false
   const go = () => {
     if (done) return
@@ -108,4 +112,7 @@ export const whenReady = (client: Pg.ClientBase, next: () => void): void => {
   connection.on("readyForQuery", go)
   client.on("end", go)
   client.on("error", go)
+  queueMicrotask(() => {
+    if (settled(state)) go()
+  })
 }

@@ -187,6 +187,8 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         const config = configFor(lease.client, statement)
         let done = false
         lease.client.query(config, (err: Error | undefined, result: Pg.QueryResult) => {
+          // pg answers a query it could not bind twice: the error, then success at ReadyForQuery.
+          if (done) return
           done = true
           if (err) {
             onQueryError(err, config, lease)
@@ -214,6 +216,8 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           lease = held
           const config = configFor(held.client, statement)
           held.client.query(config, (queryError: Error | null | undefined, result: Pg.QueryResult) => {
+            // pg answers a query it could not bind twice: the error, then success at ReadyForQuery.
+            if (finished) return
             finished = true
             // pg reports success with a null error.
             if (!queryError) {
