@@ -17,7 +17,7 @@
  * optimization to keep the compile short.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { execFile } from "node:child_process"
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -60,14 +60,47 @@ interface Ran {
   readonly stderr: string
 }
 
-/** Runs a command to its end (bounded by `timeout`), without blocking this worker. */
+/** Commands still running, each with a way to stop it and wait for its end. */
+const running = new Set<() => Promise<void>>()
+
+/**
+ * Runs a command to its end, without blocking this worker. It runs in a
+ * process group of its own, so that stopping it (after `timeout`, or when a
+ * timed-out test left it behind and the temporary directory it writes into is
+ * about to be removed) also stops what it started: npm's scripts, node-gyp,
+ * the compiler.
+ */
 const run = (file: string, args: ReadonlyArray<string>, cwd: string, timeout: number, env = childEnv()) =>
   new Promise<Ran>((resolve) => {
-    execFile(file, args, { cwd, env, timeout, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1
-      const killed = error !== null && error.killed ? `\n(killed after ${timeout / 1000} s)` : ""
-      resolve({ code, stdout, stderr: `${stderr}${killed}` })
+    const child = spawn(file, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+    let timedOut = false
+    const exit = new Promise<void>((exited) => {
+      const done = (code: number) => {
+        clearTimeout(timer)
+        running.delete(stop)
+        exited()
+        resolve({ code, stdout, stderr: `${stderr}${timedOut ? `\n(stopped after ${timeout / 1000} s)` : ""}` })
+      }
+      child.on("error", (error) => done((stderr += `${error}\n`, -1)))
+      child.on("close", (code) => done(code ?? -1))
     })
+    const stop = () => {
+      try {
+        process.kill(-child.pid!, "SIGKILL")
+      } catch {
+        // the group has already ended
+      }
+      return exit
+    }
+    const timer = setTimeout(() => {
+      timedOut = true
+      void stop()
+    }, timeout)
+    running.add(stop)
   })
 
 /** Runs a command that must succeed; its output is in the error when it does not. */
@@ -206,8 +239,9 @@ describe("the packed package in a fresh app", () => {
       ))
   }, minutes(20))
 
-  afterAll(() => {
+  afterAll(async () => {
     console.log(`package test timings (s): ${JSON.stringify(timings)}`)
+    await Promise.all([...running].map((stop) => stop()))
     fs.rmSync(work, { recursive: true, force: true })
   })
 
