@@ -7,7 +7,9 @@
  * prose between them) showing what it prints, and it must print exactly that.
  *
  * A block that reads DATABASE_URL_PG runs against PostgreSQL, in a schema of
- * its own that is dropped afterwards.
+ * its own that is dropped afterwards. A block that imports @effect/vitest is a
+ * test file: it runs under vitest, and its ```text block lists the tests it
+ * reports as passed (`✓ describe > test`, one per line).
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
@@ -26,6 +28,7 @@ interface Block {
   readonly output: string | undefined
   readonly file: string
   readonly usesPostgres: boolean
+  readonly isTestFile: boolean
 }
 
 interface Fence {
@@ -60,12 +63,14 @@ const blocksOf = (markdown: string): ReadonlyArray<Block> => {
     const next = fences[k + 1]
     const between = next === undefined ? [] : lines.slice(fence.end, next.line - 1).filter((l) => l.trim() !== "")
     const output = next !== undefined && next.lang === "text" && between.length <= 1 ? next.body : undefined
+    const isTestFile = /from "@effect\/vitest"/.test(fence.body)
     return [{
       line: fence.line,
       code: fence.body,
       output,
-      file: path.join(scratch, `readme-line-${fence.line}.ts`),
-      usesPostgres: fence.body.includes("DATABASE_URL_PG")
+      file: path.join(scratch, `readme-line-${fence.line}${isTestFile ? ".test" : ""}.ts`),
+      usesPostgres: fence.body.includes("DATABASE_URL_PG"),
+      isTestFile
     }]
   })
 }
@@ -82,6 +87,29 @@ const run = (file: string, env: Record<string, string> = {}) =>
     timeout: 90_000,
     env: { ...process.env, NODE_NO_WARNINGS: "1", ...env }
   })
+
+const vitest = path.join(path.dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs")
+
+// A test block runs under vitest with the package resolved to its sources;
+// what it reports is written as the README shows it.
+const runTests = (block: Block) => {
+  const report = path.join(scratch, `report-${block.line}.json`)
+  const result = spawnSync(
+    process.execPath,
+    [vitest, "run", path.basename(block.file), "--config", path.join(scratch, "vitest.config.ts"), "--reporter=json", `--outputFile=${report}`],
+    { cwd: scratch, encoding: "utf8", timeout: 110_000, env: { ...process.env, NODE_NO_WARNINGS: "1" } }
+  )
+  const results = fs.existsSync(report)
+    ? (JSON.parse(fs.readFileSync(report, "utf8")) as {
+      testResults: ReadonlyArray<{ assertionResults: ReadonlyArray<{ ancestorTitles: ReadonlyArray<string>; title: string; status: string }> }>
+    }).testResults.flatMap((file) => file.assertionResults)
+    : []
+  return {
+    status: result.status,
+    log: `${result.stdout}${result.stderr}`,
+    reported: results.map((t) => `${t.status === "passed" ? "✓" : "✗"} ${[...t.ancestorTitles, t.title].join(" > ")}`).join("\n")
+  }
+}
 
 /** A PostgreSQL URL whose connections use a fresh schema; dropped by the returned cleanup. */
 const isolatedPgUrl = async () => {
@@ -111,6 +139,18 @@ describe("README.md", () => {
     path.join(scratch, "tsconfig.json"),
     JSON.stringify({ extends: "../../tsconfig.json", include: ["*.ts"] }, null, 2)
   )
+  fs.writeFileSync(
+    path.join(scratch, "vitest.config.ts"),
+    [
+      `import "../../test/support/node20.js"`,
+      `import { defineConfig } from "vitest/config"`,
+      `export default defineConfig({`,
+      `  resolve: { alias: { "effect-sqlservice": ${JSON.stringify(path.join(root, "src", "index.ts"))} } },`,
+      `  test: { include: ["*.test.ts"], testTimeout: 30_000 }`,
+      `})`,
+      ``
+    ].join("\n")
+  )
   afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }))
 
   it("has TypeScript blocks, each a program (it imports what it uses) followed by what it prints", () => {
@@ -136,7 +176,15 @@ describe("README.md", () => {
     expect(result.status).toBe(0)
   }, 180_000)
 
-  for (const block of blocks) {
+  for (const block of blocks.filter((b) => b.isTestFile)) {
+    it(`the test file at README.md:${block.line} passes under vitest with the tests the README lists`, () => {
+      const tests = runTests(block)
+      expect(tests.reported, tests.log).toBe((block.output ?? "").trimEnd())
+      expect(tests.status, tests.log).toBe(0)
+    }, 120_000)
+  }
+
+  for (const block of blocks.filter((b) => !b.isTestFile)) {
     const title = `the block at README.md:${block.line} runs and prints what the README says${block.usesPostgres ? " (PostgreSQL)" : ""}`
     it.skipIf(block.usesPostgres && !postgres)(title, async () => {
       const pg = block.usesPostgres ? await isolatedPgUrl() : undefined
