@@ -117,6 +117,80 @@ export interface IndexMetadata {
   readonly name?: string
   readonly columns: ReadonlyArray<string>
   readonly unique: boolean
+  /**
+   * The index access method (PostgreSQL `gist`, `gin`, `brin`, `hash`, ...);
+   * absent for the dialect's default B-tree.
+   *
+   * @since 0.3.0
+   */
+  readonly method?: string
+  /**
+   * The predicate of a partial index as SQL text (`id > 3`), without `WHERE`.
+   *
+   * @since 0.3.0
+   */
+  readonly where?: string
+  /**
+   * The keys of an expression index as SQL text, one per key (`lower(name)`,
+   * `id`); when present it replaces `columns` in the index definition and
+   * `columns` is empty.
+   *
+   * @since 0.3.0
+   */
+  readonly expressions?: ReadonlyArray<string>
+}
+
+/**
+ * One partition of a partitioned table (PostgreSQL).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface PartitionMetadata {
+  /** The partition's table name (in the parent's schema). */
+  readonly name: string
+  /** Its bound as PostgreSQL prints it: `FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')`, `DEFAULT`. */
+  readonly bound: string
+}
+
+/**
+ * A trigger on a table. Recorded and compared, not created by `createAll`
+ * (its function, on PostgreSQL, is not part of the metadata).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface TriggerMetadata {
+  readonly name: string
+  readonly timing: "before" | "after" | "instead of"
+  /** `insert`, `update`, `delete`, `truncate`, sorted. */
+  readonly events: ReadonlyArray<string>
+  readonly forEach: "row" | "statement"
+  /**
+   * What the trigger runs: PostgreSQL `function_name(arguments)` (without the
+   * schema), SQLite the statements between `BEGIN` and `END`.
+   */
+  readonly action: string
+  /** The `WHEN` condition, if any. */
+  readonly when?: string
+  /** The whole definition as the database prints it (for people; not compared, since it may name schemas). */
+  readonly definition: string
+}
+
+/**
+ * A view. Recorded and compared, not created by `createAll`.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ViewMetadata {
+  readonly name: string
+  /** A PostgreSQL schema; absent for the default one. */
+  readonly schema?: string
+  /** The query, as the database prints it (PostgreSQL `pg_get_viewdef`, SQLite the text after `AS`). */
+  readonly definition: string
+  /** A PostgreSQL materialized view. */
+  readonly materialized?: boolean
 }
 
 /**
@@ -150,6 +224,26 @@ export interface TableMetadata {
   readonly uniques: ReadonlyArray<UniqueMetadata>
   readonly indexes: ReadonlyArray<IndexMetadata>
   readonly foreignKeys: ReadonlyArray<ForeignKeyMetadata>
+  /**
+   * The partition key of a partitioned table as PostgreSQL prints it
+   * (`RANGE (created_at)`, `LIST (region)`, `HASH (id)`).
+   *
+   * @since 0.3.0
+   */
+  readonly partitionBy?: string
+  /**
+   * The partitions of a partitioned table; they are not listed as tables of
+   * their own.
+   *
+   * @since 0.3.0
+   */
+  readonly partitions?: ReadonlyArray<PartitionMetadata>
+  /**
+   * The table's triggers (absent: none).
+   *
+   * @since 0.3.0
+   */
+  readonly triggers?: ReadonlyArray<TriggerMetadata>
 }
 
 /**
@@ -158,6 +252,13 @@ export interface TableMetadata {
  */
 export interface Metadata {
   readonly tables: ReadonlyArray<TableMetadata>
+  /**
+   * The views `reflect` found (absent: none). Reflecting a list of tables
+   * leaves views out.
+   *
+   * @since 0.3.0
+   */
+  readonly views?: ReadonlyArray<ViewMetadata>
 }
 
 /**
@@ -205,22 +306,48 @@ export const fromTables = (
 export const normalize = (metadata: Metadata, dialect: Dialect): Metadata => normalizeImpl(metadata, dialect)
 
 /**
+ * The dialects of the two sides of `diff` when they differ, e.g. a schema
+ * reflected from SQLite and its copy reflected from PostgreSQL.
+ *
+ * @since 0.3.0
+ * @category comparison
+ */
+export interface AcrossDialects {
+  readonly expected: Dialect
+  readonly actual: Dialect
+}
+
+/**
  * The differences between `expected` (usually declared) and `actual`
  * (usually reflected), after normalizing both for `dialect`. Names of
  * constraints and indexes are compared only when both sides have one, since
  * SQLite does not keep the names of UNIQUE and FOREIGN KEY constraints.
  *
+ * Columns compare by meaning (neutral type, length, nullability, default),
+ * never by spelling (`dbType`). Index methods, partial-index predicates,
+ * expression keys, partitioning, triggers and views are compared too, so a
+ * copy that lost one of them is reported.
+ *
+ * With `{ expected, actual }` dialects each side is normalized for its own
+ * dialect and compared by what both can say: `real` and `double` are one
+ * type, auto-incremented integer keys are `integer`, parentheses in SQL text
+ * are ignored, and views and triggers compare by name, timing and events
+ * only (their SQL is dialect-specific).
+ *
  * @since 0.1.0
  * @category comparison
  */
-export const diff = (expected: Metadata, actual: Metadata, dialect: Dialect): ReadonlyArray<Difference> =>
-  diffImpl(expected, actual, dialect)
+export const diff = (
+  expected: Metadata,
+  actual: Metadata,
+  dialect: Dialect | AcrossDialects
+): ReadonlyArray<Difference> => diffImpl(expected, actual, dialect)
 
 /**
  * @since 0.1.0
  * @category comparison
  */
-export const equals = (expected: Metadata, actual: Metadata, dialect: Dialect): boolean =>
+export const equals = (expected: Metadata, actual: Metadata, dialect: Dialect | AcrossDialects): boolean =>
   diffImpl(expected, actual, dialect).length === 0
 
 /**

@@ -44,9 +44,29 @@ export type TypeId = typeof TypeId
  * @category models
  */
 export interface IndexOptions<F extends string> {
+  /** The indexed fields; empty when `expressions` gives the keys. */
   readonly columns: ReadonlyArray<F>
   readonly unique?: boolean
   readonly name?: string
+  /**
+   * The access method (PostgreSQL `gist`, `gin`, `brin`, `hash`); the
+   * default is the B-tree. SQLite has only B-trees.
+   *
+   * @since 0.3.0
+   */
+  readonly method?: string
+  /**
+   * A partial index's predicate as SQL text (database column names).
+   *
+   * @since 0.3.0
+   */
+  readonly where?: string
+  /**
+   * Index keys as SQL text (`lower(email)`), instead of `columns`.
+   *
+   * @since 0.3.0
+   */
+  readonly expressions?: ReadonlyArray<string>
 }
 
 /**
@@ -77,6 +97,20 @@ export interface TableOptions<F extends string = string> {
   readonly foreignKeys?: ReadonlyArray<ForeignKeyOptions<F>>
   /** A PostgreSQL schema (namespace). */
   readonly schema?: string
+  /**
+   * PostgreSQL: the table is partitioned by this key (`RANGE (created_at)`,
+   * `LIST (region)`, `HASH (id)`).
+   *
+   * @since 0.3.0
+   */
+  readonly partitionBy?: string
+  /**
+   * PostgreSQL: partitions created with the table, each with its bound as
+   * SQL text (`FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')`, `DEFAULT`).
+   *
+   * @since 0.3.0
+   */
+  readonly partitions?: ReadonlyArray<{ readonly name: string; readonly bound: string }>
 }
 
 /**
@@ -328,7 +362,16 @@ export const fromMetadata = (table: TableMetadata): Table<string, Record<string,
     columnNames: "preserve",
     ...(table.primaryKey.length > 0 ? { primaryKey: table.primaryKey } : {}),
     uniques: table.uniques.map((u) => ({ ...(u.name === undefined ? {} : { name: u.name }), columns: u.columns })),
-    indexes: table.indexes.map((i) => ({ ...(i.name === undefined ? {} : { name: i.name }), columns: i.columns, unique: i.unique })),
+    indexes: table.indexes.map((i) => ({
+      ...(i.name === undefined ? {} : { name: i.name }),
+      columns: i.columns,
+      unique: i.unique,
+      ...(i.method === undefined ? {} : { method: i.method }),
+      ...(i.where === undefined ? {} : { where: i.where }),
+      ...(i.expressions === undefined ? {} : { expressions: i.expressions })
+    })),
+    ...(table.partitionBy === undefined ? {} : { partitionBy: table.partitionBy }),
+    ...(table.partitions === undefined ? {} : { partitions: table.partitions }),
     foreignKeys: table.foreignKeys.filter((fk) => fk.columns.length > 1).map((fk) => ({
       columns: fk.columns,
       references: () =>

@@ -173,7 +173,18 @@ const uniqueClause = (s: Spelling, u: { readonly name?: string; readonly columns
   `${u.name === undefined ? "" : `CONSTRAINT ${s.quote(u.name)} `}UNIQUE (${columnList(s, u.columns)})`
 
 const createIndex = (s: Spelling, table: TableMetadata, index: IndexMetadata, indexName: string): string =>
-  `CREATE ${index.unique ? "UNIQUE " : ""}INDEX ${indexName} ON ${s.qualify(table)} (${columnList(s, index.columns)})`
+  `CREATE ${index.unique ? "UNIQUE " : ""}INDEX ${indexName} ON ${s.qualify(table)}` +
+  // The default B-tree is left unsaid: SQLite knows no USING clause.
+  (index.method === undefined || index.method.toLowerCase() === "btree" ? "" : ` USING ${index.method}`) +
+  ` (${index.expressions === undefined ? columnList(s, index.columns) : index.expressions.join(", ")})` +
+  (index.where === undefined ? "" : ` WHERE ${index.where}`)
+
+/** Partitions live in their parent's schema. */
+const createPartitions = (s: Spelling, table: TableMetadata): Array<string> =>
+  (table.partitions ?? []).map((p) =>
+    `CREATE TABLE ${s.qualify(table.schema === undefined ? { name: p.name } : { name: p.name, schema: table.schema })} ` +
+    `PARTITION OF ${s.qualify(table)} ${p.bound}`
+  )
 
 /**
  * Where the dialects' column definitions differ; the clause order around
@@ -257,7 +268,9 @@ export const dialectDdl = (rules: DdlRules): Ddl => {
         if (!options.deferred.includes(fk)) parts.push(foreignKeyClause(s, table, fk))
       }
       return [
-        `CREATE TABLE ${qualify(table)} (\n  ${parts.join(",\n  ")}\n)`,
+        `CREATE TABLE ${qualify(table)} (\n  ${parts.join(",\n  ")}\n)` +
+        (table.partitionBy === undefined ? "" : ` PARTITION BY ${table.partitionBy}`),
+        ...createPartitions(s, table),
         ...table.indexes.map((i) => createIndex(s, table, i, indexName(table, i)))
       ]
     },

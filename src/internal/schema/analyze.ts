@@ -85,8 +85,17 @@ export interface TableDef {
   readonly primaryKey: ReadonlyArray<ColumnDef>
   readonly uniques: ReadonlyArray<{ readonly name?: string; readonly columns: ReadonlyArray<ColumnDef> }>
   readonly indexes: ReadonlyArray<
-    { readonly name?: string; readonly columns: ReadonlyArray<ColumnDef>; readonly unique: boolean }
+    {
+      readonly name?: string
+      readonly columns: ReadonlyArray<ColumnDef>
+      readonly unique: boolean
+      readonly method?: string
+      readonly where?: string
+      readonly expressions?: ReadonlyArray<string>
+    }
   >
+  readonly partitionBy?: string
+  readonly partitions?: ReadonlyArray<{ readonly name: string; readonly bound: string }>
   readonly foreignKeys: ReadonlyArray<ForeignKeyDef & { readonly columns: ReadonlyArray<ColumnDef> }>
 }
 
@@ -202,8 +211,15 @@ const analyzeUncached = (table: Table.Any): Result.Result<TableDef, DatabaseErro
       unique: false
     }))
     for (const i of options.indexes ?? []) {
-      const cols = yield* pick(i.columns, "indexes")
-      indexes.push({ ...(i.name === undefined ? {} : { name: i.name }), columns: cols, unique: i.unique === true })
+      const cols = i.expressions !== undefined && i.columns.length === 0 ? [] : yield* pick(i.columns, "indexes")
+      indexes.push({
+        ...(i.name === undefined ? {} : { name: i.name }),
+        columns: cols,
+        unique: i.unique === true,
+        ...(i.method === undefined ? {} : { method: i.method }),
+        ...(i.where === undefined ? {} : { where: i.where }),
+        ...(i.expressions === undefined ? {} : { expressions: i.expressions })
+      })
     }
     const foreignKeys: Array<TableDef["foreignKeys"][number]> = columns.flatMap((c) =>
       c.references === undefined ? [] : [{
@@ -234,7 +250,9 @@ const analyzeUncached = (table: Table.Any): Result.Result<TableDef, DatabaseErro
       primaryKey,
       uniques,
       indexes,
-      foreignKeys
+      foreignKeys,
+      ...(options.partitionBy === undefined ? {} : { partitionBy: options.partitionBy }),
+      ...(options.partitions === undefined ? {} : { partitions: options.partitions })
     }
   })
 }

@@ -122,6 +122,17 @@ const columnMetadata = (dialect: SchemaDialect, def: TableDef, column: ColumnDef
     }
   })
 
+/** Index access method names are plain words; anything else could smuggle SQL into DDL. */
+const INDEX_METHOD = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/** SQL text embedded in DDL (index predicates and keys, partition keys and bounds) must be one clean expression. */
+const checkSqlText = (dialect: SchemaDialect, text: string, what: string, table: string): Checked<void> => {
+  const problem = unsafeExpression(text, dialect.lexRules)
+  return problem === undefined
+    ? Result.void
+    : Result.fail(schemaError(`${what} ${showValue(text)} is rejected: ${problem}`, table))
+}
+
 const tableLabel = (t: { readonly name: string; readonly schema?: string | undefined }): string =>
   t.schema === undefined ? t.name : `${t.schema}.${t.name}`
 
@@ -236,9 +247,37 @@ const tableMetadata = (dialect: SchemaDialect, def: TableDef, defs: ReadonlyArra
     const indexes: Array<IndexMetadata> = []
     for (const i of def.indexes) {
       const cols = i.columns.map((c) => c.name)
-      const name = i.name ?? generatedName(["ix", def.name, ...cols], dialect.maxIdentifierLength)
+      const name = i.name ?? generatedName(["ix", def.name, ...(cols.length > 0 ? cols : ["expr"])], dialect.maxIdentifierLength)
       yield* checkName(dialect, name, `table ${def.name}: index name`, def.name)
-      indexes.push({ name, columns: cols, unique: i.unique })
+      const where = `table ${def.name}, index ${name}`
+      if (i.method !== undefined && !INDEX_METHOD.test(i.method)) {
+        return yield* Result.fail(
+          schemaError(`${where}: the method ${showValue(i.method)} is not an index method name (use a name such as gist, gin or brin)`, def.name)
+        )
+      }
+      if (i.where !== undefined) yield* checkSqlText(dialect, i.where, `${where}: the predicate`, def.name)
+      for (const e of i.expressions ?? []) yield* checkSqlText(dialect, e, `${where}: the key`, def.name)
+      if (i.expressions !== undefined && i.expressions.length === 0) {
+        return yield* Result.fail(schemaError(`${where}: expressions lists no keys`, def.name))
+      }
+      indexes.push({
+        name,
+        columns: cols,
+        unique: i.unique,
+        ...(i.method === undefined ? {} : { method: i.method }),
+        ...(i.where === undefined ? {} : { where: i.where }),
+        ...(i.expressions === undefined ? {} : { expressions: i.expressions })
+      })
+    }
+    if (def.partitionBy !== undefined) yield* checkSqlText(dialect, def.partitionBy, `table ${def.name}: partitionBy`, def.name)
+    for (const p of def.partitions ?? []) {
+      yield* checkName(dialect, p.name, `table ${def.name}: partition name`, def.name)
+      yield* checkSqlText(dialect, p.bound, `table ${def.name}, partition ${p.name}: the bound`, def.name)
+    }
+    if (def.partitions !== undefined && def.partitions.length > 0 && def.partitionBy === undefined) {
+      return yield* Result.fail(
+        schemaError(`table ${def.name}: it lists partitions but no partitionBy (give the partition key, e.g. "RANGE (created_at)")`, def.name)
+      )
     }
     const meta: TableMetadata = {
       name: def.name,
@@ -247,7 +286,9 @@ const tableMetadata = (dialect: SchemaDialect, def: TableDef, defs: ReadonlyArra
       primaryKey: def.primaryKey.map((c) => c.name),
       uniques,
       indexes,
-      foreignKeys: yield* foreignKeys(dialect, def, defs)
+      foreignKeys: yield* foreignKeys(dialect, def, defs),
+      ...(def.partitionBy === undefined ? {} : { partitionBy: def.partitionBy }),
+      ...(def.partitions === undefined ? {} : { partitions: def.partitions.map((p) => ({ name: p.name, bound: p.bound })) })
     }
     const problem = dialect.validateTable(meta)
     if (problem !== undefined) return yield* Result.fail(schemaError(problem.message, def.name, problem.column))

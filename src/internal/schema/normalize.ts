@@ -11,8 +11,11 @@ import type {
   IndexMetadata,
   Metadata,
   NeutralType,
+  PartitionMetadata,
   TableMetadata,
-  UniqueMetadata
+  TriggerMetadata,
+  UniqueMetadata,
+  ViewMetadata
 } from "../../Metadata.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
 import { foldNegatives, group, type LexRules, quoteString, stripCasts, type Token, tokenize } from "./sqlText.js"
@@ -88,6 +91,79 @@ export const canonicalDefault = (expr: string, type: NeutralType, rules: LexRule
   return render(tokens)
 }
 
+const renderSpaced = (tokens: ReadonlyArray<Token>): string =>
+  tokens.map((t) => {
+    switch (t.t) {
+      case "str":
+        return quoteString(t.v)
+      case "id":
+        // A quoted name that needs no quotes reads the same unquoted (`"id"` is `id`).
+        return !t.quoted || /^[a-z_][a-z0-9_]*$/.test(t.v) ? t.v.toUpperCase() : `"${t.v.split("\"").join("\"\"")}"`
+      default:
+        return t.v
+    }
+  }).join(" ")
+
+/**
+ * SQL text (an index predicate or key, a partition key, a view query, a
+ * trigger body) in a form that is equal for the same text however it was
+ * spaced, cased, commented, cast or wrapped in parentheses, which is how the
+ * catalogs print back what was written.
+ *
+ * @internal
+ */
+export const canonicalSql = (text: string, rules: LexRules): string => {
+  const raw = tokenize(text, rules)
+  if (raw === undefined) return text.trim().replace(/\s+/g, " ")
+  let tokens = foldNegatives(stripCasts(raw.filter((t) => t.t !== "comment")))
+  while (tokens.length > 0 && tokens[tokens.length - 1]!.t === "op" && tokens[tokens.length - 1]!.v === ";") {
+    tokens = tokens.slice(0, -1)
+  }
+  for (;;) {
+    const g = group(tokens, 0)
+    if (g === undefined || g.end !== tokens.length) break
+    tokens = g.inner
+  }
+  return renderSpaced(tokens)
+}
+
+/** Across dialects, parentheses are dropped too: PostgreSQL parenthesizes every sub-expression it prints. */
+const meaningSql = (text: string): string => text.split(" ").filter((t) => t !== "(" && t !== ")").join(" ")
+
+const normalizeIndex = (index: IndexMetadata, rules: LexRules): IndexMetadata => {
+  const { expressions, method, where, ...rest } = index
+  const m = method?.toLowerCase()
+  return {
+    ...rest,
+    columns: [...index.columns],
+    ...(m === undefined || m === "btree" ? {} : { method: m }),
+    ...(where === undefined ? {} : { where: canonicalSql(where, rules) }),
+    ...(expressions === undefined ? {} : { expressions: expressions.map((e) => canonicalSql(e, rules)) })
+  }
+}
+
+const normalizeTrigger = (trigger: TriggerMetadata, rules: LexRules): TriggerMetadata => {
+  const { when, ...rest } = trigger
+  return {
+    ...rest,
+    timing: trigger.timing.toLowerCase() as TriggerMetadata["timing"],
+    events: Array.from(new Set(trigger.events.map((e) => e.toLowerCase()))).sort(),
+    forEach: trigger.forEach.toLowerCase() as TriggerMetadata["forEach"],
+    action: canonicalSql(trigger.action, rules),
+    ...(when === undefined ? {} : { when: canonicalSql(when, rules) })
+  }
+}
+
+const normalizeView = (view: ViewMetadata, rules: LexRules): ViewMetadata => {
+  const { materialized, schema, ...rest } = view
+  return {
+    ...rest,
+    ...(schema === undefined ? {} : { schema }),
+    definition: canonicalSql(view.definition, rules),
+    ...(materialized === true ? { materialized } : {})
+  }
+}
+
 const sortValues = (values: ReadonlyArray<string | number>): Array<string | number> =>
   Array.from(new Set(values)).sort((a, b) =>
     typeof a === typeof b ? (a < b ? -1 : a > b ? 1 : 0) : typeof a === "number" ? -1 : 1
@@ -102,7 +178,14 @@ const byKey = <A>(f: (a: A) => string) => (a: A, b: A): number => {
 }
 
 const uniqueKey = (u: UniqueMetadata): string => key(u.columns)
-const indexKey = (i: IndexMetadata): string => key(i.columns) + (i.unique ? " unique" : "")
+const indexKey = (i: IndexMetadata): string =>
+  (i.expressions === undefined ? key(i.columns) : `(${i.expressions.join(", ")})`) + (i.unique ? " unique" : "") +
+  (i.method === undefined ? "" : ` using ${i.method}`) + (i.where === undefined ? "" : ` where ${i.where}`)
+const partitionKey = (p: PartitionMetadata): string => `${p.name} ${p.bound}`
+const viewKey = (v: ViewMetadata): string =>
+  `${v.schema === undefined ? "" : `${v.schema}.`}${v.name}${v.materialized === true ? " (materialized)" : ""} AS ${v.definition}`
+const triggerKey = (t: TriggerMetadata): string =>
+  `${t.name}: ${t.timing} ${t.events.join(" or ")} for each ${t.forEach}${t.when === undefined ? "" : ` when ${t.when}`} do ${t.action}`
 const fkKey = (fk: ForeignKeyMetadata): string =>
   JSON.stringify([fk.columns, fk.references.schema ?? null, fk.references.table, fk.references.columns, fk.onDelete, fk.onUpdate])
 
@@ -124,14 +207,22 @@ const normalizeColumn = (column: ColumnMetadata, table: TableMetadata, dialect: 
 }
 
 const normalizeTable = (table: TableMetadata, dialect: Dialect): TableMetadata => {
-  const { schema, ...rest } = table
+  const { partitionBy, partitions, schema, triggers, ...rest } = table
+  const rules = schemaDialects[dialect].lexRules
   return {
     ...rest,
     ...(schema === undefined ? {} : { schema }),
+    ...(partitionBy === undefined ? {} : { partitionBy: canonicalSql(partitionBy, rules) }),
+    ...(partitions === undefined || partitions.length === 0 ? {} : {
+      partitions: partitions.map((p) => ({ name: p.name, bound: canonicalSql(p.bound, rules) })).sort(byKey(partitionKey))
+    }),
+    ...(triggers === undefined || triggers.length === 0 ? {} : {
+      triggers: triggers.map((t) => normalizeTrigger(t, rules)).sort(byKey((t) => t.name))
+    }),
     columns: table.columns.map((c) => normalizeColumn(c, table, dialect)),
     primaryKey: [...table.primaryKey],
     uniques: table.uniques.map((u) => ({ ...u, columns: [...u.columns] })).sort(byKey(uniqueKey)),
-    indexes: table.indexes.map((i) => ({ ...i, columns: [...i.columns] })).sort(byKey(indexKey)),
+    indexes: table.indexes.map((i) => normalizeIndex(i, rules)).sort(byKey(indexKey)),
     foreignKeys: table.foreignKeys.map((fk): ForeignKeyMetadata => {
       const { schema: refSchema, ...ref } = fk.references
       return {
@@ -152,9 +243,15 @@ const tableKey = (t: { readonly name: string; readonly schema?: string | undefin
   t.schema === undefined ? t.name : `${t.schema}.${t.name}`
 
 /** @internal */
-export const normalize = (metadata: Metadata, dialect: Dialect): Metadata => ({
-  tables: metadata.tables.map((t) => normalizeTable(t, dialect)).sort(byKey(tableKey))
-})
+export const normalize = (metadata: Metadata, dialect: Dialect): Metadata => {
+  const rules = schemaDialects[dialect].lexRules
+  return {
+    tables: metadata.tables.map((t) => normalizeTable(t, dialect)).sort(byKey(tableKey)),
+    ...(metadata.views === undefined || metadata.views.length === 0 ? {} : {
+      views: metadata.views.map((v) => normalizeView(v, rules)).sort(byKey(tableKey))
+    })
+  }
+}
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b)
 
@@ -181,10 +278,55 @@ const diffList = <A extends { readonly name?: string | undefined }>(
 
 const COLUMN_PROPS = ["type", "length", "nullable", "default", "autoIncrement", "check"] as const
 
+/**
+ * The dialects of the two sides of a comparison: one for both, or each its
+ * own (a schema copied from one database to another).
+ *
+ * @internal
+ */
+export type DiffDialects = Dialect | { readonly expected: Dialect; readonly actual: Dialect }
+
+const INTEGER_KINDS: ReadonlySet<NeutralType> = new Set(["smallint", "integer", "bigint"])
+
+/**
+ * What two dialects can both say, for comparing a schema with its copy in
+ * the other dialect: SQLite stores every float in 8 bytes and every
+ * auto-incremented key as its 64-bit rowid, the two print SQL differently
+ * (so views and trigger bodies compare by name), and SQLite has one index
+ * method.
+ */
+const meaningOf = (metadata: Metadata): Metadata => ({
+  tables: metadata.tables.map((t): TableMetadata => {
+    const { triggers, partitionBy, ...rest } = t
+    return {
+      ...rest,
+      ...(partitionBy === undefined ? {} : { partitionBy: meaningSql(partitionBy) }),
+      columns: t.columns.map((c) =>
+        c.type === "real" ? { ...c, type: "double" } : c.autoIncrement && INTEGER_KINDS.has(c.type) ? { ...c, type: "integer" } : c
+      ),
+      indexes: t.indexes.map((i) => {
+        const { expressions, where, ...r } = i
+        return {
+          ...r,
+          ...(where === undefined ? {} : { where: meaningSql(where) }),
+          ...(expressions === undefined ? {} : { expressions: expressions.map(meaningSql) })
+        }
+      }),
+      ...(triggers === undefined ? {} : {
+        triggers: triggers.map((tr) => ({ name: tr.name, timing: tr.timing, events: tr.events, forEach: tr.forEach, action: "", definition: "" }))
+      })
+    }
+  }),
+  ...(metadata.views === undefined ? {} : { views: metadata.views.map((v) => ({ name: v.name, definition: "" })) })
+})
+
 /** @internal */
-export const diff = (expected: Metadata, actual: Metadata, dialect: Dialect): ReadonlyArray<Difference> => {
-  const e = normalize(expected, dialect)
-  const a = normalize(actual, dialect)
+export const diff = (expected: Metadata, actual: Metadata, dialects: DiffDialects): ReadonlyArray<Difference> => {
+  const across = typeof dialects !== "string" && dialects.expected !== dialects.actual
+  const expectedDialect = typeof dialects === "string" ? dialects : dialects.expected
+  const actualDialect = typeof dialects === "string" ? dialects : dialects.actual
+  const e = across ? meaningOf(normalize(expected, expectedDialect)) : normalize(expected, expectedDialect)
+  const a = across ? meaningOf(normalize(actual, actualDialect)) : normalize(actual, actualDialect)
   const out: Array<Difference> = []
   const actualTables = new Map(a.tables.map((t) => [tableKey(t), t]))
   for (const et of e.tables) {
@@ -232,7 +374,19 @@ export const diff = (expected: Metadata, actual: Metadata, dialect: Dialect): Re
     diffList(out, `${tk}.uniques`, et.uniques, at.uniques, uniqueKey)
     diffList(out, `${tk}.indexes`, et.indexes, at.indexes, indexKey)
     diffList(out, `${tk}.foreignKeys`, et.foreignKeys, at.foreignKeys, fkKey)
+    if (et.partitionBy !== at.partitionBy) {
+      out.push({
+        path: `${tk}.partitionBy`,
+        kind: "changed",
+        expected: et.partitionBy,
+        actual: at.partitionBy,
+        message: `${tk}.partitionBy: expected ${JSON.stringify(et.partitionBy ?? null)}, got ${JSON.stringify(at.partitionBy ?? null)}`
+      })
+    }
+    diffList(out, `${tk}.partitions`, et.partitions ?? [], at.partitions ?? [], partitionKey)
+    diffList(out, `${tk}.triggers`, et.triggers ?? [], at.triggers ?? [], triggerKey)
   }
+  diffList(out, "views", e.views ?? [], a.views ?? [], viewKey)
   for (const at of actualTables.values()) {
     const tk = tableKey(at)
     out.push({ path: tk, kind: "unexpected", actual: at, message: `table ${tk} is not declared` })

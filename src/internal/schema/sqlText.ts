@@ -305,6 +305,18 @@ export const settingIndependent = (sql: string, rules: LexRules): string => {
   return out + sql.slice(at)
 }
 
+/**
+ * Like `tokenize`, with each token's place in `sql`, so a part of a
+ * statement can be cut out as written.
+ *
+ * @internal
+ */
+export const tokenizeWithSpans = (
+  sql: string,
+  rules: LexRules
+): { readonly tokens: ReadonlyArray<Token>; readonly spans: ReadonlyArray<{ readonly start: number; readonly end: number }> } | undefined =>
+  lex(sql, rules)
+
 /** @internal */
 export const quoteString = (s: string): string => "'" + s.split("'").join("''") + "'"
 

@@ -5,7 +5,15 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import type { ForeignKeyMetadata, IndexMetadata, ReferentialAction, TableMetadata, UniqueMetadata } from "../../../Metadata.js"
+import type {
+  ForeignKeyMetadata,
+  IndexMetadata,
+  ReferentialAction,
+  TableMetadata,
+  TriggerMetadata,
+  UniqueMetadata,
+  ViewMetadata
+} from "../../../Metadata.js"
 import { parseInCheck, tokenize } from "../../schema/sqlText.js"
 import { lexRules } from "./lexer.js"
 import { reflectedColumn, str } from "../introspectCommon.js"
@@ -83,15 +91,73 @@ SELECT tc.relname AS table_name, ic.relname AS name, i.indisunique AS is_unique,
   ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
         JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
         WHERE k.ord <= i.indnkeyatts ORDER BY k.ord) AS columns,
-  (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL OR 0 = ANY (i.indkey::int2[])) AS special
+  (i.indexprs IS NOT NULL OR 0 = ANY (i.indkey::int2[])) AS has_expressions,
+  ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k)
+    AS key_texts,
+  am.amname AS method, pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) AS predicate
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = tc.relnamespace
 WHERE n.nspname = $1 AND tc.relkind IN ('r', 'p')
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
                   WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY tc.relname, ic.relname`
+
+const PARTITIONS = `
+SELECT c.relname AS table_name, pg_catalog.pg_get_partkeydef(c.oid) AS partition_by,
+  ARRAY(SELECT p.relname::text FROM pg_catalog.pg_inherits h JOIN pg_catalog.pg_class p ON p.oid = h.inhrelid
+        WHERE h.inhparent = c.oid ORDER BY p.relname) AS partition_names,
+  ARRAY(SELECT pg_catalog.pg_get_expr(p.relpartbound, p.oid) FROM pg_catalog.pg_inherits h
+        JOIN pg_catalog.pg_class p ON p.oid = h.inhrelid WHERE h.inhparent = c.oid ORDER BY p.relname) AS partition_bounds
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind = 'p'`
+
+// Internal triggers implement foreign keys; triggers cloned onto partitions belong to their parent's.
+const TRIGGERS = `
+SELECT c.relname AS table_name, t.tgname AS name, t.tgtype AS type, p.proname AS function_name,
+  pg_catalog.pg_get_triggerdef(t.oid, true) AS definition
+FROM pg_catalog.pg_trigger t
+JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+WHERE n.nspname = $1 AND NOT t.tgisinternal AND t.tgparentid = 0
+ORDER BY c.relname, t.tgname`
+
+const VIEWS = `
+SELECT c.relname AS name, c.relkind = 'm' AS materialized, pg_catalog.pg_get_viewdef(c.oid, true) AS definition
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('v', 'm')
+ORDER BY c.relname`
+
+/** `pg_trigger.tgtype` bits (see PostgreSQL's trigger.h). */
+const TRIGGER_ROW = 1
+const TRIGGER_BEFORE = 2
+const TRIGGER_INSTEAD = 64
+const TRIGGER_EVENTS: ReadonlyArray<readonly [number, string]> = [[4, "insert"], [8, "delete"], [16, "update"], [32, "truncate"]]
+
+/**
+ * The trigger's function call as written after EXECUTE FUNCTION, without the
+ * schema the catalog may qualify it with, and its WHEN condition.
+ */
+const triggerOf = (r: Record<string, unknown>): TriggerMetadata => {
+  const type = Number(r["type"])
+  const definition = str(r["definition"])
+  const fn = str(r["function_name"])
+  const call = /EXECUTE (?:FUNCTION|PROCEDURE) (.*)$/s.exec(definition)?.[1] ?? `${fn}()`
+  const args = call.slice(call.indexOf("("))
+  const when = /\bWHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) /s.exec(definition)?.[1]
+  return {
+    name: str(r["name"]),
+    timing: (type & TRIGGER_INSTEAD) !== 0 ? "instead of" : (type & TRIGGER_BEFORE) !== 0 ? "before" : "after",
+    events: TRIGGER_EVENTS.filter(([bit]) => (type & bit) !== 0).map(([, e]) => e),
+    forEach: (type & TRIGGER_ROW) !== 0 ? "row" : "statement",
+    action: `${fn}${args}`,
+    ...(when === undefined ? {} : { when }),
+    definition
+  }
+}
 
 const groupBy = (rows: ReadonlyArray<Record<string, unknown>>): Map<string, Array<Record<string, unknown>>> => {
   const out = new Map<string, Array<Record<string, unknown>>>()
@@ -110,7 +176,9 @@ const buildTable = (
   schemaName: string,
   columnRows: ReadonlyArray<Record<string, unknown>>,
   constraintRows: ReadonlyArray<Record<string, unknown>>,
-  indexRows: ReadonlyArray<Record<string, unknown>>
+  indexRows: ReadonlyArray<Record<string, unknown>>,
+  partitionRow: Record<string, unknown> | undefined,
+  triggerRows: ReadonlyArray<Record<string, unknown>>
 ): TableMetadata => {
   const checks = new Map<string, Array<string | number>>()
   let primaryKey: Array<string> = []
@@ -167,9 +235,21 @@ const buildTable = (
       check: checks.get(columnName)
     })
   })
-  const indexes: Array<IndexMetadata> = indexRows
-    .filter((r) => r["special"] !== true)
-    .map((r) => ({ name: str(r["name"]), columns: strings(r["columns"]), unique: r["is_unique"] === true }))
+  const indexes: Array<IndexMetadata> = indexRows.map((r) => {
+    const method = str(r["method"])
+    const predicate = r["predicate"] === null || r["predicate"] === undefined ? undefined : str(r["predicate"])
+    const expressions = r["has_expressions"] === true
+    return {
+      name: str(r["name"]),
+      columns: expressions ? [] : strings(r["columns"]),
+      unique: r["is_unique"] === true,
+      ...(method === "btree" ? {} : { method }),
+      ...(predicate === undefined ? {} : { where: predicate }),
+      ...(expressions ? { expressions: strings(r["key_texts"]) } : {})
+    }
+  })
+  const partitionNames = strings(partitionRow?.["partition_names"])
+  const partitionBounds = strings(partitionRow?.["partition_bounds"])
   return {
     name,
     ...(schema === undefined ? {} : { schema }),
@@ -177,7 +257,12 @@ const buildTable = (
     primaryKey,
     uniques,
     indexes,
-    foreignKeys
+    foreignKeys,
+    ...(partitionRow === undefined ? {} : {
+      partitionBy: str(partitionRow["partition_by"]),
+      partitions: partitionNames.map((n, i) => ({ name: n, bound: partitionBounds[i] ?? "" }))
+    }),
+    ...(triggerRows.length === 0 ? {} : { triggers: triggerRows.map(triggerOf) })
   }
 }
 
@@ -189,19 +274,41 @@ export const introspect: SchemaDialect["introspect"] = (run, options) =>
     const tableRows = yield* run(TABLES, [schemaName])
     const names = tableRows.map((r) => str(r["name"])).filter((n) => wanted === undefined || wanted.has(n))
     if (names.length === 0) return { tables: [] }
-    const [columns, constraints, indexes] = yield* Effect.all([
+    const [columns, constraints, indexes, partitions, triggers] = yield* Effect.all([
       run(COLUMNS, [schemaName]),
       run(CONSTRAINTS, [schemaName]),
-      run(INDEXES, [schemaName])
+      run(INDEXES, [schemaName]),
+      run(PARTITIONS, [schemaName]),
+      run(TRIGGERS, [schemaName])
     ])
+    const views = wanted === undefined ? yield* run(VIEWS, [schemaName]) : []
     const columnsBy = groupBy(columns)
     const constraintsBy = groupBy(constraints)
     const indexesBy = groupBy(indexes)
+    const partitionsBy = new Map(partitions.map((r) => [str(r["table_name"]), r]))
+    const triggersBy = groupBy(triggers)
     // Tables of the default schema are reported without one, like declared tables.
     const schema = options.schema
     return {
       tables: names.map((n) =>
-        buildTable(n, schema, schemaName, columnsBy.get(n) ?? [], constraintsBy.get(n) ?? [], indexesBy.get(n) ?? [])
-      )
+        buildTable(
+          n,
+          schema,
+          schemaName,
+          columnsBy.get(n) ?? [],
+          constraintsBy.get(n) ?? [],
+          indexesBy.get(n) ?? [],
+          partitionsBy.get(n),
+          triggersBy.get(n) ?? []
+        )
+      ),
+      ...(views.length === 0 ? {} : {
+        views: views.map((v): ViewMetadata => ({
+          name: str(v["name"]),
+          ...(schema === undefined ? {} : { schema }),
+          definition: str(v["definition"]),
+          ...(v["materialized"] === true ? { materialized: true } : {})
+        }))
+      })
     }
   })

@@ -50,6 +50,16 @@ const validateTable = (table: TableMetadata): Problem | undefined => {
   if (table.name.toLowerCase().startsWith("sqlite_")) {
     return { message: `table name ${table.name} is reserved by SQLite (names starting with sqlite_)` }
   }
+  if (table.partitionBy !== undefined || (table.partitions ?? []).length > 0) {
+    return { message: `table ${table.name}: SQLite has no partitioned tables (leave out partitionBy and partitions)` }
+  }
+  for (const i of table.indexes) {
+    if (i.method !== undefined && i.method.toLowerCase() !== "btree") {
+      return {
+        message: `table ${table.name}, index ${i.name ?? i.columns.join(", ")}: SQLite has only B-tree indexes (method ${i.method} given)`
+      }
+    }
+  }
   for (const c of table.columns) {
     if (!c.autoIncrement) continue
     if (table.primaryKey.length !== 1 || table.primaryKey[0] !== c.name || !INTEGER_TYPES.has(c.type)) {

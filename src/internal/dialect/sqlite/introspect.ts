@@ -5,11 +5,19 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import type { ForeignKeyMetadata, IndexMetadata, ReferentialAction, TableMetadata, UniqueMetadata } from "../../../Metadata.js"
+import type {
+  ForeignKeyMetadata,
+  IndexMetadata,
+  ReferentialAction,
+  TableMetadata,
+  UniqueMetadata,
+  ViewMetadata
+} from "../../../Metadata.js"
 import { group, parseInCheck, tokenize } from "../../schema/sqlText.js"
 import { lexRules } from "./lexer.js"
 import { reflectedColumn, str } from "../introspectCommon.js"
 import type { Run, SchemaDialect, TableName } from "../schemaDialect.js"
+import { indexParts, triggerParts, viewQuery } from "./catalogText.js"
 import { parseType } from "./ddl.js"
 
 const num = (v: unknown): number => Number(v)
@@ -85,13 +93,25 @@ const reflectTable = (run: Run, name: string, sql: string) =>
     )
     for (const ir of indexRows) {
       const origin = str(ir["origin"])
-      if (origin === "pk" || num(ir["partial"]) === 1) continue
+      if (origin === "pk") continue
       const cols = yield* run("SELECT seqno, cid, name FROM pragma_index_info(?) ORDER BY seqno", [str(ir["name"])])
-      // Expression indexes have no column name; they cannot be described as columns.
-      if (cols.some((c) => c["name"] === null || num(c["cid"]) < 0)) continue
       const columnsOfIndex = cols.map((c) => str(c["name"]))
-      if (origin === "u") uniques.push({ columns: columnsOfIndex })
-      else indexes.push({ name: str(ir["name"]), columns: columnsOfIndex, unique: num(ir["is_unique"]) === 1 })
+      if (origin === "u") {
+        uniques.push({ columns: columnsOfIndex })
+        continue
+      }
+      // Expression keys have no column name, and a predicate is only in the index's SQL text.
+      const expression = cols.some((c) => c["name"] === null || num(c["cid"]) < 0)
+      const partial = num(ir["partial"]) === 1
+      const parts = expression || partial ? indexParts(str((yield* run(INDEX_SQL, [str(ir["name"])]))[0]?.["sql"])) : undefined
+      if ((expression || partial) && parts === undefined) continue
+      indexes.push({
+        name: str(ir["name"]),
+        columns: expression ? [] : columnsOfIndex,
+        unique: num(ir["is_unique"]) === 1,
+        ...(partial && parts?.where !== undefined ? { where: parts.where } : {}),
+        ...(expression && parts !== undefined ? { expressions: parts.keys } : {})
+      })
     }
 
     const fkRows = yield* run(
@@ -120,8 +140,24 @@ const reflectTable = (run: Run, name: string, sql: string) =>
         onUpdate: action(first["on_update"])
       })
     }
-    return { name, columns, primaryKey, uniques, indexes, foreignKeys } satisfies TableMetadata
+    const triggers = (yield* run(TRIGGERS, [name])).flatMap((r) => {
+      const t = triggerParts(str(r["name"]), str(r["sql"]))
+      return t === undefined ? [] : [t]
+    })
+    return {
+      name,
+      columns,
+      primaryKey,
+      uniques,
+      indexes,
+      foreignKeys,
+      ...(triggers.length === 0 ? {} : { triggers })
+    } satisfies TableMetadata
   })
+
+const INDEX_SQL = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?"
+const TRIGGERS = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? ORDER BY name"
+const VIEWS = "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name"
 
 /** @internal */
 export const introspect: SchemaDialect["introspect"] = (run, options) =>
@@ -135,5 +171,11 @@ export const introspect: SchemaDialect["introspect"] = (run, options) =>
         [JSON.stringify(options.tables)]
       )
     const tables = yield* Effect.forEach(rows, (r) => reflectTable(run, str(r["name"]), str(r["sql"])))
-    return { tables }
+    const views = options.tables === undefined ? yield* run(VIEWS) : []
+    return {
+      tables,
+      ...(views.length === 0 ? {} : {
+        views: views.map((v): ViewMetadata => ({ name: str(v["name"]), definition: viewQuery(str(v["sql"])) }))
+      })
+    }
   })
