@@ -17,7 +17,7 @@
  */
 import type * as Schema from "effect/Schema"
 import type * as Types from "effect/Types"
-import type { ReferentialAction } from "./Metadata.js"
+import type { NeutralType, ReferentialAction } from "./Metadata.js"
 
 /**
  * @since 0.1.0
@@ -59,6 +59,11 @@ export const DbTypeId = "effect-sqlservice/Column/dbType" as const
  * @category annotations
  */
 export const NameId = "effect-sqlservice/Column/name" as const
+/**
+ * @since 0.3.0
+ * @category annotations
+ */
+export const NeutralTypeId = "effect-sqlservice/Column/neutralType" as const
 
 /**
  * Set by `Table.fromModel` on `Model.GeneratedByDb` fields: the database supplies
@@ -299,6 +304,19 @@ export const defaultValue = defaultImpl
  * @category annotations
  */
 export const dbType = (type: string) => <S extends Annotable>(self: S): S => annotate(self, DbTypeId, type)
+
+/**
+ * What a `Column.dbType` means, as a neutral type: a dialect that reads the
+ * `dbType` spelling as something else (`NVARCHAR(50)` on PostgreSQL,
+ * `timestamp without time zone` on SQLite) creates and reads the column as
+ * this type in its own spelling instead. `Table.fromMetadata` sets it, so a
+ * schema reflected from one dialect can be created in the other.
+ *
+ * @since 0.3.0
+ * @category annotations
+ */
+export const neutralType = (type: NeutralType, length?: number) => <S extends Annotable>(self: S): S =>
+  annotate(self, NeutralTypeId, length === undefined ? { type } : { type, length })
 
 /**
  * The column name in the database, overriding the table's `columnNames`

@@ -343,7 +343,7 @@ export const fromMetadata = (table: TableMetadata): Table<string, Record<string,
   for (const c of table.columns) {
     let s: Schema.Top = schemaFor(c)
     // The reflected spelling keeps what the neutral Schema cannot say (DATE, CHAR(n), NUMERIC, ...).
-    if (c.dbType.trim() !== "") s = s.pipe(Column.dbType(c.dbType))
+    if (c.dbType.trim() !== "") s = s.pipe(Column.dbType(c.dbType), Column.neutralType(c.type, c.length))
     if (c.nullable) s = Schema.NullOr(s)
     if (c.autoIncrement) s = Column.autoIncrement(s)
     if (c.default !== undefined && !c.autoIncrement) s = s.pipe(Column.default(Column.sqlDefault(c.default)))

@@ -48,7 +48,9 @@ const expected = (dialect: Metadata.Dialect): Metadata.Metadata => ({
       uniques: [{ columns: ["author_id", "title"] }],
       indexes: [
         { name: "books_isbn_idx", columns: ["isbn"], unique: true },
-        { name: "books_title_idx", columns: ["title", "id"], unique: false }
+        { name: "books_title_idx", columns: ["title", "id"], unique: false },
+        { name: "books_lower_title", columns: [], unique: false, expressions: ["lower(title)"] },
+        { name: "books_partial", columns: ["isbn"], unique: false, where: "isbn IS NOT NULL" }
       ],
       foreignKeys: [{
         columns: ["author_id"],
@@ -81,7 +83,7 @@ const sqliteDdl = [
    )`,
   `CREATE UNIQUE INDEX books_isbn_idx ON books (isbn)`,
   `CREATE INDEX books_title_idx ON books (title, id)`,
-  // not representable as columns: left out of the reflection
+  // an expression index and a partial index: recorded as expressions / a predicate
   `CREATE INDEX books_lower_title ON books (lower(title))`,
   `CREATE INDEX books_partial ON books (isbn) WHERE isbn IS NOT NULL`
 ]

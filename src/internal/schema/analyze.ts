@@ -11,6 +11,7 @@ import * as AST from "effect/SchemaAST"
 import * as Column from "../../Column.js"
 import * as DatabaseError from "../../DatabaseError.js"
 import type * as Table from "../../Table.js"
+import type { NeutralType } from "../../Metadata.js"
 import { type ColumnKind, encodedOf, findAnnotation, resolveColumnKind } from "./columnType.js"
 import { snakeCase } from "./identifier.js"
 import { showValue } from "../errorMessage.js"
@@ -65,6 +66,8 @@ export interface ColumnDef extends FieldInfo {
   readonly references?: Column.References
   readonly default?: Column.DefaultValue
   readonly dbType?: string
+  /** What `dbType` means (`Column.neutralType`), for dialects that read its spelling differently. */
+  readonly neutralType?: { readonly type: NeutralType; readonly length?: number }
   /** The field's Schema, to encode single values (defaults, compared values) with. */
   readonly schema: Schema.Codec<any, any, never, never>
 }
@@ -117,6 +120,7 @@ const analyzeColumn = (table: Table.Any, field: string): Result.Result<ColumnDef
   const info = fieldInfo(field, value, table.options.columnNames)
   const find = <A>(key: string) => findAnnotation<A>(info.ast, key)
   const dbType = find<string>(Column.DbTypeId)
+  const neutralType = find<{ readonly type: NeutralType; readonly length?: number }>(Column.NeutralTypeId)
   const resolved = resolveColumnKind(info.ast)
   let kind: ColumnKind
   if (resolved.ok) {
@@ -149,6 +153,7 @@ const analyzeColumn = (table: Table.Any, field: string): Result.Result<ColumnDef
     ...(references === undefined ? {} : { references }),
     ...(dflt === undefined ? {} : { default: dflt }),
     ...(dbType === undefined ? {} : { dbType }),
+    ...(neutralType === undefined ? {} : { neutralType }),
     schema: value as unknown as Schema.Codec<any, any, never, never>
   })
 }

@@ -18,6 +18,7 @@ import type {
   TableMetadata,
   UniqueMetadata
 } from "../../Metadata.js"
+import { neutralTypes } from "../../Metadata.js"
 import type * as Table from "../../Table.js"
 import type { SchemaDialect } from "../dialect/schemaDialect.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
@@ -47,7 +48,19 @@ export const storageOf = (
   dialect: SchemaDialect,
   column: ColumnDef
 ): { readonly type: NeutralType; readonly length?: number; readonly dbType: string } => {
-  if (column.dbType !== undefined) return { ...dialect.parseType(column.dbType), dbType: column.dbType }
+  if (column.dbType !== undefined) {
+    const parsed = dialect.parseType(column.dbType)
+    const meant = column.neutralType
+    // A spelling this dialect reads as another type (one written for another dialect) gives way to the meaning.
+    if (meant === undefined || (parsed.type === meant.type && parsed.length === meant.length)) {
+      return { ...parsed, dbType: column.dbType }
+    }
+    return {
+      type: meant.type,
+      ...(meant.length === undefined ? {} : { length: meant.length }),
+      dbType: dialect.columnType(meant.type, meant.length)
+    }
+  }
   return {
     type: column.kind.type,
     ...(column.kind.length === undefined ? {} : { length: column.kind.length }),
@@ -97,6 +110,18 @@ const columnMetadata = (dialect: SchemaDialect, def: TableDef, column: ColumnDef
       return yield* Result.fail(
         schemaError(
           `table ${def.name}, field ${column.field}: Column.dbType ${JSON.stringify(column.dbType)} is not a type name`,
+          def.name,
+          column.field
+        )
+      )
+    }
+    const meant = column.neutralType
+    if (meant !== undefined && (!neutralTypes.includes(meant.type) ||
+      (meant.length !== undefined && !(Number.isInteger(meant.length) && meant.length > 0))))
+    {
+      return yield* Result.fail(
+        schemaError(
+          `table ${def.name}, field ${column.field}: Column.neutralType ${showValue(meant)} is not a neutral type (one of ${neutralTypes.join(", ")}, with a positive integer length)`,
           def.name,
           column.field
         )

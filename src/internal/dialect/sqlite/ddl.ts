@@ -15,25 +15,29 @@ import type { Problem } from "../schemaDialect.js"
 import { lexRules } from "./lexer.js"
 
 const typeName = typeNameReader({
-  integer: ["mediumint"],
+  integer: ["mediumint", "int4"],
   smallint: ["tinyint"],
   bigint: ["unsigned big int"],
   // SQLite stores every float as 8 bytes.
-  double: ["real", "double"],
+  double: ["real", "double", "float4", "float8"],
   text: ["clob"],
   varchar: ["varying character", "nvarchar"],
-  char: ["nchar", "native character"],
-  timestamp: ["timestamp"],
-  datetime: ["datetime"],
+  char: ["nchar", "native character", "bpchar"],
+  // PostgreSQL's spellings, as its catalog prints them, read by meaning:
+  // without an explicit zone TIMESTAMP is a wall-clock time there.
+  timestamp: ["timestamp", "timestamp with time zone"],
+  datetime: ["datetime", "timestamp without time zone"],
+  time: ["time without time zone", "time with time zone", "timetz"],
   // A column declared without a type has BLOB affinity.
-  blob: ["blob", ""]
+  blob: ["blob", "", "bytea"]
 })
 
 /** @internal */
 export const parseType = (dbType: string): { readonly type: NeutralType; readonly length?: number } => {
   const t = dbType.trim().toUpperCase().replace(/\s+/g, " ")
-  const m = /^([A-Z ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*\d+\s*)?\))?$/.exec(t)
-  const type = typeName(m?.[1] ?? t)
+  // Words may follow the size too: PostgreSQL prints `timestamp(3) without time zone`.
+  const m = /^([A-Z ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*\d+\s*)?\))?( [A-Z ]+)?$/.exec(t)
+  const type = typeName(m === null ? t : m[1]! + (m[3] ?? ""))
   if (type !== undefined) return withLength(type, m?.[2] === undefined ? undefined : Number(m[2]))
   // SQLite's affinity rules (https://www.sqlite.org/datatype3.html#determination_of_column_affinity)
   if (t.includes("INT")) return { type: "integer" }
