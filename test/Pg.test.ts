@@ -2,12 +2,14 @@ import { describe } from "@effect/vitest"
 import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
+import { pgOnly, suite as existingDatabasesSuite } from "./suites/existingDatabases.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { suite as valuesSuite } from "./suites/values.js"
 import { suite as writeInputsSuite } from "./suites/writeInputs.js"
+import * as existingDatabases from "./fixtures/existingDatabases.js"
 import { pgAvailable, pgIsolated } from "./support/layers.js"
 
 const available = await pgAvailable()
@@ -22,4 +24,6 @@ describe.skipIf(!available)("PostgreSQL", () => {
   writeInputsSuite("postgres", pgIsolated)
   inListsSuite("postgres", pgIsolated)
   sqlClientSuite("postgres", pgIsolated)
+  existingDatabasesSuite("postgres", pgIsolated, existingDatabases.pg)
+  pgOnly(pgIsolated, existingDatabases.pg)
 })

@@ -1,12 +1,14 @@
 import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
+import { sqliteRefuses, suite as existingDatabasesSuite } from "./suites/existingDatabases.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { suite as valuesSuite } from "./suites/values.js"
 import { suite as writeInputsSuite } from "./suites/writeInputs.js"
+import * as existingDatabases from "./fixtures/existingDatabases.js"
 import { sqliteMemory } from "./support/layers.js"
 
 coreSuite("sqlite :memory:", sqliteMemory)
@@ -19,3 +21,5 @@ ddlSafetySuite("sqlite :memory:", sqliteMemory)
 writeInputsSuite("sqlite :memory:", sqliteMemory)
 inListsSuite("sqlite :memory:", sqliteMemory)
 sqlClientSuite("sqlite :memory:", sqliteMemory)
+existingDatabasesSuite("sqlite :memory:", sqliteMemory, existingDatabases.sqlite)
+sqliteRefuses(sqliteMemory)
