@@ -26,7 +26,7 @@ import { showValue } from "../errorMessage.js"
 import { analyze, type ColumnDef, schemaError, type TableDef } from "./analyze.js"
 import { generatedName, validateIdentifier } from "./identifier.js"
 import { valueEncoder } from "./parse.js"
-import { settingIndependent, unsafeExpression } from "./sqlText.js"
+import { foldNegatives, group, settingIndependent, stripCasts, tokenize, unsafeExpression } from "./sqlText.js"
 import { repToCanonical, ValueError } from "./values.js"
 
 const ACTIONS: ReadonlyArray<ReferentialAction> = ["cascade", "restrict", "set null", "set default", "no action"]
@@ -68,6 +68,32 @@ export const storageOf = (
   }
 }
 
+const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = { t: true, true: true, f: false, false: false, "1": true, "0": false }
+
+/**
+ * A default that is one literal, however a dialect printed it (`1` for a
+ * SQLite boolean, `'draft'::text` or `'-1'::integer` on PostgreSQL), in this
+ * dialect's own spelling, so a default reflected from one dialect is valid
+ * in the other; undefined for anything but a literal, which stays as written.
+ */
+const portableLiteral = (sql: string, type: NeutralType, dialect: SchemaDialect): string | undefined => {
+  const raw = tokenize(sql, dialect.lexRules)
+  if (raw === undefined || !raw.some((t) => t.t === "op" && t.v === "::") && type !== "boolean") return undefined
+  let tokens = foldNegatives(stripCasts(raw.filter((t) => t.t !== "comment")))
+  for (;;) {
+    const g = group(tokens, 0)
+    if (g === undefined || g.end !== tokens.length) break
+    tokens = foldNegatives(stripCasts(g.inner))
+  }
+  const only = tokens.length === 1 ? tokens[0]! : undefined
+  if (only === undefined || (only.t !== "str" && only.t !== "num")) return undefined
+  if (type === "boolean") {
+    const b = BOOLEAN_TEXT[only.v.trim().toLowerCase()]
+    return b === undefined ? undefined : dialect.literal(b, type)
+  }
+  return only.t === "num" ? only.v : dialect.literal(only.v, type)
+}
+
 const renderDefault = (
   dialect: SchemaDialect,
   def: TableDef,
@@ -80,7 +106,7 @@ const renderDefault = (
   if (Column.isSqlExpression(value)) {
     const problem = unsafeExpression(value.sql, dialect.lexRules)
     return problem === undefined
-      ? Result.succeed(settingIndependent(value.sql, dialect.lexRules))
+      ? Result.succeed(portableLiteral(value.sql, type, dialect) ?? settingIndependent(value.sql, dialect.lexRules))
       : Result.fail(schemaError(`${where}: the SQL default ${showValue(value.sql)} is rejected: ${problem}`, def.name, column.field))
   }
   const encoded = valueEncoder(column.schema)(value)

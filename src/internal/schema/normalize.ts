@@ -185,7 +185,7 @@ const partitionKey = (p: PartitionMetadata): string => `${p.name} ${p.bound}`
 const viewKey = (v: ViewMetadata): string =>
   `${v.schema === undefined ? "" : `${v.schema}.`}${v.name}${v.materialized === true ? " (materialized)" : ""} AS ${v.definition}`
 const triggerKey = (t: TriggerMetadata): string =>
-  `${t.name}: ${t.timing} ${t.events.join(" or ")} for each ${t.forEach}${t.when === undefined ? "" : ` when ${t.when}`} do ${t.action}`
+  `${t.name}: ${t.timing} ${t.events.join(" or ")} for each ${t.forEach}${t.when === undefined ? "" : ` when ${t.when}`}${t.action === "" ? "" : ` do ${t.action}`}`
 const fkKey = (fk: ForeignKeyMetadata): string =>
   JSON.stringify([fk.columns, fk.references.schema ?? null, fk.references.table, fk.references.columns, fk.onDelete, fk.onUpdate])
 
