@@ -191,6 +191,8 @@ export interface ViewMetadata {
   readonly definition: string
   /** A PostgreSQL materialized view. */
   readonly materialized?: boolean
+  /** Its (`INSTEAD OF`) triggers (absent: none). */
+  readonly triggers?: ReadonlyArray<TriggerMetadata>
 }
 
 /**

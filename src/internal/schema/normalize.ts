@@ -155,12 +155,15 @@ const normalizeTrigger = (trigger: TriggerMetadata, rules: LexRules): TriggerMet
 }
 
 const normalizeView = (view: ViewMetadata, rules: LexRules): ViewMetadata => {
-  const { materialized, schema, ...rest } = view
+  const { materialized, schema, triggers, ...rest } = view
   return {
     ...rest,
     ...(schema === undefined ? {} : { schema }),
     definition: canonicalSql(view.definition, rules),
-    ...(materialized === true ? { materialized } : {})
+    ...(materialized === true ? { materialized } : {}),
+    ...(triggers === undefined || triggers.length === 0 ? {} : {
+      triggers: triggers.map((t) => normalizeTrigger(t, rules)).sort(byKey((t) => t.name))
+    })
   }
 }
 
@@ -183,7 +186,8 @@ const indexKey = (i: IndexMetadata): string =>
   (i.method === undefined ? "" : ` using ${i.method}`) + (i.where === undefined ? "" : ` where ${i.where}`)
 const partitionKey = (p: PartitionMetadata): string => `${p.name} ${p.bound}`
 const viewKey = (v: ViewMetadata): string =>
-  `${v.schema === undefined ? "" : `${v.schema}.`}${v.name}${v.materialized === true ? " (materialized)" : ""} AS ${v.definition}`
+  `${v.schema === undefined ? "" : `${v.schema}.`}${v.name}${v.materialized === true ? " (materialized)" : ""}` +
+  `${v.definition === "" ? "" : ` AS ${v.definition}`}${(v.triggers ?? []).map((t) => `; trigger ${triggerKey(t)}`).join("")}`
 const triggerKey = (t: TriggerMetadata): string =>
   `${t.name}: ${t.timing} ${t.events.join(" or ")} for each ${t.forEach}${t.when === undefined ? "" : ` when ${t.when}`}${t.action === "" ? "" : ` do ${t.action}`}`
 const fkKey = (fk: ForeignKeyMetadata): string =>
@@ -317,7 +321,15 @@ const meaningOf = (metadata: Metadata): Metadata => ({
       })
     }
   }),
-  ...(metadata.views === undefined ? {} : { views: metadata.views.map((v) => ({ name: v.name, definition: "" })) })
+  ...(metadata.views === undefined ? {} : {
+    views: metadata.views.map((v) => ({
+      name: v.name,
+      definition: "",
+      ...(v.triggers === undefined ? {} : {
+        triggers: v.triggers.map((tr) => ({ name: tr.name, timing: tr.timing, events: tr.events, forEach: tr.forEach, action: "", definition: "" }))
+      })
+    }))
+  })
 })
 
 /** @internal */

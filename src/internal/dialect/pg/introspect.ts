@@ -307,7 +307,10 @@ export const introspect: SchemaDialect["introspect"] = (run, options) =>
           name: str(v["name"]),
           ...(schema === undefined ? {} : { schema }),
           definition: str(v["definition"]),
-          ...(v["materialized"] === true ? { materialized: true } : {})
+          ...(v["materialized"] === true ? { materialized: true } : {}),
+          ...((triggersBy.get(str(v["name"])) ?? []).length === 0 ? {} : {
+            triggers: triggersBy.get(str(v["name"]))!.map(triggerOf)
+          })
         }))
       })
     }

@@ -10,6 +10,7 @@ import type {
   IndexMetadata,
   ReferentialAction,
   TableMetadata,
+  TriggerMetadata,
   UniqueMetadata,
   ViewMetadata
 } from "../../../Metadata.js"
@@ -140,10 +141,7 @@ const reflectTable = (run: Run, name: string, sql: string) =>
         onUpdate: action(first["on_update"])
       })
     }
-    const triggers = (yield* run(TRIGGERS, [name])).flatMap((r) => {
-      const t = triggerParts(str(r["name"]), str(r["sql"]))
-      return t === undefined ? [] : [t]
-    })
+    const triggers = triggersOf(yield* run(TRIGGERS, [name]))
     return {
       name,
       columns,
@@ -153,6 +151,12 @@ const reflectTable = (run: Run, name: string, sql: string) =>
       foreignKeys,
       ...(triggers.length === 0 ? {} : { triggers })
     } satisfies TableMetadata
+  })
+
+const triggersOf = (rows: ReadonlyArray<Record<string, unknown>>): Array<TriggerMetadata> =>
+  rows.flatMap((r) => {
+    const t = triggerParts(str(r["name"]), str(r["sql"]))
+    return t === undefined ? [] : [t]
   })
 
 const INDEX_SQL = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?"
@@ -175,7 +179,15 @@ export const introspect: SchemaDialect["introspect"] = (run, options) =>
     return {
       tables,
       ...(views.length === 0 ? {} : {
-        views: views.map((v): ViewMetadata => ({ name: str(v["name"]), definition: viewQuery(str(v["sql"])) }))
+        views: yield* Effect.forEach(views, (v) =>
+          Effect.map(run(TRIGGERS, [str(v["name"])]), (rows): ViewMetadata => {
+            const triggers = triggersOf(rows)
+            return {
+              name: str(v["name"]),
+              definition: viewQuery(str(v["sql"])),
+              ...(triggers.length === 0 ? {} : { triggers })
+            }
+          }))
       })
     }
   })
