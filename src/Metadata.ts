@@ -299,8 +299,10 @@ export const fromTables = (
  * Brings metadata into a canonical form for `dialect`, so that declared and
  * reflected descriptions of the same database compare equal: types the
  * dialect stores identically are merged, defaults are canonicalized (casts,
- * parentheses, quoting), PRIMARY KEY columns are non-null, and every list
- * whose order does not matter is sorted.
+ * parentheses, quoting), PRIMARY KEY columns are non-null, every list
+ * whose order does not matter is sorted, the default index method (B-tree)
+ * is left out, and SQL text (index predicates and keys, partition keys and
+ * bounds, view queries, trigger bodies) is put in one spacing and case.
  *
  * @since 0.1.0
  * @category normalization
