@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Column from "../../src/Column.js"
 import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Metadata from "../../src/Metadata.js"
@@ -72,6 +74,28 @@ export const suite = (name: string, makeLayer: MakeLayer, fixture: ExistingDatab
           expect(differences.some((d) => d.kind === "missing")).toBe(true)
         }))
     }
+
+    it.effect("index methods, predicates and keys and partition SQL from Table options are vetted: a second statement is a SchemaError before any SQL", () =>
+      Effect.gen(function*() {
+        const fields = { id: Schema.Int.pipe(Column.primaryKey), note: Schema.String }
+        const hostile: ReadonlyArray<Table.TableOptions<"id" | "note">> = [
+          { indexes: [{ columns: ["note"], method: "gist (note); DROP TABLE victim; --" }] },
+          { indexes: [{ columns: ["note"], where: "note <> ''; DROP TABLE victim" }] },
+          { indexes: [{ columns: [], expressions: ["lower(note)); DROP TABLE victim; --"] }] },
+          { indexes: [{ columns: ["note"], where: "note <> '' /* ; */" }] },
+          { partitionBy: "RANGE (id); DROP TABLE victim" },
+          { partitionBy: "RANGE (id)", partitions: [{ name: "evil_1", bound: "DEFAULT; DROP TABLE victim" }] }
+        ]
+        for (const options of hostile) {
+          let ran = false
+          const error = yield* Effect.flip(
+            inFreshDatabase(makeLayer, [], () => Effect.sync(() => (ran = true)), { tables: [Table.make("evil", fields, options)] })
+          )
+          expect(DatabaseError.hasReason(error, "SchemaError"), JSON.stringify(options)).toBe(true)
+          expect(String((error as { message?: unknown }).message)).toMatch(/is rejected: |is not an index method name/)
+          expect(ran).toBe(false)
+        }
+      }))
 
     it.effect("partial and expression indexes are recorded as written, triggers and views by what they do", () =>
       Effect.gen(function*() {
