@@ -3,6 +3,7 @@ import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
+import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
@@ -22,4 +23,5 @@ describe.skipIf(!available)("PostgreSQL", () => {
   writeInputsSuite("postgres", pgIsolated)
   inListsSuite("postgres", pgIsolated)
   sqlClientSuite("postgres", pgIsolated)
+  querySuite("postgres", pgIsolated, { rowLocks: true })
 })

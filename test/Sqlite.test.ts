@@ -2,6 +2,7 @@ import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
+import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
@@ -19,3 +20,4 @@ ddlSafetySuite("sqlite :memory:", sqliteMemory)
 writeInputsSuite("sqlite :memory:", sqliteMemory)
 inListsSuite("sqlite :memory:", sqliteMemory)
 sqlClientSuite("sqlite :memory:", sqliteMemory)
+querySuite("sqlite :memory:", sqliteMemory, { rowLocks: false })
