@@ -550,10 +550,8 @@ export const forShare = (options: LockOptions = {}) => lockWith("share", options
  * @since 0.3.0
  * @category paging
  */
-export const after: {
-  <T extends Table.Any>(cursor: Partial<Table.Type<T>>): <W, N extends string, L extends string>(self: Select<T, W, N, L>) => Select<T, W, N, L>
-  <R>(cursor: Partial<R>): <N extends string>(self: Projection<R, N>) => Projection<R, N>
-} = ((cursor: Readonly<Record<string, unknown>>) => (self: Any) => makeSelect({ ...self, after: cursor })) as any
+export const after = (cursor: Readonly<Record<string, unknown>>) => <Q extends Any>(self: Q): Q =>
+  makeSelect({ ...self, after: cursor })
 
 const compare = (op: CompareOp) => <A, S extends string = never>(column: Operand<A, S>, value: A): Condition<S> => ({
   _tag: "Compare",
