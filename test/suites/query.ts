@@ -18,6 +18,7 @@ import * as Query from "../../src/Query.js"
 import * as Session from "../../src/Session.js"
 import type * as Table from "../../src/Table.js"
 import {
+  Category,
   Comment,
   Post,
   postAuthor,
@@ -25,6 +26,7 @@ import {
   PostTag,
   postTags,
   postTagTag,
+  subcategories,
   Tag,
   tagPostTags,
   tables,
@@ -367,6 +369,24 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly ro
             })))
             const notIn = yield* s.count(Query.select(Post).pipe(Query.where(Query.notInSubquery(Post.columns.authorId, verifiedAuthors))))
             expect(notIn).toBe(posts.filter((p) => !authorOf(p.id).emailVerified).length)
+          })
+        ))
+
+      test("has and countOf over a relation of a table to itself tell the inner rows from the outer one", () =>
+        inSession((s) =>
+          Effect.gen(function*() {
+            yield* s.saveAll(Category, [
+              { id: 1, parentId: null, name: "root" },
+              { id: 2, parentId: 1, name: "a" },
+              { id: 3, parentId: 1, name: "b" },
+              { id: 4, parentId: 2, name: "a1" }
+            ])
+            const rows = yield* s.all(Query.select(Category).pipe(
+              Query.where(Query.has(subcategories, Query.like(Category.columns.name, "a%"))),
+              Query.fields({ id: Category.columns.id, children: Query.countOf(subcategories) }),
+              Query.orderBy(Category.columns.id)
+            ))
+            expect(rows).toEqual([{ id: 1, children: 2 }, { id: 2, children: 1 }])
           })
         ))
     })

@@ -23,7 +23,12 @@ type R<A> = Result.Result<A, DatabaseError.DatabaseError>
  */
 export class Params {
   readonly values: Array<unknown> = []
+  private aliases = 0
   constructor(readonly dialect: Dialect) {}
+  /** A fresh correlation name for a table of a subquery. */
+  alias(): string {
+    return this.dialect.quoteIdentifier(`s${++this.aliases}`)
+  }
   add(value: unknown): string {
     this.values.push(value)
     return this.dialect.placeholder(this.values.length)
@@ -60,8 +65,10 @@ const schemaError = (message: string, table: string) => DatabaseError.make(new D
 /** One table of a FROM clause, and how its columns are written. */
 interface Source {
   readonly info: TableInfo
-  /** The table's quoted name, qualifying its columns where several tables are in play. */
+  /** The table's quoted name or alias, qualifying its columns where several tables are in play. */
   readonly qualifier: string
+  /** The table as the FROM clause names it. */
+  readonly from: string
 }
 
 /**
@@ -104,10 +111,17 @@ export class Scope {
 }
 
 /** @internal */
-export const singleTableScope = (info: TableInfo, dialect: Dialect): Scope =>
-  new Scope(dialect, [{ info, qualifier: dialect.quoteIdentifier(info.def.name) }], false, undefined)
+export const singleTableScope = (info: TableInfo, dialect: Dialect): Scope => new Scope(dialect, [sourceOf(dialect, info)], false, undefined)
 
-const sourceOf = (dialect: Dialect, info: TableInfo): Source => ({ info, qualifier: dialect.quoteIdentifier(info.def.name) })
+/**
+ * A table of the statement's own FROM clause goes by its name; a table of a
+ * subquery by a fresh alias, so that a subquery over the same table as the
+ * enclosing query (a relation of a table to itself) still tells the two apart.
+ */
+const sourceOf = (dialect: Dialect, info: TableInfo, alias?: string): Source =>
+  alias === undefined
+    ? { info, qualifier: dialect.quoteIdentifier(info.def.name), from: info.qualified }
+    : { info, qualifier: alias, from: `${info.qualified} AS ${alias}` }
 
 /** A column reference resolved against a scope. */
 interface Resolved {
@@ -116,7 +130,8 @@ interface Resolved {
   readonly sql: string
 }
 
-const resolveColumn = (scope: Scope, ref: Column.ColumnRef): R<Resolved> => {
+/** `qualify`: the reference is written inside a subquery, so even the scope's own columns are qualified. */
+const resolveColumn = (scope: Scope, ref: Column.ColumnRef, qualify = false): R<Resolved> => {
   const found = scope.find(ref.table)
   if (found === undefined) {
     const names = scope.tableNames()
@@ -136,7 +151,7 @@ const resolveColumn = (scope: Scope, ref: Column.ColumnRef): R<Resolved> => {
   return Result.map(column(source.info, ref.field), (c) => ({
     info: source.info,
     column: c,
-    sql: own && !scope.qualified ? c.quoted : `${source.qualifier}.${c.quoted}`
+    sql: own && !scope.qualified && !qualify ? c.quoted : `${source.qualifier}.${c.quoted}`
   }))
 }
 
@@ -276,12 +291,12 @@ const bindValue = (scope: Scope, left: Compiled, value: unknown, params: Params)
 
 const describeOperand = (c: Compiled) => c.column === undefined ? c.sql : c.column.column.field
 
-/** The join of a relation whose source is in `scope`: `target.k = source.k AND ...`. */
+/** The join of a relation whose source is in `scope` (the target being joined to it): `target.k = source.k AND ...`. */
 const relationJoin = (scope: Scope, relation: Relation.Any, target: Source): R<string> =>
   Result.flatMap(resolveJoin(relation), (join) => {
     const parts: Array<string> = []
     for (let k = 0; k < join.sourceFields.length; k++) {
-      const s = resolveColumn(scope, relation.source.columns[join.sourceFields[k]!]!)
+      const s = resolveColumn(scope, relation.source.columns[join.sourceFields[k]!]!, true)
       if (Result.isFailure(s)) {
         return Result.fail(schemaError(
           errorMessage(scope.what, `relation ${relation.source.name} → ${relation.target.name} starts from ${relation.source.name}, which is not in the query`),
@@ -302,11 +317,12 @@ const relationSubquery = (
   selected: string
 ): R<string> =>
   Result.flatMap(tableInfo(relation.target, scope.dialect.name, scope.dialect.valueOptions), (info) => {
-    const target = sourceOf(scope.dialect, info)
+    const target = sourceOf(scope.dialect, info, params.alias())
     const inner = scope.child([target])
-    return Result.flatMap(relationJoin(inner, relation, target), (on) => {
-      if (condition === undefined) return Result.succeed(`SELECT ${selected} FROM ${info.qualified} WHERE ${on}`)
-      return Result.map(compileCondition(inner, condition, params), (c) => `SELECT ${selected} FROM ${info.qualified} WHERE ${on} AND ${c}`)
+    // The relation's source is the enclosing query's row, even when it is the same table as the target.
+    return Result.flatMap(relationJoin(scope, relation, target), (on) => {
+      if (condition === undefined) return Result.succeed(`SELECT ${selected} FROM ${target.from} WHERE ${on}`)
+      return Result.map(compileCondition(inner, condition, params), (c) => `SELECT ${selected} FROM ${target.from} WHERE ${on} AND ${c}`)
     })
   })
 
@@ -468,7 +484,8 @@ const compileQueryIn = (parent: Scope | undefined, dialect: Dialect, query: Quer
   Result.gen(function*() {
     const info = yield* tableInfo(query.table, dialect.name, dialect.valueOptions)
     const joins = query.joins ?? []
-    const sources: Array<Source> = [sourceOf(dialect, info)]
+    const alias = () => parent === undefined ? undefined : params.alias()
+    const sources: Array<Source> = [sourceOf(dialect, info, alias())]
     const joinSources: Array<Source> = []
     for (const j of joins) {
       const joined = yield* tableInfo(j.table, dialect.name, dialect.valueOptions)
@@ -478,7 +495,7 @@ const compileQueryIn = (parent: Scope | undefined, dialect: Dialect, query: Quer
           info.def.name
         ))
       }
-      const s = sourceOf(dialect, joined)
+      const s = sourceOf(dialect, joined, alias())
       sources.push(s)
       joinSources.push(s)
     }
@@ -521,7 +538,7 @@ const compileQueryIn = (parent: Scope | undefined, dialect: Dialect, query: Quer
     } else {
       list = qualified ? info.columns.map((c) => `${sources[0]!.qualifier}.${c.quoted} AS ${c.quoted}`).join(", ") : info.selectList
     }
-    let sql = `SELECT ${query.distinct ? "DISTINCT " : ""}${list} FROM ${info.qualified}`
+    let sql = `SELECT ${query.distinct ? "DISTINCT " : ""}${list} FROM ${sources[0]!.from}`
 
     for (let k = 0; k < joins.length; k++) {
       const j = joins[k]!
@@ -534,7 +551,7 @@ const compileQueryIn = (parent: Scope | undefined, dialect: Dialect, query: Quer
       }
       if (j.on !== undefined) conditions.push(yield* compileCondition(scope, j.on, params))
       if (conditions.length === 0) conditions.push("1 = 1")
-      sql += ` ${j.kind === "left" ? "LEFT JOIN" : "INNER JOIN"} ${target.info.qualified} ON ${conditions.join(" AND ")}`
+      sql += ` ${j.kind === "left" ? "LEFT JOIN" : "INNER JOIN"} ${target.from} ON ${conditions.join(" AND ")}`
     }
 
     const where: Array<string> = []
