@@ -1,8 +1,11 @@
 /**
- * A small typed select builder over a `Table`: conditions on its columns,
- * ordering, paging and eager loading of relations. A query is a plain
- * immutable value; a `Session` runs it (`all`, `first`, `one`, `oneOrNone`,
- * `count`, `stream`, `update`, `delete`).
+ * A typed select builder over a `Table`: conditions on its columns,
+ * ordering, paging and eager loading of relations; joins, projections of
+ * chosen columns and expressions (`fields`), aggregates with `groupBy` /
+ * `having`, subqueries, row locks and keyset paging. A query is a plain
+ * immutable value compiled to one statement with every value bound; a
+ * `Session` runs it (`all`, `first`, `one`, `oneOrNone`, `count`, `stream`,
+ * `update`, `delete`).
  *
  * ```ts
  * const adults = Query.select(User).pipe(
@@ -11,7 +14,16 @@
  *   Query.limit(10)
  * )
  * const rows = yield* session.all(adults)
+ *
+ * const perAuthor = Query.select(Post).pipe(
+ *   Query.join(postAuthor),
+ *   Query.groupBy(User.columns.name),
+ *   Query.fields({ author: User.columns.name, posts: Query.count(), likes: Query.sum(Post.columns.likes) })
+ * ) // rows: { author: string; posts: number; likes: string | null }
  * ```
+ *
+ * Conditions, orderings and fields carry the tables they refer to: `where`
+ * on a query without that table is a compile error.
  *
  * @since 0.1.0
  */

@@ -442,6 +442,18 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly ro
             const expected = [...posts].sort((a, b) => b.likes - a.likes || a.id - b.id).map((p) => p.id)
             expect(seen).toEqual(expected)
 
+            // An ordered expression with a parameter of its own, selected under a name the cursor uses.
+            const score = Query.sql`${Post.columns.likes} * ${3}`
+            const byScore = Query.select(Post).pipe(
+              Query.fields({ id: Post.columns.id, score }),
+              Query.orderBy(score, "desc"),
+              Query.orderBy(Post.columns.id),
+              Query.limit(7)
+            )
+            const top = yield* s.all(byScore)
+            const rest = yield* s.all(byScore.pipe(Query.after(top.at(-1)!)))
+            expect([...top, ...rest].map((r) => r.id)).toEqual(expected)
+
             const projected = Query.select(Post).pipe(
               Query.fields({ key: Post.columns.id, at: Post.columns.createdAt }),
               Query.orderBy(Post.columns.createdAt, "desc"),
@@ -538,6 +550,8 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly ro
         ))
     })
 
+    // Not applicable on SQLite: its one connection runs transactions one at a
+    // time, so there are no concurrent transactions to skip each other's rows.
     if (options.rowLocks) {
       describe("row locks between transactions", () => {
         const take = (n: number, held: Deferred.Deferred<void>, release: Deferred.Deferred<void>) =>

@@ -440,7 +440,7 @@ const keyset = (scope: Scope, query: Query.Any, params: Params): R<string> => {
   const cursor = query.after!
   const what = scope.what
   if (query.order.length === 0) return Result.fail(inputError(errorMessage(what, "after(cursor) needs an orderBy", "order by the columns the cursor holds, ending with a unique one")))
-  const keys: Array<{ readonly c: Compiled; readonly value: unknown; readonly op: string }> = []
+  const keys: Array<{ readonly operand: Query.Operand; readonly value: unknown; readonly op: string }> = []
   for (const o of query.order) {
     let key: string | undefined
     if (query.projection !== undefined) {
@@ -457,9 +457,7 @@ const keyset = (scope: Scope, query: Query.Any, params: Params): R<string> => {
     if (value === undefined || value === null) {
       return Result.fail(inputError(errorMessage(what, `after(cursor): the cursor has no value for ${key}`, `it needs a value for every ordered column (${query.order.map((x) => Column.isColumnRef(x.column) ? x.column.field : "an expression").join(", ")})`)))
     }
-    const c = compileOperand(scope, o.column, params, false)
-    if (Result.isFailure(c)) return Result.fail(c.failure)
-    keys.push({ c: c.success, value, op: o.direction === "desc" ? "<" : ">" })
+    keys.push({ operand: o.column, value, op: o.direction === "desc" ? "<" : ">" })
   }
   // (a > x) OR (a = x AND b > y) ...: works for mixed directions, on both dialects.
   const alternatives: Array<string> = []
@@ -467,9 +465,12 @@ const keyset = (scope: Scope, query: Query.Any, params: Params): R<string> => {
     const parts: Array<string> = []
     for (let j = 0; j <= i; j++) {
       const k = keys[j]!
-      const bound = bindValue(scope, k.c, k.value, params)
+      // Compiled at each use: an expression's own parameters are bound where its text appears.
+      const c = compileOperand(scope, k.operand, params, false)
+      if (Result.isFailure(c)) return Result.fail(c.failure)
+      const bound = bindValue(scope, c.success, k.value, params)
       if (Result.isFailure(bound)) return bound
-      parts.push(`${k.c.sql} ${j === i ? k.op : "="} ${bound.success}`)
+      parts.push(`${c.success.sql} ${j === i ? k.op : "="} ${bound.success}`)
     }
     alternatives.push(parts.length === 1 ? parts[0]! : `(${parts.join(" AND ")})`)
   }
