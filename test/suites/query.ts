@@ -227,6 +227,18 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly ro
               editors: new Set(posts.filter((p) => p.authorId === k + 1 && p.editorId !== null).map((p) => p.editorId)).size
             })).filter((r) => r.posts >= 4).sort((a, b) => a.author < b.author ? -1 : 1)
             expect(rows).toEqual(expected)
+
+            // A sum compared with exact text: the value is cast to NUMERIC (SQLite orders every number before any text).
+            const likesOf = (author: number) => posts.filter((p) => p.authorId === author).reduce((n, p) => n + p.likes, 0)
+            const bound = Math.min(likesOf(1), likesOf(2), likesOf(3))
+            const heavy = yield* s.all(Query.select(Post).pipe(
+              Query.groupBy(Post.columns.authorId),
+              Query.having(Query.gt(Query.sum(Post.columns.likes), String(bound))),
+              Query.fields({ author: Post.columns.authorId }),
+              Query.orderBy(Post.columns.authorId)
+            ))
+            expect(heavy.map((r) => r.author)).toEqual([1, 2, 3].filter((a) => likesOf(a) > bound))
+            expect(heavy.length).toBeGreaterThan(0)
           })
         ))
 

@@ -282,10 +282,9 @@ const compileFragment = (scope: Scope, fragment: Query.Fragment, params: Params)
 }
 
 /** A value compared with an operand, bound: encoded with the operand's column, or as given. */
-const bindValue = (scope: Scope, left: Compiled, value: unknown, params: Params): R<string> => {
+const bindValue = (left: Compiled, value: unknown, params: Params): R<string> => {
   if (left.column !== undefined) return Result.map(left.column.column.encode(value), (v) => params.add(v))
   if (left.numericAggregate) return Result.succeed(`CAST(${params.add(typeof value === "bigint" ? value.toString() : value)} AS NUMERIC)`)
-  void scope
   return Result.succeed(params.add(value))
 }
 
@@ -339,7 +338,7 @@ export const compileCondition = (scope: Scope, condition: Query.ConditionNode, p
             scope.root.sources[0]!.info.def.name
           ))
         }
-        return Result.map(bindValue(scope, c, condition.value, params), (v) => `${c.sql} ${condition.op} ${v}`)
+        return Result.map(bindValue(c, condition.value, params), (v) => `${c.sql} ${condition.op} ${v}`)
       })
     case "In":
       return Result.flatMap(compileOperand(scope, condition.column, params, false), (c) => {
@@ -389,8 +388,8 @@ export const compileCondition = (scope: Scope, condition: Query.ConditionNode, p
           return Result.fail(inputError(errorMessage(scope.what, `between on ${describeOperand(c)} needs two values, got NULL`)))
         }
         return Result.flatMap(
-          bindValue(scope, c, condition.low, params),
-          (low) => Result.map(bindValue(scope, c, condition.high, params), (high) => `${c.sql} ${condition.negated ? "NOT " : ""}BETWEEN ${low} AND ${high}`)
+          bindValue(c, condition.low, params),
+          (low) => Result.map(bindValue(c, condition.high, params), (high) => `${c.sql} ${condition.negated ? "NOT " : ""}BETWEEN ${low} AND ${high}`)
         )
       })
     case "Exists":
@@ -468,7 +467,7 @@ const keyset = (scope: Scope, query: Query.Any, params: Params): R<string> => {
       // Compiled at each use: an expression's own parameters are bound where its text appears.
       const c = compileOperand(scope, k.operand, params, false)
       if (Result.isFailure(c)) return Result.fail(c.failure)
-      const bound = bindValue(scope, c.success, k.value, params)
+      const bound = bindValue(c.success, k.value, params)
       if (Result.isFailure(bound)) return bound
       parts.push(`${c.success.sql} ${j === i ? k.op : "="} ${bound.success}`)
     }
