@@ -40,7 +40,8 @@ export interface SaveOptions<S extends Relation.Spec = Relation.Spec> {
 export interface Session extends Connection {
   /** Rows of a query, decoded and with its relations loaded; or a statement's rows (decoded when a table is given). */
   readonly all: {
-    <T extends Table.Any, W>(query: Query.Select<T, W>): Effect.Effect<Array<Table.Type<T> & W>, DatabaseError, Table.Context<T>>
+    <R>(query: Query.Projection<R, any>): Effect.Effect<Array<R>, DatabaseError>
+    <T extends Table.Any, W>(query: Query.Select<T, W, any, any>): Effect.Effect<Array<Table.Type<T> & W>, DatabaseError, Table.Context<T>>
     <T extends Table.Any>(
       table: T,
       statement: Input,
@@ -50,7 +51,8 @@ export interface Session extends Connection {
   }
   /** The first row, if any (a query is limited to one row). */
   readonly first: {
-    <T extends Table.Any, W>(query: Query.Select<T, W>): Effect.Effect<Option.Option<Table.Type<T> & W>, DatabaseError, Table.Context<T>>
+    <R>(query: Query.Projection<R, any>): Effect.Effect<Option.Option<R>, DatabaseError>
+    <T extends Table.Any, W>(query: Query.Select<T, W, any, any>): Effect.Effect<Option.Option<Table.Type<T> & W>, DatabaseError, Table.Context<T>>
     <T extends Table.Any>(
       table: T,
       statement: Input,
@@ -60,7 +62,8 @@ export interface Session extends Connection {
   }
   /** Exactly one row: `NotFoundError` for none, `MultipleRowsError` for more. */
   readonly one: {
-    <T extends Table.Any, W>(query: Query.Select<T, W>): Effect.Effect<Table.Type<T> & W, DatabaseError, Table.Context<T>>
+    <R>(query: Query.Projection<R, any>): Effect.Effect<R, DatabaseError>
+    <T extends Table.Any, W>(query: Query.Select<T, W, any, any>): Effect.Effect<Table.Type<T> & W, DatabaseError, Table.Context<T>>
     <T extends Table.Any>(
       table: T,
       statement: Input,
@@ -70,7 +73,8 @@ export interface Session extends Connection {
   }
   /** At most one row: `MultipleRowsError` for more. */
   readonly oneOrNone: {
-    <T extends Table.Any, W>(query: Query.Select<T, W>): Effect.Effect<Option.Option<Table.Type<T> & W>, DatabaseError, Table.Context<T>>
+    <R>(query: Query.Projection<R, any>): Effect.Effect<Option.Option<R>, DatabaseError>
+    <T extends Table.Any, W>(query: Query.Select<T, W, any, any>): Effect.Effect<Option.Option<Table.Type<T> & W>, DatabaseError, Table.Context<T>>
     <T extends Table.Any>(
       table: T,
       statement: Input,
@@ -80,7 +84,8 @@ export interface Session extends Connection {
   }
   /** Streams decoded rows of a query, or raw rows of a statement (cursor on PostgreSQL, iterator on SQLite). */
   readonly stream: {
-    <T extends Table.Any, W>(query: Query.Select<T, W>): Stream.Stream<Table.Type<T>, DatabaseError, Table.Context<T>>
+    <R>(query: Query.Projection<R, any>): Stream.Stream<R, DatabaseError>
+    <T extends Table.Any, W>(query: Query.Select<T, W, any, any>): Stream.Stream<Table.Type<T>, DatabaseError, Table.Context<T>>
     (statement: Input, params?: ReadonlyArray<unknown>): Stream.Stream<Row, DatabaseError>
   }
   /** The first column of the first row, if any. */
@@ -135,12 +140,12 @@ export interface Session extends Connection {
   ) => Effect.Effect<Array<Relation.Saved<T, S>>, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
   /** `UPDATE ... SET values WHERE <query's conditions>`; returns how many rows changed. */
   readonly update: <T extends Table.Any, W>(
-    query: Query.Select<T, W>,
+    query: Query.Select<T, W, any, any>,
     values: Partial<Table.Type<T>>
   ) => Effect.Effect<number, DatabaseError, Table.Context<T>>
   /** Deletes the rows a query matches, or the given rows (by primary key); returns how many. */
   readonly delete: {
-    <T extends Table.Any, W>(query: Query.Select<T, W>): Effect.Effect<number, DatabaseError | Hooks.ErrorOf<T>, Table.Context<T>>
+    <T extends Table.Any, W>(query: Query.Select<T, W, any, any>): Effect.Effect<number, DatabaseError | Hooks.ErrorOf<T>, Table.Context<T>>
     <T extends Table.Any>(
       table: T,
       rows: Table.Type<T> | ReadonlyArray<Table.Type<T>>

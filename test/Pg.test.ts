@@ -4,6 +4,7 @@ import { suite as coreSuite } from "./suites/core.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { pgOnly, suite as existingDatabasesSuite } from "./suites/existingDatabases.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
+import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
@@ -26,4 +27,5 @@ describe.skipIf(!available)("PostgreSQL", () => {
   sqlClientSuite("postgres", pgIsolated)
   existingDatabasesSuite("postgres", pgIsolated, existingDatabases.pg)
   pgOnly(pgIsolated, existingDatabases.pg)
+  querySuite("postgres", pgIsolated, { rowLocks: true })
 })

@@ -3,6 +3,7 @@ import { suite as coreSuite } from "./suites/core.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { sqliteRefuses, suite as existingDatabasesSuite } from "./suites/existingDatabases.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
+import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
@@ -23,3 +24,4 @@ inListsSuite("sqlite :memory:", sqliteMemory)
 sqlClientSuite("sqlite :memory:", sqliteMemory)
 existingDatabasesSuite("sqlite :memory:", sqliteMemory, existingDatabases.sqlite)
 sqliteRefuses(sqliteMemory)
+querySuite("sqlite :memory:", sqliteMemory, { rowLocks: false })

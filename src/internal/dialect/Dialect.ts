@@ -4,6 +4,7 @@ import type * as SqlConnection from "effect/sql/SqlConnection"
 import type { SqlError, SqlErrorReason } from "effect/sql/SqlError"
 import type * as Statement from "effect/sql/Statement"
 import type * as DatabaseError from "../../DatabaseError.js"
+import type { QueryDialect } from "./queryDialect.js"
 import type { ValueOptions } from "./schemaDialect.js"
 
 /** @internal */
@@ -113,6 +114,8 @@ export interface Dialect {
   readonly commitOutcomeUnknown: (cause: unknown) => boolean
   /** Driver settings that decide which values read back exactly, so which writes are refused. */
   readonly valueOptions: ValueOptions
+  /** Select-statement pieces that differ: row locks, ILIKE, exact aggregates. */
+  readonly query: QueryDialect
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Row } from "../../Connection.js"
 import * as DatabaseError from "../../DatabaseError.js"
 import type * as Query from "../../Query.js"
 import type * as Table from "../../Table.js"
-import { compileCount, compileSelect, inputError, Params } from "./compile.js"
+import { compileCount, compileQuery, inputError, Params } from "./compile.js"
 import { loadRelations } from "./eager.js"
 import type { Runner } from "./runner.js"
 import { errorMessage, showValue } from "../errorMessage.js"
@@ -24,13 +24,30 @@ const runSelect = (runner: Runner, query: Query.Any): Effect.Effect<Array<any>, 
   Effect.suspend(() => {
     const i = tableInfo(query.table, runner.dialect.name, runner.dialect.valueOptions)
     if (Result.isFailure(i)) return Effect.fail(i.failure)
-    const compiled = compileSelect(i.success, runner.dialect, query)
+    const compiled = compileQuery(i.success, runner.dialect, query)
     if (Result.isFailure(compiled)) return Effect.fail(compiled.failure)
-    const rows = Effect.flatMap(runner.run(compiled.success[0], compiled.success[1]), (result) => decodeAll(i.success, result.rows))
+    const { decodeRow, params, sql } = compiled.success
+    if (decodeRow !== undefined) {
+      return Effect.flatMap(runner.run(sql, params), (result) => Effect.fromResult(decodeProjected(decodeRow, result.rows)))
+    }
+    const rows = Effect.flatMap(runner.run(sql, params), (result) => decodeAll(i.success, result.rows))
     return hasRelations(query)
       ? Effect.flatMap(rows, (decoded) => loadRelations(runner, query.table, decoded, query.relations))
       : rows
   })
+
+const decodeProjected = (
+  decodeRow: (row: Record<string, unknown>) => Result.Result<Record<string, unknown>, DatabaseError.DatabaseError>,
+  rows: ReadonlyArray<Row>
+): Result.Result<Array<any>, DatabaseError.DatabaseError> => {
+  const out: Array<any> = new Array(rows.length)
+  for (let i = 0; i < rows.length; i++) {
+    const decoded = decodeRow(rows[i]!)
+    if (Result.isFailure(decoded)) return Result.fail(decoded.failure)
+    out[i] = decoded.success
+  }
+  return Result.succeed(out)
+}
 
 const hasRelations = (query: Query.Any) => {
   for (const _ in query.relations) return true
@@ -67,7 +84,8 @@ export const streamQuery = (runner: Runner, query: Query.Any): Stream.Stream<any
       ))
     }
     const i = yield* info(runner, query.table)
-    const [sql, params] = yield* Effect.fromResult(compileSelect(i, runner.dialect, query))
+    const { decodeRow, params, sql } = yield* Effect.fromResult(compileQuery(i, runner.dialect, query))
+    if (decodeRow !== undefined) return Stream.mapEffect(runner.stream(sql, params), (row) => Effect.fromResult(decodeRow(row)))
     return Stream.mapEffect(runner.stream(sql, params), (row) => i.codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>)
   }))
 

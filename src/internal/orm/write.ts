@@ -587,6 +587,8 @@ export const deleteQuery = (runner: Runner, query: Query.Any) =>
     const info = yield* infoOf(runner, query.table)
     const hooks = Hooks.hooksOf(query.table)
     if (hooks.beforeDelete || hooks.afterDelete) {
+      // The same refusals as without hooks (joins, paging, ...), before anything is selected.
+      yield* Effect.fromResult(compileDelete(info, runner.dialect, query))
       // Hooks see the rows: select them, then delete exactly those.
       const rows = yield* selectAll(runner, { ...query, relations: {} })
       return yield* deleteRows(runner, query.table, rows)

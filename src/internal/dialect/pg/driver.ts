@@ -15,6 +15,7 @@ import { classify, commitOutcomeUnknown, sqlErrorReason } from "./errors.js"
 import * as Pool from "./pool.js"
 import * as PreparedStatements from "./preparedStatements.js"
 import { inList } from "./inList.js"
+import { queryDialect } from "./query.js"
 
 /** @internal */
 export interface PgOptions {
@@ -70,7 +71,8 @@ export const dialect: Dialect = {
   quoteIdentifier: escapeIdentifier,
   classify: classifyWith(classify),
   sqlErrorReason: sqlErrorReasonWith(sqlErrorReason),
-  commitOutcomeUnknown
+  commitOutcomeUnknown,
+  query: queryDialect
 }
 
 const toSqlError = (cause: unknown) => driverSqlError(dialect, cause)

@@ -15,7 +15,9 @@ import { driverSqlError } from "../sqlError.js"
 import { syncQuery, type SyncQueryable } from "../../statements.js"
 import { compiler } from "./compiler.js"
 import { classify, sqlErrorReason } from "./errors.js"
+import { registerFunctions } from "./functions.js"
 import { inList } from "./inList.js"
+import { queryDialect } from "./query.js"
 
 /** @internal */
 export interface SqliteOptions {
@@ -56,7 +58,8 @@ export const dialect: Dialect = {
   sqlErrorReason: sqlErrorReasonWith(sqlErrorReason),
   // COMMIT is a local call: when it fails, it did not commit.
   commitOutcomeUnknown: () => false,
-  valueOptions: defaultValueOptions
+  valueOptions: defaultValueOptions,
+  query: queryDialect
 }
 
 const safeIntegersDialect: Dialect = { ...dialect, valueOptions: { safeIntegers: true } }
@@ -132,6 +135,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         db.defaultSafeIntegers(safeIntegers)
         // Off by default in SQLite; a data layer that declares foreign keys means them.
         db.pragma("foreign_keys = ON")
+        registerFunctions(db)
         if (!isMemory(options.filename) && options.wal !== false && options.readonly !== true) {
           db.pragma("journal_mode = WAL")
         }
