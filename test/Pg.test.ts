@@ -1,6 +1,7 @@
 import { describe } from "@effect/vitest"
 import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
+import { suite as datesSuite } from "./suites/dates.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as sessionSuite } from "./suites/session.js"
@@ -22,4 +23,5 @@ describe.skipIf(!available)("PostgreSQL", () => {
   writeInputsSuite("postgres", pgIsolated)
   inListsSuite("postgres", pgIsolated)
   sqlClientSuite("postgres", pgIsolated)
+  datesSuite("postgres", pgIsolated)
 })

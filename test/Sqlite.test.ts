@@ -1,5 +1,6 @@
 import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
+import { suite as datesSuite } from "./suites/dates.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as sessionSuite } from "./suites/session.js"
@@ -19,3 +20,4 @@ ddlSafetySuite("sqlite :memory:", sqliteMemory)
 writeInputsSuite("sqlite :memory:", sqliteMemory)
 inListsSuite("sqlite :memory:", sqliteMemory)
 sqlClientSuite("sqlite :memory:", sqliteMemory)
+datesSuite("sqlite :memory:", sqliteMemory)
