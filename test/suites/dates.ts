@@ -22,6 +22,7 @@ import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Metadata from "../../src/Metadata.js"
 import * as Query from "../../src/Query.js"
+import * as Result from "effect/Result"
 import type * as Session from "../../src/Session.js"
 import * as Table from "../../src/Table.js"
 import type { MakeLayer } from "../support/layers.js"
@@ -88,6 +89,20 @@ const unixEvents = (dialect: Database.Dialect) =>
 const reflectedTypes: Record<Database.Dialect, ReadonlyArray<Metadata.NeutralType>> = {
   sqlite: ["timestamp", "datetime", "datetime"],
   pg: ["datetime", "datetime", "datetime"]
+}
+
+/** A column that holds only integers: PostgreSQL's INTEGER, a STRICT table on SQLite (others convert or keep any value). */
+const typedColumnDdl: Record<Database.Dialect, string> = {
+  sqlite: "CREATE TABLE typed_values (n INTEGER) STRICT",
+  pg: "CREATE TABLE typed_values (n INTEGER)"
+}
+const invalidInputCode: Record<Database.Dialect, string> = { sqlite: "SQLITE_CONSTRAINT_DATATYPE", pg: "22P02" }
+const sqlClientReason: Record<Database.Dialect, string> = { sqlite: "ConstraintError", pg: "UnknownError" }
+
+/** What becomes of text that is no date-time in a naive timestamp column. */
+const notADate: Record<Database.Dialect, { readonly written: string; readonly read: string }> = {
+  sqlite: { written: "stored", read: "DecodeError" },
+  pg: { written: "InputError", read: "read" }
 }
 
 /** A unix-time table the library creates (the only declared table of the layer). */
@@ -244,6 +259,32 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         const columns = Metadata.findTable(live, "invoices")?.columns ?? []
         const types = Object.fromEntries(columns.map((c) => [c.name, c.type]))
         expect([types["invoice_date"], types["created_at"], types["paid_at"]]).toEqual(reflectedTypes[db.dialect])
+      }))
+  })
+
+  describe(`values the database refuses as invalid input (${name})`, () => {
+    test("a value of the wrong type for a typed column is an InputError with the database's code; nothing is written", (db) =>
+      Effect.gen(function*() {
+        yield* inSession(db, (s) => s.execute(typedColumnDdl[db.dialect]))
+        const error = yield* Effect.flip(inSession(db, (s) => s.execute(db.sql`INSERT INTO typed_values (n) VALUES (${"abc"})`)))
+        expect(error.reason).toMatchObject({ _tag: "InputError", code: invalidInputCode[db.dialect] })
+        expect(error.message).toMatch(/^InputError: invalid input value: /)
+        expect(yield* inSession(db, (s) => s.all("SELECT n FROM typed_values"))).toEqual([])
+        // effect/sql's own reasons on the SqlClient stay as its upstream clients classify them.
+        const viaSqlClient = yield* Effect.flip(db.sql`INSERT INTO typed_values (n) VALUES (${"abc"})`)
+        expect(viaSqlClient.reason._tag).toBe(sqlClientReason[db.dialect])
+      }))
+
+    test("text that is no date-time: PostgreSQL refuses it on write (InputError), SQLite stores it and reading it is a DecodeError", (db) =>
+      Effect.gen(function*() {
+        const written = yield* Effect.result(
+          inSession(db, (s) => s.execute(db.sql`INSERT INTO invoices (id, invoice_date) VALUES (40, ${"next tuesday"})`))
+        )
+        const read = yield* Effect.result(inSession(db, (s) => s.all(Query.select(Invoice))))
+        expect({
+          written: Result.isFailure(written) ? written.failure.reason._tag : "stored",
+          read: Result.isFailure(read) ? read.failure.reason._tag : "read"
+        }).toEqual(notADate[db.dialect])
       }))
   })
 
