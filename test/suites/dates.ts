@@ -192,12 +192,12 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
 
     test("rows written through the library are stored in the database's own text shape and sort among existing ones", (db) =>
       Effect.gen(function*() {
-        yield* inSession(db, (s) =>
-          Effect.all([
-            s.save(Invoice, { id: 10, invoiceDate: utc("2021-01-01T06:00:00Z"), paidAt: null }),
-            s.save(Invoice, { id: 11, invoiceDate: utc("2021-01-01T00:00:00.123Z"), paidAt: null }),
-            s.save(Invoice, { id: 12, invoiceDate: utc("2021-01-01T23:59:59.999Z"), paidAt: null })
-          ]))
+        // From concurrent sessions: the conversion holds no shared state.
+        yield* Effect.forEach(
+          [[10, "2021-01-01T06:00:00Z"], [11, "2021-01-01T00:00:00.123Z"], [12, "2021-01-01T23:59:59.999Z"]] as const,
+          ([id, at]) => inSession(db, (s) => s.save(Invoice, { id, invoiceDate: utc(at), paidAt: null })),
+          { concurrency: "unbounded" }
+        )
         const stored = yield* inSession(db, (s) =>
           s.all("SELECT id, CAST(invoice_date AS TEXT) AS t FROM invoices WHERE id >= 10 ORDER BY id"))
         expect(stored.map((r) => r["t"])).toEqual(["2021-01-01 06:00:00", "2021-01-01 00:00:00.123", "2021-01-01 23:59:59.999"])
@@ -253,12 +253,20 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         )
       }))
 
-    test("reflected TIMESTAMP / DATETIME columns are date-time columns (so values take the same shape)", (db) =>
+    test("a table reflected from the database binds and stores its TIMESTAMP / DATETIME columns in the same shape", (db) =>
       Effect.gen(function*() {
         const live = yield* db.reflect({ tables: ["invoices"] })
         const columns = Metadata.findTable(live, "invoices")?.columns ?? []
         const types = Object.fromEntries(columns.map((c) => [c.name, c.type]))
         expect([types["invoice_date"], types["created_at"], types["paid_at"]]).toEqual(reflectedTypes[db.dialect])
+        const Reflected = (yield* db.tables).find((t) => t.name === "invoices")!
+        const midnight = utc("2021-01-01T00:00:00Z")
+        const found = yield* inSession(db, (s) =>
+          s.all(Query.select(Reflected).pipe(Query.where(Query.gte(Reflected.columns["invoice_date"]!, midnight)))))
+        expect(found.map((r) => (r as Record<string, unknown>)["id"]).sort()).toEqual([2, 3, 4])
+        yield* inSession(db, (s) => s.save(Reflected, { id: 50, invoice_date: utc("2021-01-01T00:00:00.007Z"), paid_at: null }))
+        const stored = yield* inSession(db, (s) => s.all("SELECT CAST(invoice_date AS TEXT) AS t FROM invoices WHERE id = 50"))
+        expect(stored[0]?.["t"]).toBe("2021-01-01 00:00:00.007")
       }))
   })
 
