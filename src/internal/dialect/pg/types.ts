@@ -56,15 +56,16 @@ export const dateParam = (date: Date): unknown => {
   return year >= 1 && year <= 9999 ? date.toISOString() : date
 }
 
+const hasDate = (value: unknown): boolean => value instanceof Date || (Array.isArray(value) && value.some(hasDate))
+
+const toBindable = (value: unknown): unknown =>
+  value instanceof Date ? dateParam(value) : Array.isArray(value) && value.some(hasDate) ? value.map(toBindable) : value
+
 /**
- * Statement parameters with every Date as `dateParam`; the same array when
- * there is none (the common case costs one scan).
+ * Statement parameters with every Date (in arrays too, as `= ANY($1)` binds
+ * them) as `dateParam`; the same array when there is none.
  *
  * @internal
  */
-export const bindable = (params: ReadonlyArray<unknown>): Array<unknown> => {
-  for (let i = 0; i < params.length; i++) {
-    if (params[i] instanceof Date) return params.map((p) => p instanceof Date ? dateParam(p) : p)
-  }
-  return params as Array<unknown>
-}
+export const bindable = (params: ReadonlyArray<unknown>): Array<unknown> =>
+  params.some(hasDate) ? params.map(toBindable) : params as Array<unknown>

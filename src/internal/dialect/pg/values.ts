@@ -2,13 +2,13 @@
  * node-postgres values ↔ canonical column values. pg already parses
  * json/jsonb, timestamptz (to Date), bool and int4; int8 and numeric arrive
  * as strings, bytea as Buffer, DATE as a Date at local midnight, and
- * timestamp without time zone as its UTC wall-clock time (see `types.ts`).
+ * timestamp without time zone as its UTC wall-clock time (see `types.ts`,
+ * which also sends every Date parameter as its UTC time).
  *
  * @internal
  */
 import { INT16, INT32, INT64, unstorableWith } from "../fidelity.js"
 import { fromDriverWith, toBuffer, toDriverWith } from "../valuesCommon.js"
-import { dateParam } from "./types.js"
 
 const NO_UTF8 = "it has no UTF-8 encoding, and PostgreSQL jsonb refuses its escape"
 
@@ -42,7 +42,5 @@ export const toDriver = toDriverWith((value, type) => {
   // pg sends numbers as String(n), which writes -0 as "0".
   if (Object.is(value, -0)) return "-0"
   if (value instanceof Uint8Array) return toBuffer(value)
-  // The UTC time, read as the instant (timestamptz) or as UTC wall-clock time (timestamp), whatever TZ is.
-  if (value instanceof Date) return dateParam(value)
   return value
 })
