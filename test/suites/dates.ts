@@ -105,11 +105,23 @@ const notADate: Record<Database.Dialect, { readonly written: string; readonly re
   pg: { written: "InputError", read: "read" }
 }
 
-/** A unix-time table the library creates (the only declared table of the layer). */
+/** How a Date default is spelled: SQLite's own text; PostgreSQL reads ISO 8601 (the zone ignored for TIMESTAMP). */
+const defaultLiteral: Record<Database.Dialect, string> = {
+  sqlite: "'2021-01-01 00:00:00'",
+  pg: "'2021-01-01T00:00:00.000Z'"
+}
+
+/** Tables the library creates (the declared tables of the layer). */
 const Declared = Table.make("unix_declared", {
   id: Schema.Int.pipe(Column.primaryKey),
   at: Schema.Date.pipe(Column.unixTime("milliseconds"))
 })
+
+const Defaulted = Table.make("defaulted_dates", {
+  id: Schema.Int.pipe(Column.primaryKey),
+  since: Schema.Date.pipe(Column.dbType("TIMESTAMP"), Column.default(new Date("2021-01-01T00:00:00Z"))),
+  sinceUnix: Schema.Date.pipe(Column.unixTime("seconds"), Column.default(new Date("2021-01-01T00:00:00Z")))
+}, { columnNames: "snake_case" })
 
 const utc = (iso: string) => new Date(iso)
 
@@ -137,7 +149,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         statements.length = 0
         return yield* body(db, statements)
       }).pipe(
-        Effect.provide(makeLayer({ tables: [Declared], onStatement: (sql) => statements.push(sql) })),
+        Effect.provide(makeLayer({ tables: [Declared, Defaulted], onStatement: (sql) => statements.push(sql) })),
         Effect.scoped
       ) as Effect.Effect<A, unknown>
     })
@@ -267,6 +279,31 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         yield* inSession(db, (s) => s.save(Reflected, { id: 50, invoice_date: utc("2021-01-01T00:00:00.007Z"), paid_at: null }))
         const stored = yield* inSession(db, (s) => s.all("SELECT CAST(invoice_date AS TEXT) AS t FROM invoices WHERE id = 50"))
         expect(stored[0]?.["t"]).toBe("2021-01-01 00:00:00.007")
+      }))
+  })
+
+  describe(`declared date-time columns (${name})`, () => {
+    test("a Date default is written in the values' own shape, and found by the value it means", (db) =>
+      Effect.gen(function*() {
+        const metadata = yield* Effect.fromResult(Metadata.fromTables([Defaulted], db.dialect))
+        const defaults = metadata.tables[0]?.columns.map((c) => c.default)
+        expect(defaults?.slice(1)).toEqual([defaultLiteral[db.dialect], "1609459200"])
+        yield* db.createAll()
+        yield* inSession(db, (s) => s.save(Defaulted, { id: 1 }))
+        const midnight = utc("2021-01-01T00:00:00Z")
+        const found = yield* inSession(db, (s) =>
+          s.all(Query.select(Defaulted).pipe(Query.filterBy({ since: midnight, sinceUnix: midnight }))))
+        expect(ids(found)).toEqual([1])
+        const text = yield* inSession(db, (s) => s.all("SELECT CAST(since AS TEXT) AS t FROM defaulted_dates"))
+        expect(text[0]?.["t"]).toBe("2021-01-01 00:00:00")
+      }))
+
+    test("Column.unixTime on a field that is no date-time is a SchemaError naming the field", (db) =>
+      Effect.gen(function*() {
+        const Wrong = Table.make("wrong_unix", { id: Schema.Int.pipe(Column.primaryKey), at: Schema.String.pipe(Column.unixTime("seconds")) })
+        const error = yield* Effect.flip(Effect.fromResult(Metadata.fromTables([Wrong], db.dialect)))
+        expect(error.reason).toMatchObject({ _tag: "SchemaError", table: "wrong_unix" })
+        expect(error.message).toContain("field at: Column.unixTime applies to date-time fields (Schema.Date, Schema.DateTimeUtc)")
       }))
   })
 
