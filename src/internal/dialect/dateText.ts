@@ -1,8 +1,9 @@
 /**
- * Date-times as text without a zone, read as UTC wall-clock time: SQLite's
- * own shape (`CURRENT_TIMESTAMP`, `datetime()`), and what PostgreSQL prints
- * for `timestamp without time zone`. Both dialects store a naive timestamp
- * as the UTC time of the instant, whatever the process time zone.
+ * SQLite's date-time text: the shape its clock functions write
+ * (`CURRENT_TIMESTAMP`, `datetime()`), UTC without a zone, for values,
+ * parameters and defaults; and every shape its users store, for reading. A
+ * naive timestamp is the UTC time of the instant, whatever the process time
+ * zone, as on PostgreSQL (see `pg/types.ts`).
  *
  * @internal
  */
