@@ -34,7 +34,8 @@ const fixtureDdl: Record<Database.Dialect, ReadonlyArray<string>> = {
       id INTEGER PRIMARY KEY,
       invoice_date TIMESTAMP NOT NULL,
       created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-      paid_at DATETIME
+      paid_at DATETIME,
+      due DATE
     )`,
     `CREATE TABLE unix_events (
       id INTEGER PRIMARY KEY,
@@ -49,7 +50,8 @@ const fixtureDdl: Record<Database.Dialect, ReadonlyArray<string>> = {
       id INTEGER PRIMARY KEY,
       invoice_date TIMESTAMP NOT NULL,
       created_at TIMESTAMP(0) NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
-      paid_at TIMESTAMP
+      paid_at TIMESTAMP,
+      due DATE
     )`,
     `CREATE TABLE unix_events (
       id INTEGER PRIMARY KEY,
@@ -84,6 +86,9 @@ const unixEvents = (dialect: Database.Dialect) =>
     atMs: Schema.DateTimeUtc.pipe(Column.unixTime("milliseconds")),
     atReal: Schema.NullOr(Schema.Date).pipe(Column.unixTime("seconds"), Column.dbType(realType[dialect]))
   }, { columnNames: "snake_case" })
+
+/** A DATE through raw SQL: SQLite's text; pg's Date, at UTC midnight of that day. */
+const rawDate: Record<Database.Dialect, string> = { sqlite: "2021-01-01", pg: "2021-01-01T00:00:00.000Z" }
 
 /** SQLite keeps the declared name (TIMESTAMP is an instant, DATETIME wall-clock); PostgreSQL has one naive type. */
 const reflectedTypes: Record<Database.Dialect, ReadonlyArray<Metadata.NeutralType>> = {
@@ -265,6 +270,23 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         )
       }))
 
+    test("a DATE is the same day in every time zone, read through the library or raw, and written back raw", (db) =>
+      Effect.gen(function*() {
+        yield* inSession(db, (s) => s.execute("UPDATE invoices SET due = '2021-01-01' WHERE id = 2"))
+        const Due = Table.make("invoices", {
+          id: Schema.Int.pipe(Column.primaryKey),
+          due: Schema.NullOr(Schema.String).pipe(Column.dbType("DATE"))
+        })
+        const viaLibrary = yield* inSession(db, (s) => s.getOrFail(Due, 2))
+        expect(viaLibrary.due).toBe("2021-01-01")
+        const [raw] = yield* db.sql<{ readonly due: unknown }>`SELECT due FROM invoices WHERE id = 2`
+        expect(raw?.due instanceof Date ? raw.due.toISOString() : raw?.due).toBe(rawDate[db.dialect])
+        yield* db.sql`UPDATE invoices SET due = ${raw?.due} WHERE id = 3`
+        yield* inSession(db, (s) => s.update(Query.select(Due).pipe(Query.filterBy({ id: 4 })), { due: "2021-01-02" }))
+        const text = yield* inSession(db, (s) => s.all("SELECT CAST(due AS TEXT) AS t FROM invoices WHERE id IN (3, 4) ORDER BY id"))
+        expect(text.map((r) => r["t"])).toEqual(["2021-01-01", "2021-01-02"])
+      }))
+
     test("a table reflected from the database binds and stores its TIMESTAMP / DATETIME columns in the same shape", (db) =>
       Effect.gen(function*() {
         const live = yield* db.reflect({ tables: ["invoices"] })
@@ -276,7 +298,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         const found = yield* inSession(db, (s) =>
           s.all(Query.select(Reflected).pipe(Query.where(Query.gte(Reflected.columns["invoice_date"]!, midnight)))))
         expect(found.map((r) => (r as Record<string, unknown>)["id"]).sort()).toEqual([2, 3, 4])
-        yield* inSession(db, (s) => s.save(Reflected, { id: 50, invoice_date: utc("2021-01-01T00:00:00.007Z"), paid_at: null }))
+        yield* inSession(db, (s) => s.save(Reflected, { id: 50, invoice_date: utc("2021-01-01T00:00:00.007Z"), paid_at: null, due: null }))
         const stored = yield* inSession(db, (s) => s.all("SELECT CAST(invoice_date AS TEXT) AS t FROM invoices WHERE id = 50"))
         expect(stored[0]?.["t"]).toBe("2021-01-01 00:00:00.007")
       }))

@@ -1,9 +1,9 @@
 /**
  * The type parsers our pg clients use: pg's own, except `timestamp without
- * time zone` (oid 1114), which pg reads in the process time zone. We read it
- * as UTC wall-clock time, as SQLite's naive date-time text is read and as we
- * write it (see `values.ts`), so a naive timestamp means the same instant on
- * both dialects whatever `TZ` is. Set per client (never on pg's global
+ * time zone` (oid 1114) and `date` (1082), which pg reads in the process time
+ * zone. We read them as UTC wall-clock time, as SQLite's naive date-time text
+ * is read and as we write them (`bindable` below), so a naive timestamp
+ * means the same instant on both dialects whatever `TZ` is. Set per client (never on pg's global
  * `types`, which other code in the process may rely on).
  *
  * @internal
@@ -33,11 +33,35 @@ export const parseNaiveTimestamp = (text: string): unknown => {
   return date
 }
 
+const DATE = 1082
+const DAY = /^(\d{4,})-(\d{2})-(\d{2})( BC)?$/
+const pgDateParser = Pg.types.getTypeParser(DATE, "text") as (text: string) => unknown
+
+/**
+ * A `date` as UTC midnight of that day (pg builds local midnight, whose
+ * instant depends on `TZ`, and which a positive zone sends back as the day
+ * before); `infinity` goes to pg's own parser.
+ *
+ * @internal
+ */
+export const parseDate = (text: string): unknown => {
+  const m = DAY.exec(text)
+  if (m === null) return pgDateParser(text)
+  const year = Number(m[1])
+  const date = new Date(0)
+  date.setUTCFullYear(m[4] === undefined ? year : 1 - year, Number(m[2]) - 1, Number(m[3]))
+  return date
+}
+
 /** @internal */
 export const clientTypes: Pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === TIMESTAMP && format !== "binary"
+    format === "binary"
+      ? Pg.types.getTypeParser(oid, format as any)
+      : oid === TIMESTAMP
       ? parseNaiveTimestamp
+      : oid === DATE
+      ? parseDate
       : Pg.types.getTypeParser(oid, format as any)) as Pg.CustomTypesConfig["getTypeParser"]
 }
 
