@@ -1,8 +1,10 @@
 /**
  * Dates and times on databases we did not create: rows written by raw SQL
  * (and by the database's own clock) in the database's text shape, read,
- * compared, ordered and written back through the library; unix-time
- * columns; naive timestamps that do not depend on the process time zone.
+ * compared, ordered and written back through the library; reflected
+ * tables; DATE columns; Date defaults; unix-time columns; naive timestamps
+ * that do not depend on the process time zone; values the database refuses
+ * as invalid input (an `InputError` with the database's code).
  *
  * The fixture table is created by raw DDL, as an existing database would
  * have it: naive `TIMESTAMP` columns (SQLite stores them as text, PostgreSQL
