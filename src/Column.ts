@@ -66,6 +66,12 @@ export const NameId = "effect-sqlservice/Column/name" as const
 export const NeutralTypeId = "effect-sqlservice/Column/neutralType" as const
 
 /**
+ * @since 0.3.0
+ * @category annotations
+ */
+export const UnixTimeId = "effect-sqlservice/Column/unixTime" as const
+
+/**
  * Set by `Table.fromModel` on `Model.GeneratedByDb` fields: the database supplies
  * the value, so inserts may omit it.
  *
@@ -326,3 +332,26 @@ export const neutralType = (type: NeutralType, length?: number) => <S extends An
  * @category annotations
  */
 export const name = (dbName: string) => <S extends Annotable>(self: S): S => annotate(self, NameId, dbName)
+
+/**
+ * The unit of a unix-time column: seconds or milliseconds since
+ * 1970-01-01T00:00:00Z.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type UnixTimeUnit = "seconds" | "milliseconds"
+
+/**
+ * Stores a `Schema.Date` or `Schema.DateTimeUtc` field as a number of
+ * seconds or milliseconds since the unix epoch instead of a date-time
+ * column: `BIGINT` when created (or the column's own type with
+ * `Column.dbType`, e.g. `"REAL"` for fractional seconds). Values read, write
+ * and compare (`Query.eq`, `filterBy`, `get`) as numbers in the column; a
+ * Date with milliseconds for an integer column of whole seconds is refused
+ * with an `InputError`, as it would not read back unchanged.
+ *
+ * @since 0.3.0
+ * @category annotations
+ */
+export const unixTime = (unit: UnixTimeUnit) => <S extends Annotable>(self: S): S => annotate(self, UnixTimeId, unit)

@@ -214,6 +214,13 @@ export class StatementError extends Schema.TaggedClass<StatementError>()("Statem
  * compare with in a query) that its column's Schema cannot encode; `column`
  * names that column.
  *
+ * Also a value the database itself refused as invalid input, with its
+ * `code`: PostgreSQL's SQLSTATE class 22 (22P02 a malformed number or an
+ * unknown enum label, 22003 out of range, 22007 / 22008 a bad date or time,
+ * 22001 too long for the column, ...), and SQLite's type errors
+ * (`SQLITE_CONSTRAINT_DATATYPE` in a STRICT table, `SQLITE_MISMATCH`,
+ * `SQLITE_TOOBIG`). The statement wrote nothing.
+ *
  * @since 0.1.0
  * @category reasons
  */
@@ -221,7 +228,13 @@ export class InputError extends Schema.TaggedClass<InputError>()("InputError", {
   message: Schema.String,
   table: Schema.optionalKey(Schema.String),
   /** @since 0.2.0 */
-  column: Schema.optionalKey(Schema.String)
+  column: Schema.optionalKey(Schema.String),
+  /**
+   * The database's error code, when the database refused the value.
+   *
+   * @since 0.3.0
+   */
+  code: Schema.optionalKey(Schema.String)
 }) {}
 
 /**

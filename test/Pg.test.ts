@@ -1,6 +1,7 @@
 import { describe } from "@effect/vitest"
 import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
+import { suite as datesSuite } from "./suites/dates.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { pgOnly, suite as existingDatabasesSuite } from "./suites/existingDatabases.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
@@ -28,4 +29,5 @@ describe.skipIf(!available)("PostgreSQL", () => {
   existingDatabasesSuite("postgres", pgIsolated, existingDatabases.pg)
   pgOnly(pgIsolated, existingDatabases.pg)
   querySuite("postgres", pgIsolated, { rowLocks: true })
+  datesSuite("postgres", pgIsolated)
 })

@@ -1,5 +1,6 @@
 import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
+import { suite as datesSuite } from "./suites/dates.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { sqliteRefuses, suite as existingDatabasesSuite } from "./suites/existingDatabases.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
@@ -25,3 +26,4 @@ sqlClientSuite("sqlite :memory:", sqliteMemory)
 existingDatabasesSuite("sqlite :memory:", sqliteMemory, existingDatabases.sqlite)
 sqliteRefuses(sqliteMemory)
 querySuite("sqlite :memory:", sqliteMemory, { rowLocks: false })
+datesSuite("sqlite :memory:", sqliteMemory)

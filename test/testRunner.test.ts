@@ -13,24 +13,41 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { restartDrillGate, restartDrillVariable } from "./drills/restart/gate.js"
-import { testProjects } from "../vitest.config.js"
+import { testProjects, zoneProjectName } from "../vitest.config.js"
+import { zoneOffsets } from "./zones/zones.js"
 
 const root = path.resolve(import.meta.dirname, "..")
 const testScript: string = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts.test
 
 const names = (env: Record<string, string | undefined>) => testProjects(env).map((p) => p.test?.name)
 
+/** The projects `npm test` runs first: main, then the date and time tests in other zones. */
+const zoneProjects = Object.keys(zoneOffsets).map(zoneProjectName)
+const firstRun = ["run --project main", ...zoneProjects.map((name) => `--project ${name}`)].join(" ")
+
 describe("vitest projects", () => {
   it("without EFFECT_SQLSERVICE_RESTART_DRILL=1 there is no restart project", () => {
-    expect(names({})).toEqual(["main"])
-    expect(names({ [restartDrillVariable]: "0" })).toEqual(["main"])
-    expect(names({ [restartDrillVariable]: "true", CI: "true" })).toEqual(["main"])
+    expect(names({})).toEqual(["main", ...zoneProjects])
+    expect(names({ [restartDrillVariable]: "0" })).toEqual(["main", ...zoneProjects])
+    expect(names({ [restartDrillVariable]: "true", CI: "true" })).toEqual(["main", ...zoneProjects])
   })
 
   it("with EFFECT_SQLSERVICE_RESTART_DRILL=1 the restart project runs the drill, and main never does", () => {
-    const [main, restart] = testProjects({ [restartDrillVariable]: "1" })
+    const projects = testProjects({ [restartDrillVariable]: "1" })
+    const main = projects[0]
+    const restart = projects.find((p) => p.test?.name === "restart")
     expect(restart?.test).toMatchObject({ name: "restart", include: ["test/drills/restart/**/*.test.ts"] })
-    expect(main?.test).toMatchObject({ name: "main", exclude: ["test/drills/restart/**/*.test.ts"] })
+    expect(main?.test).toMatchObject({ name: "main" })
+    expect(main?.test?.exclude).toContain("test/drills/restart/**/*.test.ts")
+  })
+
+  it("a tz-* project per zone runs test/zones in that zone, and main does not run test/zones", () => {
+    expect(zoneProjects).toEqual(["tz-los_angeles", "tz-kolkata"])
+    const projects = testProjects({})
+    for (const [zone, name] of Object.keys(zoneOffsets).map((zone) => [zone, zoneProjectName(zone)] as const)) {
+      expect(projects.find((p) => p.test?.name === name)?.test).toMatchObject({ include: ["test/zones/**/*.test.ts"], env: { TZ: zone } })
+    }
+    expect(projects[0]?.test?.exclude).toContain("test/zones/**/*.test.ts")
   })
 })
 
@@ -60,28 +77,31 @@ describe("the test script", () => {
     }
   }
 
-  it("without the variable runs the main project only, says how to ask for the drill, and ends with vitest's summary", () => {
+  it("without the variable runs the main and zone projects only, says how to ask for the drill, and ends with vitest's summary", () => {
     const run = runScript({})
-    expect(run.calls).toEqual(["run --project main"])
+    expect(run.calls).toEqual([firstRun])
     expect(run.status).toBe(0)
     expect(run.stdout[0]).toContain("EFFECT_SQLSERVICE_RESTART_DRILL=1")
-    expect(run.stdout.at(-1)).toBe("summary of run --project main")
+    expect(run.stdout.at(-1)).toBe(`summary of ${firstRun}`)
   })
 
   it("with EFFECT_SQLSERVICE_RESTART_DRILL=1 runs the restart project after main", () => {
     const run = runScript({ [restartDrillVariable]: "1" })
-    expect(run.calls).toEqual(["run --project main", "run --project restart"])
+    expect(run.calls).toEqual([firstRun, "run --project restart"])
     expect(run.status).toBe(0)
     expect(run.stdout.at(-1)).toBe("summary of run --project restart")
   })
 
   it("fails when main fails, without running the drill; fails when the drill fails", () => {
     const mainFails = runScript({ [restartDrillVariable]: "1" }, { main: 1 })
-    expect(mainFails.calls).toEqual(["run --project main"])
+    expect(mainFails.calls).toEqual([firstRun])
     expect(mainFails.status).not.toBe(0)
     expect(runScript({}, { main: 1 }).status).not.toBe(0)
     const drillFails = runScript({ [restartDrillVariable]: "1" }, { restart: 1 })
-    expect(drillFails.calls).toEqual(["run --project main", "run --project restart"])
+    expect(drillFails.calls).toEqual([firstRun, "run --project restart"])
+    const zoneFails = runScript({ [restartDrillVariable]: "1" }, { "tz-kolkata": 1 })
+    expect(zoneFails.calls).toEqual([firstRun])
+    expect(zoneFails.status).not.toBe(0)
     expect(drillFails.status).not.toBe(0)
   })
 

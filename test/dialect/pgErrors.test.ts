@@ -532,6 +532,42 @@ const cases: ReadonlyArray<Case> = [
     headline: "foreign key constraint violated"
   },
   {
+    name: "22P02: a label that is not in the enum",
+    error: () => rejection(() => admin(`INSERT INTO "${schema}".moods (id, mood) VALUES (1, 'grumpy')`)),
+    expected: { _tag: "InputError", code: "22P02" },
+    headline: "invalid input value"
+  },
+  {
+    name: "22P02: text that is not a number",
+    error: () => rejection(() => admin(`INSERT INTO "${schema}".counter (id, n) VALUES (3, $1)`, ["three"])),
+    expected: { _tag: "InputError", code: "22P02" },
+    headline: "invalid input value"
+  },
+  {
+    name: "22003: a number out of the column's range",
+    error: () => rejection(() => admin(`INSERT INTO "${schema}".counter (id, n) VALUES (3, $1)`, ["3000000000"])),
+    expected: { _tag: "InputError", code: "22003" },
+    headline: "value out of range"
+  },
+  {
+    name: "22007: text that is not a date-time",
+    error: () => rejection(() => admin("SELECT $1::timestamp", ["next tuesday"])),
+    expected: { _tag: "InputError", code: "22007" },
+    headline: "invalid date or time"
+  },
+  {
+    name: "22008: a date that does not exist",
+    error: () => rejection(() => admin("SELECT $1::timestamp", ["2021-02-30 00:00:00"])),
+    expected: { _tag: "InputError", code: "22008" },
+    headline: "invalid date or time"
+  },
+  {
+    name: "22001: text longer than VARCHAR(n)",
+    error: () => rejection(() => admin(`INSERT INTO "${schema}".moods (id, mood, note) VALUES (2, 'happy', 'too long')`)),
+    expected: { _tag: "InputError", code: "22001" },
+    headline: "value too long"
+  },
+  {
     name: "42P01: a missing table",
     error: () => rejection(() => admin(`SELECT * FROM "${schema}".no_such_table`)),
     expected: { _tag: "StatementError", code: "42P01" },
@@ -549,6 +585,8 @@ describe.skipIf(!available)("PostgreSQL error classification", () => {
       qty INTEGER NOT NULL DEFAULT 0 CONSTRAINT qty_not_negative CHECK (qty >= 0))`)
     await admin(`CREATE TABLE "${schema}".children (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES "${schema}".parents (id))`)
     await admin(`INSERT INTO "${schema}".parents (id, name) VALUES (1, 'taken')`)
+    await admin(`CREATE TYPE "${schema}".mood AS ENUM ('happy', 'sad')`)
+    await admin(`CREATE TABLE "${schema}".moods (id INTEGER PRIMARY KEY, mood "${schema}".mood NOT NULL, note VARCHAR(3))`)
   })
   afterAll(async () => {
     await admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
@@ -567,7 +605,7 @@ describe.skipIf(!available)("PostgreSQL error classification", () => {
   it("a value the server quotes in its message is cut at 200 characters", async () => {
     const value = "v".repeat(5000)
     const reason = classify(await rejection(() => admin("SELECT $1::int", [value])))
-    expect(reason).toMatchObject({ _tag: "StatementError", code: "22P02" })
+    expect(reason).toMatchObject({ _tag: "InputError", code: "22P02" })
     expectCutValue(reason.message, value)
     expectMessageFormat(reason)
   })

@@ -95,8 +95,8 @@ describe("column types", () => {
       [Schema.Int.pipe(Column.default(-3)), "-3", "-3"],
       [Schema.BigInt.pipe(Column.default(12n)), "12", "12"],
       [Schema.BigIntFromString.pipe(Column.default(12n)), "12", "12"],
-      [Schema.Date.pipe(Column.default(new Date(0))), "'1970-01-01T00:00:00.000Z'", "'1970-01-01T00:00:00.000Z'"],
-      [Schema.DateFromString.pipe(Column.default(new Date(0))), "'1970-01-01T00:00:00.000Z'", "'1970-01-01T00:00:00.000Z'"],
+      [Schema.Date.pipe(Column.default(new Date(0))), "'1970-01-01 00:00:00'", "'1970-01-01T00:00:00.000Z'"],
+      [Schema.DateFromString.pipe(Column.default(new Date(0))), "'1970-01-01 00:00:00'", "'1970-01-01T00:00:00.000Z'"],
       [Shape.pipe(Column.default({ a: 1 })), "'{\"a\":1}'", "'{\"a\":1}'::jsonb"],
       [Schema.NullOr(Schema.String).pipe(Column.default(null)), "NULL", "NULL"],
       [Schema.Date.pipe(Column.default(Column.sqlDefault("CURRENT_TIMESTAMP"))), "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"]

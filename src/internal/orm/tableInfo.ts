@@ -79,7 +79,7 @@ const columnEncoder = (
     const raw = encoded.success
     if (raw === null || raw === undefined) return Result.succeed(null)
     try {
-      return Result.succeed(toParameter(sd, options, raw, type))
+      return Result.succeed(toParameter(sd, options, raw, type, def.unixTime))
     } catch (e) {
       return Result.fail(parameterError(tableName, def.name, e))
     }

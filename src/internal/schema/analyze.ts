@@ -68,6 +68,8 @@ export interface ColumnDef extends FieldInfo {
   readonly dbType?: string
   /** What `dbType` means (`Column.neutralType`), for dialects that read its spelling differently. */
   readonly neutralType?: { readonly type: NeutralType; readonly length?: number }
+  /** Stored as a unix time in this unit (`Column.unixTime`); `kind.type` is then the number type. */
+  readonly unixTime?: Column.UnixTimeUnit
   /** The field's Schema, to encode single values (defaults, compared values) with. */
   readonly schema: Schema.Codec<any, any, never, never>
 }
@@ -137,6 +139,24 @@ const analyzeColumn = (table: Table.Any, field: string): Result.Result<ColumnDef
       )
     )
   }
+  const unixTime = find<unknown>(Column.UnixTimeId)
+  if (unixTime !== undefined) {
+    if (unixTime !== "seconds" && unixTime !== "milliseconds") {
+      return Result.fail(schemaError(
+        `table ${table.name}, field ${field}: Column.unixTime takes "seconds" or "milliseconds", got ${showValue(unixTime)}`,
+        table.name,
+        field
+      ))
+    }
+    if (kind.type !== "timestamp") {
+      return Result.fail(schemaError(
+        `table ${table.name}, field ${field}: Column.unixTime applies to date-time fields (Schema.Date, Schema.DateTimeUtc), not ${kind.type}`,
+        table.name,
+        field
+      ))
+    }
+    kind = { ...kind, type: "bigint" }
+  }
   const autoIncrement = find<boolean>(Column.AutoIncrementId) === true
   const dflt = find<Column.DefaultValue>(Column.DefaultId)
   const generated = find<boolean>(Column.GeneratedId) === true
@@ -154,6 +174,7 @@ const analyzeColumn = (table: Table.Any, field: string): Result.Result<ColumnDef
     ...(dflt === undefined ? {} : { default: dflt }),
     ...(dbType === undefined ? {} : { dbType }),
     ...(neutralType === undefined ? {} : { neutralType }),
+    ...(unixTime === undefined ? {} : { unixTime }),
     schema: value as unknown as Schema.Codec<any, any, never, never>
   })
 }

@@ -11,6 +11,7 @@ import type * as SchemaIssue from "effect/SchemaIssue"
 import * as SchemaParser from "effect/SchemaParser"
 import * as DatabaseError from "../../DatabaseError.js"
 import type { Dialect, NeutralType } from "../../Metadata.js"
+import type { UnixTimeUnit } from "../../Column.js"
 import type * as Table from "../../Table.js"
 import { defaultValueOptions, type SchemaDialect, type ValueOptions } from "../dialect/schemaDialect.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
@@ -19,6 +20,7 @@ import { storageOf } from "./declared.js"
 import { plainStructCheck } from "./fastPath.js"
 import { errorMessage, foreignText, showValue } from "../errorMessage.js"
 import { issueItems, syncFirst } from "./parse.js"
+import { fromUnixTime, toUnixTime } from "./unixTime.js"
 import { canonicalToRep, repToCanonical, UnstorableValue, ValueError } from "./values.js"
 
 /** @internal */
@@ -39,14 +41,20 @@ const decodeError = (table: string, message: string, cause?: unknown): DatabaseE
   DatabaseError.make(new DatabaseError.DecodeError({ message, table }), cause === undefined ? undefined : { cause })
 
 /**
- * An encoded Schema value → the bound parameter for a column of `type`,
- * refusing a value the column would not give back unchanged. Throws
+ * An encoded Schema value → the bound parameter for a column of `type`
+ * (holding a unix time in `unixTime` units, when given), refusing a value the column would not give back unchanged. Throws
  * `ValueError` (cannot convert) or `UnstorableValue` (cannot store exactly).
  *
  * @internal
  */
-export const toParameter = (dialect: SchemaDialect, options: ValueOptions, value: unknown, type: NeutralType): unknown => {
-  const canonical = repToCanonical(value, type)
+export const toParameter = (
+  dialect: SchemaDialect,
+  options: ValueOptions,
+  value: unknown,
+  type: NeutralType,
+  unixTime?: UnixTimeUnit
+): unknown => {
+  const canonical = unixTime === undefined ? repToCanonical(value, type) : toUnixTime(value, unixTime, type)
   const problem = dialect.unstorable(canonical, type, options)
   if (problem !== undefined) throw new UnstorableValue(problem)
   return dialect.toDriver(canonical, type)
@@ -161,7 +169,10 @@ const compile = (
           continue
         }
         try {
-          out[c.encodedKey] = canonicalToRep(dialect.fromDriver(value, type), type, c.kind.rep)
+          const canonical = dialect.fromDriver(value, type)
+          out[c.encodedKey] = c.unixTime === undefined
+            ? canonicalToRep(canonical, type, c.kind.rep)
+            : canonicalToRep(fromUnixTime(canonical, c.unixTime), "timestamp", c.kind.rep)
         } catch (e) {
           return Result.fail(decodeError(def.name, errorMessage(`table ${def.name}, column ${c.name}`, valueProblem(e)), e))
         }
@@ -176,7 +187,7 @@ const compile = (
         const value = encoded[c.encodedKey]
         if (value === undefined) continue
         try {
-          out[c.name] = value === null ? null : toParameter(dialect, options, value, type)
+          out[c.name] = value === null ? null : toParameter(dialect, options, value, type, c.unixTime)
         } catch (e) {
           return Result.fail(parameterError(def.name, c.name, e))
         }

@@ -27,7 +27,8 @@ import { analyze, type ColumnDef, schemaError, type TableDef } from "./analyze.j
 import { generatedName, validateIdentifier } from "./identifier.js"
 import { valueEncoder } from "./parse.js"
 import { foldNegatives, group, settingIndependent, stripCasts, tokenize, unsafeExpression } from "./sqlText.js"
-import { repToCanonical, ValueError } from "./values.js"
+import { toUnixTime } from "./unixTime.js"
+import { repToCanonical, UnstorableValue, ValueError } from "./values.js"
 
 const ACTIONS: ReadonlyArray<ReferentialAction> = ["cascade", "restrict", "set null", "set default", "no action"]
 
@@ -122,9 +123,12 @@ const renderDefault = (
   const encodedValue = encoded.success
   try {
     if (encodedValue === null || encodedValue === undefined) return Result.succeed("NULL")
-    return Result.succeed(dialect.literal(repToCanonical(encodedValue, type), type))
+    const canonical = column.unixTime === undefined
+      ? repToCanonical(encodedValue, type)
+      : toUnixTime(encodedValue, column.unixTime, type)
+    return Result.succeed(dialect.literal(canonical, type))
   } catch (e) {
-    const message = e instanceof ValueError ? e.message : String(e)
+    const message = e instanceof ValueError || e instanceof UnstorableValue ? e.message : String(e)
     return Result.fail(schemaError(`${where}: the default cannot be written as SQL: ${message}`, def.name, column.field))
   }
 }

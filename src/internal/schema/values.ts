@@ -88,13 +88,13 @@ const toText = (value: unknown): string => {
   return bad(value, "text")
 }
 
-/** `YYYY-MM-DD` of a date in the zone the driver built it in (pg builds DATE values at local midnight). */
+/** `YYYY-MM-DD` of a date in UTC (our pg clients build DATE values at UTC midnight), whatever `TZ` is. */
 const dateOnly = (value: unknown): string => {
   if (typeof value === "string") return value
   if (value instanceof Date) {
-    const y = String(value.getFullYear()).padStart(4, "0")
-    const m = String(value.getMonth() + 1).padStart(2, "0")
-    const d = String(value.getDate()).padStart(2, "0")
+    const y = String(value.getUTCFullYear()).padStart(4, "0")
+    const m = String(value.getUTCMonth() + 1).padStart(2, "0")
+    const d = String(value.getUTCDate()).padStart(2, "0")
     return `${y}-${m}-${d}`
   }
   return bad(value, "a date (YYYY-MM-DD)")

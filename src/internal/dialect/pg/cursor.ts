@@ -7,6 +7,7 @@ import Cursor from "pg-cursor"
 import { driverSqlError } from "../sqlError.js"
 import { destroy, type Lease } from "./connections.js"
 import { classify, sqlErrorReason } from "./errors.js"
+import { bindable } from "./types.js"
 
 const CHUNK = 512
 
@@ -88,7 +89,7 @@ export const stream = (
     // RowDescription arriving after the first read marks the cursor idle).
     let reading = false
     const cursor = yield* Effect.acquireRelease(
-      Effect.sync(() => held.client.query(new Cursor(sql, params as Array<unknown>))),
+      Effect.sync(() => held.client.query(new Cursor(sql, bindable(params)))),
       (cursor) => Effect.promise(() => close(held, cursor, reading, cleanup))
     )
     const pull = Effect.callback<ReadonlyArray<any>, SqlError | Cause.Done>((resume) => {

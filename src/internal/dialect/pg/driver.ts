@@ -16,6 +16,7 @@ import * as Pool from "./pool.js"
 import * as PreparedStatements from "./preparedStatements.js"
 import { inList } from "./inList.js"
 import { queryDialect } from "./query.js"
+import { bindable } from "./types.js"
 
 /** @internal */
 export interface PgOptions {
@@ -162,7 +163,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       const name = statement.protocol === "simple" ? undefined : prepared.nameFor(client, statement.sql, statement.params)
       return {
         text: statement.sql,
-        values: statement.params as Array<unknown>,
+        values: bindable(statement.params),
         ...(statement.protocol === "extended" ? { queryMode: "extended" } : {}),
         ...(name === undefined ? {} : { name }),
         ...(statement.rowMode === undefined ? {} : { rowMode: statement.rowMode })

@@ -24,6 +24,17 @@ const constraintKinds: Record<string, DatabaseError.ConstraintKind> = {
   "23P01": "other" // exclusion
 }
 
+/** SQLSTATE class 22, data exception: the value given, not the statement, is wrong. */
+const invalidInputHeadlines: Record<string, string> = {
+  "22P02": "invalid input value", // invalid_text_representation: "abc" as integer, an unknown enum label
+  "22003": "value out of range", // numeric_value_out_of_range
+  "22007": "invalid date or time", // invalid_datetime_format
+  "22008": "invalid date or time", // datetime_field_overflow: February 30
+  "22001": "value too long", // string_data_right_truncation: longer than VARCHAR(n)
+  "22021": "invalid text", // character_not_in_repertoire: U+0000, invalid UTF-8
+  "22012": "division by zero"
+}
+
 /**
  * Every way pg reports that a connection is gone, could not be made or may
  * not be used, whichever of them a given timing produces: the server's
@@ -174,6 +185,20 @@ export const classify = (cause: unknown): DatabaseError.Reason => {
       ...(table ? { table } : {}),
       ...(column ? { column } : {}),
       ...(constraint ? { constraint } : {})
+    })
+  }
+  if (code !== undefined && code.startsWith("22")) {
+    const table = field(cause, "table")
+    const column = field(cause, "column")
+    return new DatabaseError.InputError({
+      code,
+      message: errorMessage(
+        invalidInputHeadlines[code] ?? "invalid value",
+        withDetail,
+        hint ?? "the database refused a value given to this statement; check the value, or the column's type"
+      ),
+      ...(table ? { table } : {}),
+      ...(column ? { column } : {})
     })
   }
   switch (code) {

@@ -4,6 +4,7 @@ import { closed, ConnectionFailure } from "../connectionFailure.js"
 import { Gate } from "../gate.js"
 import { backendPid, cancelBackends, destroy, type Lease } from "./connections.js"
 import { classify } from "./errors.js"
+import { clientTypes } from "./types.js"
 
 /** @internal */
 export interface PoolConfig {
@@ -107,7 +108,8 @@ export const make = (config: PoolConfig): Pool => {
     connectionTimeoutMillis: config.connectTimeout,
     application_name: config.applicationName,
     ...(config.statementTimeout === undefined ? {} : { statement_timeout: config.statementTimeout }),
-    Client: TrackedClient as unknown as new() => Pg.ClientBase
+    Client: TrackedClient as unknown as new() => Pg.ClientBase,
+    types: clientTypes
   })
   // Idle clients whose server went away emit 'error' on the pool; the pool
   // drops them, and the next checkout gets a fresh connection.

@@ -1,7 +1,9 @@
 /**
  * node-postgres values ↔ canonical column values. pg already parses
  * json/jsonb, timestamptz (to Date), bool and int4; int8 and numeric arrive
- * as strings, bytea as Buffer, DATE as a Date at local midnight.
+ * as strings, bytea as Buffer, and (see `types.ts`, which also sends every
+ * Date parameter as its UTC time) DATE as a Date at UTC midnight and
+ * timestamp without time zone as its UTC wall-clock time.
  *
  * @internal
  */

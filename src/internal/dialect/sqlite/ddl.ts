@@ -9,6 +9,7 @@
  * @internal
  */
 import type { ColumnMetadata, NeutralType, TableMetadata } from "../../../Metadata.js"
+import { formatDateTimeText } from "../dateText.js"
 import { dialectDdl, INTEGER_TYPES, typeNameReader, withLength } from "../ddlCommon.js"
 import { quoteString } from "../../schema/sqlText.js"
 import type { Problem } from "../schemaDialect.js"
@@ -109,7 +110,14 @@ export const ddl = dialectDdl({
   validateTable,
   normalizeColumn,
   typeNames: { double: "REAL", timestamp: "TIMESTAMP", datetime: "DATETIME", blob: "BLOB", json: "JSON", other: "BLOB" },
-  literal: { string: quoteString, boolean: (b) => (b ? "1" : "0"), bytes: (hex) => `X'${hex}'`, json: (text) => text },
+  literal: {
+    string: quoteString,
+    boolean: (b) => (b ? "1" : "0"),
+    bytes: (hex) => `X'${hex}'`,
+    json: (text) => text,
+    // The text the values take (see values.ts), so a default compares with them.
+    dateTime: formatDateTimeText
+  },
   column: (column, table) => {
     const key = isSinglePrimaryKey(column, table)
     // AUTOINCREMENT is only accepted on a column spelled exactly INTEGER.

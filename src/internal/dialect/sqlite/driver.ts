@@ -8,6 +8,7 @@ import * as Statement from "effect/sql/Statement"
 import * as Stream from "effect/Stream"
 import * as DatabaseError from "../../../DatabaseError.js"
 import { classifyWith, closed, ConnectionFailure, sqlErrorReasonWith } from "../connectionFailure.js"
+import { formatDateTimeText } from "../dateText.js"
 import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
 import { Gate } from "../gate.js"
 import { defaultValueOptions } from "../schemaDialect.js"
@@ -75,8 +76,9 @@ const needsNormalizing = (params: ReadonlyArray<unknown>): boolean => {
   return false
 }
 
+// A Date takes SQLite's own date-time text, as the ORM binds it, so raw SQL compares it with CURRENT_TIMESTAMP's.
 const normalizeParam = (p: unknown): unknown =>
-  p === undefined ? null : typeof p === "boolean" ? (p ? 1 : 0) : p instanceof Date ? p.toISOString() : p
+  p === undefined ? null : typeof p === "boolean" ? (p ? 1 : 0) : p instanceof Date ? formatDateTimeText(p) : p
 
 const bindable = (params: ReadonlyArray<unknown>): Array<unknown> =>
   needsNormalizing(params) ? params.map(normalizeParam) : params as Array<unknown>

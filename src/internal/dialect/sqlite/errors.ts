@@ -22,6 +22,8 @@ const constraintKinds: Record<string, DatabaseError.ConstraintKind> = {
 
 // "UNIQUE constraint failed: users.email, users.name" / "NOT NULL constraint failed: users.name"
 const columnList = /constraint failed: ([^\s,]+)\.([^\s,]+)/
+// "cannot store TEXT value in INTEGER column typed_values.n" (a STRICT table)
+const columnOf = /column ([^\s.]+)\.([^\s.]+)$/
 // "CHECK constraint failed: positive_age" (a name or the expression text)
 const checkName = /CHECK constraint failed: (.+)$/
 
@@ -47,6 +49,23 @@ export const classify = (cause: unknown): DatabaseError.Reason => {
     : undefined
   const text = cause instanceof Error ? cause.message : String(cause)
   const why = foreignText(text)
+  switch (code) {
+    // A STRICT table refusing a value of another type: PostgreSQL's 22P02.
+    case "SQLITE_CONSTRAINT_DATATYPE":
+    case "SQLITE_MISMATCH":
+    case "SQLITE_TOOBIG": {
+      const columns = columnOf.exec(text)
+      return new DatabaseError.InputError({
+        code,
+        message: errorMessage(
+          code === "SQLITE_TOOBIG" ? "value too long" : "invalid input value",
+          why,
+          "the database refused a value given to this statement; check the value, or the column's type"
+        ),
+        ...(columns ? { table: columns[1]!, column: columns[2]! } : {})
+      })
+    }
+  }
   switch (code === undefined ? undefined : primary(code)) {
     case "SQLITE_CONSTRAINT": {
       const kind = constraintKinds[code!] ?? "other"

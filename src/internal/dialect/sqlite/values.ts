@@ -1,12 +1,16 @@
 /**
  * better-sqlite3 values ↔ canonical column values. SQLite has no boolean,
- * date or JSON storage: they arrive as 0/1, ISO-8601 text and JSON text, and
- * integers arrive as numbers (or bigints with `safeIntegers`).
+ * date or JSON storage: they arrive as 0/1, date-time text and JSON text, and
+ * integers arrive as numbers (or bigints with `safeIntegers`). Date-times are
+ * written in SQLite's own shape, `YYYY-MM-DD HH:MM:SS[.SSS]` in UTC (see
+ * `dateText.ts`), so they compare and sort with what its clock functions
+ * wrote.
  *
  * @internal
  */
 import { showValue } from "../../errorMessage.js"
 import { repToCanonical, ValueError } from "../../schema/values.js"
+import { dateTextProblem, formatDateTimeText, readDateTimeText } from "../dateText.js"
 import { INT64, unstorableWith } from "../fidelity.js"
 import { type Convert, fromDriverWith, toBuffer, toDriverWith } from "../valuesCommon.js"
 
@@ -19,7 +23,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
  *
  * @internal
  */
-export const unstorable = unstorableWith({
+const unstorableValue = unstorableWith({
   name: "SQLite",
   nan: "SQLite stores a NaN REAL as NULL",
   negativeZero: "SQLite stores a REAL -0 as 0",
@@ -34,14 +38,19 @@ export const unstorable = unstorableWith({
       : `${value}n is beyond ±(2^53 - 1), and SQLite reads it back rounded to a double; enable the Database option safeIntegers: true to read 64-bit integers exactly`
 })
 
-/** SQLite's own clock functions produce UTC text without a zone: `2024-01-02 03:04:05`. */
-const ZONELESS = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/
+/** @internal */
+export const unstorable: typeof unstorableValue = (value, type, options) =>
+  (type === "timestamp" || type === "datetime") && value instanceof Date
+    ? dateTextProblem(value)
+    : unstorableValue(value, type, options)
 
+/** Text in any shape SQLite users store (a text without a zone is UTC, as SQLite's clock writes it). */
 const toDate = (raw: unknown): Date => {
-  if (typeof raw === "string" && ZONELESS.test(raw)) return new Date(raw.replace(" ", "T") + "Z")
+  if (typeof raw === "string") return readDateTimeText(raw)
   if (typeof raw === "bigint") return new Date(Number(raw))
   return repToCanonical(raw, "timestamp") as Date
 }
+
 
 const integer: Convert = (raw, type) => {
   if (typeof raw === "bigint") return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw
@@ -85,14 +94,14 @@ export const toDriver = toDriverWith((value, type) => {
       return value === true ? 1 : value === false ? 0 : value
     case "timestamp":
     case "datetime":
-      return value instanceof Date ? value.toISOString() : value
+      return value instanceof Date ? formatDateTimeText(value) : value
     case "json":
       return JSON.stringify(value)
     case "blob":
       return value instanceof Uint8Array ? toBuffer(value) : value
     default:
       if (typeof value === "boolean") return value ? 1 : 0
-      if (value instanceof Date) return value.toISOString()
+      if (value instanceof Date) return formatDateTimeText(value)
       if (value instanceof Uint8Array) return toBuffer(value)
       return value
   }
