@@ -205,6 +205,24 @@ export interface Options {
    * @since 0.2.0
    */
   readonly preparedStatementCacheSize?: number | undefined
+  /**
+   * `"transaction"` when the URL points at a transaction-mode pooler
+   * (PgBouncer's `pool_mode = transaction`, the poolers of managed services),
+   * which gives each transaction, or each statement outside one, whichever
+   * server connection is free (PostgreSQL only; a `ConfigError` on SQLite).
+   * Every statement is sent unnamed (so `preparedStatements: true` is a
+   * `ConfigError` with it); `statementTimeout` is set with `SET LOCAL` in
+   * each transaction, and a statement outside a transaction runs in a short
+   * transaction of its own with it; an interrupted statement is cancelled
+   * with the protocol's cancel request, which the pooler forwards. What would
+   * stay on a server connection after the transaction is refused with an
+   * `InputError` before it is sent: a session `SET` or `RESET` (use
+   * `SET LOCAL` inside `begin`), `LISTEN`, SQL `PREPARE`, session advisory
+   * locks (`pg_advisory_lock`; use `pg_advisory_xact_lock`).
+   *
+   * @since 0.3.0
+   */
+  readonly pooler?: "transaction" | undefined
   /** Server-side statement timeout (PostgreSQL). */
   readonly statementTimeout?: Duration.Input | undefined
   /** Shown in `pg_stat_activity` (PostgreSQL, default "effect-sqlservice"). */

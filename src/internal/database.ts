@@ -53,6 +53,25 @@ const positiveInt = (name: string, value: number | undefined, min = 1) =>
     ? Effect.succeed(value)
     : Effect.fail(configError(`option ${name} must be an integer >= ${min}, got ${value}`))
 
+// Pooler mode is a PostgreSQL setting, and it sends every statement unnamed.
+const poolerOptions = (options: Options, dialect: string) => {
+  if (options.pooler === undefined) return Effect.void
+  if (options.pooler !== "transaction") {
+    return Effect.fail(configError(`option pooler must be "transaction", got ${JSON.stringify(options.pooler)}`))
+  }
+  if (dialect === "sqlite") {
+    return Effect.fail(configError(
+      "option pooler is not available on SQLite: a connection pooler sits in front of a PostgreSQL server (remove the option for sqlite:// URLs)"
+    ))
+  }
+  if (options.preparedStatements === true) {
+    return Effect.fail(configError(
+      "options pooler and preparedStatements: true conflict: behind a transaction-mode pooler a named statement may reach a server connection that never prepared it (leave preparedStatements unset)"
+    ))
+  }
+  return Effect.void
+}
+
 const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
   Effect.gen(function*() {
     const busyTimeout = yield* millis("busyTimeout", options.busyTimeout)
@@ -66,6 +85,7 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
     if (poolSize !== undefined && poolMin !== undefined && poolMin > poolSize) {
       return yield* Effect.fail(configError(`option poolMin (${poolMin}) is larger than poolSize (${poolSize})`))
     }
+    yield* poolerOptions(options, parsed.dialect)
     if (parsed.dialect === "sqlite") {
       return yield* SqliteDriver.make({
         filename: parsed.filename,
@@ -88,6 +108,7 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
       closeTimeout,
       preparedStatements: options.preparedStatements,
       preparedStatementCacheSize,
+      pooler: options.pooler,
       applicationName: options.applicationName ?? parsed.params.get("application_name")
     })
   })
