@@ -50,7 +50,10 @@ export const cancelRequest = (client: Pg.Client, bound: number): Promise<void> =
     const timer = setTimeout(settle, bound)
     socket.on("error", settle)
     socket.on("close", settle)
-    socket.on("connect", () => socket.end(packet))
+    // The server (or pooler) closes the connection once it has passed the
+    // request on; closing our side first makes PgBouncer drop the request.
+    socket.on("end", settle)
+    socket.on("connect", () => socket.write(packet))
   })
 }
 
