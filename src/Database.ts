@@ -104,6 +104,15 @@ export interface Database {
     effect: Effect.Effect<A, E, R>,
     options?: BeginOptions
   ) => Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>>
+  /**
+   * The read replicas (PostgreSQL `replicas` option): the same operations
+   * on a replica that has replayed every commit this `Database` made before
+   * them, taken in turn, or on the primary when none has (see `Replica`).
+   * Without replicas it is the primary.
+   *
+   * @since 0.3.0
+   */
+  readonly replica: Replica
   /** `SELECT 1`, retried once if a pooled connection turns out to be dead. */
   readonly ping: Effect.Effect<void, DatabaseError.DatabaseError>
   readonly poolStats: Effect.Effect<PoolStats>
@@ -123,6 +132,35 @@ export interface Database {
    * current schema); reflected tables join `db.tables` as usable `Table`s.
    */
   readonly reflect: (options?: ReflectOptions) => Effect.Effect<Metadata.Metadata, DatabaseError.DatabaseError>
+}
+
+/**
+ * Reads on the read replicas. Each connection is checked first: the server
+ * must still be a standby (`pg_is_in_recovery()`), and it must have replayed
+ * the primary's WAL up to a position taken after the last statement this
+ * `Database` completed on the primary, so a fiber reads its own writes, and
+ * so do the fibers it forks, and every other fiber of the `Database`. A
+ * replica that has not caught up within `replicaLagTimeout`, is unreachable
+ * or was promoted is passed over (an unreachable or promoted one for a
+ * second), and with none left the read runs on the primary. Transactions are
+ * read only: a write fails with `ReadOnlyError` (25006). `serializable` is
+ * refused with an `InputError` before any SQL (standbys do not run it).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Replica {
+  /** `effect/sql`'s client on the replicas; inside a `begin` it runs on the transaction's connection. */
+  readonly sql: SqlClient.SqlClient
+  /** A replica connection reserved for the scope. */
+  readonly connect: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope>
+  /** A session on a replica connection (its transactions are on the standby, so read only). */
+  readonly session: Effect.Effect<Session, DatabaseError.DatabaseError, Scope.Scope>
+  /** A read-only transaction on a replica; nested in a block, a savepoint of that block wherever it runs. */
+  readonly begin: <A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: Omit<BeginOptions, "readOnly">
+  ) => Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>>
 }
 
 /**
@@ -223,6 +261,24 @@ export interface Options {
    * @since 0.3.0
    */
   readonly pooler?: "transaction" | undefined
+  /**
+   * Read replicas (PostgreSQL streaming standbys), one URL each; a pool of
+   * `poolSize` connections per replica. `begin` with `readOnly: true` (unless
+   * `serializable`), and everything on `db.replica`, runs on a replica that
+   * has replayed this `Database`'s commits, else on the primary (see
+   * `Replica`); everything else runs on the primary. A `ConfigError` on
+   * SQLite.
+   *
+   * @since 0.3.0
+   */
+  readonly replicas?: ReadonlyArray<string | Redacted.Redacted<string>> | undefined
+  /**
+   * How long a read waits for a replica to replay this `Database`'s last
+   * commit before it runs on the primary instead (default 250 ms).
+   *
+   * @since 0.3.0
+   */
+  readonly replicaLagTimeout?: Duration.Input | undefined
   /** Server-side statement timeout (PostgreSQL). */
   readonly statementTimeout?: Duration.Input | undefined
   /** Shown in `pg_stat_activity` (PostgreSQL, default "effect-sqlservice"). */
@@ -258,6 +314,7 @@ const toPublic = (core: internal.Core): Database => ({
   connect: core.connect,
   session: core.session,
   begin: core.begin,
+  replica: core.replica,
   ping: core.ping,
   poolStats: core.poolStats,
   metadata: core.metadata,

@@ -43,6 +43,8 @@ export interface PgOptions {
    * (never a startup parameter), session-state statements are refused.
    */
   readonly pooler?: "transaction" | undefined
+  /** Whether making the driver fails when the server does not answer a first `SELECT 1` (default true; replicas may be down). */
+  readonly checkOnStart?: boolean | undefined
 }
 
 const escapeIdentifier = Statement.defaultEscape("\"")
@@ -382,7 +384,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     }
 
     const where = `${options.host}:${options.port}/${options.database}`
-    yield* Effect.scoped(Effect.flatMap(leased, (lease) => runOn(lease, { sql: "SELECT 1", params: [], rowMode: undefined, protocol: "extended" }, () => undefined))).pipe(
+    if (options.checkOnStart !== false) yield* Effect.scoped(Effect.flatMap(leased, (lease) => runOn(lease, { sql: "SELECT 1", params: [], rowMode: undefined, protocol: "extended" }, () => undefined))).pipe(
       Effect.mapError((error) => {
         const cause = error.reason.cause
         const reason = dialect.classify(cause)
