@@ -220,7 +220,8 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
         (conn) => Effect.map(run(dialect, conn, "SELECT pg_current_wal_lsn()::text AS lsn", []), (r) => String(r.rows[0]!.lsn))
       )),
       lagTimeout,
-      retryAfter: 1000
+      retryAfter: 1000,
+      connectBound: 1000
     })
     if (replicaSet !== undefined) completedOnPrimary = replicaSet.noteCompleted
     // Reads routed to a replica: a caught-up replica's connection, else the primary's.

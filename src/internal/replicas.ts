@@ -23,6 +23,8 @@ export interface ReplicaSetOptions {
   readonly lagTimeout: number
   /** How long a replica that failed is skipped before it is tried (and its role checked) again, in ms. */
   readonly retryAfter: number
+  /** The least time a read gives a replica to hand out a connection and answer the check, in ms. */
+  readonly connectBound: number
 }
 
 // One round trip checks the replica's role and whether it has replayed what
@@ -104,7 +106,13 @@ export const make = (options: ReplicaSetOptions) => {
       const found = yield* Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           const scope = yield* Scope.make()
-          const exit = yield* Effect.exit(restore(Scope.provide(scope)(attempt(replica, lsn, deadline))))
+          // Bounded by the lag timeout (at least a connection's worth of time):
+          // an unreachable replica must not hold a read for connectTimeout.
+          const bounded = Effect.timeoutOrElse(attempt(replica, lsn, deadline), {
+            duration: Math.max(deadline - Date.now(), options.connectBound),
+            orElse: () => Effect.fail(new Error(`replica ${replica.where} did not answer in time`))
+          })
+          const exit = yield* Effect.exit(restore(Scope.provide(scope)(bounded)))
           if (Exit.isSuccess(exit) && typeof exit.value !== "string") {
             yield* Effect.addFinalizer((end) => Scope.close(scope, end))
             return exit.value
@@ -114,7 +122,7 @@ export const make = (options: ReplicaSetOptions) => {
             skippedUntil.set(replica, Date.now() + options.retryAfter)
             return undefined
           }
-          if (Exit.isFailure(exit)) return yield* exit
+          if (Exit.isFailure(exit)) return yield* Effect.interrupt
           if (exit.value === "not a standby") skippedUntil.set(replica, Date.now() + options.retryAfter)
           return exit.value
         })

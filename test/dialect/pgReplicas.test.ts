@@ -69,6 +69,8 @@ describe.skipIf(bin === undefined)("read replicas on a streaming standby", () =>
       expect(yield* db.replica.sql.unsafe<Where>(WHERE)).toEqual([{ standby: true, port: standby.port }])
       expect(yield* db.replica.sql.withTransaction(db.replica.sql.unsafe<Where>(WHERE))).toEqual([{ standby: true, port: standby.port }])
       expect(yield* Effect.scoped(Effect.flatMap(db.replica.session, (s) => s.one(WHERE)))).toEqual({ standby: true, port: standby.port })
+      // db.sql inside a routed block runs on the block's connection.
+      expect(yield* db.begin(db.sql.unsafe<Where>(WHERE), { readOnly: true })).toEqual([{ standby: true, port: standby.port }])
       // A nested block stays on the connection of its enclosing block.
       expect(yield* db.begin(db.begin(whereInSession), { readOnly: true })).toEqual({ standby: true, port: standby.port })
 
@@ -95,22 +97,28 @@ describe.skipIf(bin === undefined)("read replicas on a streaming standby", () =>
       yield* db.sql`CREATE TABLE rounds (id INTEGER PRIMARY KEY)`
       let stale = 0
       let onStandby = 0
-      for (let i = 0; i < 1000; i++) {
-        yield* db.begin(Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO rounds (id) VALUES ($1)", [i])))
-        const read = i % 2 === 0
-          ? db.replica.sql<{ n: number; standby: boolean }>`SELECT count(*)::int AS n, pg_is_in_recovery() AS standby FROM rounds WHERE id = ${i}`
-          : Effect.flatMap(
-            Effect.forkChild(db.begin(
-              Effect.flatMap(Session.Session, (s) =>
-                s.all("SELECT count(*)::int AS n, pg_is_in_recovery() AS standby FROM rounds WHERE id = $1", [i])),
-              { readOnly: true }
-            )),
-            Fiber.join
-          )
-        const [row] = (yield* read) as ReadonlyArray<{ n: number; standby: boolean }>
-        if (row!.n !== 1) stale++
-        if (row!.standby) onStandby++
-      }
+      // Four fibers, 250 rounds each, every round: commit, then read it back.
+      const rounds = (worker: number) =>
+        Effect.gen(function*() {
+          for (let k = 0; k < 250; k++) {
+            const i = worker * 250 + k
+            yield* db.begin(Effect.flatMap(Session.Session, (s) => s.execute("INSERT INTO rounds (id) VALUES ($1)", [i])))
+            const read = i % 2 === 0
+              ? db.replica.sql<{ n: number; standby: boolean }>`SELECT count(*)::int AS n, pg_is_in_recovery() AS standby FROM rounds WHERE id = ${i}`
+              : Effect.flatMap(
+                Effect.forkChild(db.begin(
+                  Effect.flatMap(Session.Session, (s) =>
+                    s.all("SELECT count(*)::int AS n, pg_is_in_recovery() AS standby FROM rounds WHERE id = $1", [i])),
+                  { readOnly: true }
+                )),
+                Fiber.join
+              )
+            const [row] = (yield* read) as ReadonlyArray<{ n: number; standby: boolean }>
+            if (row!.n !== 1) stale++
+            if (row!.standby) onStandby++
+          }
+        })
+      yield* Effect.all([0, 1, 2, 3].map(rounds), { concurrency: "unbounded" })
       expect(stale).toBe(0)
       // With a lag timeout of 5 s, every read waited for the standby rather than going to the primary.
       expect(onStandby).toBe(1000)
