@@ -25,8 +25,9 @@ export class ReasonFailure extends Error {
   }
 }
 
-// Comments and the whitespace around them, so that `/* x */ SET ...` is seen.
-const COMMENTS = /--[^\n]*|\/\*[\s\S]*?\*\//g
+// Comments, string literals, quoted identifiers and dollar quotes: what they
+// hold is not a statement (`SELECT 'a; SET b'`), and `/* x */ SET ...` is one.
+const NOT_CODE = /--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'|"(?:[^"]|"")*"|\$([A-Za-z_][A-Za-z_0-9]*)?\$[\s\S]*?\$\1\$/g
 
 // Session state a pooler would leave on a server connection that other
 // clients then use (or that this client never sees again): what follows a
@@ -50,12 +51,12 @@ const SESSION_STATEMENTS: ReadonlyArray<readonly [RegExp, string]> = [
  * @internal
  */
 export const sessionStateRefusal = (sql: string): DatabaseError.InputError | undefined => {
-  const text = sql.includes("--") || sql.includes("/*") ? sql.replace(COMMENTS, " ") : sql
+  const text = /--|\/\*|['"$]/.test(sql) ? sql.replace(NOT_CODE, " ") : sql
   for (const [pattern, why] of SESSION_STATEMENTS) {
     if (pattern.test(text)) {
       return new DatabaseError.InputError({
         message: errorMessage(
-          `statement refused in pooler mode: ${clip(sql.trim(), 80)}`,
+          `statement ${JSON.stringify(clip(sql.trim().replace(/\s+/g, " "), 80))} refused in pooler mode`,
           `behind a transaction-mode pooler the server connection changes between transactions, and ${why}`,
           "pooler: \"transaction\" is set on this Database; run session-level statements on a Database without it, connected to the server directly"
         )
