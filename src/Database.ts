@@ -11,6 +11,7 @@ import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import type * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
@@ -348,7 +349,8 @@ export const layer = (options: Options): Layer.Layer<Database | SqlClient.SqlCli
  * The configuration read by `layerConfig()` without arguments: `DATABASE_URL`
  * plus optional `DATABASE_POOL_SIZE`, `DATABASE_POOL_MIN`,
  * `DATABASE_CONNECT_TIMEOUT`, `DATABASE_STATEMENT_TIMEOUT`,
- * `DATABASE_APPLICATION_NAME`, `DATABASE_ECHO`, `DATABASE_BUSY_TIMEOUT`.
+ * `DATABASE_APPLICATION_NAME`, `DATABASE_ECHO`, `DATABASE_BUSY_TIMEOUT`,
+ * `DATABASE_POOLER` (`transaction`) and `DATABASE_REPLICAS` (comma-separated URLs, since 0.3.0).
  *
  * @since 0.1.0
  * @category config
@@ -361,7 +363,9 @@ export const defaultConfig: Config.Config<Options> = Config.all({
   statementTimeout: Config.option(Config.Duration("DATABASE_STATEMENT_TIMEOUT")),
   applicationName: Config.option(Config.String("DATABASE_APPLICATION_NAME")),
   echo: Config.option(Config.Boolean("DATABASE_ECHO")),
-  busyTimeout: Config.option(Config.Duration("DATABASE_BUSY_TIMEOUT"))
+  busyTimeout: Config.option(Config.Duration("DATABASE_BUSY_TIMEOUT")),
+  pooler: Config.option(Config.Literal("transaction", "DATABASE_POOLER")),
+  replicas: Config.option(Config.Array(Schema.String, "DATABASE_REPLICAS"))
 }).pipe(
   Config.map((c) => {
     const options: { -readonly [K in keyof Options]: Options[K] } = { url: c.url }
@@ -372,6 +376,8 @@ export const defaultConfig: Config.Config<Options> = Config.all({
     if (c.applicationName._tag === "Some") options.applicationName = c.applicationName.value
     if (c.echo._tag === "Some") options.echo = c.echo.value
     if (c.busyTimeout._tag === "Some") options.busyTimeout = c.busyTimeout.value
+    if (c.pooler._tag === "Some") options.pooler = c.pooler.value
+    if (c.replicas._tag === "Some") options.replicas = c.replicas.value
     return options
   })
 )

@@ -4,6 +4,11 @@
  * transaction or must not be wrapped in one.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Database from "../../src/Database.js"
+import * as DatabaseError from "../../src/DatabaseError.js"
 import { sessionStateRefusal } from "../../src/internal/dialect/pg/pooler.js"
 import { transactionRole } from "../../src/internal/dialect/pg/transactionRole.js"
 import { expectMessageFormat } from "../support/messages.js"
@@ -61,4 +66,36 @@ describe("pooler mode: statement texts", () => {
       expect(transactionRole(sql), sql).toBe("other")
     }
   })
+})
+
+describe("pooler and replicas from the environment", () => {
+  const env = (record: Record<string, string>) =>
+    Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(record))
+
+  it.effect("defaultConfig reads DATABASE_POOLER and DATABASE_REPLICAS (comma-separated)", () =>
+    Effect.gen(function*() {
+      const options = yield* Database.defaultConfig
+      expect(options.pooler).toBe("transaction")
+      expect(options.replicas).toEqual(["postgres://a@r1:5432/app", "postgres://a@r2:5432/app"])
+    }).pipe(env({
+      DATABASE_URL: "postgres://a@primary:5432/app",
+      DATABASE_POOLER: "transaction",
+      DATABASE_REPLICAS: "postgres://a@r1:5432/app,postgres://a@r2:5432/app"
+    })))
+
+  it.effect("an unknown DATABASE_POOLER, or a pooler for SQLite, is a ConfigError", () =>
+    Effect.gen(function*() {
+      const unknown = yield* Effect.flip(Layer.build(Database.layerConfig()).pipe(Effect.scoped, env({
+        DATABASE_URL: "sqlite://:memory:",
+        DATABASE_POOLER: "session"
+      })))
+      expect(DatabaseError.hasReason(unknown, "ConfigError")).toBe(true)
+      expect(unknown.message).toContain("DATABASE_POOLER")
+      const sqlite = yield* Effect.flip(Layer.build(Database.layerConfig()).pipe(Effect.scoped, env({
+        DATABASE_URL: "sqlite://:memory:",
+        DATABASE_POOLER: "transaction"
+      })))
+      expect(DatabaseError.hasReason(sqlite, "ConfigError")).toBe(true)
+      expect(sqlite.message).toContain("pooler")
+    }))
 })
