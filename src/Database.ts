@@ -11,6 +11,7 @@ import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import type * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
@@ -104,6 +105,15 @@ export interface Database {
     effect: Effect.Effect<A, E, R>,
     options?: BeginOptions
   ) => Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>>
+  /**
+   * The read replicas (PostgreSQL `replicas` option): the same operations
+   * on a replica that has replayed every commit this `Database` made before
+   * them, taken in turn, or on the primary when none has (see `Replica`).
+   * Without replicas it is the primary.
+   *
+   * @since 0.3.0
+   */
+  readonly replica: Replica
   /** `SELECT 1`, retried once if a pooled connection turns out to be dead. */
   readonly ping: Effect.Effect<void, DatabaseError.DatabaseError>
   readonly poolStats: Effect.Effect<PoolStats>
@@ -123,6 +133,35 @@ export interface Database {
    * current schema); reflected tables join `db.tables` as usable `Table`s.
    */
   readonly reflect: (options?: ReflectOptions) => Effect.Effect<Metadata.Metadata, DatabaseError.DatabaseError>
+}
+
+/**
+ * Reads on the read replicas. Each connection is checked first: the server
+ * must still be a standby (`pg_is_in_recovery()`), and it must have replayed
+ * the primary's WAL up to a position taken after the last statement this
+ * `Database` completed on the primary, so a fiber reads its own writes, and
+ * so do the fibers it forks, and every other fiber of the `Database`. A
+ * replica that has not caught up within `replicaLagTimeout`, is unreachable
+ * or was promoted is passed over (an unreachable or promoted one for a
+ * second), and with none left the read runs on the primary. Transactions are
+ * read only: a write fails with `ReadOnlyError` (25006). `serializable` is
+ * refused with an `InputError` before any SQL (standbys do not run it).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Replica {
+  /** `effect/sql`'s client on the replicas; inside a `begin` it runs on the transaction's connection. */
+  readonly sql: SqlClient.SqlClient
+  /** A replica connection reserved for the scope. */
+  readonly connect: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope>
+  /** A session on a replica connection (its transactions are on the standby, so read only). */
+  readonly session: Effect.Effect<Session, DatabaseError.DatabaseError, Scope.Scope>
+  /** A read-only transaction on a replica; nested in a block, a savepoint of that block wherever it runs. */
+  readonly begin: <A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: Omit<BeginOptions, "readOnly">
+  ) => Effect.Effect<A, E | DatabaseError.DatabaseError, Exclude<R, Session>>
 }
 
 /**
@@ -205,6 +244,42 @@ export interface Options {
    * @since 0.2.0
    */
   readonly preparedStatementCacheSize?: number | undefined
+  /**
+   * `"transaction"` when the URL points at a transaction-mode pooler
+   * (PgBouncer's `pool_mode = transaction`, the poolers of managed services),
+   * which gives each transaction, or each statement outside one, whichever
+   * server connection is free (PostgreSQL only; a `ConfigError` on SQLite).
+   * Every statement is sent unnamed (so `preparedStatements: true` is a
+   * `ConfigError` with it); `statementTimeout` is set with `SET LOCAL` in
+   * each transaction, and a statement outside a transaction runs in a short
+   * transaction of its own with it; an interrupted statement is cancelled
+   * with the protocol's cancel request, which the pooler forwards. What would
+   * stay on a server connection after the transaction is refused with an
+   * `InputError` before it is sent: a session `SET` or `RESET` (use
+   * `SET LOCAL` inside `begin`), `LISTEN`, SQL `PREPARE`, session advisory
+   * locks (`pg_advisory_lock`; use `pg_advisory_xact_lock`).
+   *
+   * @since 0.3.0
+   */
+  readonly pooler?: "transaction" | undefined
+  /**
+   * Read replicas (PostgreSQL streaming standbys), one URL each; a pool of
+   * `poolSize` connections per replica. `begin` with `readOnly: true` (unless
+   * `serializable`), and everything on `db.replica`, runs on a replica that
+   * has replayed this `Database`'s commits, else on the primary (see
+   * `Replica`); everything else runs on the primary. A `ConfigError` on
+   * SQLite.
+   *
+   * @since 0.3.0
+   */
+  readonly replicas?: ReadonlyArray<string | Redacted.Redacted<string>> | undefined
+  /**
+   * How long a read waits for a replica to replay this `Database`'s last
+   * commit before it runs on the primary instead (default 250 ms).
+   *
+   * @since 0.3.0
+   */
+  readonly replicaLagTimeout?: Duration.Input | undefined
   /** Server-side statement timeout (PostgreSQL). */
   readonly statementTimeout?: Duration.Input | undefined
   /** Shown in `pg_stat_activity` (PostgreSQL, default "effect-sqlservice"). */
@@ -240,6 +315,7 @@ const toPublic = (core: internal.Core): Database => ({
   connect: core.connect,
   session: core.session,
   begin: core.begin,
+  replica: core.replica,
   ping: core.ping,
   poolStats: core.poolStats,
   metadata: core.metadata,
@@ -273,7 +349,8 @@ export const layer = (options: Options): Layer.Layer<Database | SqlClient.SqlCli
  * The configuration read by `layerConfig()` without arguments: `DATABASE_URL`
  * plus optional `DATABASE_POOL_SIZE`, `DATABASE_POOL_MIN`,
  * `DATABASE_CONNECT_TIMEOUT`, `DATABASE_STATEMENT_TIMEOUT`,
- * `DATABASE_APPLICATION_NAME`, `DATABASE_ECHO`, `DATABASE_BUSY_TIMEOUT`.
+ * `DATABASE_APPLICATION_NAME`, `DATABASE_ECHO`, `DATABASE_BUSY_TIMEOUT`,
+ * `DATABASE_POOLER` (`transaction`) and `DATABASE_REPLICAS` (comma-separated URLs, since 0.3.0).
  *
  * @since 0.1.0
  * @category config
@@ -286,7 +363,9 @@ export const defaultConfig: Config.Config<Options> = Config.all({
   statementTimeout: Config.option(Config.Duration("DATABASE_STATEMENT_TIMEOUT")),
   applicationName: Config.option(Config.String("DATABASE_APPLICATION_NAME")),
   echo: Config.option(Config.Boolean("DATABASE_ECHO")),
-  busyTimeout: Config.option(Config.Duration("DATABASE_BUSY_TIMEOUT"))
+  busyTimeout: Config.option(Config.Duration("DATABASE_BUSY_TIMEOUT")),
+  pooler: Config.option(Config.Literal("transaction", "DATABASE_POOLER")),
+  replicas: Config.option(Config.Array(Schema.String, "DATABASE_REPLICAS"))
 }).pipe(
   Config.map((c) => {
     const options: { -readonly [K in keyof Options]: Options[K] } = { url: c.url }
@@ -297,6 +376,8 @@ export const defaultConfig: Config.Config<Options> = Config.all({
     if (c.applicationName._tag === "Some") options.applicationName = c.applicationName.value
     if (c.echo._tag === "Some") options.echo = c.echo.value
     if (c.busyTimeout._tag === "Some") options.busyTimeout = c.busyTimeout.value
+    if (c.pooler._tag === "Some") options.pooler = c.pooler.value
+    if (c.replicas._tag === "Some") options.replicas = c.replicas.value
     return options
   })
 )

@@ -9,7 +9,7 @@ import type * as Scope from "effect/Scope"
 import * as SqlClient from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
 import type { Connection } from "../Connection.js"
-import type { Database, Options } from "../Database.js"
+import type { BeginOptions, Database, Options, Replica } from "../Database.js"
 import * as DatabaseError from "../DatabaseError.js"
 import * as Metadata from "../Metadata.js"
 import * as Table from "../Table.js"
@@ -25,6 +25,7 @@ import * as Ddl from "./schema/ddl.js"
 import { lockedConnection } from "./lockedConnection.js"
 import { fromSqlError, run, runInput } from "./statements.js"
 import { begin, beginWith, endScope, sessionContext, type TransactionContext } from "./transaction.js"
+import * as Replicas from "./replicas.js"
 import * as Url from "./url.js"
 
 /** @internal */
@@ -53,7 +54,26 @@ const positiveInt = (name: string, value: number | undefined, min = 1) =>
     ? Effect.succeed(value)
     : Effect.fail(configError(`option ${name} must be an integer >= ${min}, got ${value}`))
 
-const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
+// Pooler mode is a PostgreSQL setting, and it sends every statement unnamed.
+const poolerOptions = (options: Options, dialect: string) => {
+  if (options.pooler === undefined) return Effect.void
+  if (options.pooler !== "transaction") {
+    return Effect.fail(configError(`option pooler: must be "transaction", got ${JSON.stringify(options.pooler)}`))
+  }
+  if (dialect === "sqlite") {
+    return Effect.fail(configError(
+      "option pooler: not available on SQLite, a connection pooler sits in front of a PostgreSQL server (remove the option for sqlite:// URLs)"
+    ))
+  }
+  if (options.preparedStatements === true) {
+    return Effect.fail(configError(
+      "option preparedStatements: true conflicts with pooler \"transaction\", behind a transaction-mode pooler a named statement may reach a server connection that never prepared it (leave preparedStatements unset)"
+    ))
+  }
+  return Effect.void
+}
+
+const makeDriver = (options: Options, parsed: Url.ParsedUrl, checkOnStart = true) =>
   Effect.gen(function*() {
     const busyTimeout = yield* millis("busyTimeout", options.busyTimeout)
     const connectTimeout = yield* millis("connectTimeout", options.connectTimeout, true)
@@ -66,6 +86,7 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
     if (poolSize !== undefined && poolMin !== undefined && poolMin > poolSize) {
       return yield* Effect.fail(configError(`option poolMin (${poolMin}) is larger than poolSize (${poolSize})`))
     }
+    yield* poolerOptions(options, parsed.dialect)
     if (parsed.dialect === "sqlite") {
       return yield* SqliteDriver.make({
         filename: parsed.filename,
@@ -88,9 +109,49 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl) =>
       closeTimeout,
       preparedStatements: options.preparedStatements,
       preparedStatementCacheSize,
+      pooler: options.pooler,
+      checkOnStart,
       applicationName: options.applicationName ?? parsed.params.get("application_name")
     })
   })
+
+/**
+ * A driver per read replica (PostgreSQL), with the primary's pool settings.
+ * A replica that is down when the layer starts does not fail it: reads skip
+ * it until it answers as a standby.
+ */
+const makeReplicaDrivers = (options: Options, dialect: string) =>
+  Effect.gen(function*() {
+    const urls = options.replicas ?? []
+    if (urls.length === 0) return []
+    if (dialect === "sqlite") {
+      return yield* Effect.fail(configError(
+        "option replicas: not available on SQLite, read replicas are PostgreSQL standbys (remove the option for sqlite:// URLs)"
+      ))
+    }
+    const drivers: Array<{ readonly driver: Driver; readonly where: string }> = []
+    for (const [i, url] of urls.entries()) {
+      const raw = Redacted.isRedacted(url) ? Redacted.value(url) : url
+      if (typeof raw !== "string" || raw.trim() === "") {
+        return yield* Effect.fail(configError(`option replicas[${i}]: empty (expected a postgres://user@host:5432/db URL)`))
+      }
+      const parsed = yield* Effect.fromResult(Url.parse(raw))
+      if (parsed.dialect !== "pg") {
+        return yield* Effect.fail(configError(`option replicas[${i}]: a ${parsed.dialect} URL, where a read replica is a PostgreSQL standby (use postgres://user@host:5432/db)`))
+      }
+      const driver = yield* makeDriver(options, parsed, false)
+      drivers.push({ driver, where: `${parsed.host}:${parsed.port}/${parsed.database}` })
+    }
+    return drivers
+  })
+
+const serializableOnReplica = () =>
+  DatabaseError.make(
+    new DatabaseError.InputError({
+      message:
+        "serializable transaction refused on a read replica: PostgreSQL standbys do not run serializable transactions (use db.begin with isolationLevel: \"serializable\", which runs on the primary, or repeatable read on the replica)"
+    })
+  )
 
 const alreadyHeld = (dialect: string) =>
   DatabaseError.make(
@@ -116,7 +177,15 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     // Bad table definitions fail the layer, before any connection is opened.
     const declaredTables = options.tables ?? []
     const metadata = yield* Effect.fromResult(Metadata.fromTables(declaredTables, parsed.dialect))
+    // Replicas first: their URLs are checked before anything connects, and they connect lazily.
+    const replicaDrivers = yield* makeReplicaDrivers(options, parsed.dialect)
     const driver = yield* makeDriver(options, parsed)
+    const lagTimeout = (yield* millis("replicaLagTimeout", options.replicaLagTimeout)) ?? 250
+    // With replicas, every statement completed on the primary is a possible
+    // write that reads must wait for (see Replicas.make).
+    let completedOnPrimary: () => void = () => {}
+    const counted = (conn: DriverConnection) =>
+      replicaDrivers.length === 0 ? conn : Replicas.counting(conn, () => completedOnPrimary())
     const dialect = driver.dialect
     const listener = { echo: options.echo === true, onStatement: options.onStatement }
     const current = Context.Reference<Frame | undefined>(`effect-sqlservice/current/${databaseIds++}`, {
@@ -127,7 +196,7 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
 
     const reserveRaw: Effect.Effect<DriverConnection, DatabaseError.DatabaseError, Scope.Scope> = Effect.map(
       Effect.mapError(driver.reserve, toDatabaseError),
-      (conn) => instrument(conn, listener)
+      (conn) => instrument(counted(conn), listener)
     )
     // A fiber that holds SQLite's one connection would wait for itself forever.
     const reserve = driver.singleConnection
@@ -139,25 +208,51 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
 
     const ctx: TransactionContext = { dialect, current, reserve }
 
+    const replicaSet = replicaDrivers.length === 0 ? undefined : Replicas.make({
+      dialect,
+      replicas: replicaDrivers.map(({ driver: replica, where }) => ({
+        where,
+        reserve: Effect.map(Effect.mapError(replica.reserve, toDatabaseError), (conn) => instrument(conn, listener))
+      })),
+      primary: reserve,
+      primaryPosition: Effect.scoped(Effect.flatMap(
+        Effect.mapError(driver.shared, toDatabaseError),
+        (conn) => Effect.map(run(dialect, conn, "SELECT pg_current_wal_lsn()::text AS lsn", []), (r) => String(r.rows[0]!.lsn))
+      )),
+      lagTimeout,
+      retryAfter: 1000,
+      connectBound: 1000
+    })
+    if (replicaSet !== undefined) completedOnPrimary = replicaSet.noteCompleted
+    // Reads routed to a replica: a caught-up replica's connection, else the primary's.
+    const replicaReserve = replicaSet?.reserve ?? reserve
+    const replicaCtx: TransactionContext = { dialect, current, reserve: replicaReserve }
+    const routedBegin = <A, E, R>(effect: Effect.Effect<A, E, R>, options?: BeginOptions) =>
+      replicaSet !== undefined && options?.readOnly === true && options.isolationLevel !== "serializable"
+        ? begin(replicaCtx, effect, options)
+        : begin(ctx, effect, options)
+
     const sessions = sessionContext(ctx)
 
     // Holds a connection for the caller's scope and makes it the current one,
     // so `begin` and `SqlClient` statements in that scope run on it.
-    const hold = (autoBegin: boolean) =>
+    const hold = (autoBegin: boolean, from = reserve) =>
       Effect.gen(function*() {
-        const root = makeRoot(yield* reserve, autoBegin)
+        const root = makeRoot(yield* from, autoBegin)
         yield* Effect.addFinalizer(() => endScope(dialect, root))
         yield* Effect.updateServiceScoped(current, () => root)
         return root
       })
 
-    const connect: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope> = Effect.map(
-      hold(false),
-      (root) => {
-        const session = makeSession(sessions, root)
-        return { dialect: dialect.name, execute: session.execute, all: session.all, stream: session.stream }
-      }
-    )
+    const connectFrom = (from: typeof reserve): Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope> =>
+      Effect.map(
+        hold(false, from),
+        (root) => {
+          const session = makeSession(sessions, root)
+          return { dialect: dialect.name, execute: session.execute, all: session.all, stream: session.stream }
+        }
+      )
+    const connect = connectFrom(reserve)
 
     const session = Effect.map(hold(true), (root) => makeSession(sessions, root))
 
@@ -173,19 +268,23 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       }
       return conn
     }
-    const sharedConnection = Effect.map(driver.shared, (conn) => instrument(conn, listener))
+    const sharedConnection = Effect.map(driver.shared, (conn) => instrument(counted(conn), listener))
     // The connection a `SqlClient` statement of this fiber runs on: its
     // block's, or the shared one. One object per Database: effect/sql caches
     // a statement constructor per acquirer.
-    const connectionNow: Effect.Effect<DriverConnection, SqlError, Scope.Scope> = Effect.flatMap(
-      Effect.service(current),
-      (frame) =>
-        frame === undefined
-          ? sharedConnection
-          : frame.open
-          ? Effect.succeed(frameConnection(frame))
-          : Effect.fail(toSqlError(detachedError()))
-    )
+    const connectionNowOr = (
+      outside: Effect.Effect<DriverConnection, SqlError, Scope.Scope>
+    ): Effect.Effect<DriverConnection, SqlError, Scope.Scope> =>
+      Effect.flatMap(
+        Effect.service(current),
+        (frame) =>
+          frame === undefined
+            ? outside
+            : frame.open
+            ? Effect.succeed(frameConnection(frame))
+            : Effect.fail(toSqlError(detachedError()))
+      )
+    const connectionNow = connectionNowOr(sharedConnection)
 
     const made = yield* SqlClient.make({
       acquirer: connectionNow,
@@ -205,6 +304,33 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       afterCommit: <R>(effect: Effect.Effect<void, never, R>) => afterCommit(current, effect),
       reserve: Effect.mapError(reserve, toSqlError)
     })
+
+    // `db.replica.sql`: statements outside a block run on a replica (one
+    // reserved per statement, after its read-your-writes check); inside one,
+    // on the block's connection like the primary's client.
+    const replicaMade = yield* SqlClient.make({
+      acquirer: connectionNowOr(Effect.mapError(replicaReserve, toSqlError)),
+      compiler: dialect.compiler,
+      spanAttributes: driver.spanAttributes,
+      driver: `effect-sqlservice/${dialect.name}`
+    }).pipe(Effect.provideServiceEffect(Reactivity.Reactivity, Reactivity.make))
+    const replicaClient: SqlClient.SqlClient = Object.assign(replicaMade, {
+      withTransaction: <R, E, A>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError, R> =>
+        Effect.withFiber((fiber) =>
+          beginWith(replicaCtx, self, { readOnly: true, beginStatement: fiber.getRef(SqlClient.BeginTransaction) }, undefined, toSqlError)
+        ) as Effect.Effect<A, E | SqlError, R>,
+      afterCommit: <R>(effect: Effect.Effect<void, never, R>) => afterCommit(current, effect),
+      reserve: Effect.mapError(replicaReserve, toSqlError)
+    })
+    const replica: Replica = {
+      sql: replicaClient,
+      connect: connectFrom(replicaReserve),
+      session: Effect.map(hold(true, replicaReserve), (root) => makeSession(sessions, root)),
+      begin: (effect, options = {}) =>
+        options.isolationLevel === "serializable"
+          ? Effect.fail(serializableOnReplica())
+          : begin(replicaCtx, effect, { ...options, readOnly: true })
+    }
 
     // DDL and introspection run on the connection of the enclosing begin (a
     // begin is always around them), so they commit or roll back with it.
@@ -239,7 +365,8 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       sql: client,
       connect,
       session,
-      begin: (effect, options) => begin(ctx, effect, options),
+      begin: routedBegin,
+      replica,
       ping,
       poolStats: driver.poolStats,
       metadata,

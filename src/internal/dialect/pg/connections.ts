@@ -15,7 +15,6 @@ export interface Lease {
 
 interface Internals {
   readonly connection?: { readonly stream?: { destroy: () => void } }
-  readonly processID?: number | null
 }
 
 /**
@@ -27,44 +26,6 @@ interface Internals {
  */
 export const destroy = (client: Pg.Client): void => {
   ;(client as unknown as Internals).connection?.stream?.destroy()
-}
-
-/** @internal */
-export const backendPid = (client: Pg.Client): number | undefined =>
-  (client as unknown as Internals).processID ?? undefined
-
-/**
- * Cancels whatever the given backends are running, from a connection of
- * its own (the pool may be exhausted by the very statements being
- * cancelled). Best effort, and bounded: it settles after `bound` ms even if
- * the server never answers, since it runs where nothing can interrupt it
- * (an interruption's cleanup, a finalizer).
- *
- * @internal
- */
-export const cancelBackends = (
-  connectionString: string,
-  pids: ReadonlyArray<number>,
-  bound: number
-): Promise<void> => {
-  if (pids.length === 0) return Promise.resolve()
-  return new Promise((resolve) => {
-    const canceller = new Pg.Client({ connectionString, connectionTimeoutMillis: bound })
-    canceller.on("error", () => {})
-    let settled = false
-    const settle = () => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      destroy(canceller)
-      resolve()
-    }
-    const timer = setTimeout(settle, bound)
-    canceller.connect()
-      .then(() => canceller.query("SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid", [pids]))
-      .then(() => canceller.end())
-      .then(settle, settle)
-  })
 }
 
 interface QueryState {

@@ -14,6 +14,8 @@ import * as Cursor from "./cursor.js"
 import { classify, commitOutcomeUnknown, sqlErrorReason } from "./errors.js"
 import * as Pool from "./pool.js"
 import * as PreparedStatements from "./preparedStatements.js"
+import { isLostStatement, poolerDetected, ReasonFailure, sessionStateRefusal } from "./pooler.js"
+import { transactionRole } from "./transactionRole.js"
 import { inList } from "./inList.js"
 import { queryDialect } from "./query.js"
 import { bindable } from "./types.js"
@@ -37,6 +39,14 @@ export interface PgOptions {
   readonly preparedStatements?: boolean | undefined
   /** The most statements one connection keeps prepared (least recently used closed first). Default 100. */
   readonly preparedStatementCacheSize?: number | undefined
+  /**
+   * `"transaction"`: connected through a transaction-mode pooler. Every
+   * statement is unnamed, `statementTimeout` is `SET LOCAL` per transaction
+   * (never a startup parameter), session-state statements are refused.
+   */
+  readonly pooler?: "transaction" | undefined
+  /** Whether making the driver fails when the server does not answer a first `SELECT 1` (default true; replicas may be down). */
+  readonly checkOnStart?: boolean | undefined
 }
 
 const escapeIdentifier = Statement.defaultEscape("\"")
@@ -127,7 +137,8 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           idleTimeout: options.idleTimeout ?? 30_000,
           connectTimeout,
           applicationName: options.applicationName ?? "effect-sqlservice",
-          statementTimeout: options.statementTimeout,
+          // A pooler refuses (or silently drops) it as a startup parameter.
+          statementTimeout: options.pooler === "transaction" ? undefined : options.statementTimeout,
           closeTimeout,
           host: options.host,
           port: options.port,
@@ -153,7 +164,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     )
 
     const prepared = PreparedStatements.make({
-      enabled: options.preparedStatements ?? true,
+      enabled: options.pooler === "transaction" ? false : options.preparedStatements ?? true,
       cacheSize: options.preparedStatementCacheSize ?? 100
     })
 
@@ -178,6 +189,97 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       if (config.name !== undefined) prepared.failed(lease.client, config.text, config.name, (err as { code?: string }).code)
     }
 
+    // In pooler mode the statement timeout belongs to each transaction.
+    const localTimeout = options.pooler === "transaction" && options.statementTimeout !== undefined
+      ? `SET LOCAL statement_timeout = ${Math.floor(options.statementTimeout)}`
+      : undefined
+
+    // One query on `client`, answered once (pg answers a query it could not
+    // bind twice: the error, then success at ReadyForQuery).
+    const queryOnce = (
+      client: Pg.ClientBase,
+      config: Pg.QueryConfig,
+      callback: (error: Error | undefined, result?: Pg.QueryResult) => void
+    ) => {
+      let answered = false
+      client.query(config, (error: Error | null | undefined, result: Pg.QueryResult) => {
+        if (answered) return
+        answered = true
+        callback(error ?? undefined, result)
+      })
+    }
+    const control = (text: string): Pg.QueryConfig => ({ text })
+
+    /**
+     * Runs `statement` on the lease's client and answers once; a failure is
+     * answered only when the client takes the next statement. In pooler mode
+     * with a statement timeout, a statement that opens a transaction is
+     * followed by `SET LOCAL statement_timeout`, and one outside a
+     * transaction runs in a short transaction of its own with it. In the
+     * default mode a named statement that reached a server connection that
+     * did not prepare it (a pooler in front, 26000 / 42P05) is sent again
+     * unnamed, once, outside a transaction; inside one the transaction is
+     * already aborted, and the failure says to enable pooler mode.
+     */
+    const send = (
+      lease: Lease,
+      statement: StatementText,
+      callback: (error: Error | undefined, result?: Pg.QueryResult) => void
+    ): void => {
+      const client = lease.client
+      const status = (client as unknown as { readonly _txStatus?: string | null })._txStatus
+      const idle = status !== "T" && status !== "E"
+      const finish = (error: Error | undefined, result?: Pg.QueryResult) =>
+        error === undefined ? callback(undefined, result) : whenReady(client, () => callback(error))
+      const config = configFor(client, statement)
+      const failed = (error: Error, sent: Pg.QueryConfig) => onQueryError(error, sent, lease)
+      if (localTimeout !== undefined) {
+        const role = transactionRole(statement.sql)
+        if (role === "begins") {
+          return queryOnce(client, config, (error, result) => {
+            if (error !== undefined) {
+              failed(error, config)
+              return finish(error)
+            }
+            queryOnce(client, control(localTimeout), (setError) => finish(setError, result))
+          })
+        }
+        if (idle && role === "other") {
+          const rollback = (error: Error) => queryOnce(client, control("ROLLBACK"), () => finish(error))
+          return queryOnce(client, control("BEGIN"), (beginError) => {
+            if (beginError !== undefined) return finish(beginError)
+            queryOnce(client, control(localTimeout), (setError) => {
+              if (setError !== undefined) return rollback(setError)
+              queryOnce(client, config, (error, result) => {
+                if (error !== undefined) {
+                  failed(error, config)
+                  return classify(error)._tag === "ConnectionError" ? finish(error) : rollback(error)
+                }
+                queryOnce(client, control("COMMIT"), (commitError) => finish(commitError, result))
+              })
+            })
+          })
+        }
+      }
+      queryOnce(client, config, (error, result) => {
+        if (error === undefined) return finish(undefined, result)
+        const code = (error as { code?: string }).code
+        if (config.name !== undefined && isLostStatement(code)) {
+          prepared.unname(client, config.text, config.name)
+          if (!idle) return finish(poolerDetected(code, error.message))
+          return whenReady(client, () => {
+            const unnamed = configFor(client, statement)
+            queryOnce(client, unnamed, (retryError, retried) => {
+              if (retryError !== undefined) failed(retryError, unnamed)
+              finish(retryError, retried)
+            })
+          })
+        }
+        failed(error, config)
+        finish(error)
+      })
+    }
+
     // Interrupting a fiber must stop its statement on the server too, and
     // only that one: the cancel targets the backend serving this client.
     const runOn = <A>(
@@ -187,18 +289,10 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     ): Effect.Effect<A, SqlError> =>
       Effect.callback<A, SqlError>((resume) => {
         if (lease.revoked) return resume(Effect.fail(revoked()))
-        const config = configFor(lease.client, statement)
         let done = false
-        lease.client.query(config, (err: Error | undefined, result: Pg.QueryResult) => {
-          // pg answers a query it could not bind twice: the error, then success at ReadyForQuery.
-          if (done) return
+        send(lease, statement, (err, result) => {
           done = true
-          if (err) {
-            onQueryError(err, config, lease)
-            whenReady(lease.client, () => resume(Effect.fail(toSqlError(err))))
-          } else {
-            resume(Effect.succeed(map(result)))
-          }
+          resume(err !== undefined ? Effect.fail(toSqlError(err)) : Effect.succeed(map(result!)))
         })
         return Effect.suspend(() => done ? Effect.void : Effect.promise(() => pool.cancel(lease)))
       })
@@ -217,22 +311,11 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
             return
           }
           lease = held
-          const config = configFor(held.client, statement)
-          held.client.query(config, (queryError: Error | null | undefined, result: Pg.QueryResult) => {
-            // pg answers a query it could not bind twice: the error, then success at ReadyForQuery.
-            if (finished) return
+          send(held, statement, (queryError, result) => {
             finished = true
-            // pg reports success with a null error.
-            if (!queryError) {
-              held.release()
-              if (!interrupted) resume(Effect.succeed(map(result)))
-              return
-            }
-            onQueryError(queryError, config, held)
-            whenReady(held.client, () => {
-              held.release()
-              if (!interrupted) resume(Effect.fail(toSqlError(queryError)))
-            })
+            held.release()
+            if (interrupted) return
+            resume(queryError !== undefined ? Effect.fail(toSqlError(queryError)) : Effect.succeed(map(result!)))
           })
         })
         return Effect.suspend(() => {
@@ -260,6 +343,10 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         protocol: "extended" | "simple" = "extended"
       ): Effect.Effect<A, SqlError> => {
         const statement: StatementText = { sql, params, rowMode, protocol }
+        if (options.pooler === "transaction") {
+          const refusal = sessionStateRefusal(sql)
+          if (refusal !== undefined) return Effect.fail(toSqlError(new ReasonFailure(refusal)))
+        }
         return reserved !== undefined ? runOn(reserved, statement, map) : runPooled(statement, map)
       }
       const query = (sql: string, params: ReadonlyArray<unknown>) => withClient(sql, params, toResult)
@@ -300,7 +387,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     }
 
     const where = `${options.host}:${options.port}/${options.database}`
-    yield* Effect.scoped(Effect.flatMap(leased, (lease) => runOn(lease, { sql: "SELECT 1", params: [], rowMode: undefined, protocol: "extended" }, () => undefined))).pipe(
+    if (options.checkOnStart !== false) yield* Effect.scoped(Effect.flatMap(leased, (lease) => runOn(lease, { sql: "SELECT 1", params: [], rowMode: undefined, protocol: "extended" }, () => undefined))).pipe(
       Effect.mapError((error) => {
         const cause = error.reason.cause
         const reason = dialect.classify(cause)

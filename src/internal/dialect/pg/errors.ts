@@ -15,6 +15,7 @@ import {
 import * as DatabaseError from "../../../DatabaseError.js"
 import type { SqlErrorReasonProps } from "../Dialect.js"
 import { clip, constraintHeadlines, errorMessage, foreignText } from "../../errorMessage.js"
+import { ReasonFailure } from "./pooler.js"
 
 const constraintKinds: Record<string, DatabaseError.ConstraintKind> = {
   "23505": "unique",
@@ -166,6 +167,7 @@ const notSentCodes = new Set(["EPIPE", "ERR_STREAM_WRITE_AFTER_END", "ERR_STREAM
 
 /** @internal */
 export const classify = (cause: unknown): DatabaseError.Reason => {
+  if (cause instanceof ReasonFailure) return cause.reason
   const code = field(cause, "code")
   const text = textOf(cause, code)
   const why = foreignText(text)

@@ -2,7 +2,8 @@ import * as DatabaseError from "../../../DatabaseError.js"
 import Pg from "pg"
 import { closed, ConnectionFailure } from "../connectionFailure.js"
 import { Gate } from "../gate.js"
-import { backendPid, cancelBackends, destroy, type Lease } from "./connections.js"
+import { cancelRequest, cancelRequests } from "./cancelRequest.js"
+import { destroy, type Lease } from "./connections.js"
 import { classify } from "./errors.js"
 import { clientTypes } from "./types.js"
 
@@ -200,12 +201,10 @@ export const make = (config: PoolConfig): Pool => {
     }
   }
 
-  const cancel = (lease: Lease) => {
-    const pid = backendPid(lease.client)
-    return pid === undefined
-      ? Promise.resolve()
-      : cancelBackends(config.connectionString, [pid], config.closeTimeout)
-  }
+  // The protocol's cancel request, not pg_cancel_backend: it needs no pooled
+  // connection (the pool may be exhausted by the very statements being
+  // cancelled), and a pooler forwards it to the right server connection.
+  const cancel = (lease: Lease) => cancelRequest(lease.client, config.closeTimeout)
 
   let closing: Promise<void> | undefined
   const close = () => {
@@ -216,12 +215,8 @@ export const make = (config: PoolConfig): Pool => {
     const closedError = closed("this PostgreSQL database")
     gate.close(closedError)
     for (const client of clients) if (!connected.has(client)) destroy(client)
-    const pids = [...leases].flatMap((l) => {
-      const pid = backendPid(l.client)
-      return pid === undefined ? [] : [pid]
-    })
     // Not awaited: it is bounded by closeTimeout itself, and only speeds up the holders.
-    void cancelBackends(config.connectionString, pids, config.closeTimeout)
+    void cancelRequests([...leases].map((l) => l.client), config.closeTimeout)
     const ended = pool.end().catch(() => undefined)
     if (await settlesWithin(ended, config.closeTimeout)) return
     // Past the grace period: whatever is still held or still talking is cut.

@@ -28,7 +28,6 @@ interface Entry {
 /** What one connection has prepared: text → name, least recently used first. */
 interface ClientCache {
   readonly entries: Map<string, Entry>
-  next: number
 }
 
 /** pg's own record of the statements it has parsed on a connection. */
@@ -40,6 +39,15 @@ interface ParsedStatements {
 }
 
 let databases = 0
+
+// Part of every name: a transaction-mode pooler shares server connections
+// between processes, and a name another process prepared for another text
+// must never be taken for ours.
+const processToken = `${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`
+
+// Texts switched to unnamed after a pooler answered for another server
+// connection (see `unname`); bounded like the stale texts.
+const MAX_UNNAMED_TEXTS = 1000
 
 /**
  * Closes a prepared statement with the protocol's Close message, queued on
@@ -59,22 +67,27 @@ class CloseStatement {
 
 /**
  * Statement names for one `Database`. Names are unique by construction
- * (this database's number and a per-connection counter, never a hash of
- * the text), each connection keeps at most `cacheSize` statements prepared
+ * (the process, this database's number and a counter of the database,
+ * never a hash of the text): a name stands for one text prepared on one
+ * connection, so a statement that reaches another server connection (a
+ * transaction-mode pooler) fails as missing (26000) or duplicate (42P05)
+ * instead of running another text. Each connection keeps at most `cacheSize` statements prepared
  * (least recently used first out: closed on the server and forgotten by
  * `pg`), and nothing is shared with another `Database` in the process.
  *
  * @internal
  */
 export const make = (options: PreparedStatementsOptions) => {
-  const prefix = `esq${++databases}_`
+  const prefix = `esq${processToken}_${++databases}_`
+  let nextName = 0
   const caches = new WeakMap<Pg.ClientBase, ClientCache>()
   const stale = new Map<string, number>()
+  const unnamed = new Set<string>()
 
   const cacheOf = (client: Pg.ClientBase): ClientCache => {
     let cache = caches.get(client)
     if (cache === undefined) {
-      cache = { entries: new Map(), next: 0 }
+      cache = { entries: new Map() }
       caches.set(client, cache)
     }
     return cache
@@ -94,7 +107,10 @@ export const make = (options: PreparedStatementsOptions) => {
      * evicts is closed ahead of it on the same client.
      */
     nameFor: (client: Pg.ClientBase, sql: string, params: ReadonlyArray<unknown>): string | undefined => {
-      if (!options.enabled || params.length === 0 || params.length > MAX_NAMED_PARAMS || sql.length > MAX_NAMED_TEXT) {
+      if (
+        !options.enabled || params.length === 0 || params.length > MAX_NAMED_PARAMS || sql.length > MAX_NAMED_TEXT ||
+        (unnamed.size > 0 && unnamed.has(sql))
+      ) {
         return undefined
       }
       const cache = cacheOf(client)
@@ -108,7 +124,7 @@ export const make = (options: PreparedStatementsOptions) => {
         }
         close(client, entry.name)
       }
-      const name = prefix + (cache.next++).toString(36)
+      const name = prefix + (nextName++).toString(36)
       cache.entries.set(sql, { name, epoch })
       if (cache.entries.size > options.cacheSize) {
         const [oldest, evicted] = cache.entries.entries().next().value!
@@ -135,6 +151,24 @@ export const make = (options: PreparedStatementsOptions) => {
         stale.set(sql, (stale.get(sql) ?? 0) + 1)
         if (stale.size > MAX_STALE_TEXTS) stale.delete(stale.keys().next().value!)
       }
+    },
+
+    /**
+     * A named statement failed as missing (26000) or already existing
+     * (42P05): its connection reached another server connection than the one
+     * that prepared it, as behind a transaction-mode pooler. The text is sent
+     * unnamed from now on by every connection of the database; pg forgets
+     * the name, and nothing is closed (a Close would reach some other server
+     * connection).
+     */
+    unname: (client: Pg.ClientBase, sql: string, name: string) => {
+      const connection = (client as unknown as ParsedStatements).connection
+      delete connection.parsedStatements[name]
+      delete connection.submittedNamedStatements[name]
+      const cache = caches.get(client)
+      if (cache?.entries.get(sql)?.name === name) cache.entries.delete(sql)
+      unnamed.add(sql)
+      if (unnamed.size > MAX_UNNAMED_TEXTS) unnamed.delete(unnamed.values().next().value!)
     },
 
     /** How many statements `pg` believes are prepared on these clients. */
