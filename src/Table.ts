@@ -286,7 +286,27 @@ const schemaFor = (column: ColumnMetadata): Schema.Top => {
     case "json":
       return Schema.Unknown
     case "other":
-      return Schema.Unknown
+      if (column.array !== undefined) return Schema.Array(arrayElementSchema(column.array.element))
+      // Types the library does not model (tsvector, ...) are read and written in their text form.
+      return Schema.String
+  }
+}
+
+/** What the driver gives for array elements: numbers, booleans and dates parsed, everything else as text. */
+const arrayElementSchema = (element: ColumnMetadata["type"]): Schema.Top => {
+  switch (element) {
+    case "smallint":
+    case "integer":
+      return Schema.Int
+    case "real":
+    case "double":
+      return Schema.Number
+    case "boolean":
+      return Schema.Boolean
+    case "timestamp":
+      return Schema.Date
+    default:
+      return Schema.String
   }
 }
 
@@ -307,11 +327,14 @@ export const fromMetadata = (table: TableMetadata): Table<string, Record<string,
     table.foreignKeys.filter((fk) => fk.columns.length === 1).map((fk) => [fk.columns[0]!, fk])
   )
   for (const c of table.columns) {
-    let s: Schema.Top = schemaFor(c)
+    let s: Schema.Top = c.enum !== undefined ? Schema.Literals(c.enum.labels) : schemaFor(c)
     // The reflected spelling keeps what the neutral Schema cannot say (DATE, CHAR(n), NUMERIC, ...).
-    if (c.dbType.trim() !== "") s = s.pipe(Column.dbType(c.dbType))
+    if (c.enum !== undefined) s = s.pipe(Column.pgEnum(c.enum.name, c.enum.schema === undefined ? {} : { schema: c.enum.schema }))
+    else if (c.domain !== undefined) s = s.pipe(Column.pgDomain(c.domain))
+    else if (c.dbType.trim() !== "") s = s.pipe(Column.dbType(c.dbType))
     if (c.nullable) s = Schema.NullOr(s)
     if (c.autoIncrement) s = Column.autoIncrement(s)
+    if (c.autoIncrement && (c.identity !== undefined || c.serial === true)) s = s.pipe(Column.identity(c.serial === true ? "serial" : c.identity!))
     if (c.default !== undefined && !c.autoIncrement) s = s.pipe(Column.default(Column.sqlDefault(c.default)))
     const fk = fkByColumn.get(c.name)
     if (fk !== undefined) {

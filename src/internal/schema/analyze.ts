@@ -10,6 +10,7 @@ import type * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import * as Column from "../../Column.js"
 import * as DatabaseError from "../../DatabaseError.js"
+import type { DomainTypeMetadata, IdentityKind } from "../../Metadata.js"
 import type * as Table from "../../Table.js"
 import { type ColumnKind, encodedOf, findAnnotation, resolveColumnKind } from "./columnType.js"
 import { snakeCase } from "./identifier.js"
@@ -65,6 +66,12 @@ export interface ColumnDef extends FieldInfo {
   readonly references?: Column.References
   readonly default?: Column.DefaultValue
   readonly dbType?: string
+  /** `Column.identity`: how PostgreSQL generates the value. */
+  readonly identity?: IdentityKind | "serial"
+  /** `Column.pgEnum`. */
+  readonly pgEnum?: Column.PgEnum
+  /** `Column.pgDomain`. */
+  readonly pgDomain?: DomainTypeMetadata
   /** The field's Schema, to encode single values (defaults, compared values) with. */
   readonly schema: Schema.Codec<any, any, never, never>
 }
@@ -128,6 +135,9 @@ const analyzeColumn = (table: Table.Any, field: string): Result.Result<ColumnDef
   const dflt = find<Column.DefaultValue>(Column.DefaultId)
   const generated = find<boolean>(Column.GeneratedId) === true
   const references = find<Column.References>(Column.ReferencesId)
+  const identity = find<IdentityKind | "serial">(Column.IdentityId)
+  const pgEnum = find<Column.PgEnum>(Column.PgEnumId)
+  const pgDomain = find<DomainTypeMetadata>(Column.PgDomainId)
   return Result.succeed({
     ...info,
     kind,
@@ -140,6 +150,9 @@ const analyzeColumn = (table: Table.Any, field: string): Result.Result<ColumnDef
     ...(references === undefined ? {} : { references }),
     ...(dflt === undefined ? {} : { default: dflt }),
     ...(dbType === undefined ? {} : { dbType }),
+    ...(identity === undefined ? {} : { identity }),
+    ...(pgEnum === undefined ? {} : { pgEnum }),
+    ...(pgDomain === undefined ? {} : { pgDomain }),
     schema: value as unknown as Schema.Codec<any, any, never, never>
   })
 }

@@ -114,9 +114,17 @@ const normalizeColumn = (column: ColumnMetadata, table: TableMetadata, dialect: 
   }
   const schemaDialect = schemaDialects[dialect]
   const c = schemaDialect.normalizeColumn(base, table)
-  const { check, default: dflt, length, ...rest } = c
+  const { check, default: dflt, length, enum: enumType, domain, ...rest } = c
+  // A type in the table's own schema is named without one, as reflection reports it.
+  const ownSchema = <T extends { readonly schema?: string }>(t: T): T => {
+    if (t.schema === undefined || t.schema !== table.schema) return t
+    const { schema: _schema, ...unqualified } = t
+    return unqualified as T
+  }
   return {
     ...rest,
+    ...(enumType === undefined ? {} : { enum: ownSchema(enumType) }),
+    ...(domain === undefined ? {} : { domain: ownSchema(domain) }),
     ...(length !== undefined && (c.type === "varchar" || c.type === "char") ? { length } : {}),
     ...(dflt !== undefined && !c.autoIncrement ? { default: canonicalDefault(dflt, c.type, schemaDialect.lexRules) } : {}),
     ...(check !== undefined && check.length > 0 ? { check: sortValues(check) } : {})
@@ -179,7 +187,7 @@ const diffList = <A extends { readonly name?: string | undefined }>(
   }
 }
 
-const COLUMN_PROPS = ["type", "length", "nullable", "default", "autoIncrement", "check"] as const
+const COLUMN_PROPS = ["type", "length", "nullable", "default", "autoIncrement", "check", "identity", "serial", "enum", "domain", "array"] as const
 
 /** @internal */
 export const diff = (expected: Metadata, actual: Metadata, dialect: Dialect): ReadonlyArray<Difference> => {
