@@ -98,6 +98,11 @@ export interface SchemaDialect {
    * AUTOINCREMENT key).
    */
   readonly namedTypes?: NamedTypes
+  /**
+   * Whether declared arrays of strings, integers, numbers or booleans are
+   * stored as native arrays (PostgreSQL `TEXT[]`, ...); otherwise as JSON.
+   */
+  readonly nativeArrays?: boolean
   readonly name: Dialect
   /** Longest identifier in bytes; longer names are rejected, not truncated. */
   readonly maxIdentifierLength: number

@@ -49,6 +49,10 @@ export const storageOf = (
   column: ColumnDef
 ): { readonly type: NeutralType; readonly length?: number; readonly dbType: string } => {
   if (column.dbType !== undefined) return { ...dialect.parseType(column.dbType), dbType: column.dbType }
+  // Declared arrays of plain elements are native arrays where the dialect has them, JSON elsewhere.
+  if (column.kind.arrayElement !== undefined && dialect.nativeArrays === true) {
+    return { type: "other", dbType: `${dialect.columnType(column.kind.arrayElement)}[]` }
+  }
   return {
     type: column.kind.type,
     ...(column.kind.length === undefined ? {} : { length: column.kind.length }),

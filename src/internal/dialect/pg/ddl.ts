@@ -6,6 +6,7 @@
 import type { ColumnMetadata, NeutralType, TableMetadata } from "../../../Metadata.js"
 import { dialectDdl, foreignKeyClause, INTEGER_TYPES, typeNameReader } from "../ddlCommon.js"
 import { quoteString } from "../../schema/sqlText.js"
+import { ValueError } from "../../schema/values.js"
 import type { Problem } from "../schemaDialect.js"
 import { lexRules } from "./lexer.js"
 import { arrayOf, columnTypeClause } from "./types.js"
@@ -18,6 +19,25 @@ import { arrayOf, columnTypeClause } from "./types.js"
  */
 const escapeString = (value: string): string =>
   value.includes("\\") ? `E'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'` : quoteString(value)
+
+/**
+ * An array's text form as PostgreSQL prints it (`'{1,2}'`, `'{a,"b c"}'`),
+ * so a declared default compares equal to the reflected one.
+ */
+const arrayLiteral = (values: ReadonlyArray<unknown>): string => {
+  const element = (v: unknown): string => {
+    if (v === null || v === undefined) return "NULL"
+    if (Array.isArray(v)) return `{${v.map(element).join(",")}}`
+    if (typeof v === "boolean") return v ? "t" : "f"
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) throw new ValueError(`${v} cannot be written as a SQL literal`)
+      return String(v)
+    }
+    if (typeof v !== "string") throw new ValueError(`${typeof v} cannot be an element of a PostgreSQL array literal`)
+    return v === "" || /[{},"\\\s]/.test(v) || v.toUpperCase() === "NULL" ? `"${v.replaceAll("\\", "\\\\").replaceAll("\"", "\\\"")}"` : v
+  }
+  return escapeString(`{${values.map(element).join(",")}}`)
+}
 
 /** PostgreSQL truncates longer names silently (NAMEDATALEN - 1). */
 const MAX_IDENTIFIER = 63
@@ -114,7 +134,8 @@ export const ddl = dialectDdl({
     string: escapeString,
     boolean: (b) => (b ? "TRUE" : "FALSE"),
     bytes: (hex) => `${escapeString(`\\x${hex}`)}::bytea`,
-    json: (text) => `${text}::jsonb`
+    json: (text) => `${text}::jsonb`,
+    array: arrayLiteral
   },
   column: (column, table) => ({
     type: columnTypeClause(column, table),

@@ -10,4 +10,4 @@ import { namedTypes } from "./types.js"
 import { fromDriver, toDriver, unstorable } from "./values.js"
 
 /** @internal */
-export const pgSchemaDialect: SchemaDialect = { ...ddl, namedTypes, existingTables, introspect, fromDriver, toDriver, unstorable }
+export const pgSchemaDialect: SchemaDialect = { ...ddl, namedTypes, nativeArrays: true, existingTables, introspect, fromDriver, toDriver, unstorable }
