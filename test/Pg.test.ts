@@ -4,6 +4,7 @@ import { suite as coreSuite } from "./suites/core.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as sessionSuite } from "./suites/session.js"
+import { suite as pgTypesSuite } from "./suites/pgTypes.js"
 import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { suite as valuesSuite } from "./suites/values.js"
@@ -22,4 +23,5 @@ describe.skipIf(!available)("PostgreSQL", () => {
   writeInputsSuite("postgres", pgIsolated)
   inListsSuite("postgres", pgIsolated)
   sqlClientSuite("postgres", pgIsolated)
+  pgTypesSuite("postgres", pgIsolated)
 })

@@ -3,6 +3,7 @@ import { suite as coreSuite } from "./suites/core.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as sessionSuite } from "./suites/session.js"
+import { suite as pgTypesSuite } from "./suites/pgTypes.js"
 import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { suite as valuesSuite } from "./suites/values.js"
@@ -19,3 +20,4 @@ ddlSafetySuite("sqlite :memory:", sqliteMemory)
 writeInputsSuite("sqlite :memory:", sqliteMemory)
 inListsSuite("sqlite :memory:", sqliteMemory)
 sqlClientSuite("sqlite :memory:", sqliteMemory)
+pgTypesSuite("sqlite :memory:", sqliteMemory)

@@ -8,14 +8,13 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as SqlClient from "effect/sql/SqlClient"
-import Pg from "pg"
 import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Metadata from "../../src/Metadata.js"
 import * as Query from "../../src/Query.js"
 import * as Session from "../../src/Session.js"
 import type * as Table from "../../src/Table.js"
-import { pgAvailable, pgIsolated, pgUrl } from "../support/layers.js"
+import { pgAvailable, pgIsolated } from "../support/layers.js"
 
 const available = await pgAvailable()
 
@@ -198,18 +197,31 @@ describe.skipIf(!available)("PostgreSQL types on a database we did not create", 
   it.effect("createAll of the reflected metadata into an empty schema recreates types, identities and serials; reflect → diff is empty", () =>
     Effect.gen(function*() {
       const { metadata, tables } = yield* reflected
+      const statements: Array<string> = []
       const copy = yield* Effect.gen(function*() {
         const target = yield* Database.Database
-        const statements: Array<string> = []
+        const sql = yield* SqlClient.SqlClient
         yield* target.createAll()
-        return { live: yield* target.reflect(), statements }
-      }).pipe(Effect.provide(pgIsolated({ tables })))
+        const live = yield* target.reflect()
+        yield* target.dropAll()
+        const typesLeft = yield* sql<{ typname: string }>`
+          SELECT t.typname FROM pg_catalog.pg_type t
+          WHERE t.typnamespace = current_schema()::regnamespace AND t.typtype IN ('e', 'd')`
+        return { live, typesLeft: typesLeft.map((r) => r.typname) }
+      }).pipe(Effect.provide(pgIsolated({ tables, onStatement: (s) => void statements.push(s) })))
       expect(Metadata.diff(metadata, copy.live, "pg")).toEqual([])
+      // The types first, each in a statement of its own with quoted names; dropped after the tables.
+      const ddl = statements.filter((s) => /^(CREATE|DROP) /.test(s))
+      const at = (prefix: string) => ddl.findIndex((s) => s.startsWith(prefix))
+      expect(ddl).toContain(`CREATE TYPE "mood" AS ENUM ('sad', 'ok', 'happy')`)
+      expect(ddl.some((s) => s.startsWith(`CREATE DOMAIN "year" AS integer CHECK`))).toBe(true)
+      expect(at(`CREATE TYPE "mood"`)).toBeLessThan(at(`CREATE TABLE "film"`))
+      expect(at(`CREATE DOMAIN "year"`)).toBeLessThan(at(`CREATE TABLE "film"`))
+      expect(at(`DROP TYPE "mood"`)).toBeGreaterThan(at(`DROP TABLE "film"`))
+      expect(at(`DROP DOMAIN "year"`)).toBeGreaterThan(at(`DROP TABLE "film"`))
+      expect(copy.typesLeft).toEqual([])
       expect(column(copy.live, "film", "film_id")).toMatchObject({ identity: "always" })
       expect(column(copy.live, "category", "category_id")).toMatchObject({ serial: true })
       expect(column(copy.live, "film", "mood")).toMatchObject({ enum: { name: "mood", labels: ["sad", "ok", "happy"] } })
     }).pipe(Effect.provide(fixtureLayer)))
 })
-
-void pgUrl
-void Pg

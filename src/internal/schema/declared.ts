@@ -146,7 +146,6 @@ const pgKinds = (
   readonly enum?: EnumTypeMetadata
   readonly fields: Partial<ColumnMetadata>
 }> => {
-  if (dialect.namedTypes === undefined) return Result.succeed({ fields: {} })
   const where = `table ${def.name}, field ${column.field}`
   const fields: Record<string, unknown> = {}
   if (column.autoIncrement && column.identity !== undefined) {
@@ -163,15 +162,19 @@ const pgKinds = (
       if (problem !== undefined) return Result.fail(schemaError(`${where}: ${what}: ${problem}`, def.name, column.field))
     }
   }
-  const dbType = named === undefined ? undefined : named.schema === undefined ? dialect.quote(named.name) : `${dialect.quote(named.schema)}.${dialect.quote(named.name)}`
   if (column.pgEnum !== undefined) {
     const labels = column.kind.check
-    if (column.kind.type !== "text" || labels === undefined || !labels.every((l): l is string => typeof l === "string")) {
+    if (column.kind.type !== "text" || labels === undefined || !labels.every((l) => typeof l === "string")) {
       return Result.fail(
         schemaError(`${where}: Column.pgEnum needs a union of string literals (Schema.Literals([...]))`, def.name, column.field)
       )
     }
-    const e: EnumTypeMetadata = { ...column.pgEnum, labels }
+  }
+  // Where the dialect has no such types the column is what its Schema makes it (an enum: text with a CHECK).
+  if (dialect.namedTypes === undefined) return Result.succeed({ fields: {} })
+  const dbType = named === undefined ? undefined : named.schema === undefined ? dialect.quote(named.name) : `${dialect.quote(named.schema)}.${dialect.quote(named.name)}`
+  if (column.pgEnum !== undefined) {
+    const e: EnumTypeMetadata = { ...column.pgEnum, labels: column.kind.check as ReadonlyArray<string> }
     return Result.succeed({ type: "text", dbType: dbType!, enum: e, fields: { ...fields, enum: e } })
   }
   if (column.pgDomain !== undefined) {
