@@ -40,7 +40,12 @@ const Counter = Table.make("pgt_counters", {
   n: Schema.Int
 })
 
-const tables = [Ticket, Label, Counter]
+const Mark = Table.make("pgt_marks", {
+  id: Schema.Int.pipe(Column.primaryKey, Column.identity("always")),
+  note: Schema.optionalKey(Schema.String)
+})
+
+const tables = [Ticket, Label, Counter, Mark]
 
 const column = (metadata: Metadata.Metadata, table: string, name: string) =>
   Metadata.findTable(metadata, table)?.columns.find((c) => c.name === name)
@@ -112,6 +117,19 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           const error = yield* Effect.flip(attempt)
           expect(DatabaseError.hasReason(error, "ConstraintError")).toBe(true)
         }
+      }).pipe(Effect.provide(makeLayer({ tables }))))
+
+    it.effect("saving a row that carries nothing but its ALWAYS identity key returns the stored row", () =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        yield* db.createAll()
+        const stored = yield* inSession((s) =>
+          Effect.gen(function*() {
+            const inserted = yield* s.insert(Mark, { note: "kept" })
+            return yield* s.save(Mark, { id: inserted.id })
+          })
+        )
+        expect(stored).toEqual({ id: 1, note: "kept" })
       }).pipe(Effect.provide(makeLayer({ tables }))))
 
     it.effect("concurrent saves of ALWAYS identity rows each keep their own key", () =>

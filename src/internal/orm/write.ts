@@ -184,8 +184,13 @@ const insertSql = (
     const pk = new Set(info.primaryKey.map((c) => c.field))
     // A GENERATED ALWAYS column can only be set to DEFAULT; the stored value stays.
     const updates = columns.filter((c) => !pk.has(c.field) && c.overriding === undefined)
-    // With nothing else to update, a no-op update still makes RETURNING return the row.
-    const set = (updates.length > 0 ? updates : info.primaryKey).map((c) => `${c.quoted} = excluded.${c.quoted}`)
+    // With nothing else to update, a no-op update still makes RETURNING return the row
+    // (a GENERATED ALWAYS key cannot even be set to itself: another column is).
+    const keyParts = info.primaryKey.filter((c) => c.overriding === undefined)
+    const spare = info.columns.find((c) => c.overriding === undefined)
+    const set = updates.length > 0 || keyParts.length > 0 || spare === undefined
+      ? (updates.length > 0 ? updates : keyParts.length > 0 ? keyParts : info.primaryKey).map((c) => `${c.quoted} = excluded.${c.quoted}`)
+      : [`${spare.quoted} = ${info.qualified}.${spare.quoted}`]
     conflict = ` ON CONFLICT (${info.primaryKey.map((c) => c.quoted).join(", ")}) DO UPDATE SET ${set.join(", ")}`
   }
   const params = new Params(runner.dialect)
