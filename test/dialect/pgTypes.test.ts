@@ -7,13 +7,16 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import * as SqlClient from "effect/sql/SqlClient"
+import * as Column from "../../src/Column.js"
 import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Metadata from "../../src/Metadata.js"
 import * as Query from "../../src/Query.js"
 import * as Session from "../../src/Session.js"
-import type * as Table from "../../src/Table.js"
+import * as Table from "../../src/Table.js"
 import { pgAvailable, pgIsolated } from "../support/layers.js"
 
 const available = await pgAvailable()
@@ -69,6 +72,46 @@ const reflected = Effect.gen(function*() {
 
 const column = (metadata: Metadata.Metadata, table: string, name: string) =>
   Metadata.findTable(metadata, table)?.columns.find((c) => c.name === name)
+
+describe.skipIf(!available)("declared PostgreSQL enum and domain types", () => {
+  const Odd = Table.make("odd", {
+    id: Schema.Int.pipe(Column.primaryKey),
+    label: Schema.Literals(["it's", "back\\slash", "a b"]).pipe(Column.pgEnum("Odd_Label")),
+    year: Schema.Int.pipe(Column.pgDomain({ name: "odd_year", baseType: "integer", checks: ["CHECK (VALUE > 1900)"], default: "2000" }))
+  })
+
+  it.effect("labels with quotes, backslashes and spaces and a mixed-case (quoted) type name round-trip", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      yield* db.createAll()
+      const live = yield* db.reflect()
+      expect(Metadata.diff(db.metadata, live, "pg")).toEqual([])
+      const rows = yield* db.begin(Effect.gen(function*() {
+        const s = yield* Session.Session
+        yield* s.saveAll(Odd, [{ id: 1, label: "it's", year: 1999 }, { id: 2, label: "back\\slash", year: 2001 }])
+        return yield* s.all(Query.select(Odd).pipe(Query.orderBy(Odd.columns.id)))
+      }))
+      expect(rows.map((r) => [r.label, r.year])).toEqual([["it's", 1999], ["back\\slash", 2001]])
+      const error = yield* db.begin(Effect.gen(function*() {
+        const s = yield* Session.Session
+        return yield* s.insert(Odd, { id: 3, label: "a b", year: 1800 })
+      })).pipe(Effect.flip)
+      expect(DatabaseError.hasReason(error, "ConstraintError")).toBe(true)
+    }).pipe(Effect.provide(pgIsolated({ tables: [Odd] }))))
+
+  it("a domain default or check that is not one plain expression is a SchemaError", () => {
+    for (const domain of [
+      { name: "d", baseType: "integer", checks: [], default: "1; DROP TABLE x" },
+      { name: "d", baseType: "integer", checks: ["CHECK (VALUE > 0); DROP TABLE x"] },
+      { name: "d", baseType: "integer", checks: ["VALUE > 0"] },
+      { name: "d", baseType: "integer; DROP TABLE x", checks: [] }
+    ]) {
+      const Bad = Table.make("bad", { id: Schema.Int.pipe(Column.primaryKey), n: Schema.Int.pipe(Column.pgDomain(domain)) })
+      const result = Metadata.fromTables([Bad], "pg")
+      expect(Result.isFailure(result) && DatabaseError.hasReason(result.failure, "SchemaError")).toBe(true)
+    }
+  })
+})
 
 describe.skipIf(!available)("PostgreSQL types on a database we did not create", () => {
   it.effect("reflection records identity ALWAYS / BY DEFAULT and serial", () =>

@@ -182,6 +182,12 @@ const pgKinds = (
     if (typeof d.baseType !== "string" || !DB_TYPE.test(d.baseType.trim()) || !Array.isArray(d.checks)) {
       return Result.fail(schemaError(`${where}: Column.pgDomain needs a base type name and a list of checks`, def.name, column.field))
     }
+    if (d.default !== undefined) {
+      const problem = typeof d.default === "string" ? unsafeExpression(d.default, dialect.lexRules) : "it is not SQL text"
+      if (problem !== undefined) {
+        return Result.fail(schemaError(`${where}: the domain default ${showValue(d.default)} is rejected: ${problem}`, def.name, column.field))
+      }
+    }
     for (const check of d.checks) {
       const problem = unsafeExpression(check, dialect.lexRules)
       if (problem !== undefined || !/^CHECK\s*\(/i.test(check.trim())) {

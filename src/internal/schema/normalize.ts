@@ -7,6 +7,7 @@ import type {
   ColumnMetadata,
   Difference,
   Dialect,
+  DomainTypeMetadata,
   ForeignKeyMetadata,
   IndexMetadata,
   Metadata,
@@ -88,6 +89,24 @@ export const canonicalDefault = (expr: string, type: NeutralType, rules: LexRule
   return render(tokens)
 }
 
+/**
+ * A domain's checks and default in a form equal for equal text whatever
+ * PostgreSQL added around it (`CHECK ((VALUE > 0))` for `CHECK (VALUE > 0)`,
+ * casts on literals); checks are sorted. Parentheses PostgreSQL adds inside
+ * an expression are kept, so a check is compared as PostgreSQL prints it.
+ */
+const canonicalDomain = (domain: DomainTypeMetadata, type: NeutralType, rules: LexRules): DomainTypeMetadata => {
+  const { default: dflt, ...rest } = domain
+  return {
+    ...rest,
+    checks: domain.checks.map((check) => {
+      const m = /^\s*CHECK\s*([\s\S]*)$/i.exec(check)
+      return m === undefined || m === null ? check.trim() : `CHECK (${canonicalDefault(m[1]!, type, rules)})`
+    }).sort(),
+    ...(dflt === undefined ? {} : { default: canonicalDefault(dflt, type, rules) })
+  }
+}
+
 const sortValues = (values: ReadonlyArray<string | number>): Array<string | number> =>
   Array.from(new Set(values)).sort((a, b) =>
     typeof a === typeof b ? (a < b ? -1 : a > b ? 1 : 0) : typeof a === "number" ? -1 : 1
@@ -124,7 +143,7 @@ const normalizeColumn = (column: ColumnMetadata, table: TableMetadata, dialect: 
   return {
     ...rest,
     ...(enumType === undefined ? {} : { enum: ownSchema(enumType) }),
-    ...(domain === undefined ? {} : { domain: ownSchema(domain) }),
+    ...(domain === undefined ? {} : { domain: canonicalDomain(ownSchema(domain), c.type, schemaDialect.lexRules) }),
     ...(length !== undefined && (c.type === "varchar" || c.type === "char") ? { length } : {}),
     ...(dflt !== undefined && !c.autoIncrement ? { default: canonicalDefault(dflt, c.type, schemaDialect.lexRules) } : {}),
     ...(check !== undefined && check.length > 0 ? { check: sortValues(check) } : {})

@@ -71,10 +71,12 @@ export const arrayOf = (
   return { element: parseElement(elementDbType).type, elementDbType }
 }
 
+/** As in DDL: a label with a backslash is an E'...' string, read the same whatever standard_conforming_strings says. */
+const label = (l: string): string =>
+  l.includes("\\") ? `E'${l.replaceAll("\\", "\\\\").replaceAll("'", "''")}'` : `'${l.replaceAll("'", "''")}'`
+
 const create = (t: NamedType): string => {
-  if (t.kind === "enum") {
-    return `CREATE TYPE ${qualifiedName(t)} AS ENUM (${t.labels.map((l) => `'${l.replaceAll("'", "''")}'`).join(", ")})`
-  }
+  if (t.kind === "enum") return `CREATE TYPE ${qualifiedName(t)} AS ENUM (${t.labels.map(label).join(", ")})`
   return [
     `CREATE DOMAIN ${qualifiedName(t)} AS ${t.baseType}`,
     ...(t.default === undefined ? [] : [`DEFAULT ${t.default}`]),
