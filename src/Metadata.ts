@@ -163,6 +163,8 @@ export interface ArrayMetadata {
   readonly element: NeutralType
   /** The element type as the dialect spells it. */
   readonly elementDbType: string
+  /** Declared dimensions, when more than one (`integer[][]`). */
+  readonly dimensions?: number
 }
 
 /**

@@ -286,14 +286,18 @@ const schemaFor = (column: ColumnMetadata): Schema.Top => {
     case "json":
       return Schema.Unknown
     case "other":
-      if (column.array !== undefined) return Schema.Array(arrayElementSchema(column.array.element))
+      if (column.array !== undefined) {
+        const element = (column.array.dimensions ?? 1) > 1 ? undefined : arrayElementSchema(column.array.element)
+        // Arrays of types the driver does not parse come as their text form ('{a,"b c"}'); others as the driver parses them.
+        return element === undefined ? Schema.Union([Schema.String, Schema.Array(Schema.Unknown)]) : Schema.Array(element)
+      }
       // Types the library does not model (tsvector, ...) are read and written in their text form.
       return Schema.String
   }
 }
 
-/** What the driver gives for array elements: numbers, booleans and dates parsed, everything else as text. */
-const arrayElementSchema = (element: ColumnMetadata["type"]): Schema.Top => {
+/** The elements the driver parses the same way every time; undefined for the others. */
+const arrayElementSchema = (element: ColumnMetadata["type"]): Schema.Top | undefined => {
   switch (element) {
     case "smallint":
     case "integer":
@@ -305,8 +309,14 @@ const arrayElementSchema = (element: ColumnMetadata["type"]): Schema.Top => {
       return Schema.Boolean
     case "timestamp":
       return Schema.Date
-    default:
+    case "text":
+    case "varchar":
+    case "char":
+    case "uuid":
+    case "bigint":
       return Schema.String
+    default:
+      return undefined
   }
 }
 
@@ -331,6 +341,8 @@ export const fromMetadata = (table: TableMetadata): Table<string, Record<string,
     // The reflected spelling keeps what the neutral Schema cannot say (DATE, CHAR(n), NUMERIC, ...).
     if (c.enum !== undefined) s = s.pipe(Column.pgEnum(c.enum.name, c.enum.schema === undefined ? {} : { schema: c.enum.schema }))
     else if (c.domain !== undefined) s = s.pipe(Column.pgDomain(c.domain))
+    // format_type prints one [] whatever the dimensions; the declared ones are kept.
+    else if (c.array?.dimensions !== undefined) s = s.pipe(Column.dbType(`${c.array.elementDbType}${"[]".repeat(c.array.dimensions)}`))
     else if (c.dbType.trim() !== "") s = s.pipe(Column.dbType(c.dbType))
     if (c.nullable) s = Schema.NullOr(s)
     if (c.autoIncrement) s = Column.autoIncrement(s)

@@ -113,6 +113,54 @@ describe.skipIf(!available)("declared PostgreSQL enum and domain types", () => {
   })
 })
 
+describe.skipIf(!available)("reflected arrays of every element type", () => {
+  const arrays: ReadonlyArray<readonly [string, string, unknown]> = [
+    ["date[]", `'{2021-01-02}'`, undefined],
+    ["timestamptz[]", `'{2021-01-02 03:04:05Z}'`, [new Date("2021-01-02T03:04:05Z")]],
+    ["bigint[]", `'{9007199254740993}'`, ["9007199254740993"]],
+    ["uuid[]", `'{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'`, ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"]],
+    ["mood[]", `'{ok,happy}'`, "{ok,happy}"],
+    ["tsvector[]", `ARRAY[to_tsvector('simple', 'a b')]`, undefined],
+    ["double precision[]", `'{1.5,-2}'`, [1.5, -2]],
+    ["boolean[]", `'{t,f}'`, [true, false]],
+    ["varchar(5)[]", `'{abc,"d e"}'`, ["abc", "d e"]],
+    ["jsonb[]", `ARRAY['{"a":1}'::jsonb]`, [{ a: 1 }]],
+    ["integer[][]", `'{{1,2},{3,4}}'`, [[1, 2], [3, 4]]]
+  ]
+  const setup = Layer.effectDiscard(Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.unsafe(`CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')`)
+    for (const [i, [type, value]] of arrays.entries()) {
+      yield* sql.unsafe(`CREATE TABLE arr_${i} (id integer PRIMARY KEY, x ${type})`)
+      yield* sql.unsafe(`INSERT INTO arr_${i} VALUES (1, ${value})`)
+    }
+  })).pipe(Layer.provideMerge(pgIsolated()))
+
+  it.effect("each reads (as the driver parses it, or as its text form), saves back unchanged and is recreated without differences", () =>
+    Effect.gen(function*() {
+      const { metadata, table, tables } = yield* reflected
+      const db = yield* Database.Database
+      for (const [i, [type, , expected]] of arrays.entries()) {
+        const t = table(`arr_${i}`)
+        const { row, saved } = yield* db.begin(Effect.gen(function*() {
+          const s = yield* Session.Session
+          const [row] = yield* s.all(Query.select(t))
+          return { row, saved: yield* s.save(t, row as never) }
+        }))
+        expect(saved, type).toEqual(row)
+        if (expected !== undefined) expect((row as Record<string, unknown>)["x"], type).toEqual(expected)
+      }
+      // Not yet: createAll does not create the element type of an array of enums (mood[]); that table is left out.
+      const copy = yield* Effect.gen(function*() {
+        const target = yield* Database.Database
+        yield* target.createAll()
+        return yield* target.reflect()
+      }).pipe(Effect.provide(pgIsolated({ tables: tables.filter((t) => t.name !== "arr_4") })))
+      expect(Metadata.diff({ tables: metadata.tables.filter((t) => t.name !== "arr_4") }, copy, "pg")).toEqual([])
+      expect(column(copy, "arr_10", "x")?.array).toEqual({ element: "integer", elementDbType: "integer", dimensions: 2 })
+    }).pipe(Effect.provide(setup)))
+})
+
 describe.skipIf(!available)("PostgreSQL types on a database we did not create", () => {
   it.effect("reflection records identity ALWAYS / BY DEFAULT and serial", () =>
     Effect.gen(function*() {

@@ -121,7 +121,14 @@ const analyzeColumn = (table: Table.Any, field: string): Result.Result<ColumnDef
     kind = resolved.kind
   } else if (dbType !== undefined) {
     // The user chose the storage; values pass through to the Schema untouched.
-    kind = { type: "other", rep: "unknown", acceptsNull: false, acceptsUndefined: false }
+    // A `NullOr(...)` of such a Schema still makes a nullable column.
+    const members = info.ast._tag === "Union" ? info.ast.types : []
+    kind = {
+      type: "other",
+      rep: "unknown",
+      acceptsNull: members.some((t) => t._tag === "Null"),
+      acceptsUndefined: members.some((t) => t._tag === "Undefined" || t._tag === "Void")
+    }
   } else {
     return Result.fail(
       schemaError(

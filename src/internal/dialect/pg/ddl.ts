@@ -114,7 +114,14 @@ const normalizeColumn = (column: ColumnMetadata, _table: TableMetadata): ColumnM
   if (array !== undefined) {
     const { array: _array, ...rest } = c
     // The element's spelling matters only for types the library does not model (`INT4` is `integer`).
-    c = { ...rest, array: { element: array.element, elementDbType: array.element === "other" ? array.elementDbType.toLowerCase() : array.element } }
+    c = {
+      ...rest,
+      array: {
+        element: array.element,
+        elementDbType: array.element === "other" ? array.elementDbType.toLowerCase() : array.element,
+        ...(array.dimensions !== undefined && array.dimensions > 1 ? { dimensions: array.dimensions } : {})
+      }
+    }
   }
   if (c.domain !== undefined) c = { ...c, domain: { ...c.domain, checks: [...c.domain.checks].sort() } }
   return c

@@ -71,7 +71,7 @@ SELECT c.relname AS table_name, a.attname AS name, format_type(a.atttypid, a.att
   t.typnotnull AS domain_not_null, t.typdefault AS domain_default,
   CASE WHEN t.typtype = 'd' THEN ARRAY(SELECT pg_get_constraintdef(dc.oid) FROM pg_catalog.pg_constraint dc
                                       WHERE dc.contypid = t.oid AND dc.contype = 'c' ORDER BY dc.conname) END AS domain_checks,
-  CASE WHEN t.typcategory = 'A' THEN format_type(t.typelem, NULL) END AS element_type
+  CASE WHEN t.typcategory = 'A' THEN format_type(t.typelem, NULL) END AS element_type, a.attndims AS dimensions
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -113,6 +113,11 @@ WHERE n.nspname = $1 AND tc.relkind IN ('r', 'p')
                   WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY tc.relname, ic.relname`
 
+const dimensionsOf = (r: Record<string, unknown>): { readonly dimensions?: number } => {
+  const n = Number(str(r["dimensions"]))
+  return Number.isInteger(n) && n > 1 ? { dimensions: n } : {}
+}
+
 /** What the column's type is beyond its name: an enum's labels, a domain's base type and checks, an array's element. */
 const typeKind = (
   r: Record<string, unknown>,
@@ -142,7 +147,7 @@ const typeKind = (
   const element = r["element_type"] === null || r["element_type"] === undefined ? undefined : str(r["element_type"])
   return element === undefined
     ? { fields: {} }
-    : { parsed: { type: "other" }, fields: { array: { element: parseType(element).type, elementDbType: element } } }
+    : { parsed: { type: "other" }, fields: { array: { element: parseType(element).type, elementDbType: element, ...dimensionsOf(r) } } }
 }
 
 const groupBy = (rows: ReadonlyArray<Record<string, unknown>>): Map<string, Array<Record<string, unknown>>> => {

@@ -68,7 +68,8 @@ export const arrayOf = (
   const t = dbType.trim()
   if (!t.endsWith("[]")) return undefined
   const elementDbType = t.replace(/(\s*\[\s*\])+$/, "")
-  return { element: parseElement(elementDbType).type, elementDbType }
+  const dimensions = (t.slice(elementDbType.length).match(/\[/g) ?? []).length
+  return { element: parseElement(elementDbType).type, elementDbType, ...(dimensions > 1 ? { dimensions } : {}) }
 }
 
 /** As in DDL: a label with a backslash is an E'...' string, read the same whatever standard_conforming_strings says. */
