@@ -320,7 +320,37 @@ const schemaFor = (column: ColumnMetadata): Schema.Top => {
     case "json":
       return Schema.Unknown
     case "other":
-      return Schema.Unknown
+      if (column.array !== undefined) {
+        const element = (column.array.dimensions ?? 1) > 1 ? undefined : arrayElementSchema(column.array.element)
+        // Arrays of types the driver does not parse come as their text form ('{a,"b c"}'); others as the driver parses them.
+        return element === undefined ? Schema.Union([Schema.String, Schema.Array(Schema.Unknown)]) : Schema.Array(element)
+      }
+      // Types the library does not model (tsvector, ...) are read and written in their text form.
+      return Schema.String
+  }
+}
+
+/** The elements the driver parses the same way every time; undefined for the others. */
+const arrayElementSchema = (element: ColumnMetadata["type"]): Schema.Top | undefined => {
+  switch (element) {
+    case "smallint":
+    case "integer":
+      return Schema.Int
+    case "real":
+    case "double":
+      return Schema.Number
+    case "boolean":
+      return Schema.Boolean
+    case "timestamp":
+      return Schema.Date
+    case "text":
+    case "varchar":
+    case "char":
+    case "uuid":
+    case "bigint":
+      return Schema.String
+    default:
+      return undefined
   }
 }
 
@@ -341,11 +371,16 @@ export const fromMetadata = (table: TableMetadata): Table<string, Record<string,
     table.foreignKeys.filter((fk) => fk.columns.length === 1).map((fk) => [fk.columns[0]!, fk])
   )
   for (const c of table.columns) {
-    let s: Schema.Top = schemaFor(c)
+    let s: Schema.Top = c.enum !== undefined ? Schema.Literals(c.enum.labels) : schemaFor(c)
     // The reflected spelling keeps what the neutral Schema cannot say (DATE, CHAR(n), NUMERIC, ...).
-    if (c.dbType.trim() !== "") s = s.pipe(Column.dbType(c.dbType), Column.neutralType(c.type, c.length))
+    if (c.enum !== undefined) s = s.pipe(Column.pgEnum(c.enum.name, c.enum.schema === undefined ? {} : { schema: c.enum.schema }))
+    else if (c.domain !== undefined) s = s.pipe(Column.pgDomain(c.domain))
+    // format_type prints one [] whatever the dimensions; the declared ones are kept.
+    else if (c.array?.dimensions !== undefined) s = s.pipe(Column.dbType(`${c.array.elementDbType}${"[]".repeat(c.array.dimensions)}`))
+    else if (c.dbType.trim() !== "") s = s.pipe(Column.dbType(c.dbType), Column.neutralType(c.type, c.length))
     if (c.nullable) s = Schema.NullOr(s)
     if (c.autoIncrement) s = Column.autoIncrement(s)
+    if (c.autoIncrement && (c.identity !== undefined || c.serial === true)) s = s.pipe(Column.identity(c.serial === true ? "serial" : c.identity!))
     if (c.default !== undefined && !c.autoIncrement) s = s.pipe(Column.default(Column.sqlDefault(c.default)))
     const fk = fkByColumn.get(c.name)
     if (fk !== undefined) {

@@ -7,6 +7,7 @@ import { pgOnly, suite as existingDatabasesSuite } from "./suites/existingDataba
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
+import { suite as pgTypesSuite } from "./suites/pgTypes.js"
 import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { suite as valuesSuite } from "./suites/values.js"
@@ -30,4 +31,5 @@ describe.skipIf(!available)("PostgreSQL", () => {
   pgOnly(pgIsolated, existingDatabases.pg)
   querySuite("postgres", pgIsolated, { rowLocks: true })
   datesSuite("postgres", pgIsolated)
+  pgTypesSuite("postgres", pgIsolated)
 })

@@ -6,6 +6,7 @@ import { sqliteRefuses, suite as existingDatabasesSuite } from "./suites/existin
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
+import { suite as pgTypesSuite } from "./suites/pgTypes.js"
 import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { suite as valuesSuite } from "./suites/values.js"
@@ -27,3 +28,4 @@ existingDatabasesSuite("sqlite :memory:", sqliteMemory, existingDatabases.sqlite
 sqliteRefuses(sqliteMemory)
 querySuite("sqlite :memory:", sqliteMemory, { rowLocks: false })
 datesSuite("sqlite :memory:", sqliteMemory)
+pgTypesSuite("sqlite :memory:", sqliteMemory)

@@ -64,7 +64,7 @@ const mapping: ReadonlyArray<[string, Schema.Top, Partial<Metadata.ColumnMetadat
   ["int literals", Schema.Literals([1, 2]), { type: "integer", check: [1, 2] }, "INTEGER", "INTEGER"],
   ["Enum", Schema.Enum({ Red: "red", Green: "green" }), { type: "text", check: ["red", "green"] }, "TEXT", "TEXT"],
   ["Struct", Shape, { type: "json" }, "JSON", "JSONB"],
-  ["Array", Schema.Array(Schema.String), { type: "json" }, "JSON", "JSONB"],
+  ["Array of structs", Schema.Array(Shape), { type: "json" }, "JSON", "JSONB"],
   ["Record", Schema.Record(Schema.String, Schema.Number), { type: "json" }, "JSON", "JSONB"],
   ["union of structs", Schema.Union([Shape, Schema.Struct({ b: Schema.String })]), { type: "json" }, "JSON", "JSONB"],
   ["Class", class C extends Schema.Class<C>("C")({ a: Schema.Number }) {}, { type: "json" }, "JSON", "JSONB"],
@@ -87,6 +87,27 @@ describe("column types", () => {
       expect(p).toMatchObject({ nullable: false, ...expected, dbType: pg })
     })
   }
+
+  it("arrays of strings, integers, numbers and booleans are native arrays on PostgreSQL and JSON on SQLite", () => {
+    const arrays: ReadonlyArray<[Schema.Top, string, Metadata.NeutralType]> = [
+      [Schema.Array(Schema.String), "TEXT[]", "text"],
+      [Schema.Array(Schema.Int), "INTEGER[]", "integer"],
+      [Schema.Array(Schema.Number), "DOUBLE PRECISION[]", "double"],
+      [Schema.NullOr(Schema.Array(Schema.Boolean)), "BOOLEAN[]", "boolean"]
+    ]
+    for (const [schema, pg, element] of arrays) {
+      expect(columnOf(schema, "sqlite")).toMatchObject({ type: "json", dbType: "JSON" })
+      expect(columnOf(schema, "pg")).toMatchObject({ type: "other", dbType: pg })
+      const normalized = Metadata.normalize({ tables: [{ name: "t", columns: [columnOf(schema, "pg")], primaryKey: [], uniques: [], indexes: [], foreignKeys: [] }] }, "pg")
+      expect(normalized.tables[0]!.columns[0]!.array).toEqual({ element, elementDbType: element })
+    }
+    // Elements that are not plain (literal unions, nullable, structs) stay JSON on both.
+    for (const schema of [Schema.Array(Schema.Literals(["a", "b"])), Schema.Array(Schema.NullOr(Schema.Int)), Schema.Array(Shape)]) {
+      expect(columnOf(schema, "pg")).toMatchObject({ type: "json", dbType: "JSONB" })
+    }
+    expect(columnOf(Schema.Array(Schema.Int).pipe(Column.default([1, 2])), "pg").default).toBe("'{1,2}'")
+    expect(columnOf(Schema.Array(Schema.String).pipe(Column.default(["a", "b c", "", "x\"y"])), "pg").default).toBe(`E'{a,"b c","","x\\\\"y"}'`)
+  })
 
   it("renders defaults as literals per dialect", () => {
     const defaults: ReadonlyArray<[Schema.Top, string, string]> = [

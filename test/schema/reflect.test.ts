@@ -21,7 +21,8 @@ const expected = (dialect: Metadata.Dialect): Metadata.Metadata => ({
     {
       name: "authors",
       columns: [
-        col("id", "integer", { autoIncrement: true }),
+        // PostgreSQL's `serial` and identity kinds; SQLite has neither (its metadata leaves them out).
+        col("id", "integer", { autoIncrement: true, ...(dialect === "pg" ? { serial: true } : {}) }),
         col("name", "varchar", { length: 50 }),
         col("born", "date", { nullable: true }),
         col("active", "boolean", { default: dialect === "pg" ? "true" : "1" }),
@@ -36,7 +37,7 @@ const expected = (dialect: Metadata.Dialect): Metadata.Metadata => ({
     {
       name: "books",
       columns: [
-        col("id", dialect === "pg" ? "bigint" : "integer", { autoIncrement: true }),
+        col("id", dialect === "pg" ? "bigint" : "integer", { autoIncrement: true, ...(dialect === "pg" ? { identity: "always" as const } : {}) }),
         col("author_id", "integer", { nullable: true }),
         col("title", "text"),
         col("isbn", "char", { length: 13, nullable: true }),

@@ -112,6 +112,8 @@ export interface LiteralSpelling {
   readonly json: (text: string) => string
   /** A date-time's text, before quoting; ISO 8601 in UTC when absent. */
   readonly dateTime?: (value: Date) => string
+  /** A native array (a column of type `other` holding an array); absent: arrays are JSON. */
+  readonly array?: (values: ReadonlyArray<unknown>) => string
 }
 
 const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")
@@ -127,6 +129,7 @@ const literalWith = (spell: LiteralSpelling) => (value: unknown, type: NeutralTy
   if (typeof value === "string") return spell.string(value)
   if (value instanceof Date) return spell.string(spell.dateTime?.(value) ?? value.toISOString())
   if (value instanceof Uint8Array) return spell.bytes(hex(value))
+  if (type === "other" && Array.isArray(value) && spell.array !== undefined) return spell.array(value)
   if (type === "json" || typeof value === "object") return spell.json(spell.string(JSON.stringify(value)))
   throw new ValueError(`${typeof value} cannot be written as a SQL literal`)
 }

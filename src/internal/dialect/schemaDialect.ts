@@ -8,7 +8,16 @@
  */
 import type * as Effect from "effect/Effect"
 import type { DatabaseError } from "../../DatabaseError.js"
-import type { ColumnMetadata, Dialect, ForeignKeyMetadata, Metadata, NeutralType, TableMetadata } from "../../Metadata.js"
+import type {
+  ColumnMetadata,
+  Dialect,
+  DomainTypeMetadata,
+  EnumTypeMetadata,
+  ForeignKeyMetadata,
+  Metadata,
+  NeutralType,
+  TableMetadata
+} from "../../Metadata.js"
 import type { LexRules } from "../schema/sqlText.js"
 
 /**
@@ -52,8 +61,48 @@ export interface ValueOptions {
 /** @internal */
 export const defaultValueOptions: ValueOptions = { safeIntegers: false }
 
+/**
+ * An enum or domain type a column needs, with its schema resolved (absent:
+ * the current schema).
+ *
+ * @internal
+ */
+export type NamedType =
+  | ({ readonly kind: "enum" } & EnumTypeMetadata)
+  | ({ readonly kind: "domain" } & DomainTypeMetadata)
+
+/**
+ * User-defined types that `createAll` creates before the tables and
+ * `dropAll` drops after them (PostgreSQL enums and domains).
+ *
+ * @internal
+ */
+export interface NamedTypes {
+  readonly typeOf: (column: ColumnMetadata, table: TableMetadata) => NamedType | undefined
+  readonly create: (type: NamedType) => string
+  readonly drop: (type: NamedType) => string
+  /** The types among `types` that exist. */
+  readonly existing: (run: Run, types: ReadonlyArray<NamedType>) => Effect.Effect<ReadonlyArray<NamedType>, DatabaseError>
+  /** What an INSERT says to write a value into a `GENERATED ALWAYS` identity column. */
+  readonly overriding: string
+  /** The types among `types` that exist and that no column or domain uses. */
+  readonly unused: (run: Run, types: ReadonlyArray<NamedType>) => Effect.Effect<ReadonlyArray<NamedType>, DatabaseError>
+}
+
 /** @internal */
 export interface SchemaDialect {
+  /**
+   * Enum and domain types (`Column.pgEnum`, `Column.pgDomain`) and identity
+   * kinds (`Column.identity`); absent where they are not applicable (SQLite:
+   * an enum is TEXT with a CHECK, a domain its base type, every identity an
+   * AUTOINCREMENT key).
+   */
+  readonly namedTypes?: NamedTypes
+  /**
+   * Whether declared arrays of strings, integers, numbers or booleans are
+   * stored as native arrays (PostgreSQL `TEXT[]`, ...); otherwise as JSON.
+   */
+  readonly nativeArrays?: boolean
   readonly name: Dialect
   /** Longest identifier in bytes; longer names are rejected, not truncated. */
   readonly maxIdentifierLength: number

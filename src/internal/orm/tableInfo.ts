@@ -22,6 +22,12 @@ export interface ColumnInfo {
   readonly type: NeutralType
   /** The declared type, as the dialect spells it (for casts). */
   readonly dbType: string
+  /**
+   * Set for a column whose value the database always generates (PostgreSQL
+   * `GENERATED ALWAYS AS IDENTITY`): the clause an INSERT that carries a
+   * value for it needs, and the column is never in an upsert's SET.
+   */
+  readonly overriding?: string | undefined
   /** A row-type value of this column → bound parameter. */
   readonly encode: (value: unknown) => Result.Result<unknown, DatabaseError.DatabaseError>
 }
@@ -118,6 +124,7 @@ const build = (table: Table.Any, dialect: Dialect, options: ValueOptions): Resul
         quoted: sd.quote(c.name),
         type,
         dbType,
+        overriding: c.autoIncrement && c.identity === "always" ? sd.namedTypes?.overriding : undefined,
         encode: columnEncoder(def.name, dialect, c, type, options)
       }
     })

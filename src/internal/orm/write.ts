@@ -101,6 +101,8 @@ const validateRows = (info: TableInfo, rows: ReadonlyArray<unknown>, relationNam
       let count = 0
       for (const f of pkFields) if ((row as Record<string, unknown>)[f] !== undefined) count++
       if (count === 0) continue
+      // A key part the database generates (a sequence in a composite key) may be left out: the row is new.
+      if (count < pkFields.length && info.primaryKey.every((c) => row[c.field] !== undefined || c.def.defaulted)) continue
       if (count < pkFields.length) {
         const present = pkFields.filter((f) => (row as Record<string, unknown>)[f] !== undefined)
         return fail(
@@ -180,9 +182,15 @@ const insertSql = (
   let conflict = ""
   if (mode === "upsert") {
     const pk = new Set(info.primaryKey.map((c) => c.field))
-    const updates = columns.filter((c) => !pk.has(c.field))
-    // With nothing else to update, a no-op update still makes RETURNING return the row.
-    const set = (updates.length > 0 ? updates : info.primaryKey).map((c) => `${c.quoted} = excluded.${c.quoted}`)
+    // A GENERATED ALWAYS column can only be set to DEFAULT; the stored value stays.
+    const updates = columns.filter((c) => !pk.has(c.field) && c.overriding === undefined)
+    // With nothing else to update, a no-op update still makes RETURNING return the row
+    // (a GENERATED ALWAYS key cannot even be set to itself: another column is).
+    const keyParts = info.primaryKey.filter((c) => c.overriding === undefined)
+    const spare = info.columns.find((c) => c.overriding === undefined)
+    const set = updates.length > 0 || keyParts.length > 0 || spare === undefined
+      ? (updates.length > 0 ? updates : keyParts.length > 0 ? keyParts : info.primaryKey).map((c) => `${c.quoted} = excluded.${c.quoted}`)
+      : [`${spare.quoted} = ${info.qualified}.${spare.quoted}`]
     conflict = ` ON CONFLICT (${info.primaryKey.map((c) => c.quoted).join(", ")}) DO UPDATE SET ${set.join(", ")}`
   }
   const params = new Params(runner.dialect)
@@ -192,7 +200,10 @@ const insertSql = (
     for (let k = 0; k < columns.length; k++) placeholders[k] = params.add(undefined)
     tuples[r] = `(${placeholders.join(", ")})`
   }
-  sql = `INSERT INTO ${info.qualified} (${columns.map((c) => c.quoted).join(", ")}) VALUES ${
+  const overriding = columns.find((c) => c.overriding !== undefined)?.overriding
+  sql = `INSERT INTO ${info.qualified} (${columns.map((c) => c.quoted).join(", ")})${
+    overriding === undefined ? "" : ` ${overriding}`
+  } VALUES ${
     tuples.join(", ")
   }${conflict} RETURNING ${info.selectList}`
   // Row counts vary with the input; keep the few recent shapes, not every one ever seen.

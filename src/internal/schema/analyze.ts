@@ -10,6 +10,7 @@ import type * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import * as Column from "../../Column.js"
 import * as DatabaseError from "../../DatabaseError.js"
+import type { DomainTypeMetadata, IdentityKind } from "../../Metadata.js"
 import type * as Table from "../../Table.js"
 import type { NeutralType } from "../../Metadata.js"
 import { type ColumnKind, encodedOf, findAnnotation, resolveColumnKind } from "./columnType.js"
@@ -70,6 +71,12 @@ export interface ColumnDef extends FieldInfo {
   readonly neutralType?: { readonly type: NeutralType; readonly length?: number }
   /** Stored as a unix time in this unit (`Column.unixTime`); `kind.type` is then the number type. */
   readonly unixTime?: Column.UnixTimeUnit
+  /** `Column.identity`: how PostgreSQL generates the value. */
+  readonly identity?: IdentityKind | "serial"
+  /** `Column.pgEnum`. */
+  readonly pgEnum?: Column.PgEnum
+  /** `Column.pgDomain`. */
+  readonly pgDomain?: DomainTypeMetadata
   /** The field's Schema, to encode single values (defaults, compared values) with. */
   readonly schema: Schema.Codec<any, any, never, never>
 }
@@ -129,7 +136,14 @@ const analyzeColumn = (table: Table.Any, field: string): Result.Result<ColumnDef
     kind = resolved.kind
   } else if (dbType !== undefined) {
     // The user chose the storage; values pass through to the Schema untouched.
-    kind = { type: "other", rep: "unknown", acceptsNull: false, acceptsUndefined: false }
+    // A `NullOr(...)` of such a Schema still makes a nullable column.
+    const members = info.ast._tag === "Union" ? info.ast.types : []
+    kind = {
+      type: "other",
+      rep: "unknown",
+      acceptsNull: members.some((t) => t._tag === "Null"),
+      acceptsUndefined: members.some((t) => t._tag === "Undefined" || t._tag === "Void")
+    }
   } else {
     return Result.fail(
       schemaError(
@@ -161,6 +175,9 @@ const analyzeColumn = (table: Table.Any, field: string): Result.Result<ColumnDef
   const dflt = find<Column.DefaultValue>(Column.DefaultId)
   const generated = find<boolean>(Column.GeneratedId) === true
   const references = find<Column.References>(Column.ReferencesId)
+  const identity = find<IdentityKind | "serial">(Column.IdentityId)
+  const pgEnum = find<Column.PgEnum>(Column.PgEnumId)
+  const pgDomain = find<DomainTypeMetadata>(Column.PgDomainId)
   return Result.succeed({
     ...info,
     kind,
@@ -175,6 +192,9 @@ const analyzeColumn = (table: Table.Any, field: string): Result.Result<ColumnDef
     ...(dbType === undefined ? {} : { dbType }),
     ...(neutralType === undefined ? {} : { neutralType }),
     ...(unixTime === undefined ? {} : { unixTime }),
+    ...(identity === undefined ? {} : { identity }),
+    ...(pgEnum === undefined ? {} : { pgEnum }),
+    ...(pgDomain === undefined ? {} : { pgDomain }),
     schema: value as unknown as Schema.Codec<any, any, never, never>
   })
 }

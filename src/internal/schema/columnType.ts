@@ -36,6 +36,12 @@ export interface ColumnKind {
   readonly length?: number
   readonly rep: Rep
   readonly check?: ReadonlyArray<string | number>
+  /**
+   * For an array of plain strings, integers, numbers or booleans: the
+   * element type, so dialects with native arrays store it as one (`type`
+   * and `rep` are then the JSON fallback).
+   */
+  readonly arrayElement?: NeutralType
   readonly acceptsNull: boolean
   readonly acceptsUndefined: boolean
 }
@@ -295,6 +301,18 @@ const enumKind = (values: ReadonlyArray<LiteralValue>): Resolved => {
   return fail(`a union of literals of different types (${unique.map((v) => JSON.stringify(v)).join(", ")})`)
 }
 
+const PRIMITIVE_ELEMENTS: ReadonlySet<NeutralType> = new Set(["text", "integer", "double", "boolean"])
+
+/** The element type of `ReadonlyArray<string | int | number | boolean>` (no checks on the array, no tuple parts). */
+const primitiveArrayElement = (ast: AST.AST, depth: number): NeutralType | undefined => {
+  if (ast._tag !== "Arrays" || ast.elements.length !== 0 || ast.rest.length !== 1 || ast.checks !== undefined) return undefined
+  const element = ast.rest[0]!
+  if (element.encoding !== undefined) return undefined
+  const r = resolveAt(element, noFacts, depth + 1)
+  if (!r.ok || r.kind.acceptsNull || r.kind.acceptsUndefined || r.kind.check !== undefined) return undefined
+  return PRIMITIVE_ELEMENTS.has(r.kind.type) ? r.kind.type : undefined
+}
+
 const resolveAt = (ast: AST.AST, facts: Facts, depth: number): Resolved => {
   if (depth > 64) return fail(`a Schema nested too deeply (${describe(ast)})`)
   if (ast.encoding !== undefined) {
@@ -307,7 +325,7 @@ const resolveAt = (ast: AST.AST, facts: Facts, depth: number): Resolved => {
     for (const candidate of [ast, ...links.slice(0, -1).map((link) => link.to)]) {
       const semantic = semanticOf(candidate)
       if (semantic !== undefined && compatible[semantic]?.includes(encoded.kind.rep)) {
-        const { check: _check, length: _length, ...rest } = encoded.kind
+        const { arrayElement: _arrayElement, check: _check, length: _length, ...rest } = encoded.kind
         return ok({ ...rest, type: semantic })
       }
     }
@@ -370,13 +388,15 @@ const resolveAt = (ast: AST.AST, facts: Facts, depth: number): Resolved => {
       return fail(`a union of ${rest.map(describe).join(" | ")} (only literal unions and unions of structs/arrays are supported)`)
     }
     case "Objects":
-    case "Arrays":
+    case "Arrays": {
+      const element = primitiveArrayElement(ast, depth)
       if (isNumberArray(ast)) {
         // Stored as JSON unless a Uint8Array transformation above claims it as bytes.
-        return ok(base("json", "numberArray"))
+        return ok(base("json", "numberArray", element === undefined ? {} : { arrayElement: element }))
       }
-      if (isJsonCompatible(ast)) return ok(base("json", "json"))
+      if (isJsonCompatible(ast)) return ok(base("json", "json", element === undefined ? {} : { arrayElement: element }))
       return fail(`${describe(ast)} (a struct or array with members that are not JSON, e.g. bigint, Date or symbols)`)
+    }
     case "ObjectKeyword":
     case "Unknown":
     case "Any":

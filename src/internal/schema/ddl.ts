@@ -10,7 +10,7 @@ import * as Result from "effect/Result"
 import type { DatabaseError } from "../../DatabaseError.js"
 import type { ForeignKeyMetadata, Metadata, TableMetadata } from "../../Metadata.js"
 import type * as Table from "../../Table.js"
-import type { ReflectOptions, Run, SchemaDialect, TableName } from "../dialect/schemaDialect.js"
+import type { NamedType, ReflectOptions, Run, SchemaDialect, TableName } from "../dialect/schemaDialect.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
 import { schemaError } from "./analyze.js"
 import { fromTablesWith } from "./declared.js"
@@ -150,7 +150,14 @@ export const createAll: SchemaOperation = (run, dialect, tables, options = {}) =
     const existing = options.checkFirst === false ? [] : yield* dialect.existingTables(run, order)
     const toCreate = order.filter((t) => !existing.some((e) => sameTable(e, t)))
     const alter = dialect.alterForeignKeys
+    const types = typesOf(dialect, toCreate)
+    const named = dialect.namedTypes
+    const existingTypes = named === undefined || types.length === 0 || options.checkFirst === false
+      ? []
+      : yield* named.existing(run, types)
     yield* runAll(run, dialect, [
+      // Enum and domain types first: the tables' columns name them.
+      ...(named === undefined ? [] : types.filter((t) => !existingTypes.includes(t)).map(named.create)),
       ...toCreate.flatMap((t) => dialect.createTable(t, { deferred: deferred.get(t) ?? [] })),
       ...(alter === undefined ? [] : toCreate.flatMap((t) => (deferred.get(t) ?? []).map((fk) => alter.add(t, fk))))
     ])
@@ -173,7 +180,28 @@ export const dropAll: SchemaOperation = (run, dialect, tables, options = {}) =>
       )),
       ...toDrop.map((t) => dialect.dropTable(t))
     ])
+    // The types of the dropped tables go too, unless another table still uses one.
+    const named = dialect.namedTypes
+    const types = typesOf(dialect, toDrop)
+    if (named !== undefined && types.length > 0) {
+      yield* runAll(run, dialect, (yield* named.unused(run, types)).map(named.drop))
+    }
   })
+
+/** The enum and domain types the tables' columns need, each once (domains after the enums they may be based on). */
+const typesOf = (dialect: SchemaDialect, tables: ReadonlyArray<TableMetadata>): Array<NamedType> => {
+  const named = dialect.namedTypes
+  if (named === undefined) return []
+  const byKey = new Map<string, NamedType>()
+  for (const t of tables) {
+    for (const c of t.columns) {
+      const type = named.typeOf(c, t)
+      if (type !== undefined) byKey.set(JSON.stringify([type.schema ?? null, type.name]), type)
+    }
+  }
+  const all = [...byKey.values()]
+  return [...all.filter((t) => t.kind === "enum"), ...all.filter((t) => t.kind === "domain")]
+}
 
 /**
  * Reads the live schema.

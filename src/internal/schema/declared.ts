@@ -10,6 +10,7 @@ import type { DatabaseError } from "../../DatabaseError.js"
 import type {
   ColumnMetadata,
   Dialect,
+  EnumTypeMetadata,
   ForeignKeyMetadata,
   IndexMetadata,
   Metadata,
@@ -61,6 +62,10 @@ export const storageOf = (
       ...(meant.length === undefined ? {} : { length: meant.length }),
       dbType: dialect.columnType(meant.type, meant.length)
     }
+  }
+  // Declared arrays of plain elements are native arrays where the dialect has them, JSON elsewhere.
+  if (column.kind.arrayElement !== undefined && dialect.nativeArrays === true) {
+    return { type: "other", dbType: `${dialect.columnType(column.kind.arrayElement)}[]` }
   }
   return {
     type: column.kind.type,
@@ -164,16 +169,18 @@ const columnMetadata = (dialect: SchemaDialect, def: TableDef, column: ColumnDef
       )
     }
     const dflt = yield* renderDefault(dialect, def, column, storage.type)
-    const check = column.kind.check
+    const pg = yield* pgKinds(dialect, def, column, storage)
+    const check = pg.enum === undefined ? column.kind.check : undefined
     return {
       name: column.name,
-      type: storage.type,
-      ...(storage.length === undefined ? {} : { length: storage.length }),
-      dbType: storage.dbType,
+      type: pg.type ?? storage.type,
+      ...((pg.length ?? storage.length) === undefined ? {} : { length: pg.length ?? storage.length }),
+      dbType: pg.dbType ?? storage.dbType,
       nullable: column.nullRep !== "none",
       ...(dflt === undefined ? {} : { default: dflt }),
       autoIncrement: column.autoIncrement,
-      ...(check === undefined ? {} : { check })
+      ...(check === undefined ? {} : { check }),
+      ...pg.fields
     }
   })
 
@@ -186,6 +193,78 @@ const checkSqlText = (dialect: SchemaDialect, text: string, what: string, table:
   return problem === undefined
     ? Result.void
     : Result.fail(schemaError(`${what} ${showValue(text)} is rejected: ${problem}`, table))
+}
+
+/**
+ * `Column.identity`, `Column.pgEnum` and `Column.pgDomain` where the dialect
+ * has them; elsewhere they leave the column as its Schema makes it (see
+ * `SchemaDialect.namedTypes`).
+ */
+const pgKinds = (
+  dialect: SchemaDialect,
+  def: TableDef,
+  column: ColumnDef,
+  storage: { readonly type: NeutralType; readonly length?: number; readonly dbType: string }
+): Checked<{
+  readonly type?: NeutralType
+  readonly length?: number
+  readonly dbType?: string
+  readonly enum?: EnumTypeMetadata
+  readonly fields: Partial<ColumnMetadata>
+}> => {
+  const where = `table ${def.name}, field ${column.field}`
+  const fields: Record<string, unknown> = {}
+  if (column.autoIncrement && column.identity !== undefined) {
+    if (column.identity === "serial") fields["serial"] = true
+    else fields["identity"] = column.identity
+  }
+  if (column.pgEnum !== undefined && column.pgDomain !== undefined) {
+    return Result.fail(schemaError(`${where}: a column cannot be both a Column.pgEnum and a Column.pgDomain`, def.name, column.field))
+  }
+  const named = column.pgEnum ?? column.pgDomain
+  if (named !== undefined) {
+    for (const [what, name] of [["type name", named.name], ...(named.schema === undefined ? [] : [["type schema", named.schema]])]) {
+      const problem = validateIdentifier(name!, dialect.maxIdentifierLength)
+      if (problem !== undefined) return Result.fail(schemaError(`${where}: ${what}: ${problem}`, def.name, column.field))
+    }
+  }
+  if (column.pgEnum !== undefined) {
+    const labels = column.kind.check
+    if (column.kind.type !== "text" || labels === undefined || !labels.every((l) => typeof l === "string")) {
+      return Result.fail(
+        schemaError(`${where}: Column.pgEnum needs a union of string literals (Schema.Literals([...]))`, def.name, column.field)
+      )
+    }
+  }
+  // Where the dialect has no such types the column is what its Schema makes it (an enum: text with a CHECK).
+  if (dialect.namedTypes === undefined) return Result.succeed({ fields: {} })
+  const dbType = named === undefined ? undefined : named.schema === undefined ? dialect.quote(named.name) : `${dialect.quote(named.schema)}.${dialect.quote(named.name)}`
+  if (column.pgEnum !== undefined) {
+    const e: EnumTypeMetadata = { ...column.pgEnum, labels: column.kind.check as ReadonlyArray<string> }
+    return Result.succeed({ type: "text", dbType: dbType!, enum: e, fields: { ...fields, enum: e } })
+  }
+  if (column.pgDomain !== undefined) {
+    const d = column.pgDomain
+    if (typeof d.baseType !== "string" || !DB_TYPE.test(d.baseType.trim()) || !Array.isArray(d.checks)) {
+      return Result.fail(schemaError(`${where}: Column.pgDomain needs a base type name and a list of checks`, def.name, column.field))
+    }
+    if (d.default !== undefined) {
+      const problem = typeof d.default === "string" ? unsafeExpression(d.default, dialect.lexRules) : "it is not SQL text"
+      if (problem !== undefined) {
+        return Result.fail(schemaError(`${where}: the domain default ${showValue(d.default)} is rejected: ${problem}`, def.name, column.field))
+      }
+    }
+    for (const check of d.checks) {
+      const problem = unsafeExpression(check, dialect.lexRules)
+      if (problem !== undefined || !/^CHECK\s*\(/i.test(check.trim())) {
+        return Result.fail(schemaError(`${where}: the domain check ${showValue(check)} is rejected: ${problem ?? "it is not CHECK (...)"}`, def.name, column.field))
+      }
+    }
+    const base = dialect.parseType(d.baseType)
+    return Result.succeed({ type: base.type, ...(base.length === undefined ? {} : { length: base.length }), dbType: dbType!, fields: { ...fields, domain: d } })
+  }
+  void storage
+  return Result.succeed({ fields })
 }
 
 const tableLabel = (t: { readonly name: string; readonly schema?: string | undefined }): string =>

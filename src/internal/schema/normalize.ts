@@ -7,6 +7,7 @@ import type {
   ColumnMetadata,
   Difference,
   Dialect,
+  DomainTypeMetadata,
   ForeignKeyMetadata,
   IndexMetadata,
   Metadata,
@@ -167,6 +168,24 @@ const normalizeView = (view: ViewMetadata, rules: LexRules): ViewMetadata => {
   }
 }
 
+/**
+ * A domain's checks and default in a form equal for equal text whatever
+ * PostgreSQL added around it (`CHECK ((VALUE > 0))` for `CHECK (VALUE > 0)`,
+ * casts on literals); checks are sorted. Parentheses PostgreSQL adds inside
+ * an expression are kept, so a check is compared as PostgreSQL prints it.
+ */
+const canonicalDomain = (domain: DomainTypeMetadata, type: NeutralType, rules: LexRules): DomainTypeMetadata => {
+  const { default: dflt, ...rest } = domain
+  return {
+    ...rest,
+    checks: domain.checks.map((check) => {
+      const m = /^\s*CHECK\s*([\s\S]*)$/i.exec(check)
+      return m === undefined || m === null ? check.trim() : `CHECK (${canonicalDefault(m[1]!, type, rules)})`
+    }).sort(),
+    ...(dflt === undefined ? {} : { default: canonicalDefault(dflt, type, rules) })
+  }
+}
+
 const sortValues = (values: ReadonlyArray<string | number>): Array<string | number> =>
   Array.from(new Set(values)).sort((a, b) =>
     typeof a === typeof b ? (a < b ? -1 : a > b ? 1 : 0) : typeof a === "number" ? -1 : 1
@@ -201,9 +220,17 @@ const normalizeColumn = (column: ColumnMetadata, table: TableMetadata, dialect: 
   }
   const schemaDialect = schemaDialects[dialect]
   const c = schemaDialect.normalizeColumn(base, table)
-  const { check, default: dflt, length, ...rest } = c
+  const { check, default: dflt, length, enum: enumType, domain, ...rest } = c
+  // A type in the table's own schema is named without one, as reflection reports it.
+  const ownSchema = <T extends { readonly schema?: string }>(t: T): T => {
+    if (t.schema === undefined || t.schema !== table.schema) return t
+    const { schema: _schema, ...unqualified } = t
+    return unqualified as T
+  }
   return {
     ...rest,
+    ...(enumType === undefined ? {} : { enum: ownSchema(enumType) }),
+    ...(domain === undefined ? {} : { domain: canonicalDomain(ownSchema(domain), c.type, schemaDialect.lexRules) }),
     ...(length !== undefined && (c.type === "varchar" || c.type === "char") ? { length } : {}),
     ...(dflt !== undefined && !c.autoIncrement ? { default: canonicalDefault(dflt, c.type, schemaDialect.lexRules) } : {}),
     ...(check !== undefined && check.length > 0 ? { check: sortValues(check) } : {})
@@ -280,7 +307,7 @@ const diffList = <A extends { readonly name?: string | undefined }>(
   }
 }
 
-const COLUMN_PROPS = ["type", "length", "nullable", "default", "autoIncrement", "check"] as const
+const COLUMN_PROPS = ["type", "length", "nullable", "default", "autoIncrement", "check", "identity", "serial", "enum", "domain", "array"] as const
 
 /**
  * The dialects of the two sides of a comparison: one for both, or each its

@@ -6,8 +6,12 @@
  */
 import * as Effect from "effect/Effect"
 import type {
+  ColumnMetadata,
+  DomainTypeMetadata,
+  EnumTypeMetadata,
   ForeignKeyMetadata,
   IndexMetadata,
+  NeutralType,
   ReferentialAction,
   TableMetadata,
   TriggerMetadata,
@@ -61,11 +65,21 @@ ORDER BY c.relname`
 const COLUMNS = `
 SELECT c.relname AS table_name, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS db_type,
   a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default_expr, a.attidentity AS identity,
-  a.attgenerated AS generated
+  a.attgenerated AS generated,
+  t.typtype AS type_kind, t.typname AS type_name, tn.nspname AS type_schema,
+  CASE WHEN t.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e
+                                      WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) END AS enum_labels,
+  CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END AS domain_base,
+  t.typnotnull AS domain_not_null, t.typdefault AS domain_default,
+  CASE WHEN t.typtype = 'd' THEN ARRAY(SELECT pg_get_constraintdef(dc.oid) FROM pg_catalog.pg_constraint dc
+                                      WHERE dc.contypid = t.oid AND dc.contype = 'c' ORDER BY dc.conname) END AS domain_checks,
+  CASE WHEN t.typcategory = 'A' THEN format_type(t.typelem, NULL) END AS element_type, a.attndims AS dimensions
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY c.relname, a.attnum`
 
@@ -159,6 +173,43 @@ const triggerOf = (r: Record<string, unknown>): TriggerMetadata => {
   }
 }
 
+const dimensionsOf = (r: Record<string, unknown>): { readonly dimensions?: number } => {
+  const n = Number(str(r["dimensions"]))
+  return Number.isInteger(n) && n > 1 ? { dimensions: n } : {}
+}
+
+/** What the column's type is beyond its name: an enum's labels, a domain's base type and checks, an array's element. */
+const typeKind = (
+  r: Record<string, unknown>,
+  tableSchema: string
+): { readonly parsed?: { readonly type: NeutralType; readonly length?: number }; readonly fields: Partial<ColumnMetadata> } => {
+  const typeSchema = str(r["type_schema"])
+  const owner = typeSchema === tableSchema ? {} : { schema: typeSchema }
+  switch (str(r["type_kind"])) {
+    case "e": {
+      const enumType: EnumTypeMetadata = { name: str(r["type_name"]), ...owner, labels: strings(r["enum_labels"]) }
+      return { parsed: { type: "text" }, fields: { enum: enumType } }
+    }
+    case "d": {
+      const baseType = str(r["domain_base"])
+      const dflt = r["domain_default"] === null || r["domain_default"] === undefined ? undefined : str(r["domain_default"])
+      const domain: DomainTypeMetadata = {
+        name: str(r["type_name"]),
+        ...owner,
+        baseType,
+        checks: strings(r["domain_checks"]),
+        ...(r["domain_not_null"] === true ? { notNull: true } : {}),
+        ...(dflt === undefined ? {} : { default: dflt })
+      }
+      return { parsed: parseType(baseType), fields: { domain } }
+    }
+  }
+  const element = r["element_type"] === null || r["element_type"] === undefined ? undefined : str(r["element_type"])
+  return element === undefined
+    ? { fields: {} }
+    : { parsed: { type: "other" }, fields: { array: { element: parseType(element).type, elementDbType: element, ...dimensionsOf(r) } } }
+}
+
 const groupBy = (rows: ReadonlyArray<Record<string, unknown>>): Map<string, Array<Record<string, unknown>>> => {
   const out = new Map<string, Array<Record<string, unknown>>>()
   for (const r of rows) {
@@ -225,15 +276,21 @@ const buildTable = (
     const dflt = r["default_expr"] === null || r["default_expr"] === undefined ? undefined : str(r["default_expr"])
     const serial = dflt !== undefined && SERIAL_DEFAULT.test(dflt)
     const identity = str(r["identity"]) === "a" || str(r["identity"]) === "d"
-    return reflectedColumn({
-      name: columnName,
-      dbType,
-      parsed: parseType(dbType),
-      nullable: r["not_null"] !== true,
-      default: serial ? undefined : dflt,
-      autoIncrement: identity || serial,
-      check: checks.get(columnName)
-    })
+    const kind = typeKind(r, schemaName)
+    return {
+      ...reflectedColumn({
+        name: columnName,
+        dbType,
+        parsed: kind.parsed ?? parseType(dbType),
+        nullable: r["not_null"] !== true,
+        default: serial ? undefined : dflt,
+        autoIncrement: identity || serial,
+        check: checks.get(columnName)
+      }),
+      ...(identity ? { identity: str(r["identity"]) === "a" ? "always" as const : "byDefault" as const } : {}),
+      ...(serial && !identity ? { serial: true } : {}),
+      ...kind.fields
+    }
   })
   const indexes: Array<IndexMetadata> = indexRows.map((r) => {
     const method = str(r["method"])

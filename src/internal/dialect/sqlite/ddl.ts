@@ -89,7 +89,9 @@ const isRowidAlias = (column: ColumnMetadata, table: TableMetadata): boolean =>
   (column.autoIncrement || column.dbType.trim().toUpperCase() === "INTEGER")
 
 const normalizeColumn = (column: ColumnMetadata, table: TableMetadata): ColumnMetadata => {
-  let c = column
+  // Identity kinds, serial, enum and domain types and arrays are PostgreSQL's: not applicable here.
+  const { identity: _identity, serial: _serial, enum: _enum, domain: _domain, array: _array, ...plain } = column
+  let c: ColumnMetadata = plain
   if (isRowidAlias(c, table)) c = { ...c, type: "integer", autoIncrement: true, nullable: false }
   if (c.type === "real") c = { ...c, type: "double" }
   if (c.type === "boolean" && c.check !== undefined && c.check.every((v) => v === 0 || v === 1)) {
