@@ -332,9 +332,7 @@ const meaningOf = (metadata: Metadata): Metadata => ({
     return {
       ...rest,
       ...(partitionBy === undefined ? {} : { partitionBy: meaningSql(partitionBy) }),
-      columns: t.columns.map((c) =>
-        c.type === "real" ? { ...c, type: "double" } : c.autoIncrement && INTEGER_KINDS.has(c.type) ? { ...c, type: "integer" } : c
-      ),
+      columns: t.columns.map(columnMeaning),
       indexes: t.indexes.map((i) => {
         const { expressions, where, ...r } = i
         return {
@@ -358,6 +356,22 @@ const meaningOf = (metadata: Metadata): Metadata => ({
     }))
   })
 })
+
+/**
+ * A column as both dialects can say it: SQLite has no identity kinds,
+ * serials, domains or native arrays, and an enum is a text column whose
+ * CHECK lists the labels there.
+ */
+const columnMeaning = (column: ColumnMetadata): ColumnMetadata => {
+  const { array, domain, enum: enumType, identity, serial, ...rest } = column
+  void [array, domain, identity, serial]
+  const c: ColumnMetadata = enumType !== undefined && rest.check === undefined ? { ...rest, check: sortValues(enumType.labels) } : rest
+  return c.type === "real"
+    ? { ...c, type: "double" }
+    : c.autoIncrement && INTEGER_KINDS.has(c.type)
+    ? { ...c, type: "integer" }
+    : c
+}
 
 /** @internal */
 export const diff = (expected: Metadata, actual: Metadata, dialects: DiffDialects): ReadonlyArray<Difference> => {
