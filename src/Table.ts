@@ -342,6 +342,8 @@ const arrayElementSchema = (element: ColumnMetadata["type"]): Schema.Top | undef
     case "boolean":
       return Schema.Boolean
     case "timestamp":
+    case "datetime":
+    case "date":
       return Schema.Date
     case "text":
     case "varchar":

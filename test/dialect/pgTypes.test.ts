@@ -115,12 +115,12 @@ describe.skipIf(!available)("declared PostgreSQL enum and domain types", () => {
 
 describe.skipIf(!available)("reflected arrays of every element type", () => {
   const arrays: ReadonlyArray<readonly [string, string, unknown]> = [
-    ["date[]", `'{2021-01-02}'`, undefined],
+    ["date[]", `'{2021-01-02}'`, [new Date("2021-01-02T00:00:00Z")]],
     ["timestamptz[]", `'{2021-01-02 03:04:05Z}'`, [new Date("2021-01-02T03:04:05Z")]],
     ["bigint[]", `'{9007199254740993}'`, ["9007199254740993"]],
     ["uuid[]", `'{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'`, ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"]],
     ["mood[]", `'{ok,happy}'`, "{ok,happy}"],
-    ["tsvector[]", `ARRAY[to_tsvector('simple', 'a b')]`, undefined],
+    ["tsvector[]", `ARRAY[to_tsvector('simple', 'a b')]`, `{"'a':1 'b':2"}`],
     ["double precision[]", `'{1.5,-2}'`, [1.5, -2]],
     ["boolean[]", `'{t,f}'`, [true, false]],
     ["varchar(5)[]", `'{abc,"d e"}'`, ["abc", "d e"]],
@@ -148,7 +148,7 @@ describe.skipIf(!available)("reflected arrays of every element type", () => {
           return { row, saved: yield* s.save(t, row as never) }
         }))
         expect(saved, type).toEqual(row)
-        if (expected !== undefined) expect((row as Record<string, unknown>)["x"], type).toEqual(expected)
+        expect((row as Record<string, unknown>)["x"], type).toEqual(expected)
       }
       // Not yet: createAll does not create the element type of an array of enums (mood[]); that table is left out.
       const copy = yield* Effect.gen(function*() {

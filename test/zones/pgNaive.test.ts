@@ -42,4 +42,20 @@ describe.skipIf(!available)("PostgreSQL naive timestamps", () => {
         (${at}::timestamptz = '2021-03-04 05:06:07.089+00') AS same_instant`
       expect(row).toEqual({ naive: "2021-03-04 05:06:07.089", same_instant: true })
     }).pipe(Effect.provide(pgIsolated()), Effect.scoped))
+  it.effect("arrays of timestamp and date read their elements as the plain types do, and save back unchanged", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      const [row] = yield* db.sql<Record<string, unknown>>`SELECT
+        '{"2021-01-02 03:04:05", NULL}'::timestamp[] AS naive,
+        '{{2021-01-02},{2021-12-31}}'::date[] AS days`
+      expect(row).toEqual({
+        naive: [new Date("2021-01-02T03:04:05Z"), null],
+        days: [[new Date("2021-01-02T00:00:00Z")], [new Date("2021-12-31T00:00:00Z")]]
+      })
+      // What was read, bound again, is the same value on the server.
+      const [back] = yield* db.sql<Record<string, unknown>>`SELECT
+        ${row!["naive"]}::timestamp[]::text AS naive,
+        ${row!["days"]}::date[]::text AS days`
+      expect(back).toEqual({ naive: `{"2021-01-02 03:04:05",NULL}`, days: "{{2021-01-02},{2021-12-31}}" })
+    }).pipe(Effect.provide(pgIsolated()), Effect.scoped))
 })

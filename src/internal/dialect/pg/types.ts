@@ -53,6 +53,22 @@ export const parseDate = (text: string): unknown => {
   return date
 }
 
+const TIMESTAMP_ARRAY = 1115
+const DATE_ARRAY = 1182
+const TEXT_ARRAY = 1009
+
+// pg's text[] parser splits any array literal into its element texts (NULL as null, nested for
+// several dimensions); each element is then read as the element type is read on its own.
+const elementTexts = Pg.types.getTypeParser(TEXT_ARRAY as any, "text") as (text: string) => unknown
+
+const mapElements = (value: unknown, parse: (text: string) => unknown): unknown =>
+  Array.isArray(value) ? value.map((v) => mapElements(v, parse)) : value === null ? null : parse(value as string)
+
+const arrayOf = (parse: (text: string) => unknown) => (text: string): unknown => mapElements(elementTexts(text), parse)
+
+const parseNaiveTimestampArray = arrayOf(parseNaiveTimestamp)
+const parseDateArray = arrayOf(parseDate)
+
 /** @internal */
 export const clientTypes: Pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: string) =>
@@ -62,6 +78,10 @@ export const clientTypes: Pg.CustomTypesConfig = {
       ? parseNaiveTimestamp
       : oid === DATE
       ? parseDate
+      : oid === TIMESTAMP_ARRAY
+      ? parseNaiveTimestampArray
+      : oid === DATE_ARRAY
+      ? parseDateArray
       : Pg.types.getTypeParser(oid, format as any)) as Pg.CustomTypesConfig["getTypeParser"]
 }
 
