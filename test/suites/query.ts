@@ -427,6 +427,31 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly ro
           })
         ))
 
+      test("a Query.sql fragment that is not one expression is an InputError and nothing is sent", (trace) =>
+        inSession((s) =>
+          Effect.gen(function*() {
+            const tenant = Query.eq(Post.columns.authorId, 1)
+            const fragments = [
+              Query.sql`${Post.columns.id} > ${0} --`,
+              Query.sql`${Post.columns.id} > ${0}; DELETE FROM posts`,
+              Query.sql`${Post.columns.id} > $1 OR ${Post.columns.id} > ${0}`,
+              Query.sql`${Post.columns.title} LIKE '%${"x"}%'`,
+              Query.sql`(${Post.columns.id} > ${0}`,
+              Query.sql`${Post.columns.id} > ${0} /* a comment */`
+            ]
+            for (const fragment of fragments) {
+              trace.statements.length = 0
+              const error = yield* Effect.flip(s.all(Query.select(Post).pipe(Query.where(Query.and(fragment, tenant)))))
+              expect(DatabaseError.hasReason(error, "InputError"), error.message).toBe(true)
+              expect(error.message).toContain("Query.sql fragment")
+              expect(trace.statements).toEqual([])
+            }
+            // The same text written as one expression with bound values runs.
+            const rows = yield* s.all(Query.select(Post).pipe(Query.where(Query.and(Query.sql`${Post.columns.title} LIKE '%' || ${"o"} || '%'`, tenant))))
+            expect(rows.map((p) => p.id).sort((a, b) => a - b)).toEqual(posts.filter((p) => p.authorId === 1 && p.title.includes("o")).map((p) => p.id))
+          })
+        ))
+
       test("ilike ignores case beyond ASCII on both dialects; like keeps it", () =>
         inSession((s) =>
           Effect.gen(function*() {

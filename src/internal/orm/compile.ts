@@ -4,6 +4,8 @@ import * as Column from "../../Column.js"
 import * as Query from "../../Query.js"
 import type * as Relation from "../../Relation.js"
 import type { Dialect } from "../dialect/Dialect.js"
+import { schemaDialects } from "../dialect/schemaDialects.js"
+import { tokenize, unsafeExpression } from "../schema/sqlText.js"
 import { ValueError } from "../schema/values.js"
 import { errorMessage, showValue } from "../errorMessage.js"
 import { columnDecoder, type Decode } from "./columnDecode.js"
@@ -208,6 +210,7 @@ const aggregateSql = (
         if (kind === undefined) return fail(`needs an integer, NUMERIC or floating-point column${type === undefined ? "" : `, not ${type}`}`)
         if (node.as === "number") return plain(`${fn}(${x})`, toNumber, undefined, true)
         if (node.as === "bigint") {
+          if (node.fn !== "sum") return fail("reads as a bigint only for sum", "use the default exact text or { as: \"number\" }")
           if (kind !== "integer") return fail(`reads as a bigint only for an integer column, not ${type}`, "use the default exact text or { as: \"number\" }")
           return plain(`CAST(SUM(${x}) AS TEXT)`, (v) => Result.succeed(v === null || v === undefined ? null : BigInt(String(v))), undefined, true)
         }
@@ -264,10 +267,40 @@ export const compileOperand = (scope: Scope, operand: Query.Operand, params: Par
   }
 }
 
+const CONDITION_TAGS: ReadonlySet<string> = new Set<Query.ConditionNode["_tag"]>([
+  "And", "Between", "Compare", "CompareOperands", "Exists", "Has", "ILike", "In", "InQuery", "IsNull", "Like", "Not", "Or", "Raw"
+])
+
+// Only the builder's own condition nodes are written as SQL: any other tagged value (a DateTime, an Option) is a value.
 const isConditionNode = (u: unknown): u is Query.ConditionNode =>
-  typeof u === "object" && u !== null && "_tag" in u && typeof (u as { _tag: unknown })._tag === "string"
+  typeof u === "object" && u !== null && "_tag" in u && CONDITION_TAGS.has((u as { _tag: unknown })._tag as string)
+
+/**
+ * The text of a `Query.sql` fragment is one expression: it cannot end the
+ * statement, comment out what the builder adds after it, carry parameter
+ * markers of its own, or put a `${}` inside a quoted string (where it would
+ * not be bound).
+ */
+const fragmentProblem = (scope: Scope, fragment: Query.Fragment): string | undefined => {
+  const markers = fragment.values.map((_, i) => `esq_fragment_value_${i}`)
+  const text = fragment.strings.map((s, i) => i < markers.length ? `${s} ${markers[i]} ` : s).join("")
+  const rules = schemaDialects[scope.dialect.name].lexRules
+  const problem = unsafeExpression(text, rules)
+  if (problem !== undefined) return problem.replace("; DDL cannot take parameters", "; write values as ${value}")
+  const ids = new Set((tokenize(text, rules) ?? []).filter((t) => t.t === "id").map((t) => t.v))
+  const quoted = markers.findIndex((m) => !ids.has(m))
+  return quoted === -1 ? undefined : `value ${quoted + 1} is inside a quoted string or name, where it would not be bound`
+}
 
 const compileFragment = (scope: Scope, fragment: Query.Fragment, params: Params): R<string> => {
+  const problem = fragmentProblem(scope, fragment)
+  if (problem !== undefined) {
+    return Result.fail(inputError(errorMessage(
+      scope.what,
+      `the Query.sql fragment ${showValue(fragment.strings.join("${}"))} is refused: ${problem}`,
+      "a fragment is one expression; bind values with ${value}, e.g. Query.sql`${column} LIKE '%' || ${text} || '%'`"
+    )))
+  }
   let sql = fragment.strings[0] ?? ""
   for (let i = 0; i < fragment.values.length; i++) {
     const v = fragment.values[i]
