@@ -12,6 +12,21 @@ import * as DatabaseError from "../../src/DatabaseError.js"
 import { sessionStateRefusal } from "../../src/internal/dialect/pg/pooler.js"
 import { transactionRole } from "../../src/internal/dialect/pg/transactionRole.js"
 import { expectMessageFormat } from "../support/messages.js"
+import { pgAvailable, pgIsolated } from "../support/layers.js"
+import * as Stream from "effect/Stream"
+
+const available = await pgAvailable()
+
+describe.skipIf(!available)("pooler mode on the server", () => {
+  it.effect("a stream of session state is refused before its cursor opens, like a plain statement", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      const error = yield* Effect.flip(Stream.runCollect(db.sql.unsafe("SET work_mem = '64MB'").stream))
+      expect(String(error)).toContain("pooler mode")
+      const [row] = yield* db.sql<{ w: string }>`SELECT current_setting('work_mem') AS w`
+      expect(row!.w).not.toBe("64MB")
+    }).pipe(Effect.provide(pgIsolated({ pooler: "transaction" })), Effect.scoped))
+})
 
 describe("pooler mode: statement texts", () => {
   it("refuses session state, wherever a statement starts", () => {
@@ -28,7 +43,10 @@ describe("pooler mode: statement texts", () => {
       "PREPARE q AS SELECT 1",
       "SELECT pg_advisory_lock(1)",
       "SELECT pg_try_advisory_lock_shared(1, 2)",
-      "select PG_ADVISORY_UNLOCK(1)"
+      "select PG_ADVISORY_UNLOCK(1)",
+      "DISCARD ALL",
+      "SELECT set_config('search_path', 'other', false)",
+      "SELECT SET_CONFIG('work_mem', $1, false)"
     ]
     for (const sql of refused) {
       const refusal = sessionStateRefusal(sql)
@@ -50,7 +68,9 @@ describe("pooler mode: statement texts", () => {
       "SELECT $tag$ pg_advisory_lock(1) $tag$",
       "-- SET work_mem = 1\nSELECT 1",
       "SELECT pg_advisory_xact_lock(1)",
-      "SELECT listen FROM t"
+      "SELECT listen FROM t",
+      "SELECT set_config('search_path', 'other', true)",
+      "SELECT 'set_config(a, b, false)' AS text"
     ]
     for (const sql of allowed) expect(sessionStateRefusal(sql), sql).toBeUndefined()
   })

@@ -2,6 +2,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { SqlError } from "effect/sql/SqlError"
 import * as Statement from "effect/sql/Statement"
+import * as Stream from "effect/Stream"
 import type Pg from "pg"
 import * as DatabaseError from "../../../DatabaseError.js"
 import { classifyWith, closed, ConnectionFailure, sqlErrorReasonWith } from "../connectionFailure.js"
@@ -189,9 +190,9 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       if (config.name !== undefined) prepared.failed(lease.client, config.text, config.name, (err as { code?: string }).code)
     }
 
-    // In pooler mode the statement timeout belongs to each transaction.
+    // In pooler mode the statement timeout belongs to each transaction (at least 1 ms: 0 means none).
     const localTimeout = options.pooler === "transaction" && options.statementTimeout !== undefined
-      ? `SET LOCAL statement_timeout = ${Math.floor(options.statementTimeout)}`
+      ? `SET LOCAL statement_timeout = ${Math.max(1, Math.ceil(options.statementTimeout))}`
       : undefined
 
     // One query on `client`, answered once (pg answers a query it could not
@@ -371,8 +372,10 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
             undefined,
             "simple"
           ),
-        executeStream: (sql, params, transformRows) =>
-          Cursor.stream(
+        executeStream: (sql, params, transformRows) => {
+          const refusal = options.pooler === "transaction" ? sessionStateRefusal(sql) : undefined
+          if (refusal !== undefined) return Stream.fail(toSqlError(new ReasonFailure(refusal)))
+          return Cursor.stream(
             reserved === undefined
               ? leased
               : reserved.revoked
@@ -383,6 +386,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
             transformRows,
             cursorCleanup
           )
+        }
       }
     }
 

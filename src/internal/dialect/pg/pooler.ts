@@ -37,6 +37,11 @@ const SESSION_STATEMENTS: ReadonlyArray<readonly [RegExp, string]> = [
   [/(?:^|;)\s*RESET\b/i, "RESET changes the session (use SET LOCAL inside a begin)"],
   [/(?:^|;)\s*(?:UN)?LISTEN\b/i, "LISTEN needs a session of its own (connect to the server directly for notifications)"],
   [/(?:^|;)\s*PREPARE\b/i, "a SQL PREPARE lives in the session (statements are prepared per transaction in pooler mode)"],
+  [/(?:^|;)\s*DISCARD\b/i, "DISCARD resets a server connection other clients share"],
+  [
+    /\bset_config\s*\((?![^()]*,\s*true\s*\))/i,
+    "set_config(..., false) is a session SET (pass true as its third argument, inside a begin)"
+  ],
   [
     /\bpg_(?:try_)?advisory_(?:un)?lock(?:_shared)?\s*\(/i,
     "a session advisory lock outlives the transaction (use pg_advisory_xact_lock inside a begin)"
