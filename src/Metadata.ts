@@ -11,6 +11,7 @@ import type { DatabaseError } from "./DatabaseError.js"
 import { fromTables as fromTablesImpl } from "./internal/schema/declared.js"
 import { diff as diffImpl, normalize as normalizeImpl } from "./internal/schema/normalize.js"
 import type * as Table from "./Table.js"
+import { neutralTypeList } from "./internal/schema/neutralTypes.js"
 
 /**
  * The databases this library speaks.
@@ -53,26 +54,7 @@ export type NeutralType =
  * @since 0.1.0
  * @category models
  */
-export const neutralTypes: ReadonlyArray<NeutralType> = [
-  "smallint",
-  "integer",
-  "bigint",
-  "real",
-  "double",
-  "numeric",
-  "text",
-  "varchar",
-  "char",
-  "boolean",
-  "timestamp",
-  "datetime",
-  "date",
-  "time",
-  "blob",
-  "uuid",
-  "json",
-  "other"
-]
+export const neutralTypes: ReadonlyArray<NeutralType> = neutralTypeList
 
 /**
  * @since 0.1.0

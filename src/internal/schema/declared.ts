@@ -19,7 +19,7 @@ import type {
   TableMetadata,
   UniqueMetadata
 } from "../../Metadata.js"
-import { neutralTypes } from "../../Metadata.js"
+import { neutralTypeList as neutralTypes } from "./neutralTypes.js"
 import type * as Table from "../../Table.js"
 import type { SchemaDialect } from "../dialect/schemaDialect.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
