@@ -4,6 +4,7 @@ import { suite as coreSuite } from "./suites/core.js"
 import { suite as datesSuite } from "./suites/dates.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { pgOnly, suite as existingDatabasesSuite } from "./suites/existingDatabases.js"
+import { suite as hooksSuite } from "./suites/hooks.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
@@ -32,4 +33,5 @@ describe.skipIf(!available)("PostgreSQL", () => {
   querySuite("postgres", pgIsolated, { rowLocks: true })
   datesSuite("postgres", pgIsolated)
   pgTypesSuite("postgres", pgIsolated)
+  hooksSuite("postgres", pgIsolated)
 })

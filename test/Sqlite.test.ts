@@ -3,6 +3,7 @@ import { suite as coreSuite } from "./suites/core.js"
 import { suite as datesSuite } from "./suites/dates.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { sqliteRefuses, suite as existingDatabasesSuite } from "./suites/existingDatabases.js"
+import { suite as hooksSuite } from "./suites/hooks.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
@@ -29,3 +30,4 @@ sqliteRefuses(sqliteMemory)
 querySuite("sqlite :memory:", sqliteMemory, { rowLocks: false })
 datesSuite("sqlite :memory:", sqliteMemory)
 pgTypesSuite("sqlite :memory:", sqliteMemory)
+hooksSuite("sqlite :memory:", sqliteMemory)
