@@ -12,6 +12,7 @@ import { suite as pgTypesSuite } from "./suites/pgTypes.js"
 import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { suite as valuesSuite } from "./suites/values.js"
+import { suite as typedSessionSuite } from "./suites/typedSession.js"
 import { suite as writeInputsSuite } from "./suites/writeInputs.js"
 import * as existingDatabases from "./fixtures/existingDatabases.js"
 import { pgAvailable, pgIsolated } from "./support/layers.js"
@@ -34,4 +35,5 @@ describe.skipIf(!available)("PostgreSQL", () => {
   datesSuite("postgres", pgIsolated)
   pgTypesSuite("postgres", pgIsolated)
   hooksSuite("postgres", pgIsolated)
+  typedSessionSuite("postgres", pgIsolated)
 })

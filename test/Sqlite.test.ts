@@ -11,6 +11,7 @@ import { suite as pgTypesSuite } from "./suites/pgTypes.js"
 import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { suite as valuesSuite } from "./suites/values.js"
+import { suite as typedSessionSuite } from "./suites/typedSession.js"
 import { suite as writeInputsSuite } from "./suites/writeInputs.js"
 import * as existingDatabases from "./fixtures/existingDatabases.js"
 import { sqliteMemory } from "./support/layers.js"
@@ -31,3 +32,4 @@ querySuite("sqlite :memory:", sqliteMemory, { rowLocks: false })
 datesSuite("sqlite :memory:", sqliteMemory)
 pgTypesSuite("sqlite :memory:", sqliteMemory)
 hooksSuite("sqlite :memory:", sqliteMemory)
+typedSessionSuite("sqlite :memory:", sqliteMemory)
