@@ -66,6 +66,9 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         ])
         const read = yield* inSession((s) => s.all(Query.select(Author).pipe(Query.where(Query.isNull(Author.columns.nickname)))))
         expect(read.map((r) => r.name).sort()).toEqual(["A", "C", "D", "E", "F"])
+        // An update by save leaves a nullable column that is left out as it is.
+        const renamed = yield* inSession((s) => s.save(Author, { id: b.id, name: "B2" }))
+        expect(renamed).toEqual({ ...b, name: "B2" })
         // A required column is still required.
         const missing = yield* Effect.flip(inSession((s) => s.insert(Author, { nickname: "x" } as never)))
         expect(missing.reason._tag).toBe("InputError")
