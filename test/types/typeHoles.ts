@@ -4,8 +4,9 @@
  * relations returned by `save(..., { with })`, nullable columns on insert.
  */
 import { expectTypeOf } from "@effect/vitest"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
+import * as Hooks from "../../src/Hooks.js"
 import * as Query from "../../src/Query.js"
 import type * as Session from "../../src/Session.js"
 import type * as Table from "../../src/Table.js"
@@ -69,3 +70,14 @@ session.insert(Post, { authorId: 1, title: "t", createdAt: new Date(0), likes: 0
 session.save(Category, { id: 1, name: "c" })
 // @ts-expect-error a non-nullable column without a default is still required
 session.insert(Post, { authorId: 1, createdAt: new Date(0), likes: 0, views: 0n, rating: "1" })
+
+// Hooks (item 8): before-hooks may return the row to write, of the table's insert type.
+Hooks.withHooks(User, {
+  beforeSave: (row) => Effect.succeed({ ...row, email: row.email.toLowerCase() }),
+  beforeInsert: () => Effect.void,
+  afterSave: (row) => Effect.log(row.id)
+})
+Hooks.withHooks(User, {
+  // @ts-expect-error a returned row must fit the table
+  beforeUpdate: (row) => Effect.succeed({ ...row, email: 1 })
+})
