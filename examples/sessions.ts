@@ -30,7 +30,7 @@ const program = Effect.gen(function*() {
       { name: "Grace", email: "grace@example.com", phone: "555-0100", devices: [{ name: "Mark I", kind: "tablet" }] },
       { name: "Linus", email: "linus@example.com", phone: null }
     ], { with: { about, devices: Relation.with(devices, { keys }) } })))
-  yield* Console.log(`Saved ${Table.pk(User, ada!)} with ${(ada as any).devices.length} device(s)`)
+  yield* Console.log(`Saved ${Table.pk(User, ada!)} with ${ada!.devices.length} device(s)`)
 
   yield* Effect.scoped(Effect.gen(function*() {
     const session = yield* db.session

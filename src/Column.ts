@@ -99,6 +99,30 @@ export const PgDomainId = "effect-sqlservice/Column/pgDomain" as const
 export const GeneratedId = "effect-sqlservice/Column/generated" as const
 
 /**
+ * Type-level mark of a `primaryKey` field (for the key type of `session.get`).
+ *
+ * @since 0.3.0
+ * @category type ids
+ */
+export const PrimaryKeyTypeId: unique symbol = Symbol.for("effect-sqlservice/Column/PrimaryKey")
+
+/**
+ * @since 0.3.0
+ * @category type ids
+ */
+export type PrimaryKeyTypeId = typeof PrimaryKeyTypeId
+
+/**
+ * A field marked `primaryKey` (type-level only).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface PrimaryKeyField {
+  readonly [PrimaryKeyTypeId]?: true
+}
+
+/**
  * @since 0.1.0
  * @category type ids
  */
@@ -254,7 +278,7 @@ const annotate = annotateField
  * @since 0.1.0
  * @category annotations
  */
-export const primaryKey = <S extends Annotable>(self: S): S => annotate(self, PrimaryKeyId, true)
+export const primaryKey = <S extends Annotable>(self: S): S & PrimaryKeyField => annotate(self, PrimaryKeyId, true)
 
 /**
  * The database generates the value: SQLite `INTEGER PRIMARY KEY

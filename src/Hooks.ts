@@ -1,6 +1,8 @@
 /**
  * Table hooks: Effects that run around writes, inside the same transaction,
- * with the writing `Session` in context. A failing hook fails the write and
+ * with the writing `Session` in context. `beforeSave`, `beforeInsert` and
+ * `beforeUpdate` may return the row to write instead of the one given
+ * (checked like any input). A failing hook fails the write and
  * rolls it back; the write fails with the hook's own error, untouched, and
  * the table's type carries that error into the error channel of `save`,
  * `saveAll`, `insert`, `insertAll` and `delete`.
@@ -40,18 +42,43 @@ export const HooksId: unique symbol = Symbol.for("effect-sqlservice/Hooks")
 export type Hook<A, E = never> = (row: A) => Effect.Effect<void, E | DatabaseError.DatabaseError, Session>
 
 /**
+ * A hook that runs before a row is written: it may return the row to write
+ * instead (timestamps, slugs), or nothing to write the row as it is. A
+ * returned row is checked like any input: an invalid one fails the write
+ * with `InputError` and nothing is written.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type RowHook<A, E = never> = (row: A) => Effect.Effect<A | void, E | DatabaseError.DatabaseError, Session>
+
+/**
  * @since 0.1.0
  * @category models
  */
 export interface Hooks<T extends Table.Any, E = never> {
-  /** Before a row is inserted; receives the row as given (generated columns may be absent). */
-  readonly beforeInsert?: Hook<Table.Insert<T>, E>
+  /**
+   * Before a row is inserted or updated (first, before `beforeInsert` /
+   * `beforeUpdate`); may return the row to write.
+   *
+   * @since 0.3.0
+   */
+  readonly beforeSave?: RowHook<Table.Insert<T>, E>
+  /** Before a row is inserted; receives the row as given (generated columns may be absent); may return the row to write. */
+  readonly beforeInsert?: RowHook<Table.Insert<T>, E>
   /** After a row is inserted; receives the stored row. */
   readonly afterInsert?: Hook<Table.Type<T>, E>
-  /** Before an existing row is updated by `save`/`saveAll`; receives the new values. */
-  readonly beforeUpdate?: Hook<Table.Insert<T>, E>
+  /** Before an existing row is updated by `save`/`saveAll`; receives the new values; may return the row to write. */
+  readonly beforeUpdate?: RowHook<Table.Insert<T>, E>
   /** After an existing row is updated; receives the stored row. */
   readonly afterUpdate?: Hook<Table.Type<T>, E>
+  /**
+   * After a row is inserted or updated (last, after `afterInsert` /
+   * `afterUpdate`); receives the stored row.
+   *
+   * @since 0.3.0
+   */
+  readonly afterSave?: Hook<Table.Type<T>, E>
   /** Before a row is deleted; receives the row. */
   readonly beforeDelete?: Hook<Table.Type<T>, E>
   /** After a row is deleted; receives the row as it was. */

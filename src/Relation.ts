@@ -129,13 +129,15 @@ export type Writable<S extends Spec> = {
 }
 
 /**
- * What `save` returns: the stored row, plus the related rows saved with it.
+ * What `save` returns: the stored row, plus its relations in `with`: the
+ * related rows saved with it, or, for a relation the row did not give, as
+ * stored (loaded after the write).
  *
  * @since 0.1.0
  * @category models
  */
 export type Saved<T extends Table.Any, S extends Spec> = [keyof S] extends [never] ? Table.Type<T>
-  : Table.Type<T> & Partial<Loaded<S>>
+  : Table.Type<T> & Loaded<S>
 
 /**
  * @since 0.1.0

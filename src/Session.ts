@@ -88,8 +88,15 @@ export interface Session extends Connection {
     <T extends Table.Any, W>(query: Query.Select<T, W, any, any>): Stream.Stream<Table.Type<T>, DatabaseError, Table.Context<T>>
     (statement: Input, params?: ReadonlyArray<unknown>): Stream.Stream<Row, DatabaseError>
   }
-  /** The first column of the first row, if any. */
-  readonly scalar: (statement: Input, params?: ReadonlyArray<unknown>) => Effect.Effect<Option.Option<unknown>, DatabaseError>
+  /**
+   * The first column of the first row, if any: of a one-field projection
+   * (`Query.fields({ n: Query.count() })`), decoded and typed as that field;
+   * of a statement, as the driver returns it.
+   */
+  readonly scalar: {
+    <R>(query: Query.Projection<R, any>): Effect.Effect<Option.Option<R[keyof R]>, DatabaseError>
+    (statement: Input, params?: ReadonlyArray<unknown>): Effect.Effect<Option.Option<unknown>, DatabaseError>
+  }
   /** How many rows a query matches (respecting its limit and offset). */
   readonly count: (query: Query.Any) => Effect.Effect<number, DatabaseError>
   /**
@@ -98,12 +105,12 @@ export interface Session extends Connection {
    */
   readonly get: <T extends Table.Any>(
     table: T,
-    primaryKey: unknown
+    primaryKey: Table.PrimaryKey<NoInfer<T>>
   ) => Effect.Effect<Option.Option<Table.Type<T>>, DatabaseError, Table.Context<T>>
   /** Like `get`, failing with `NotFoundError` when there is no such row. */
   readonly getOrFail: <T extends Table.Any>(
     table: T,
-    primaryKey: unknown
+    primaryKey: Table.PrimaryKey<NoInfer<T>>
   ) => Effect.Effect<Table.Type<T>, DatabaseError, Table.Context<T>>
   /**
    * Insert-or-update by primary key (a row without its generated key is

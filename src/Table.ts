@@ -205,10 +205,73 @@ export type Context<T extends Any> = unknown extends Schema.Codec.DecodingServic
  * @category type-level
  */
 export type Insert<T extends Any> = T extends Table<any, infer Fields, any, infer Optional> ? Types.Simplify<
-    & Omit<Schema.Struct.Type<Fields>, Optional>
-    & Partial<Pick<Schema.Struct.Type<Fields>, Extract<Optional, keyof Schema.Struct.Type<Fields>>>>
+    & Omit<Schema.Struct.Type<Fields>, Optional | NullableKeys<Schema.Struct.Type<Fields>>>
+    & Partial<
+      Pick<Schema.Struct.Type<Fields>, Extract<Optional | NullableKeys<Schema.Struct.Type<Fields>>, keyof Schema.Struct.Type<Fields>>>
+    >
   >
   : never
+
+/**
+ * The fields of a row type that may be `null`: optional on insert, where
+ * leaving one out stores NULL.
+ *
+ * @since 0.3.0
+ * @category type-level
+ */
+export type NullableKeys<Row> = { [K in keyof Row]-?: null extends Row[K] ? K : never }[keyof Row]
+
+/**
+ * @since 0.3.0
+ * @category type ids
+ */
+export const PrimaryKeyTypeId: unique symbol = Symbol.for("effect-sqlservice/Table/PrimaryKey")
+
+/**
+ * Type-level only: a table whose `primaryKey` option names these fields, in
+ * key order.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface KeyedBy<Key extends ReadonlyArray<string>> {
+  readonly [PrimaryKeyTypeId]?: Types.Covariant<Key>
+}
+
+type DeclaredKey<T> = T extends { readonly [PrimaryKeyTypeId]?: Types.Covariant<infer K> } ? K : never
+
+type AnnotatedKeys<Fields> = {
+  [K in keyof Fields]: Column.PrimaryKeyTypeId extends keyof Fields[K] ? K : never
+}[keyof Fields]
+
+type IsUnion<U, All = U> = U extends unknown ? ([All] extends [U] ? false : true) : never
+
+type KeyRecord<Row, K extends keyof Row> = { readonly [F in K]: Row[F] }
+
+type KeyOf<Row, Declared, Annotated extends keyof Row> = [Declared] extends [never]
+  ? [Annotated] extends [never] ? never
+  : true extends IsUnion<Annotated>
+    // Marked fields give the key's order only at run time (field order): any order type-checks.
+    ? ReadonlyArray<Row[Annotated]> | KeyRecord<Row, Annotated>
+  : Row[Annotated] | readonly [Row[Annotated]] | KeyRecord<Row, Annotated>
+  : Declared extends readonly [infer K extends keyof Row] ? Row[K] | readonly [Row[K]] | KeyRecord<Row, K>
+  : Declared extends ReadonlyArray<keyof Row>
+    ? { readonly [I in keyof Declared]: Row[Declared[I] & keyof Row] } | KeyRecord<Row, Declared[number]>
+  : never
+
+/**
+ * What `session.get` takes as the primary key of `T`: the value for a
+ * one-column key (or a one-value tuple, or a record), a tuple in key order
+ * or a record for a composite key. `unknown` for a table whose fields are
+ * not known statically (`Table.Any`, reflected tables).
+ *
+ * @since 0.3.0
+ * @category type-level
+ */
+export type PrimaryKey<T extends Any> = T extends Table<any, infer Fields, any, any>
+  ? string extends keyof Fields ? unknown
+  : KeyOf<Schema.Struct.Type<Fields>, DeclaredKey<T>, AnnotatedKeys<Fields> & keyof Schema.Struct.Type<Fields>>
+  : unknown
 
 /**
  * @since 0.1.0
@@ -250,11 +313,15 @@ const build = (name: string, fields: Schema.Struct.Fields, schema: Schema.Top, o
  * @since 0.1.0
  * @category constructors
  */
-export const make = <const Name extends string, Fields extends Schema.Struct.Fields>(
+export const make = <
+  const Name extends string,
+  Fields extends Schema.Struct.Fields,
+  const Key extends ReadonlyArray<keyof Fields & string> = never
+>(
   name: Name,
   fields: Fields,
-  options: TableOptions<NoInfer<keyof Fields & string>> = {}
-): Table<Name, Fields> => build(name, fields, Schema.Struct(fields), options) as any
+  options: TableOptions<NoInfer<keyof Fields & string>> & { readonly primaryKey?: Key } = {}
+): Table<Name, Fields> & KeyedBy<Key> => build(name, fields, Schema.Struct(fields), options) as any
 
 type ModelInsertFields<M> = M extends { readonly insert: { readonly fields: infer F } } ? F : {}
 

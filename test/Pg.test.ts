@@ -4,6 +4,7 @@ import { suite as coreSuite } from "./suites/core.js"
 import { suite as datesSuite } from "./suites/dates.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { pgOnly, suite as existingDatabasesSuite } from "./suites/existingDatabases.js"
+import { suite as hooksSuite } from "./suites/hooks.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
@@ -11,6 +12,7 @@ import { suite as pgTypesSuite } from "./suites/pgTypes.js"
 import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { suite as valuesSuite } from "./suites/values.js"
+import { suite as typedSessionSuite } from "./suites/typedSession.js"
 import { suite as writeInputsSuite } from "./suites/writeInputs.js"
 import * as existingDatabases from "./fixtures/existingDatabases.js"
 import { pgAvailable, pgIsolated } from "./support/layers.js"
@@ -32,4 +34,6 @@ describe.skipIf(!available)("PostgreSQL", () => {
   querySuite("postgres", pgIsolated, { rowLocks: true })
   datesSuite("postgres", pgIsolated)
   pgTypesSuite("postgres", pgIsolated)
+  hooksSuite("postgres", pgIsolated)
+  typedSessionSuite("postgres", pgIsolated)
 })

@@ -3,6 +3,7 @@ import { suite as coreSuite } from "./suites/core.js"
 import { suite as datesSuite } from "./suites/dates.js"
 import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { sqliteRefuses, suite as existingDatabasesSuite } from "./suites/existingDatabases.js"
+import { suite as hooksSuite } from "./suites/hooks.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
@@ -10,6 +11,7 @@ import { suite as pgTypesSuite } from "./suites/pgTypes.js"
 import { suite as sqlClientSuite } from "./suites/sqlClient.js"
 import { suite as tablesSuite, suiteTables } from "./suites/tables.js"
 import { suite as valuesSuite } from "./suites/values.js"
+import { suite as typedSessionSuite } from "./suites/typedSession.js"
 import { suite as writeInputsSuite } from "./suites/writeInputs.js"
 import * as existingDatabases from "./fixtures/existingDatabases.js"
 import { sqliteMemory } from "./support/layers.js"
@@ -29,3 +31,5 @@ sqliteRefuses(sqliteMemory)
 querySuite("sqlite :memory:", sqliteMemory, { rowLocks: false })
 datesSuite("sqlite :memory:", sqliteMemory)
 pgTypesSuite("sqlite :memory:", sqliteMemory)
+hooksSuite("sqlite :memory:", sqliteMemory)
+typedSessionSuite("sqlite :memory:", sqliteMemory)

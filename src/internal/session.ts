@@ -197,9 +197,9 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
     oneOrNone: (...args: ReadonlyArray<any>) =>
       Effect.flatMap(rows(args, 2), (r) =>
         r.length <= 1 ? Effect.succeed(Option.fromNullishOr(r[0])) : Effect.fail(multipleRows(r.length))),
-    scalar: (input: Input, params?: ReadonlyArray<unknown>) =>
-      Effect.map(rawAll(input, params), (r) => {
-        const row = r[0]
+    scalar: (input: Input | Query.Any, params?: ReadonlyArray<unknown>) =>
+      Effect.map(Query.isSelect(input) ? rows([input], 1) : rawAll(input, params), (r) => {
+        const row = r[0] as Record<string, unknown> | undefined
         if (row === undefined) return Option.none()
         for (const key in row) return Option.some(row[key])
         return Option.none()

@@ -125,8 +125,8 @@ describe("SQLite integers", () => {
     Effect.gen(function*() {
       const seen: Array<string> = []
       const Hooked = Hooks.withHooks(Counter, {
-        beforeInsert: (row) => Effect.sync(() => seen.push(`insert ${row.id}`)),
-        beforeUpdate: (row) => Effect.sync(() => seen.push(`update ${row.id}`))
+        beforeInsert: (row) => Effect.sync(() => void seen.push(`insert ${row.id}`)),
+        beforeUpdate: (row) => Effect.sync(() => void seen.push(`update ${row.id}`))
       })
       const db = yield* memory({ safeIntegers: true })
       yield* Effect.scoped(Effect.gen(function*() {

@@ -195,7 +195,7 @@ describe("Table.make", () => {
     expectTypeOf<Table.Insert<typeof User>>().toEqualTypeOf<{
       readonly name: string
       readonly email: string
-      readonly phone: string | null
+      readonly phone?: string | null
       readonly id?: number
     }>()
     expectTypeOf(User.columns.email).toEqualTypeOf<Column.ColumnRef<"users", "email", string>>()

@@ -9,7 +9,7 @@ import { Session } from "../../Session.js"
 import * as Table from "../../Table.js"
 import { queryProblem, relationValuesProblem, rowProblem, rowsProblem, saveArgumentsProblem, tableProblem, valuesProblem } from "./arguments.js"
 import { compileDelete, compileUpdate, inputError, Params } from "./compile.js"
-import { keyOf, resolveJoin } from "./eager.js"
+import { keyOf, loadRelations, resolveJoin } from "./eager.js"
 import { decodeAll, info as infoOf, selectAll } from "./read.js"
 import type { Runner } from "./runner.js"
 import { clip, errorMessage, showValue } from "../errorMessage.js"
@@ -52,6 +52,40 @@ const runHook = (
   )
 }
 
+/**
+ * Runs a before-hook (`beforeSave`, `beforeInsert`, `beforeUpdate`) on the
+ * rows at `indexes`, one row after the other, and puts the rows they return
+ * in place of the given ones. Whether any row was replaced.
+ */
+const runRowHook = (
+  runner: Runner,
+  table: Table.Any,
+  name: "beforeSave" | "beforeInsert" | "beforeUpdate",
+  rows: Array<Record<string, unknown>>,
+  indexes: ReadonlyArray<number>
+): Effect.Effect<boolean, WriteError> => {
+  const hook = Hooks.hooksOf(table)[name] as Hooks.RowHook<unknown, unknown> | undefined
+  if (hook === undefined || indexes.length === 0) return Effect.succeed(false)
+  let replaced = false
+  return Effect.forEach(indexes, (i) =>
+    Effect.map(hook(rows[i]), (next) => {
+      if (next !== undefined) {
+        rows[i] = next as Record<string, unknown>
+        replaced = true
+      }
+    }), { discard: true }).pipe(
+      Effect.provideService(Session, runner.session()),
+      Effect.mapError((e) =>
+        DatabaseError.hasReason(e, "HookError")
+          ? DatabaseError.make(
+            new DatabaseError.HookError({ message: e.reason.message, table: table.name, hook: name }),
+            { cause: e.cause }
+          )
+          : e
+      ),
+      Effect.map(() => replaced)
+    )
+}
 
 /**
  * A Map key for a primary key: the value itself for a one-column key of a
@@ -299,18 +333,33 @@ const saveRows = (
   prepared?: Prepared
 ) =>
   Effect.gen(function*() {
-    const { info, pending } = prepared ?? (yield* prepareRows(runner, table, rows, mode))
+    const given = prepared ?? (yield* prepareRows(runner, table, rows, mode))
+    const info = given.info
+    let pending = given.pending
 
     const hooks = Hooks.hooksOf(table)
-    const hooked = hooks.beforeInsert || hooks.afterInsert || hooks.beforeUpdate || hooks.afterUpdate
+    const hooked = hooks.beforeInsert || hooks.afterInsert || hooks.beforeUpdate || hooks.afterUpdate || hooks.beforeSave ||
+      hooks.afterSave
     // Hooks need to know inserts from updates; without hooks an upsert decides by itself.
     let updates = new Set<number>()
     if (hooked) {
       const keyed = pending.filter((p) => p.mode === "upsert")
       const existing = yield* existingKeys(runner, info, keyed.map((p) => info.primaryKey.map((c) => p.encoded[c.name])))
       updates = new Set(keyed.filter((p) => existing.has(keyOf(info.primaryKey.map((c) => p.encoded[c.name])))).map((p) => p.index))
-      yield* runHook(runner, table, "beforeInsert", pending.filter((p) => !updates.has(p.index)).map((p) => rows[p.index]))
-      yield* runHook(runner, table, "beforeUpdate", pending.filter((p) => updates.has(p.index)).map((p) => rows[p.index]))
+      // Before-hooks may return the row to write; each sees what the one before it returned.
+      const current = [...rows]
+      const all = pending.map((p) => p.index)
+      const replaced = [
+        yield* runRowHook(runner, table, "beforeSave", current, all),
+        yield* runRowHook(runner, table, "beforeInsert", current, all.filter((i) => !updates.has(i))),
+        yield* runRowHook(runner, table, "beforeUpdate", current, all.filter((i) => updates.has(i)))
+      ].some(Boolean)
+      if (replaced) {
+        // Returned rows are input like any other: checked and encoded again before anything is written.
+        yield* validateRows(info, current, new Set(), mode)
+        yield* checkValues(runner, table, current, {})
+        pending = yield* encodeRows(info, current, mode)
+      }
     }
 
     // Group by mode and column set: multi-row VALUES cannot say DEFAULT on SQLite.
@@ -353,6 +402,7 @@ const saveRows = (
     if (hooked) {
       yield* runHook(runner, table, "afterInsert", pending.filter((p) => !updates.has(p.index)).map((p) => stored[p.index]))
       yield* runHook(runner, table, "afterUpdate", pending.filter((p) => updates.has(p.index)).map((p) => stored[p.index]))
+      yield* runHook(runner, table, "afterSave", stored)
     }
     return stored
   })
@@ -459,8 +509,25 @@ const saveTree = (
         else owner[name] = Option.some(child)
       })
     }
+    yield* loadNotGiven(runner, table, stored, spec)
     return stored
   })
+
+/**
+ * Relations of `spec` the save did not attach to a row (not given, or a
+ * parent given as null) are loaded as stored, so every
+ * saved row carries all of them (`Relation.Saved`).
+ */
+const loadNotGiven = (
+  runner: Runner,
+  table: Table.Any,
+  stored: Array<any>,
+  spec: Relation.Spec
+) =>
+  Effect.forEach(Object.keys(spec), (name) => {
+    const missing = stored.filter((row) => row[name] === undefined)
+    return missing.length === 0 ? Effect.void : loadRelations(runner, table, missing, { [name]: spec[name]! })
+  }, { discard: true })
 
 // One row of a table without hooks is one statement, atomic by itself: no savepoint needed.
 const needsAtomicity = (table: Table.Any, rows: ReadonlyArray<unknown>, spec: Relation.Spec) =>

@@ -132,13 +132,14 @@ const compile = (
   Result.map(analyze(table), (def) => {
     const columns: ReadonlyArray<CompiledColumn> = def.columns.map((c) => ({ def: c, type: storageOf(dialect, c).type }))
     const rowSchema = table.schema as Schema.Codec<any, any, never, never>
-    // Inserts may omit what the database fills in: such a field is an exact
+    // Inserts may omit what the database fills in, and nullable columns
+    // (left out of the INSERT, they are NULL): such a field is an exact
     // optional key (`optionalKey`, not `optional`, which would also accept
     // an explicit undefined on the encoded side).
     const insertFields: Record<string, Schema.Top> = {}
     for (const c of def.columns) {
       const field = table.fields[c.field] as Schema.Top
-      insertFields[c.field] = c.defaulted && !c.optional ? Schema.optionalKey(field) : field
+      insertFields[c.field] = (c.defaulted || c.nullRep === "null") && !c.optional ? Schema.optionalKey(field) : field
     }
     const insertSchema = Schema.Struct(insertFields) as unknown as Schema.Codec<any, any, never, never>
 
