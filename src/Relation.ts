@@ -150,13 +150,16 @@ export type Writable<S extends Spec> = {
 }
 
 /**
- * What `save` returns: the stored row, plus the related rows saved with it.
+ * What `save` returns: the stored row, plus every relation it was saved
+ * with: the related rows given and saved, or, for a row that left a
+ * relation out, its related rows as stored (loaded in one statement per
+ * relation).
  *
  * @since 0.1.0
  * @category models
  */
 export type Saved<T extends Table.Any, S extends Spec> = [keyof S] extends [never] ? Table.Type<T>
-  : Table.Type<T> & Partial<Loaded<S>>
+  : Table.Type<T> & Loaded<S>
 
 /**
  * @since 0.1.0

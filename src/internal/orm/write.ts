@@ -9,7 +9,7 @@ import { Session } from "../../Session.js"
 import * as Table from "../../Table.js"
 import { queryProblem, relationValuesProblem, rowProblem, rowsProblem, saveArgumentsProblem, tableProblem, valuesProblem } from "./arguments.js"
 import { compileDelete, compileUpdate, inputError, Params } from "./compile.js"
-import { keyOf, resolveJoin } from "./eager.js"
+import { keyOf, loadRelations, resolveJoin } from "./eager.js"
 import { decodeAll, info as infoOf, selectAll } from "./read.js"
 import { saveThrough } from "./manyToMany.js"
 import type { Runner } from "./runner.js"
@@ -467,6 +467,11 @@ const saveTree = (
         if (relation.kind === "many") owner[name].push(child)
         else owner[name] = Option.some(child)
       })
+    }
+    // Every relation saved with comes back (as `Relation.Saved` says): rows that left one out get it as stored.
+    for (const name of names) {
+      const missing = stored.filter((row) => row[name] === undefined)
+      if (missing.length > 0) yield* loadRelations(runner, table, missing, { [name]: spec[name]! })
     }
     return stored
   })
