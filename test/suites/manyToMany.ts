@@ -105,6 +105,17 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         const effect = nested[1]!.tags.find((t) => t.name === "effect")!
         expect(effect.posts).toHaveLength(750)
         expectTypeOf(effect.posts[0]!.title).toEqualTypeOf<string>()
+
+        // toDict: everything loaded by default; columns only with the table; chosen relations to a depth.
+        const post = nested[1]!
+        const columns = { id: post.id, authorId: 1, title: post.title, createdAt: post.createdAt, likes: 2, views: 2n, rating: "1.5", editorId: null }
+        expect(Object.keys(Table.toDict(post))).toEqual([...Object.keys(columns), "tags"])
+        expect(Table.toDict(post, { table: Post })).toEqual(columns)
+        const oneLevel = Table.toDict(post, { table: Post, with: { tags: Relation.with(postTagList, { posts: tagPostList }) }, depth: 1 })
+        expect(oneLevel).toEqual({ ...columns, tags: [{ id: 1, name: "effect" }] })
+        const twoLevels = Table.toDict(post, { table: Post, with: { tags: Relation.with(postTagList, { posts: tagPostList }) } })
+        expect((twoLevels.tags as Array<any>)[0].posts).toHaveLength(750)
+        expect(Object.keys((twoLevels.tags as Array<any>)[0].posts[0])).toEqual(Object.keys(columns))
       }), 60_000)
 
     test("save with tags creates the tags and links, removes links no longer listed, and re-saves without writing links", 6, (trace) =>
