@@ -108,7 +108,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
 
         // toDict: everything loaded by default; columns only with the table; chosen relations to a depth.
         const post = nested[1]!
-        const columns = { id: post.id, authorId: 1, title: post.title, createdAt: post.createdAt, likes: 2, views: 2n, rating: "1.5", editorId: null }
+        const columns = { id: post.id, authorId: 1, title: post.title, createdAt: post.createdAt, likes: 2, views: 2n, rating: post.rating, editorId: null }
         expect(Object.keys(Table.toDict(post))).toEqual([...Object.keys(columns), "tags"])
         expect(Table.toDict(post, { table: Post })).toEqual(columns)
         const oneLevel = Table.toDict(post, { table: Post, with: { tags: Relation.with(postTagList, { posts: tagPostList }) }, depth: 1 })
