@@ -228,6 +228,10 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           s.count(Query.select(Tag).pipe(Query.where(Query.not(Query.has(tagPostList)))))
         )
         expect(untagged).toBe(0)
+        // A join cannot name the link table's columns: refused, pointing at the explicit joins.
+        const joined = yield* Effect.flip(inSession((s) => s.all(Query.select(Post).pipe(Query.join(postTagList)))))
+        expect(joined.reason._tag).toBe("SchemaError")
+        expect(joined.reason.message).toContain("goes through post_tags")
       }))
 
     test("a link table without a foreign key to a side is a SchemaError naming both tables", 0, () =>
