@@ -54,6 +54,13 @@ const storedLinks = inSession((s) =>
   )
 )
 
+/** People following people: a link of a table to itself. */
+const Person = Table.make("people", { id: Schema.Int.pipe(Column.primaryKey), name: Schema.String })
+const Follow = Table.make("follows", {
+  followerId: Schema.Int.pipe(Column.references(() => Person.columns.id)),
+  followedId: Schema.Int.pipe(Column.references(() => Person.columns.id))
+}, { columnNames: "snake_case", primaryKey: ["followerId", "followedId"] })
+
 interface Trace {
   readonly statements: Array<string>
 }
@@ -74,7 +81,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         trace.statements.length = 0
         return yield* body(trace)
       }).pipe(
-        Effect.provide(makeLayer({ tables, onStatement: (sql) => trace.statements.push(sql) })),
+        Effect.provide(makeLayer({ tables: [...tables, Person, Follow], onStatement: (sql) => trace.statements.push(sql) })),
         Effect.scoped
       ) as Effect.Effect<A, unknown>
     }, timeout)
@@ -232,6 +239,37 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         const joined = yield* Effect.flip(inSession((s) => s.all(Query.select(Post).pipe(Query.join(postTagList)))))
         expect(joined.reason._tag).toBe("SchemaError")
         expect(joined.reason.message).toContain("goes through post_tags")
+      }))
+
+    test("a link of a table to itself needs \"on\": without it a SchemaError, with it loads and saves", 0, () =>
+      Effect.gen(function*() {
+        const ambiguous = Relation.manyToMany(Person, Person, { through: Follow })
+        const error = yield* Effect.flip(inSession((s) => s.all(Query.select(Person).pipe(Query.with({ follows: ambiguous })))))
+        expect(error.reason._tag).toBe("SchemaError")
+        expect(error.reason.message).toContain("pass \"on\" to Relation.manyToMany")
+
+        const follows = Relation.manyToMany(Person, Person, {
+          through: Follow,
+          on: { source: { source: ["id"], target: ["followerId"] }, target: { source: ["id"], target: ["followedId"] } }
+        })
+        const followers = Relation.manyToMany(Person, Person, {
+          through: Follow,
+          on: { source: { source: ["id"], target: ["followedId"] }, target: { source: ["id"], target: ["followerId"] } }
+        })
+        yield* inSession((s) =>
+          s.saveAll(Person, [
+            { id: 1, name: "a", follows: [{ id: 2, name: "b" }, { id: 3, name: "c" }] },
+            { id: 2, name: "b", follows: [{ id: 3, name: "c" }] }
+          ], { with: { follows } })
+        )
+        const people = yield* inSession((s) =>
+          s.all(Query.select(Person).pipe(Query.orderBy(Person.columns.id), Query.with({ follows, followers })))
+        )
+        expect(people.map((p) => [p.name, p.follows.map((f) => f.name), p.followers.map((f) => f.name)])).toEqual([
+          ["a", ["b", "c"], []],
+          ["b", ["c"], ["a"]],
+          ["c", [], ["a", "b"]]
+        ])
       }))
 
     test("a link table without a foreign key to a side is a SchemaError naming both tables", 0, () =>
