@@ -72,6 +72,26 @@ export interface Relation<
   /** Explicit join fields; when absent they are found from the foreign key. */
   readonly on: { readonly source: ReadonlyArray<string>; readonly target: ReadonlyArray<string> } | undefined
   readonly nested: Spec
+  /** The link table of a many-to-many relation (`manyToMany`); absent for the others. */
+  readonly through?: Through | undefined
+}
+
+/**
+ * The link table of a many-to-many relation, and optionally its join
+ * columns: `source` pairs the source table's fields with the link's,
+ * `target` the target table's fields with the link's.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Through {
+  readonly table: Table.Any
+  readonly on:
+    | {
+      readonly source: { readonly source: ReadonlyArray<string>; readonly target: ReadonlyArray<string> }
+      readonly target: { readonly source: ReadonlyArray<string>; readonly target: ReadonlyArray<string> }
+    }
+    | undefined
 }
 
 /**
@@ -86,6 +106,7 @@ export interface Any {
   readonly foreignKeySide: ForeignKeySide
   readonly on: { readonly source: ReadonlyArray<string>; readonly target: ReadonlyArray<string> } | undefined
   readonly nested: Spec
+  readonly through?: Through | undefined
 }
 
 /**
@@ -209,6 +230,48 @@ export const belongsTo = <Source extends Table.Any, Target extends Table.Any>(
   target: Target,
   on?: On<Source, Target>
 ): Relation<Source, Target, "one"> => make(source, target, "one", "source", on)
+
+/**
+ * Options of `manyToMany`: the link table, and its join columns when they
+ * cannot be found from its foreign keys (a link of a table to itself, or
+ * several foreign keys to one table).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ManyToManyOptions<Source extends Table.Any, Target extends Table.Any, Link extends Table.Any> {
+  readonly through: Link
+  readonly on?: {
+    /** The source's fields and the link's fields pointing at them. */
+    readonly source: On<Source, Link>
+    /** The target's fields and the link's fields pointing at them. */
+    readonly target: On<Target, Link>
+  } | undefined
+}
+
+/**
+ * Many-to-many through a link table: the `target` rows that a link row
+ * pairs with a `source` row (`Relation.manyToMany(Post, Tag, { through: PostTag })`).
+ * The join columns come from the link's two foreign keys unless given.
+ *
+ * Loaded with `Query.with` in one statement per level (the link joined to
+ * the targets). Saved with `save(..., { with })`: the given target rows
+ * are saved (inserted or upserted by key), then the link rows of each saved
+ * source row are made to match the list exactly — missing links inserted,
+ * links to targets no longer listed deleted (the targets themselves stay).
+ * A row that leaves the relation out keeps its links.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const manyToMany = <Source extends Table.Any, Target extends Table.Any, Link extends Table.Any>(
+  source: Source,
+  target: Target,
+  options: ManyToManyOptions<Source, Target, Link>
+): Relation<Source, Target, "many"> => ({
+  ...make(source, target, "many", "target", undefined),
+  through: { table: options.through, on: options.on }
+})
 
 /**
  * Loads relations of the target rows too.

@@ -22,6 +22,7 @@ import type * as Model from "effect/schema/Model"
 import type * as Types from "effect/Types"
 import * as Column from "./Column.js"
 import type { DatabaseError } from "./DatabaseError.js"
+import type * as Relation from "./Relation.js"
 import type { ColumnMetadata, Dialect, ReferentialAction, TableMetadata } from "./Metadata.js"
 import { analyze, fieldInfo } from "./internal/schema/analyze.js"
 import { rowCodec } from "./internal/schema/codec.js"
@@ -556,19 +557,79 @@ export const pk = <T extends Any>(table: T, row: Type<T>): ReadonlyArray<unknown
   table.primaryKey.map((field) => (row as Record<string, unknown>)[field])
 
 /**
+ * Options of `toDict`: which relations to keep. With `table`, the row's
+ * own columns are told apart from the relations loaded with it.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ToDictOptions {
+  /** The row's table: only its columns are kept, plus the relations of `with`. */
+  readonly table: Any
+  /**
+   * The relations to keep (by the property name they were loaded under);
+   * each related row keeps its table's columns and the relations nested in
+   * the relation with `Relation.with`. Absent: columns only.
+   */
+  readonly with?: Relation.Spec | undefined
+  /** How many levels of `with` to follow: 0 keeps columns only. Absent: all of them. */
+  readonly depth?: number | undefined
+}
+
+/**
  * A row as a plain object (sqlservice's `model.to_dict()`): its columns and
  * the relations that were loaded with it, `Option`s turned into the value or
  * `null`, recursively. Relations that were not loaded are simply absent.
  *
+ * With options, the row's table says what its columns are: relations are
+ * left out (sqlservice's `exclude_relationships=True`) unless named in
+ * `with`, and `depth` limits how deep those are followed.
+ *
+ * ```ts
+ * Table.toDict(post, { table: Post })                                 // columns only
+ * Table.toDict(post, { table: Post, with: { tags: postTags } })       // columns and tags
+ * Table.toDict(post, { table: Post, with: spec, depth: 1 })           // one level of spec
+ * ```
+ *
  * @since 0.1.0
  * @category helpers
  */
-export const toDict = (row: object): Record<string, unknown> => {
+export const toDict = (row: object, options?: ToDictOptions): Record<string, unknown> =>
+  options === undefined ? plainDict(row) : limitedDict(row, options.table, options.with ?? {}, options.depth ?? Infinity)
+
+const limitedDict = (row: object, table: Any, spec: Relation.Spec, depth: number): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  const values = row as Record<string, unknown>
+  for (const field of Object.keys(table.fields)) if (field in values) out[field] = plainValue(values[field])
+  if (depth <= 0) return out
+  for (const [name, relation] of Object.entries(spec)) {
+    if (!(name in values)) continue
+    const related = (value: unknown) => limitedDict(value as object, relation.target, relation.nested, depth - 1)
+    const value = values[name]
+    out[name] = Option.isOption(value)
+      ? Option.isSome(value) ? related(value.value) : null
+      : Array.isArray(value)
+      ? value.map(related)
+      : value === null || value === undefined
+      ? null
+      : related(value)
+  }
+  return out
+}
+
+const plainValue = (value: unknown): unknown => {
+  if (Option.isOption(value)) return Option.isSome(value) ? plainValue(value.value) : null
+  if (Array.isArray(value)) return value.map(plainValue)
+  if (value instanceof Date || value instanceof Uint8Array || typeof value !== "object" || value === null) return value
+  return plainDict(value)
+}
+
+const plainDict = (row: object): Record<string, unknown> => {
   const plain = (value: unknown): unknown => {
     if (Option.isOption(value)) return Option.isSome(value) ? plain(value.value) : null
     if (Array.isArray(value)) return value.map(plain)
     if (value instanceof Date || value instanceof Uint8Array || typeof value !== "object" || value === null) return value
-    return toDict(value)
+    return plainDict(value)
   }
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(row)) out[key] = plain(value)

@@ -6,6 +6,7 @@ import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { pgOnly, suite as existingDatabasesSuite } from "./suites/existingDatabases.js"
 import { suite as hooksSuite } from "./suites/hooks.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
+import { suite as manyToManySuite } from "./suites/manyToMany.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as pgTypesSuite } from "./suites/pgTypes.js"
@@ -32,6 +33,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
   existingDatabasesSuite("postgres", pgIsolated, existingDatabases.pg)
   pgOnly(pgIsolated, existingDatabases.pg)
   querySuite("postgres", pgIsolated, { rowLocks: true })
+  manyToManySuite("postgres", pgIsolated)
   datesSuite("postgres", pgIsolated)
   pgTypesSuite("postgres", pgIsolated)
   hooksSuite("postgres", pgIsolated)

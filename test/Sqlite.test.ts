@@ -5,6 +5,7 @@ import { suite as ddlSafetySuite } from "./suites/ddlSafety.js"
 import { sqliteRefuses, suite as existingDatabasesSuite } from "./suites/existingDatabases.js"
 import { suite as hooksSuite } from "./suites/hooks.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
+import { suite as manyToManySuite } from "./suites/manyToMany.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as pgTypesSuite } from "./suites/pgTypes.js"
@@ -29,6 +30,7 @@ sqlClientSuite("sqlite :memory:", sqliteMemory)
 existingDatabasesSuite("sqlite :memory:", sqliteMemory, existingDatabases.sqlite)
 sqliteRefuses(sqliteMemory)
 querySuite("sqlite :memory:", sqliteMemory, { rowLocks: false })
+manyToManySuite("sqlite :memory:", sqliteMemory)
 datesSuite("sqlite :memory:", sqliteMemory)
 pgTypesSuite("sqlite :memory:", sqliteMemory)
 hooksSuite("sqlite :memory:", sqliteMemory)

@@ -11,6 +11,7 @@ import { errorMessage, showValue } from "../errorMessage.js"
 import { columnDecoder, type Decode } from "./columnDecode.js"
 import { averageText } from "./decimal.js"
 import { resolveJoin } from "./eager.js"
+import { resolveThrough } from "./manyToMany.js"
 import { type ColumnInfo, column, tableInfo, type TableInfo } from "./tableInfo.js"
 
 type R<A> = Result.Result<A, DatabaseError.DatabaseError>
@@ -351,12 +352,49 @@ const relationSubquery = (
   Result.flatMap(tableInfo(relation.target, scope.dialect.name, scope.dialect.valueOptions), (info) => {
     const target = sourceOf(scope.dialect, info, params.alias())
     const inner = scope.child([target])
+    if (relation.through !== undefined) return throughSubquery(scope, relation, info, target, condition, params, selected)
     // The relation's source is the enclosing query's row, even when it is the same table as the target.
     return Result.flatMap(relationJoin(scope, relation, target), (on) => {
       if (condition === undefined) return Result.succeed(`SELECT ${selected} FROM ${target.from} WHERE ${on}`)
       return Result.map(compileCondition(inner, condition, params), (c) => `SELECT ${selected} FROM ${target.from} WHERE ${on} AND ${c}`)
     })
   })
+
+/**
+ * `relationSubquery` of a many-to-many relation: the target joined to the
+ * link, the link's owner columns equal to the enclosing row's.
+ */
+const throughSubquery = (
+  scope: Scope,
+  relation: Relation.Any,
+  info: TableInfo,
+  target: Source,
+  condition: Query.ConditionNode | undefined,
+  params: Params,
+  selected: string
+): R<string> =>
+  Result.flatMap(resolveThrough(relation), (join) =>
+    Result.flatMap(tableInfo(join.link, scope.dialect.name, scope.dialect.valueOptions), (linkInfo) => {
+      const link = sourceOf(scope.dialect, linkInfo, params.alias())
+      const on = join.target.sourceFields.map((f, k) =>
+        `${link.qualifier}.${linkInfo.byField.get(join.target.targetFields[k]!)!.quoted} = ${target.qualifier}.${info.byField.get(f)!.quoted}`
+      )
+      const owner: Array<string> = []
+      for (let k = 0; k < join.source.sourceFields.length; k++) {
+        const s = resolveColumn(scope, relation.source.columns[join.source.sourceFields[k]!]!, true)
+        if (Result.isFailure(s)) {
+          return Result.fail(schemaError(
+            errorMessage(scope.what, `relation ${relation.source.name} → ${relation.target.name} starts from ${relation.source.name}, which is not in the query`),
+            relation.source.name
+          ))
+        }
+        owner.push(`${link.qualifier}.${linkInfo.byField.get(join.source.targetFields[k]!)!.quoted} = ${s.success.sql}`)
+      }
+      const sql = `SELECT ${selected} FROM ${target.from} INNER JOIN ${link.from} ON ${on.join(" AND ")} WHERE ${owner.join(" AND ")}`
+      if (condition === undefined) return Result.succeed(sql)
+      return Result.map(compileCondition(scope.child([target]), condition, params), (c) => `${sql} AND ${c}`)
+    })
+  )
 
 /** @internal */
 export const compileCondition = (scope: Scope, condition: Query.ConditionNode, params: Params): R<string> => {

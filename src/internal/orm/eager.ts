@@ -6,6 +6,7 @@ import type * as Relation from "../../Relation.js"
 import type * as Table from "../../Table.js"
 import { analyze } from "../schema/analyze.js"
 import { inList, Params } from "./compile.js"
+import { resolveThrough, selectThrough } from "./manyToMany.js"
 import type { Runner } from "./runner.js"
 import { decodeAll, tableInfo, type TableInfo } from "./tableInfo.js"
 
@@ -25,6 +26,12 @@ const schemaError = (message: string, table: string) =>
  * @internal
  */
 export const resolveJoin = (relation: Relation.Any): Result.Result<Join, DatabaseError.DatabaseError> => {
+  if (relation.through !== undefined) {
+    return Result.fail(schemaError(
+      `relation ${relation.source.name} → ${relation.target.name} goes through ${relation.through.table.name}, which this operation cannot follow (join the link table and its target explicitly)`,
+      relation.source.name
+    ))
+  }
   let join = joins.get(relation)
   if (join === undefined) {
     join = findJoin(relation)
@@ -158,13 +165,22 @@ export const loadRelations = (
           table.name
         ))
       }
-      joins.set(name, yield* Effect.fromResult(resolveJoin(relation)))
+      if (relation.through !== undefined) yield* Effect.fromResult(resolveThrough(relation))
+      else joins.set(name, yield* Effect.fromResult(resolveJoin(relation)))
     }
     if (rows.length === 0) return rows as Array<any>
     // The rows were just decoded by us: relations are attached in place.
     const out = rows as Array<any>
     for (const name of names) {
       const relation = spec[name]!
+      if (relation.through !== undefined) {
+        const through = yield* Effect.fromResult(resolveThrough(relation))
+        const byOwner = yield* selectThrough(runner, relation, through, out)
+        // Nested relations of the targets: one statement per level for all owners together.
+        yield* loadRelations(runner, relation.target, [...byOwner.values()].flat(), relation.nested)
+        for (const row of out) row[name] = byOwner.get(joinKey(row, through.source.sourceFields)) ?? []
+        continue
+      }
       const join = joins.get(name)!
       const info = yield* Effect.fromResult(tableInfo(relation.target, runner.dialect.name, runner.dialect.valueOptions))
       const keys = new Map<unknown, ReadonlyArray<unknown>>()

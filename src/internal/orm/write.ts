@@ -11,6 +11,7 @@ import { queryProblem, relationValuesProblem, rowProblem, rowsProblem, saveArgum
 import { compileDelete, compileUpdate, inputError, Params } from "./compile.js"
 import { keyOf, loadRelations, resolveJoin } from "./eager.js"
 import { decodeAll, info as infoOf, selectAll } from "./read.js"
+import { saveThrough } from "./manyToMany.js"
 import type { Runner } from "./runner.js"
 import { clip, errorMessage, showValue } from "../errorMessage.js"
 import { type ColumnInfo, tableInfo, type TableInfo } from "./tableInfo.js"
@@ -476,6 +477,14 @@ const saveTree = (
 
     for (const name of names) {
       const relation = spec[name]!
+      if (relation.through !== undefined) {
+        yield* saveThrough(runner, relation, name, rows, stored, {
+          saveTargets: (target, targets, nested) => saveTree(runner, target, targets, nested, "upsert"),
+          insertLinks: (link, links) => saveRows(runner, link, links, "insert"),
+          deleteLinks: (link, links) => deleteChecked(runner, link, links)
+        })
+        continue
+      }
       if (relation.foreignKeySide !== "target") continue
       const join = yield* Effect.fromResult(resolveJoin(relation))
       const owners: Array<number> = []
