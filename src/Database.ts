@@ -350,7 +350,12 @@ export const layer = (options: Options): Layer.Layer<Database | SqlClient.SqlCli
  * plus optional `DATABASE_POOL_SIZE`, `DATABASE_POOL_MIN`,
  * `DATABASE_CONNECT_TIMEOUT`, `DATABASE_STATEMENT_TIMEOUT`,
  * `DATABASE_APPLICATION_NAME`, `DATABASE_ECHO`, `DATABASE_BUSY_TIMEOUT`,
- * `DATABASE_POOLER` (`transaction`) and `DATABASE_REPLICAS` (comma-separated URLs, since 0.3.0).
+ * `DATABASE_POOLER` (`transaction`) and `DATABASE_REPLICAS` (comma-separated URLs, since 0.3.0);
+ * and, since 0.3.0, `DATABASE_POOL_IDLE_TIMEOUT`, `DATABASE_CLOSE_TIMEOUT`,
+ * `DATABASE_PREPARED_STATEMENTS`, `DATABASE_PREPARED_STATEMENT_CACHE_SIZE`,
+ * `DATABASE_REPLICA_LAG_TIMEOUT`, `DATABASE_WAL` and `DATABASE_SAFE_INTEGERS`.
+ * Every option that is a plain value can come from the environment; `tables`
+ * and `onStatement` are code.
  *
  * @since 0.1.0
  * @category config
@@ -365,7 +370,14 @@ export const defaultConfig: Config.Config<Options> = Config.all({
   echo: Config.option(Config.Boolean("DATABASE_ECHO")),
   busyTimeout: Config.option(Config.Duration("DATABASE_BUSY_TIMEOUT")),
   pooler: Config.option(Config.Literal("transaction", "DATABASE_POOLER")),
-  replicas: Config.option(Config.Array(Schema.String, "DATABASE_REPLICAS"))
+  replicas: Config.option(Config.Array(Schema.String, "DATABASE_REPLICAS")),
+  poolIdleTimeout: Config.option(Config.Duration("DATABASE_POOL_IDLE_TIMEOUT")),
+  closeTimeout: Config.option(Config.Duration("DATABASE_CLOSE_TIMEOUT")),
+  preparedStatements: Config.option(Config.Boolean("DATABASE_PREPARED_STATEMENTS")),
+  preparedStatementCacheSize: Config.option(Config.Int("DATABASE_PREPARED_STATEMENT_CACHE_SIZE")),
+  replicaLagTimeout: Config.option(Config.Duration("DATABASE_REPLICA_LAG_TIMEOUT")),
+  wal: Config.option(Config.Boolean("DATABASE_WAL")),
+  safeIntegers: Config.option(Config.Boolean("DATABASE_SAFE_INTEGERS"))
 }).pipe(
   Config.map((c) => {
     const options: { -readonly [K in keyof Options]: Options[K] } = { url: c.url }
@@ -378,6 +390,13 @@ export const defaultConfig: Config.Config<Options> = Config.all({
     if (c.busyTimeout._tag === "Some") options.busyTimeout = c.busyTimeout.value
     if (c.pooler._tag === "Some") options.pooler = c.pooler.value
     if (c.replicas._tag === "Some") options.replicas = c.replicas.value
+    if (c.poolIdleTimeout._tag === "Some") options.poolIdleTimeout = c.poolIdleTimeout.value
+    if (c.closeTimeout._tag === "Some") options.closeTimeout = c.closeTimeout.value
+    if (c.preparedStatements._tag === "Some") options.preparedStatements = c.preparedStatements.value
+    if (c.preparedStatementCacheSize._tag === "Some") options.preparedStatementCacheSize = c.preparedStatementCacheSize.value
+    if (c.replicaLagTimeout._tag === "Some") options.replicaLagTimeout = c.replicaLagTimeout.value
+    if (c.wal._tag === "Some") options.wal = c.wal.value
+    if (c.safeIntegers._tag === "Some") options.safeIntegers = c.safeIntegers.value
     return options
   })
 )

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -76,6 +77,49 @@ describe("configuration", () => {
       Effect.provide(Database.layerConfig()),
       Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord({ DATABASE_URL: "sqlite://:memory:", DATABASE_ECHO: "false" }))
     ))
+
+  it.effect("defaultConfig reads every plain option from the environment", () =>
+    Effect.gen(function*() {
+      const options = yield* Database.defaultConfig
+      expect({ ...options, url: undefined }).toEqual({
+        url: undefined,
+        poolIdleTimeout: Duration.seconds(30),
+        closeTimeout: Duration.seconds(2),
+        preparedStatements: false,
+        preparedStatementCacheSize: 50,
+        replicaLagTimeout: Duration.millis(100),
+        wal: false,
+        safeIntegers: true
+      })
+    }).pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord({
+      DATABASE_URL: "sqlite://:memory:",
+      DATABASE_POOL_IDLE_TIMEOUT: "30 seconds",
+      DATABASE_CLOSE_TIMEOUT: "2 seconds",
+      DATABASE_PREPARED_STATEMENTS: "false",
+      DATABASE_PREPARED_STATEMENT_CACHE_SIZE: "50",
+      DATABASE_REPLICA_LAG_TIMEOUT: "100 millis",
+      DATABASE_WAL: "false",
+      DATABASE_SAFE_INTEGERS: "true"
+    }))))
+
+  it.effect("DATABASE_SAFE_INTEGERS reaches the layer: SQLite integers read back as exact bigints", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      expect(yield* db.sql<{ n: unknown }>`SELECT 9007199254740993 AS n`).toEqual([{ n: 9007199254740993n }])
+    }).pipe(
+      Effect.provide(Database.layerConfig()),
+      Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord({ DATABASE_URL: "sqlite://:memory:", DATABASE_SAFE_INTEGERS: "true" }))
+    ))
+
+  it.effect("a malformed DATABASE_PREPARED_STATEMENT_CACHE_SIZE is a ConfigError naming it", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Layer.build(Database.layerConfig()).pipe(Effect.scoped))
+      expect(DatabaseError.hasReason(error, "ConfigError")).toBe(true)
+      expect(error.message).toContain("DATABASE_PREPARED_STATEMENT_CACHE_SIZE")
+    }).pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord({
+      DATABASE_URL: "sqlite://:memory:",
+      DATABASE_PREPARED_STATEMENT_CACHE_SIZE: "many"
+    }))))
 
   it.effect("layerConfig without DATABASE_URL is a ConfigError naming it", () =>
     Effect.gen(function*() {
