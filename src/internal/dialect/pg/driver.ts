@@ -19,6 +19,7 @@ import { isLostStatement, poolerDetected, ReasonFailure, sessionStateRefusal } f
 import { transactionRole } from "./transactionRole.js"
 import { inList } from "./inList.js"
 import { queryDialect } from "./query.js"
+import { pooler, replication } from "./replication.js"
 import { bindable } from "./types.js"
 
 /** @internal */
@@ -62,6 +63,10 @@ const isolationSql = {
 /** @internal */
 export const dialect: Dialect = {
   name: "pg",
+  label: "PostgreSQL",
+  urlScheme: "postgres://",
+  replication,
+  pooler,
   // int8 arrives as text, so 64-bit integers read back exactly without an option.
   valueOptions: defaultValueOptions,
   compiler,
