@@ -13,7 +13,8 @@ import type { BeginOptions, Database, Options, Replica } from "../Database.js"
 import * as DatabaseError from "../DatabaseError.js"
 import * as Metadata from "../Metadata.js"
 import * as Table from "../Table.js"
-import type { Driver, DriverConnection } from "./dialect/Dialect.js"
+import type { DialectName, Driver, DriverConnection } from "./dialect/Dialect.js"
+import { dialects } from "./dialect/dialects.js"
 import * as PgDriver from "./dialect/pg/driver.js"
 import { sqlErrorFromDatabaseError } from "./dialect/sqlError.js"
 import * as SqliteDriver from "./dialect/sqlite/driver.js"
@@ -55,14 +56,15 @@ const positiveInt = (name: string, value: number | undefined, min = 1) =>
     : Effect.fail(configError(`option ${name} must be an integer >= ${min}, got ${value}`))
 
 // Pooler mode is a PostgreSQL setting, and it sends every statement unnamed.
-const poolerOptions = (options: Options, dialect: string) => {
+const poolerOptions = (options: Options, name: DialectName) => {
   if (options.pooler === undefined) return Effect.void
   if (options.pooler !== "transaction") {
     return Effect.fail(configError(`option pooler: must be "transaction", got ${JSON.stringify(options.pooler)}`))
   }
-  if (dialect === "sqlite") {
+  const dialect = dialects[name]
+  if (dialect.pooler?.modes.includes(options.pooler) !== true) {
     return Effect.fail(configError(
-      "option pooler: not available on SQLite, a connection pooler sits in front of a PostgreSQL server (remove the option for sqlite:// URLs)"
+      `option pooler: not available on ${dialect.label}, a connection pooler sits in front of a PostgreSQL server (remove the option for ${dialect.urlScheme} URLs)`
     ))
   }
   if (options.preparedStatements === true) {
@@ -120,13 +122,14 @@ const makeDriver = (options: Options, parsed: Url.ParsedUrl, checkOnStart = true
  * A replica that is down when the layer starts does not fail it: reads skip
  * it until it answers as a standby.
  */
-const makeReplicaDrivers = (options: Options, dialect: string) =>
+const makeReplicaDrivers = (options: Options, name: DialectName) =>
   Effect.gen(function*() {
     const urls = options.replicas ?? []
     if (urls.length === 0) return []
-    if (dialect === "sqlite") {
+    const dialect = dialects[name]
+    if (dialect.replication === undefined) {
       return yield* Effect.fail(configError(
-        "option replicas: not available on SQLite, read replicas are PostgreSQL standbys (remove the option for sqlite:// URLs)"
+        `option replicas: not available on ${dialect.label}, read replicas are PostgreSQL standbys (remove the option for ${dialect.urlScheme} URLs)`
       ))
     }
     const drivers: Array<{ readonly driver: Driver; readonly where: string }> = []
@@ -136,11 +139,12 @@ const makeReplicaDrivers = (options: Options, dialect: string) =>
         return yield* Effect.fail(configError(`option replicas[${i}]: empty (expected a postgres://user@host:5432/db URL)`))
       }
       const parsed = yield* Effect.fromResult(Url.parse(raw))
-      if (parsed.dialect !== "pg") {
+      if (parsed.dialect !== name) {
         return yield* Effect.fail(configError(`option replicas[${i}]: a ${parsed.dialect} URL, where a read replica is a PostgreSQL standby (use postgres://user@host:5432/db)`))
       }
       const driver = yield* makeDriver(options, parsed, false)
-      drivers.push({ driver, where: `${parsed.host}:${parsed.port}/${parsed.database}` })
+      const where = "host" in parsed ? `${parsed.host}:${parsed.port}/${parsed.database}` : parsed.filename
+      drivers.push({ driver, where })
     }
     return drivers
   })
@@ -208,8 +212,10 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
 
     const ctx: TransactionContext = { dialect, current, reserve }
 
-    const replicaSet = replicaDrivers.length === 0 ? undefined : Replicas.make({
+    const replication = dialect.replication
+    const replicaSet = replicaDrivers.length === 0 || replication === undefined ? undefined : Replicas.make({
       dialect,
+      replicaCheck: replication.replicaCheck,
       replicas: replicaDrivers.map(({ driver: replica, where }) => ({
         where,
         reserve: Effect.map(Effect.mapError(replica.reserve, toDatabaseError), (conn) => instrument(conn, listener))
@@ -217,7 +223,7 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       primary: reserve,
       primaryPosition: Effect.scoped(Effect.flatMap(
         Effect.mapError(driver.shared, toDatabaseError),
-        (conn) => Effect.map(run(dialect, conn, "SELECT pg_current_wal_lsn()::text AS lsn", []), (r) => String(r.rows[0]!.lsn))
+        (conn) => Effect.map(run(dialect, conn, replication.primaryPosition, []), (r) => String(r.rows[0]!.lsn))
       )),
       lagTimeout,
       retryAfter: 1000,

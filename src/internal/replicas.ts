@@ -14,6 +14,8 @@ export interface Replica {
 /** @internal */
 export interface ReplicaSetOptions {
   readonly dialect: Dialect
+  /** The dialect's one-round-trip role and replay check (`ReplicationCapability.replicaCheck`). */
+  readonly replicaCheck: string
   readonly replicas: ReadonlyArray<Replica>
   /** A connection of the primary, where a read goes when no replica can serve it. */
   readonly primary: Effect.Effect<DriverConnection, DatabaseError.DatabaseError, Scope.Scope>
@@ -26,11 +28,6 @@ export interface ReplicaSetOptions {
   /** The least time a read gives a replica to hand out a connection and answer the check, in ms. */
   readonly connectBound: number
 }
-
-// One round trip checks the replica's role and whether it has replayed what
-// the read must see. A promoted replica (no longer in recovery) takes writes
-// of its own and is no replica of ours any more.
-const CHECK = "SELECT pg_is_in_recovery() AS standby, ($1::pg_lsn IS NULL OR pg_last_wal_replay_lsn() >= $1::pg_lsn) AS caught_up"
 
 type Attempt = DriverConnection | "not a standby" | "lagging"
 
@@ -88,7 +85,7 @@ export const make = (options: ReplicaSetOptions) => {
     Effect.gen(function*() {
       const conn = yield* replica.reserve
       while (true) {
-        const row = (yield* run(options.dialect, conn, CHECK, [lsn ?? null])).rows[0] as
+        const row = (yield* run(options.dialect, conn, options.replicaCheck, [lsn ?? null])).rows[0] as
           | { readonly standby: boolean; readonly caught_up: boolean }
           | undefined
         if (row?.standby !== true) return "not a standby" as Attempt

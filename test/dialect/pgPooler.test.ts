@@ -14,6 +14,9 @@ import { transactionRole } from "../../src/internal/dialect/pg/transactionRole.j
 import { expectMessageFormat } from "../support/messages.js"
 import { pgAvailable, pgIsolated } from "../support/layers.js"
 import * as Stream from "effect/Stream"
+import * as Fiber from "effect/Fiber"
+import { adminQuery } from "../drills/support/helpers.js"
+import { pgUrl } from "../support/layers.js"
 
 const available = await pgAvailable()
 
@@ -26,6 +29,48 @@ describe.skipIf(!available)("pooler mode on the server", () => {
       const [row] = yield* db.sql<{ w: string }>`SELECT current_setting('work_mem') AS w`
       expect(row!.w).not.toBe("64MB")
     }).pipe(Effect.provide(pgIsolated({ pooler: "transaction" })), Effect.scoped))
+})
+
+describe.skipIf(!available)("pooler mode: interrupting a statement wrapped in its own short transaction", () => {
+  // With a statement timeout, a pooled statement runs as BEGIN, SET LOCAL,
+  // the statement, COMMIT. An interruption that lands during BEGIN or SET
+  // LOCAL cancels nothing on the server (the cancel finds BEGIN done), so the
+  // statement itself must never be sent: on a pool of one, a statement left
+  // running would hold the only connection until its timeout.
+  it.live("never sends the statement once interrupted, wherever the interruption lands", () => {
+    const tag = `pooler-interrupt-${process.pid}-${Date.now().toString(36)}`
+    const sleeping = Effect.map(
+      adminQuery<{ n: number }>(
+        pgUrl,
+        "SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%pg_sleep(20)%' AND state = 'active'",
+        [tag]
+      ),
+      (rows) => rows[0]!.n
+    )
+    return Effect.scoped(Effect.gen(function*() {
+      const db = yield* Database.make({
+        url: pgUrl,
+        applicationName: tag,
+        poolSize: 1,
+        pooler: "transaction",
+        statementTimeout: "30 seconds"
+      })
+      for (let round = 0; round < 80; round++) {
+        const fiber = yield* Effect.forkChild(db.sql`SELECT pg_sleep(20)`)
+        // Interruptions spread over the lease, BEGIN and SET LOCAL round trips.
+        for (let i = 0; i < round % 16; i++) yield* Effect.yieldNow
+        yield* Fiber.interrupt(fiber)
+        const next = yield* db.sql<{ one: number }>`SELECT 1 AS one`.pipe(
+          Effect.timeoutOrElse({
+            duration: "5 seconds",
+            orElse: () => Effect.succeed([])
+          })
+        )
+        expect(next, `round ${round}: the only connection is still busy with the interrupted statement`).toEqual([{ one: 1 }])
+      }
+      expect(yield* sleeping).toBe(0)
+    }))
+  }, 60_000)
 })
 
 describe("pooler mode: statement texts", () => {

@@ -136,3 +136,51 @@ export const startPrimaryAndStandby = async (bin: string): Promise<PrimaryAndSta
     throw error
   }
 }
+
+/**
+ * A scratch server that takes TLS connections only (`ssl = on`, a
+ * self-signed certificate, `hostssl` lines alone in pg_hba.conf), on a free
+ * port, run as user postgres. `remove` (also run when the process exits)
+ * stops it and deletes everything. `url` connects in TLS without verifying
+ * the certificate.
+ */
+export const startTlsServer = async (bin: string): Promise<{ readonly server: Server; readonly remove: () => void }> => {
+  const dir = scratchDir("esq-tls-")
+  const tls = server(bin, dir, "tls", await freePort())
+  const remove = () => {
+    removers.delete(remove)
+    tls.stop()
+    Fs.rmSync(dir, { recursive: true, force: true })
+  }
+  removers.add(remove)
+  try {
+    execAsPostgres(Path.join(bin, "initdb"), ["-D", tls.dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
+    execAsPostgres("openssl", [
+      "req", "-new", "-x509", "-days", "2", "-nodes", "-subj", "/CN=127.0.0.1",
+      "-newkey", "rsa:2048",
+      "-keyout", Path.join(tls.dataDir, "server.key"),
+      "-out", Path.join(tls.dataDir, "server.crt")
+    ])
+    Fs.chmodSync(Path.join(tls.dataDir, "server.key"), 0o600)
+    Fs.writeFileSync(Path.join(tls.dataDir, "pg_hba.conf"), "local all all trust\nhostssl all all 127.0.0.1/32 trust\n")
+    Fs.appendFileSync(
+      Path.join(tls.dataDir, "postgresql.conf"),
+      [
+        "",
+        `port = ${tls.port}`,
+        "listen_addresses = '127.0.0.1'",
+        `unix_socket_directories = '${dir}'`,
+        "ssl = on",
+        "fsync = off",
+        "shared_buffers = 16MB",
+        "max_connections = 30",
+        ""
+      ].join("\n")
+    )
+    tls.start()
+    return { server: { ...tls, url: `${tls.url}?sslmode=no-verify` }, remove }
+  } catch (error) {
+    remove()
+    throw error
+  }
+}

@@ -74,6 +74,30 @@ export interface DriverConnection extends SqlConnection.Connection {
 }
 
 /**
+ * Streaming replication as the library uses it for read replicas: the
+ * primary's current log position, and one round trip on a replica that says
+ * whether it is a standby and has replayed a position (`$1`, or null for
+ * "any").
+ *
+ * @internal
+ */
+export interface ReplicationCapability {
+  /** One row with column `lsn`: the primary's current position as text. */
+  readonly primaryPosition: string
+  /** One row with boolean columns `standby` and `caught_up`. */
+  readonly replicaCheck: string
+}
+
+/**
+ * Transaction-mode connection poolers the dialect can sit behind.
+ *
+ * @internal
+ */
+export interface PoolerCapability {
+  readonly modes: ReadonlyArray<"transaction">
+}
+
+/**
  * What differs between databases, in one place (Kysely's idea): the SQL
  * compiler, transaction statements, capability flags and how driver errors
  * map onto `DatabaseError` reasons.
@@ -82,6 +106,14 @@ export interface DriverConnection extends SqlConnection.Connection {
  */
 export interface Dialect {
   readonly name: DialectName
+  /** The database's name as people write it, for messages. */
+  readonly label: string
+  /** The URL scheme that selects this dialect, for messages. */
+  readonly urlScheme: string
+  /** Read replicas over streaming replication; absent where there are none. */
+  readonly replication?: ReplicationCapability | undefined
+  /** Pooler modes; absent where no connection pooler sits in front. */
+  readonly pooler?: PoolerCapability | undefined
   readonly compiler: Statement.Compiler
   readonly capabilities: {
     readonly returning: boolean

@@ -19,6 +19,7 @@ import { isLostStatement, poolerDetected, ReasonFailure, sessionStateRefusal } f
 import { transactionRole } from "./transactionRole.js"
 import { inList } from "./inList.js"
 import { queryDialect } from "./query.js"
+import { pooler, replication } from "./replication.js"
 import { bindable } from "./types.js"
 
 /** @internal */
@@ -62,6 +63,10 @@ const isolationSql = {
 /** @internal */
 export const dialect: Dialect = {
   name: "pg",
+  label: "PostgreSQL",
+  urlScheme: "postgres://",
+  replication,
+  pooler,
   // int8 arrives as text, so 64-bit integers read back exactly without an option.
   valueOptions: defaultValueOptions,
   compiler,
@@ -210,6 +215,8 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       })
     }
     const control = (text: string): Pg.QueryConfig => ({ text })
+    // What an interrupted short transaction answers; nobody waits for it.
+    const notSent = () => new Error("statement not sent: interrupted before its transaction was set up")
 
     /**
      * Runs `statement` on the lease's client and answers once; a failure is
@@ -221,11 +228,16 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
      * did not prepare it (a pooler in front, 26000 / 42P05) is sent again
      * unnamed, once, outside a transaction; inside one the transaction is
      * already aborted, and the failure says to enable pooler mode.
+     * `interrupted` is asked between the steps of that short transaction: a
+     * cancel that reached the server during BEGIN or SET LOCAL found nothing
+     * to cancel, so the statement is not sent and the transaction is rolled
+     * back instead.
      */
     const send = (
       lease: Lease,
       statement: StatementText,
-      callback: (error: Error | undefined, result?: Pg.QueryResult) => void
+      callback: (error: Error | undefined, result?: Pg.QueryResult) => void,
+      interrupted: () => boolean = () => false
     ): void => {
       const client = lease.client
       const status = (client as unknown as { readonly _txStatus?: string | null })._txStatus
@@ -249,8 +261,10 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           const rollback = (error: Error) => queryOnce(client, control("ROLLBACK"), () => finish(error))
           return queryOnce(client, control("BEGIN"), (beginError) => {
             if (beginError !== undefined) return finish(beginError)
+            if (interrupted()) return rollback(notSent())
             queryOnce(client, control(localTimeout), (setError) => {
               if (setError !== undefined) return rollback(setError)
+              if (interrupted()) return rollback(notSent())
               queryOnce(client, config, (error, result) => {
                 if (error !== undefined) {
                   failed(error, config)
@@ -291,11 +305,15 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       Effect.callback<A, SqlError>((resume) => {
         if (lease.revoked) return resume(Effect.fail(revoked()))
         let done = false
+        let interrupted = false
         send(lease, statement, (err, result) => {
           done = true
           resume(err !== undefined ? Effect.fail(toSqlError(err)) : Effect.succeed(map(result!)))
+        }, () => interrupted)
+        return Effect.suspend(() => {
+          interrupted = true
+          return done ? Effect.void : Effect.promise(() => pool.cancel(lease))
         })
-        return Effect.suspend(() => done ? Effect.void : Effect.promise(() => pool.cancel(lease)))
       })
 
     // One statement on a pooled client, checkout to release in a single
@@ -317,7 +335,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
             held.release()
             if (interrupted) return
             resume(queryError !== undefined ? Effect.fail(toSqlError(queryError)) : Effect.succeed(map(result!)))
-          })
+          }, () => interrupted)
         })
         return Effect.suspend(() => {
           interrupted = true

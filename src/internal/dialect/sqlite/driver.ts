@@ -40,6 +40,8 @@ const escapeIdentifier = Statement.defaultEscape("\"")
 /** @internal */
 export const dialect: Dialect = {
   name: "sqlite",
+  label: "SQLite",
+  urlScheme: "sqlite://",
   compiler,
   capabilities: {
     returning: true,
