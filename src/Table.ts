@@ -441,9 +441,16 @@ export const fromMetadata = (table: TableMetadata): Table<string, Record<string,
     table.foreignKeys.filter((fk) => fk.columns.length === 1).map((fk) => [fk.columns[0]!, fk])
   )
   for (const c of table.columns) {
-    let s: Schema.Top = c.enum !== undefined ? Schema.Literals(c.enum.labels) : schemaFor(c)
+    const elementEnum = c.array?.enum !== undefined && (c.array.dimensions ?? 1) === 1 ? c.array.enum : undefined
+    let s: Schema.Top = c.enum !== undefined
+      ? Schema.Literals(c.enum.labels)
+      : elementEnum !== undefined
+      // PostgreSQL array elements may always be NULL.
+      ? Schema.Array(Schema.NullOr(Schema.Literals(elementEnum.labels)))
+      : schemaFor(c)
     // The reflected spelling keeps what the neutral Schema cannot say (DATE, CHAR(n), NUMERIC, ...).
     if (c.enum !== undefined) s = s.pipe(Column.pgEnum(c.enum.name, c.enum.schema === undefined ? {} : { schema: c.enum.schema }))
+    else if (elementEnum !== undefined) s = s.pipe(Column.pgEnum(elementEnum.name, elementEnum.schema === undefined ? {} : { schema: elementEnum.schema }))
     else if (c.domain !== undefined) s = s.pipe(Column.pgDomain(c.domain))
     // format_type prints one [] whatever the dimensions; the declared ones are kept.
     else if (c.array?.dimensions !== undefined) s = s.pipe(Column.dbType(`${c.array.elementDbType}${"[]".repeat(c.array.dimensions)}`))

@@ -119,17 +119,21 @@ describe.skipIf(!available)("reflected arrays of every element type", () => {
     ["timestamptz[]", `'{2021-01-02 03:04:05Z}'`, [new Date("2021-01-02T03:04:05Z")]],
     ["bigint[]", `'{9007199254740993}'`, ["9007199254740993"]],
     ["uuid[]", `'{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'`, ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"]],
-    ["mood[]", `'{ok,happy}'`, "{ok,happy}"],
+    ["mood[]", `'{ok,happy}'`, ["ok", "happy"]],
     ["tsvector[]", `ARRAY[to_tsvector('simple', 'a b')]`, `{"'a':1 'b':2"}`],
     ["double precision[]", `'{1.5,-2}'`, [1.5, -2]],
     ["boolean[]", `'{t,f}'`, [true, false]],
     ["varchar(5)[]", `'{abc,"d e"}'`, ["abc", "d e"]],
     ["jsonb[]", `ARRAY['{"a":1}'::jsonb]`, [{ a: 1 }]],
-    ["integer[][]", `'{{1,2},{3,4}}'`, [[1, 2], [3, 4]]]
+    ["integer[][]", `'{{1,2},{3,4}}'`, [[1, 2], [3, 4]]],
+    // Labels the array text form must quote and escape, and a NULL element.
+    ["mood[]", `ARRAY['so, so', 'say "hi"', NULL, 'wide open', 'back\\slash', 'null']::mood[]`, ["so, so", `say "hi"`, null, "wide open", "back\\slash", "null"]]
   ]
   const setup = Layer.effectDiscard(Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    yield* sql.unsafe(`CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')`)
+    yield* sql.unsafe(`CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy', 'so, so', 'say "hi"', 'wide open', 'back\\slash', 'null')`)
+    // The same enum as a plain column too: createAll creates it once.
+    yield* sql.unsafe(`CREATE TABLE plain_mood (id integer PRIMARY KEY, m mood)`)
     for (const [i, [type, value]] of arrays.entries()) {
       yield* sql.unsafe(`CREATE TABLE arr_${i} (id integer PRIMARY KEY, x ${type})`)
       yield* sql.unsafe(`INSERT INTO arr_${i} VALUES (1, ${value})`)
@@ -150,13 +154,29 @@ describe.skipIf(!available)("reflected arrays of every element type", () => {
         expect(saved, type).toEqual(row)
         expect((row as Record<string, unknown>)["x"], type).toEqual(expected)
       }
-      // Not yet: createAll does not create the element type of an array of enums (mood[]); that table is left out.
-      const copy = yield* Effect.gen(function*() {
+      // Written back from a JS array: PostgreSQL casts the bound array literal to mood[].
+      const awkward = table(`arr_${arrays.length - 1}`)
+      const written = [null, "back\\slash", "so, so", `say "hi"`, "null", "ok"]
+      const readBack = yield* db.begin(Effect.gen(function*() {
+        const s = yield* Session.Session
+        yield* s.save(awkward, { id: 2, x: written } as never)
+        return yield* s.all(Query.select(awkward))
+      }))
+      expect(readBack.map((r) => (r as Record<string, unknown>)["x"])).toContainEqual(written)
+      const moodLabels = ["sad", "ok", "happy", "so, so", `say "hi"`, "wide open", "back\\slash", "null"]
+      expect(column(metadata, "arr_4", "x")?.array).toEqual({ element: "other", elementDbType: "mood", enum: { name: "mood", labels: moodLabels } })
+      const { copy, typesAfterDrop } = yield* Effect.gen(function*() {
         const target = yield* Database.Database
         yield* target.createAll()
-        return yield* target.reflect()
-      }).pipe(Effect.provide(pgIsolated({ tables: tables.filter((t) => t.name !== "arr_4") })))
-      expect(Metadata.diff({ tables: metadata.tables.filter((t) => t.name !== "arr_4") }, copy, "pg")).toEqual([])
+        const copy = yield* target.reflect()
+        yield* target.dropAll()
+        const sql = yield* SqlClient.SqlClient
+        const typesAfterDrop = yield* sql<{ n: string }>`SELECT count(*)::int AS n FROM pg_type WHERE typname = 'mood' AND typnamespace = current_schema()::regnamespace`
+        return { copy, typesAfterDrop: Number(typesAfterDrop[0]?.n) }
+      }).pipe(Effect.provide(pgIsolated({ tables })))
+      expect(Metadata.diff(metadata, copy, "pg")).toEqual([])
+      expect(column(copy, "arr_4", "x")?.array?.enum).toEqual({ name: "mood", labels: moodLabels })
+      expect(typesAfterDrop).toBe(0)
       expect(column(copy, "arr_10", "x")?.array).toEqual({ element: "integer", elementDbType: "integer", dimensions: 2 })
     }).pipe(Effect.provide(setup)))
 })

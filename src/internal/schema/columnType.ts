@@ -42,6 +42,11 @@ export interface ColumnKind {
    * and `rep` are then the JSON fallback).
    */
   readonly arrayElement?: NeutralType
+  /**
+   * For an array of string literals (elements possibly null): the labels, so
+   * `Column.pgEnum` can store it as an array of a PostgreSQL enum type.
+   */
+  readonly arrayLabels?: ReadonlyArray<string>
   readonly acceptsNull: boolean
   readonly acceptsUndefined: boolean
 }
@@ -313,6 +318,17 @@ const primitiveArrayElement = (ast: AST.AST, depth: number): NeutralType | undef
   return PRIMITIVE_ELEMENTS.has(r.kind.type) ? r.kind.type : undefined
 }
 
+/** The labels of `ReadonlyArray<"a" | "b" | null>` (no checks on the array, no tuple parts). */
+const literalArrayLabels = (ast: AST.AST, depth: number): ReadonlyArray<string> | undefined => {
+  if (ast._tag !== "Arrays" || ast.elements.length !== 0 || ast.rest.length !== 1 || ast.checks !== undefined) return undefined
+  const element = ast.rest[0]!
+  if (element.encoding !== undefined) return undefined
+  const r = resolveAt(element, noFacts, depth + 1)
+  if (!r.ok || r.kind.acceptsUndefined || r.kind.type !== "text" || r.kind.check === undefined) return undefined
+  const labels = r.kind.check
+  return labels.every((l) => typeof l === "string") ? labels as ReadonlyArray<string> : undefined
+}
+
 const resolveAt = (ast: AST.AST, facts: Facts, depth: number): Resolved => {
   if (depth > 64) return fail(`a Schema nested too deeply (${describe(ast)})`)
   if (ast.encoding !== undefined) {
@@ -394,7 +410,10 @@ const resolveAt = (ast: AST.AST, facts: Facts, depth: number): Resolved => {
         // Stored as JSON unless a Uint8Array transformation above claims it as bytes.
         return ok(base("json", "numberArray", element === undefined ? {} : { arrayElement: element }))
       }
-      if (isJsonCompatible(ast)) return ok(base("json", "json", element === undefined ? {} : { arrayElement: element }))
+      const labels = element === undefined ? literalArrayLabels(ast, depth) : undefined
+      if (isJsonCompatible(ast)) {
+        return ok(base("json", "json", element === undefined ? labels === undefined ? {} : { arrayLabels: labels } : { arrayElement: element }))
+      }
       return fail(`${describe(ast)} (a struct or array with members that are not JSON, e.g. bigint, Date or symbols)`)
     }
     case "ObjectKeyword":
