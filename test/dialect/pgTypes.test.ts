@@ -99,6 +99,57 @@ describe.skipIf(!available)("declared PostgreSQL enum and domain types", () => {
       expect(DatabaseError.hasReason(error, "ConstraintError")).toBe(true)
     }).pipe(Effect.provide(pgIsolated({ tables: [Odd] }))))
 
+  const feelings = Schema.Literals(["sad", "so, so", `say "hi"`])
+  const Moods = Table.make("moods", {
+    id: Schema.Int.pipe(Column.primaryKey),
+    now: feelings.pipe(Column.pgEnum("feeling")),
+    history: Schema.Array(feelings).pipe(Column.pgEnum("feeling")),
+    gaps: Schema.NullOr(Schema.Array(Schema.NullOr(feelings)).pipe(Column.pgEnum("feeling")))
+  })
+
+  it.effect("an array of literals with Column.pgEnum is an array of the enum type, created once with the plain column's, dropped after", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      yield* db.createAll()
+      const live = yield* db.reflect()
+      expect(Metadata.diff(db.metadata, live, "pg")).toEqual([])
+      const feeling = { name: "feeling", labels: ["sad", "so, so", `say "hi"`] }
+      expect(column(live, "moods", "history")).toMatchObject({ type: "other", dbType: "feeling[]", array: { enum: feeling } })
+      expect(column(live, "moods", "gaps")).toMatchObject({ nullable: true, array: { enum: feeling } })
+      const rows = yield* db.begin(Effect.gen(function*() {
+        const s = yield* Session.Session
+        yield* s.saveAll(Moods, [
+          { id: 1, now: "sad", history: ["so, so", `say "hi"`], gaps: [null, "sad"] },
+          { id: 2, now: "so, so", history: [], gaps: null }
+        ])
+        return yield* s.all(Query.select(Moods).pipe(Query.orderBy(Moods.columns.id)))
+      }))
+      expect(rows).toEqual([
+        { id: 1, now: "sad", history: ["so, so", `say "hi"`], gaps: [null, "sad"] },
+        { id: 2, now: "so, so", history: [], gaps: null }
+      ])
+      const sql = yield* SqlClient.SqlClient
+      const [stored] = yield* sql<{ t: string }>`SELECT pg_typeof(history)::text AS t FROM moods WHERE id = 1`
+      expect(stored?.t).toBe("feeling[]")
+      const bad = yield* db.begin(Effect.gen(function*() {
+        const s = yield* Session.Session
+        return yield* s.insert(Moods, { id: 3, now: "sad", history: ["happy"] as never, gaps: null })
+      })).pipe(Effect.flip)
+      expect(DatabaseError.hasReason(bad, "InputError")).toBe(true)
+      yield* db.dropAll()
+      const [left] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_type WHERE typname = 'feeling' AND typnamespace = current_schema()::regnamespace`
+      expect(left?.n).toBe(0)
+    }).pipe(Effect.provide(pgIsolated({ tables: [Moods] }))))
+
+  it("an array of literals with Column.pgEnum is JSON on SQLite (no enum types there)", () => {
+    const sqlite = Metadata.fromTables([Moods], "sqlite")
+    expect(Result.isSuccess(sqlite) && Metadata.findTable(sqlite.success, "moods")?.columns.find((c) => c.name === "history"))
+      .toMatchObject({ type: "json" })
+    const pg = Metadata.fromTables([Moods], "pg")
+    expect(Result.isSuccess(pg) && Metadata.findTable(pg.success, "moods")?.columns.find((c) => c.name === "history"))
+      .toMatchObject({ type: "other", array: { element: "other", enum: { name: "feeling" } } })
+  })
+
   it("a domain default or check that is not one plain expression is a SchemaError", () => {
     for (const domain of [
       { name: "d", baseType: "integer", checks: [], default: "1; DROP TABLE x" },
