@@ -102,19 +102,19 @@ describe.skipIf(!available)("declared PostgreSQL enum and domain types", () => {
   const feelings = Schema.Literals(["sad", "so, so", `say "hi"`])
   const Moods = Table.make("moods", {
     id: Schema.Int.pipe(Column.primaryKey),
-    now: feelings.pipe(Column.pgEnum("feeling")),
-    history: Schema.Array(feelings).pipe(Column.pgEnum("feeling")),
-    gaps: Schema.NullOr(Schema.Array(Schema.NullOr(feelings)).pipe(Column.pgEnum("feeling")))
+    now: feelings.pipe(Column.pgEnum("Feeling")),
+    history: Schema.Array(feelings).pipe(Column.pgEnum("Feeling")),
+    gaps: Schema.NullOr(Schema.Array(Schema.NullOr(feelings)).pipe(Column.pgEnum("Feeling")))
   })
 
-  it.effect("an array of literals with Column.pgEnum is an array of the enum type, created once with the plain column's, dropped after", () =>
+  it.effect("an array of literals with Column.pgEnum is an array of the enum type (mixed-case name), created once with the plain column's, dropped after", () =>
     Effect.gen(function*() {
       const db = yield* Database.Database
       yield* db.createAll()
       const live = yield* db.reflect()
       expect(Metadata.diff(db.metadata, live, "pg")).toEqual([])
-      const feeling = { name: "feeling", labels: ["sad", "so, so", `say "hi"`] }
-      expect(column(live, "moods", "history")).toMatchObject({ type: "other", dbType: "feeling[]", array: { enum: feeling } })
+      const feeling = { name: "Feeling", labels: ["sad", "so, so", `say "hi"`] }
+      expect(column(live, "moods", "history")).toMatchObject({ type: "other", dbType: `"Feeling"[]`, array: { enum: feeling } })
       expect(column(live, "moods", "gaps")).toMatchObject({ nullable: true, array: { enum: feeling } })
       const rows = yield* db.begin(Effect.gen(function*() {
         const s = yield* Session.Session
@@ -130,14 +130,20 @@ describe.skipIf(!available)("declared PostgreSQL enum and domain types", () => {
       ])
       const sql = yield* SqlClient.SqlClient
       const [stored] = yield* sql<{ t: string }>`SELECT pg_typeof(history)::text AS t FROM moods WHERE id = 1`
-      expect(stored?.t).toBe("feeling[]")
+      expect(stored?.t).toBe(`"Feeling"[]`)
+      // A projection decodes the column on its own.
+      const projected = yield* db.begin(Effect.gen(function*() {
+        const s = yield* Session.Session
+        return yield* s.all(Query.select(Moods).pipe(Query.orderBy(Moods.columns.id), Query.fields({ gaps: Moods.columns.gaps })))
+      }))
+      expect(projected).toEqual([{ gaps: [null, "sad"] }, { gaps: null }])
       const bad = yield* db.begin(Effect.gen(function*() {
         const s = yield* Session.Session
         return yield* s.insert(Moods, { id: 3, now: "sad", history: ["happy"] as never, gaps: null })
       })).pipe(Effect.flip)
       expect(DatabaseError.hasReason(bad, "InputError")).toBe(true)
       yield* db.dropAll()
-      const [left] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_type WHERE typname = 'feeling' AND typnamespace = current_schema()::regnamespace`
+      const [left] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_type WHERE typname = 'Feeling' AND typnamespace = current_schema()::regnamespace`
       expect(left?.n).toBe(0)
     }).pipe(Effect.provide(pgIsolated({ tables: [Moods] }))))
 
@@ -147,7 +153,7 @@ describe.skipIf(!available)("declared PostgreSQL enum and domain types", () => {
       .toMatchObject({ type: "json" })
     const pg = Metadata.fromTables([Moods], "pg")
     expect(Result.isSuccess(pg) && Metadata.findTable(pg.success, "moods")?.columns.find((c) => c.name === "history"))
-      .toMatchObject({ type: "other", array: { element: "other", enum: { name: "feeling" } } })
+      .toMatchObject({ type: "other", array: { element: "other", enum: { name: "Feeling" } } })
   })
 
   it("a domain default or check that is not one plain expression is a SchemaError", () => {
