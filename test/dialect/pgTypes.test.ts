@@ -154,6 +154,10 @@ describe.skipIf(!available)("declared PostgreSQL enum and domain types", () => {
     const pg = Metadata.fromTables([Moods], "pg")
     expect(Result.isSuccess(pg) && Metadata.findTable(pg.success, "moods")?.columns.find((c) => c.name === "history"))
       .toMatchObject({ type: "other", array: { element: "other", enum: { name: "Feeling" } } })
+    const Grid = Table.make("grid", { id: Schema.Int.pipe(Column.primaryKey), cells: Schema.Array(Schema.Array(feelings)).pipe(Column.pgEnum("Feeling")) })
+    const grid = Metadata.fromTables([Grid], "pg")
+    expect(Result.isSuccess(grid) && Metadata.findTable(grid.success, "grid")?.columns.find((c) => c.name === "cells"))
+      .toMatchObject({ dbType: `"Feeling"[][]`, array: { dimensions: 2, enum: { name: "Feeling" } } })
   })
 
   it("a domain default or check that is not one plain expression is a SchemaError", () => {
@@ -184,6 +188,7 @@ describe.skipIf(!available)("reflected arrays of every element type", () => {
     ["jsonb[]", `ARRAY['{"a":1}'::jsonb]`, [{ a: 1 }]],
     ["integer[][]", `'{{1,2},{3,4}}'`, [[1, 2], [3, 4]]],
     // Labels the array text form must quote and escape, and a NULL element.
+    ["mood[][]", `'{{ok,NULL},{"so, so",sad}}'`, [["ok", null], ["so, so", "sad"]]],
     ["mood[]", `ARRAY['so, so', 'say "hi"', NULL, 'wide open', 'back\\slash', 'null']::mood[]`, ["so, so", `say "hi"`, null, "wide open", "back\\slash", "null"]]
   ]
   const setup = Layer.effectDiscard(Effect.gen(function*() {
@@ -233,6 +238,7 @@ describe.skipIf(!available)("reflected arrays of every element type", () => {
       }).pipe(Effect.provide(pgIsolated({ tables })))
       expect(Metadata.diff(metadata, copy, "pg")).toEqual([])
       expect(column(copy, "arr_4", "x")?.array?.enum).toEqual({ name: "mood", labels: moodLabels })
+      expect(column(copy, "arr_11", "x")?.array).toEqual({ element: "other", elementDbType: "mood", dimensions: 2, enum: { name: "mood", labels: moodLabels } })
       expect(typesAfterDrop).toBe(0)
       expect(column(copy, "arr_10", "x")?.array).toEqual({ element: "integer", elementDbType: "integer", dimensions: 2 })
     }).pipe(Effect.provide(setup)))

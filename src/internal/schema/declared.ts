@@ -66,7 +66,8 @@ export const storageOf = (
   // An array of literals stored as an array of a PostgreSQL enum type, where the dialect has them.
   if (column.pgEnum !== undefined && column.kind.arrayLabels !== undefined && dialect.namedTypes !== undefined && dialect.nativeArrays === true) {
     const e = column.pgEnum
-    return { type: "other", dbType: `${e.schema === undefined ? "" : `${dialect.quote(e.schema)}.`}${dialect.quote(e.name)}[]` }
+    const brackets = "[]".repeat(column.kind.arrayDimensions ?? 1)
+    return { type: "other", dbType: `${e.schema === undefined ? "" : `${dialect.quote(e.schema)}.`}${dialect.quote(e.name)}${brackets}` }
   }
   // Declared arrays of plain elements are native arrays where the dialect has them, JSON elsewhere.
   if (column.kind.arrayElement !== undefined && dialect.nativeArrays === true) {
@@ -237,7 +238,8 @@ const pgKinds = (
     // Where the dialect has no enum types the array is what its Schema makes it (JSON).
     if (dialect.namedTypes === undefined) return Result.succeed({ fields: {} })
     const e: EnumTypeMetadata = { ...column.pgEnum, labels: column.kind.arrayLabels }
-    return Result.succeed({ fields: { ...fields, array: { element: "other", elementDbType: e.name, enum: e } } })
+    const dimensions = column.kind.arrayDimensions
+    return Result.succeed({ fields: { ...fields, array: { element: "other", elementDbType: e.name, ...(dimensions === undefined ? {} : { dimensions }), enum: e } } })
   }
   if (column.pgEnum !== undefined) {
     const labels = column.kind.check
