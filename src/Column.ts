@@ -434,7 +434,9 @@ export interface PgEnum {
  * order; `createAll` creates the type before the tables and `dropAll` drops
  * it when no column uses it any more. Without it a literal union is a text
  * column with a CHECK constraint, which is also what this becomes on SQLite
- * (SQLite has no enum types).
+ * (SQLite has no enum types). On an array of a literal union
+ * (`Schema.Array(Schema.Literals([...]))`) the column is an array of the
+ * enum type (`mood[]`) on PostgreSQL and JSON on SQLite.
  *
  * @since 0.3.0
  * @category annotations

@@ -147,6 +147,11 @@ export interface ArrayMetadata {
   readonly elementDbType: string
   /** Declared dimensions, when more than one (`integer[][]`). */
   readonly dimensions?: number
+  /**
+   * The PostgreSQL enum type of the elements (`mood[]`): `createAll` creates
+   * it before the tables, values read and write as arrays of its labels.
+   */
+  readonly enum?: EnumTypeMetadata
 }
 
 /**

@@ -398,6 +398,9 @@ const schemaFor = (column: ColumnMetadata): Schema.Top => {
   }
 }
 
+const nestedArray = (element: Schema.Top, dimensions: number): Schema.Top =>
+  dimensions <= 1 ? Schema.Array(element) : Schema.Array(nestedArray(element, dimensions - 1))
+
 /** The elements the driver parses the same way every time; undefined for the others. */
 const arrayElementSchema = (element: ColumnMetadata["type"]): Schema.Top | undefined => {
   switch (element) {
@@ -441,9 +444,16 @@ export const fromMetadata = (table: TableMetadata): Table<string, Record<string,
     table.foreignKeys.filter((fk) => fk.columns.length === 1).map((fk) => [fk.columns[0]!, fk])
   )
   for (const c of table.columns) {
-    let s: Schema.Top = c.enum !== undefined ? Schema.Literals(c.enum.labels) : schemaFor(c)
+    const elementEnum = c.array?.enum
+    let s: Schema.Top = c.enum !== undefined
+      ? Schema.Literals(c.enum.labels)
+      : elementEnum !== undefined
+      // PostgreSQL array elements may always be NULL.
+      ? nestedArray(Schema.NullOr(Schema.Literals(elementEnum.labels)), c.array?.dimensions ?? 1)
+      : schemaFor(c)
     // The reflected spelling keeps what the neutral Schema cannot say (DATE, CHAR(n), NUMERIC, ...).
     if (c.enum !== undefined) s = s.pipe(Column.pgEnum(c.enum.name, c.enum.schema === undefined ? {} : { schema: c.enum.schema }))
+    else if (elementEnum !== undefined) s = s.pipe(Column.pgEnum(elementEnum.name, elementEnum.schema === undefined ? {} : { schema: elementEnum.schema }))
     else if (c.domain !== undefined) s = s.pipe(Column.pgDomain(c.domain))
     // format_type prints one [] whatever the dimensions; the declared ones are kept.
     else if (c.array?.dimensions !== undefined) s = s.pipe(Column.dbType(`${c.array.elementDbType}${"[]".repeat(c.array.dimensions)}`))

@@ -141,6 +141,11 @@ export interface SchemaDialect {
   readonly introspect: (run: Run, options: ReflectOptions) => Effect.Effect<Metadata, DatabaseError>
   /** Driver value → canonical value (see `internal/schema/values.ts`); throws `ValueError`. */
   readonly fromDriver: (value: unknown, type: NeutralType) => unknown
+  /**
+   * An array of an enum type as the driver returns it → an array of labels
+   * (and nulls); absent where the dialect has no such arrays.
+   */
+  readonly enumArrayFromDriver?: (value: unknown) => unknown
   /** Canonical value → bound parameter. */
   readonly toDriver: (value: unknown, type: NeutralType) => unknown
   /**

@@ -14,6 +14,7 @@ import { schemaDialects } from "../dialect/schemaDialects.js"
 import { errorMessage, foreignText } from "../errorMessage.js"
 import { syncFirst } from "../schema/parse.js"
 import { canonicalToRep } from "../schema/values.js"
+import { fromDriverColumn } from "../schema/codec.js"
 import type { ColumnInfo, TableInfo } from "./tableInfo.js"
 
 /** @internal */
@@ -38,7 +39,7 @@ export const columnDecoder = (info: TableInfo, column: ColumnInfo): Decode => {
     if (value === null || value === undefined) return Result.succeed(null)
     let encoded: unknown
     try {
-      encoded = canonicalToRep(sd.fromDriver(value, column.type), column.type, column.def.kind.rep)
+      encoded = canonicalToRep(fromDriverColumn(sd, value, column.type, column.def), column.type, column.def.kind.rep)
     } catch (e) {
       return Result.fail(decodeError(info.def.name, column.name, e instanceof Error ? e.message : foreignText(String(e)), e))
     }

@@ -124,6 +124,18 @@ const describeIssue = (
   }
 }
 
+/**
+ * A driver value → the canonical value of a column stored as `type`; an
+ * array of an enum (`Column.pgEnum` on an array of literals) is parsed from
+ * the text form the driver gives it.
+ *
+ * @internal
+ */
+export const fromDriverColumn = (dialect: SchemaDialect, value: unknown, type: NeutralType, column: ColumnDef): unknown =>
+  type === "other" && column.pgEnum !== undefined && column.kind.arrayLabels !== undefined && dialect.enumArrayFromDriver !== undefined
+    ? dialect.enumArrayFromDriver(value)
+    : dialect.fromDriver(value, type)
+
 const compile = (
   table: Table.Any,
   dialect: SchemaDialect,
@@ -170,7 +182,7 @@ const compile = (
           continue
         }
         try {
-          const canonical = dialect.fromDriver(value, type)
+          const canonical = fromDriverColumn(dialect, value, type, c)
           out[c.encodedKey] = c.unixTime === undefined
             ? canonicalToRep(canonical, type, c.kind.rep)
             : canonicalToRep(fromUnixTime(canonical, c.unixTime), "timestamp", c.kind.rep)

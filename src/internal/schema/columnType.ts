@@ -42,6 +42,13 @@ export interface ColumnKind {
    * and `rep` are then the JSON fallback).
    */
   readonly arrayElement?: NeutralType
+  /**
+   * For an array of string literals (elements possibly null): the labels, so
+   * `Column.pgEnum` can store it as an array of a PostgreSQL enum type.
+   */
+  readonly arrayLabels?: ReadonlyArray<string>
+  /** How deep `arrayLabels`' arrays nest, when more than one (`mood[][]`). */
+  readonly arrayDimensions?: number
   readonly acceptsNull: boolean
   readonly acceptsUndefined: boolean
 }
@@ -313,6 +320,27 @@ const primitiveArrayElement = (ast: AST.AST, depth: number): NeutralType | undef
   return PRIMITIVE_ELEMENTS.has(r.kind.type) ? r.kind.type : undefined
 }
 
+/**
+ * The labels of `ReadonlyArray<"a" | "b" | null>`, or of arrays of such
+ * arrays (no checks on the arrays, no tuple parts), and how deep they nest.
+ */
+const literalArrayLabels = (
+  ast: AST.AST,
+  depth: number
+): { readonly labels: ReadonlyArray<string>; readonly dimensions: number } | undefined => {
+  if (ast._tag !== "Arrays" || ast.elements.length !== 0 || ast.rest.length !== 1 || ast.checks !== undefined) return undefined
+  const element = ast.rest[0]!
+  if (element.encoding !== undefined) return undefined
+  if (element._tag === "Arrays") {
+    const inner = literalArrayLabels(element, depth + 1)
+    return inner === undefined ? undefined : { labels: inner.labels, dimensions: inner.dimensions + 1 }
+  }
+  const r = resolveAt(element, noFacts, depth + 1)
+  if (!r.ok || r.kind.acceptsUndefined || r.kind.type !== "text" || r.kind.check === undefined) return undefined
+  const labels = r.kind.check
+  return labels.every((l) => typeof l === "string") ? { labels: labels as ReadonlyArray<string>, dimensions: 1 } : undefined
+}
+
 const resolveAt = (ast: AST.AST, facts: Facts, depth: number): Resolved => {
   if (depth > 64) return fail(`a Schema nested too deeply (${describe(ast)})`)
   if (ast.encoding !== undefined) {
@@ -394,7 +422,12 @@ const resolveAt = (ast: AST.AST, facts: Facts, depth: number): Resolved => {
         // Stored as JSON unless a Uint8Array transformation above claims it as bytes.
         return ok(base("json", "numberArray", element === undefined ? {} : { arrayElement: element }))
       }
-      if (isJsonCompatible(ast)) return ok(base("json", "json", element === undefined ? {} : { arrayElement: element }))
+      const labels = element === undefined ? literalArrayLabels(ast, depth) : undefined
+      if (isJsonCompatible(ast)) {
+        return ok(base("json", "json", element === undefined
+          ? labels === undefined ? {} : { arrayLabels: labels.labels, ...(labels.dimensions > 1 ? { arrayDimensions: labels.dimensions } : {}) }
+          : { arrayElement: element }))
+      }
       return fail(`${describe(ast)} (a struct or array with members that are not JSON, e.g. bigint, Date or symbols)`)
     }
     case "ObjectKeyword":

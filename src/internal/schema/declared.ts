@@ -63,6 +63,12 @@ export const storageOf = (
       dbType: dialect.columnType(meant.type, meant.length)
     }
   }
+  // An array of literals stored as an array of a PostgreSQL enum type, where the dialect has them.
+  if (column.pgEnum !== undefined && column.kind.arrayLabels !== undefined && dialect.namedTypes !== undefined && dialect.nativeArrays === true) {
+    const e = column.pgEnum
+    const brackets = "[]".repeat(column.kind.arrayDimensions ?? 1)
+    return { type: "other", dbType: `${e.schema === undefined ? "" : `${dialect.quote(e.schema)}.`}${dialect.quote(e.name)}${brackets}` }
+  }
   // Declared arrays of plain elements are native arrays where the dialect has them, JSON elsewhere.
   if (column.kind.arrayElement !== undefined && dialect.nativeArrays === true) {
     return { type: "other", dbType: `${dialect.columnType(column.kind.arrayElement)}[]` }
@@ -228,11 +234,18 @@ const pgKinds = (
       if (problem !== undefined) return Result.fail(schemaError(`${where}: ${what}: ${problem}`, def.name, column.field))
     }
   }
+  if (column.pgEnum !== undefined && column.kind.arrayLabels !== undefined) {
+    // Where the dialect has no enum types the array is what its Schema makes it (JSON).
+    if (dialect.namedTypes === undefined) return Result.succeed({ fields: {} })
+    const e: EnumTypeMetadata = { ...column.pgEnum, labels: column.kind.arrayLabels }
+    const dimensions = column.kind.arrayDimensions
+    return Result.succeed({ fields: { ...fields, array: { element: "other", elementDbType: e.name, ...(dimensions === undefined ? {} : { dimensions }), enum: e } } })
+  }
   if (column.pgEnum !== undefined) {
     const labels = column.kind.check
     if (column.kind.type !== "text" || labels === undefined || !labels.every((l) => typeof l === "string")) {
       return Result.fail(
-        schemaError(`${where}: Column.pgEnum needs a union of string literals (Schema.Literals([...]))`, def.name, column.field)
+        schemaError(`${where}: Column.pgEnum needs a union of string literals (Schema.Literals([...])) or an array of one`, def.name, column.field)
       )
     }
   }

@@ -220,7 +220,7 @@ const normalizeColumn = (column: ColumnMetadata, table: TableMetadata, dialect: 
   }
   const schemaDialect = schemaDialects[dialect]
   const c = schemaDialect.normalizeColumn(base, table)
-  const { check, default: dflt, length, enum: enumType, domain, ...rest } = c
+  const { check, default: dflt, length, enum: enumType, domain, array, ...rest } = c
   // A type in the table's own schema is named without one, as reflection reports it.
   const ownSchema = <T extends { readonly schema?: string }>(t: T): T => {
     if (t.schema === undefined || t.schema !== table.schema) return t
@@ -230,6 +230,7 @@ const normalizeColumn = (column: ColumnMetadata, table: TableMetadata, dialect: 
   return {
     ...rest,
     ...(enumType === undefined ? {} : { enum: ownSchema(enumType) }),
+    ...(array === undefined ? {} : { array: array.enum === undefined ? array : { ...array, enum: ownSchema(array.enum) } }),
     ...(domain === undefined ? {} : { domain: canonicalDomain(ownSchema(domain), c.type, schemaDialect.lexRules) }),
     ...(length !== undefined && (c.type === "varchar" || c.type === "char") ? { length } : {}),
     ...(dflt !== undefined && !c.autoIncrement ? { default: canonicalDefault(dflt, c.type, schemaDialect.lexRules) } : {}),

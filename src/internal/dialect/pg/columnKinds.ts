@@ -18,8 +18,8 @@ const qualifiedName = (t: { readonly name: string; readonly schema?: string | un
   t.schema === undefined ? quote(t.name) : `${quote(t.schema)}.${quote(t.name)}`
 
 /**
- * The enum or domain of a column as a type of its own: its schema is the
- * table's when the metadata leaves it out.
+ * The enum or domain of a column (or the enum of its array's elements) as a
+ * type of its own: its schema is the table's when the metadata leaves it out.
  *
  * @internal
  */
@@ -30,6 +30,10 @@ export const namedTypeOf = (column: ColumnMetadata, table: TableMetadata): Named
   }
   if (column.enum !== undefined) {
     return { kind: "enum", name: column.enum.name, ...owner(column.enum.schema), labels: column.enum.labels }
+  }
+  const element = column.array?.enum
+  if (element !== undefined) {
+    return { kind: "enum", name: element.name, ...owner(element.schema), labels: element.labels }
   }
   if (column.domain !== undefined) {
     const { schema, ...domain } = column.domain
@@ -46,6 +50,7 @@ export const namedTypeOf = (column: ColumnMetadata, table: TableMetadata): Named
  */
 export const columnTypeClause = (column: ColumnMetadata, table: TableMetadata): string => {
   const named = namedTypeOf(column, table)
+  if (named !== undefined && column.array?.enum !== undefined) return `${qualifiedName(named)}${"[]".repeat(column.array.dimensions ?? 1)}`
   if (named !== undefined) return qualifiedName(named)
   if (column.autoIncrement && column.serial === true) {
     return column.type === "bigint" ? "BIGSERIAL" : column.type === "smallint" ? "SMALLSERIAL" : "SERIAL"

@@ -118,8 +118,10 @@ const normalizeColumn = (column: ColumnMetadata, _table: TableMetadata): ColumnM
       ...rest,
       array: {
         element: array.element,
-        elementDbType: array.element === "other" ? array.elementDbType.toLowerCase() : array.element,
-        ...(array.dimensions !== undefined && array.dimensions > 1 ? { dimensions: array.dimensions } : {})
+        // An enum element is named by its type (however the catalog qualified or quoted it).
+        elementDbType: array.enum !== undefined ? array.enum.name : array.element === "other" ? array.elementDbType.toLowerCase() : array.element,
+        ...(array.dimensions !== undefined && array.dimensions > 1 ? { dimensions: array.dimensions } : {}),
+        ...(array.enum === undefined ? {} : { enum: array.enum })
       }
     }
   }

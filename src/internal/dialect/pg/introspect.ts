@@ -73,13 +73,18 @@ SELECT c.relname AS table_name, a.attname AS name, format_type(a.atttypid, a.att
   t.typnotnull AS domain_not_null, t.typdefault AS domain_default,
   CASE WHEN t.typtype = 'd' THEN ARRAY(SELECT pg_get_constraintdef(dc.oid) FROM pg_catalog.pg_constraint dc
                                       WHERE dc.contypid = t.oid AND dc.contype = 'c' ORDER BY dc.conname) END AS domain_checks,
-  CASE WHEN t.typcategory = 'A' THEN format_type(t.typelem, NULL) END AS element_type, a.attndims AS dimensions
+  CASE WHEN t.typcategory = 'A' THEN format_type(t.typelem, NULL) END AS element_type, a.attndims AS dimensions,
+  et.typname AS element_enum_name, etn.nspname AS element_enum_schema,
+  CASE WHEN et.oid IS NOT NULL THEN ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e
+                                         WHERE e.enumtypid = et.oid ORDER BY e.enumsortorder) END AS element_enum_labels
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN pg_catalog.pg_type et ON t.typcategory = 'A' AND et.oid = t.typelem AND et.typtype = 'e'
+LEFT JOIN pg_catalog.pg_namespace etn ON etn.oid = et.typnamespace
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY c.relname, a.attnum`
 
@@ -205,9 +210,18 @@ const typeKind = (
     }
   }
   const element = r["element_type"] === null || r["element_type"] === undefined ? undefined : str(r["element_type"])
-  return element === undefined
-    ? { fields: {} }
-    : { parsed: { type: "other" }, fields: { array: { element: parseType(element).type, elementDbType: element, ...dimensionsOf(r) } } }
+  if (element === undefined) return { fields: {} }
+  const enumName = r["element_enum_name"] === null || r["element_enum_name"] === undefined ? undefined : str(r["element_enum_name"])
+  if (enumName !== undefined) {
+    const enumSchema = str(r["element_enum_schema"])
+    const enumType: EnumTypeMetadata = {
+      name: enumName,
+      ...(enumSchema === tableSchema ? {} : { schema: enumSchema }),
+      labels: strings(r["element_enum_labels"])
+    }
+    return { parsed: { type: "other" }, fields: { array: { element: "other", elementDbType: enumName, ...dimensionsOf(r), enum: enumType } } }
+  }
+  return { parsed: { type: "other" }, fields: { array: { element: parseType(element).type, elementDbType: element, ...dimensionsOf(r) } } }
 }
 
 const groupBy = (rows: ReadonlyArray<Record<string, unknown>>): Map<string, Array<Record<string, unknown>>> => {
