@@ -91,7 +91,12 @@ describe("pooler mode: statement texts", () => {
       "select PG_ADVISORY_UNLOCK(1)",
       "DISCARD ALL",
       "SELECT set_config('search_path', 'other', false)",
-      "SELECT SET_CONFIG('work_mem', $1, false)"
+      "SELECT SET_CONFIG('work_mem', $1, false)",
+      "CREATE TEMP TABLE scratch (id int)",
+      "create local temporary table scratch AS SELECT 1",
+      "CREATE TEMPORARY TABLE scratch (note text DEFAULT 'ON COMMIT DROP')",
+      "DECLARE c CURSOR WITH HOLD FOR SELECT 1",
+      "declare c scroll cursor with hold for select 1"
     ]
     for (const sql of refused) {
       const refusal = sessionStateRefusal(sql)
@@ -115,7 +120,12 @@ describe("pooler mode: statement texts", () => {
       "SELECT pg_advisory_xact_lock(1)",
       "SELECT listen FROM t",
       "SELECT set_config('search_path', 'other', true)",
-      "SELECT 'set_config(a, b, false)' AS text"
+      "SELECT 'set_config(a, b, false)' AS text",
+      "CREATE TEMP TABLE scratch (id int) ON COMMIT DROP",
+      "CREATE TEMPORARY TABLE scratch AS SELECT 1 WITH NO DATA ON COMMIT DROP",
+      "CREATE TABLE temp (id int)",
+      "DECLARE c CURSOR WITHOUT HOLD FOR SELECT 1",
+      "DECLARE c CURSOR FOR SELECT 'WITH HOLD'"
     ]
     for (const sql of allowed) expect(sessionStateRefusal(sql), sql).toBeUndefined()
   })

@@ -295,6 +295,23 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       })
     }
 
+    // A cancel request that reaches the server before the statement does
+    // (the statement was on its way when the fiber was interrupted) finds
+    // nothing to cancel, and the statement then runs to its end. So while the
+    // statement has not answered, the request is sent again, every 50 ms, for
+    // at most closeTimeout.
+    const cancelUntilDone = (lease: Lease, isDone: () => boolean): Promise<void> =>
+      pool.cancel(lease).then(() => {
+        const deadline = Date.now() + closeTimeout
+        const again = () => {
+          if (isDone() || Date.now() > deadline) return
+          void pool.cancel(lease).finally(() => {
+            if (!isDone()) setTimeout(again, 50).unref()
+          })
+        }
+        if (!isDone()) setTimeout(again, 50).unref()
+      })
+
     // Interrupting a fiber must stop its statement on the server too, and
     // only that one: the cancel targets the backend serving this client.
     const runOn = <A>(
@@ -312,7 +329,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         }, () => interrupted)
         return Effect.suspend(() => {
           interrupted = true
-          return done ? Effect.void : Effect.promise(() => pool.cancel(lease))
+          return done ? Effect.void : Effect.promise(() => cancelUntilDone(lease, () => done))
         })
       })
 
@@ -341,7 +358,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           interrupted = true
           withdraw()
           const running = lease
-          return running !== undefined && !finished ? Effect.promise(() => pool.cancel(running)) : Effect.void
+          return running !== undefined && !finished ? Effect.promise(() => cancelUntilDone(running, () => finished)) : Effect.void
         })
       })
 

@@ -39,6 +39,14 @@ const SESSION_STATEMENTS: ReadonlyArray<readonly [RegExp, string]> = [
   [/(?:^|;)\s*PREPARE\b/i, "a SQL PREPARE lives in the session (statements are prepared per transaction in pooler mode)"],
   [/(?:^|;)\s*DISCARD\b/i, "DISCARD resets a server connection other clients share"],
   [
+    /(?:^|;)\s*CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?TEMP(?:ORARY)?\s+TABLE\b(?![^;]*\bON\s+COMMIT\s+DROP\b)/i,
+    "a temporary table outlives the transaction on a server connection other clients share (add ON COMMIT DROP and use it inside one begin)"
+  ],
+  [
+    /(?:^|;)\s*DECLARE\b[^;]*\bWITH\s+HOLD\b/i,
+    "a WITH HOLD cursor outlives the transaction (declare it WITHOUT HOLD inside a begin, or use stream)"
+  ],
+  [
     /\bset_config\s*\((?![^()]*,\s*true\s*\))/i,
     "set_config(..., false) is a session SET (pass true as its third argument, inside a begin)"
   ],
