@@ -115,8 +115,10 @@ const hasNull = (values: ReadonlyArray<unknown>) => values.some((v) => v === nul
  * statement (the dialect binds the whole key list, whatever its length), and
  * decodes them; rows come back ordered by the target's primary key so loaded
  * arrays are deterministic.
+ *
+ * @internal
  */
-const selectByKeys = (
+export const selectByKeys = (
   runner: Runner,
   info: TableInfo,
   fields: ReadonlyArray<string>,

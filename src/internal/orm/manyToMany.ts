@@ -5,7 +5,7 @@ import type * as Relation from "../../Relation.js"
 import type * as Table from "../../Table.js"
 import { errorMessage } from "../errorMessage.js"
 import { inList, Params } from "./compile.js"
-import { type Join, joinKey, keyOf, resolveJoin } from "./eager.js"
+import { type Join, joinKey, keyOf, resolveJoin, selectByKeys } from "./eager.js"
 import type { Runner } from "./runner.js"
 import { decodeAll, tableInfo, type TableInfo } from "./tableInfo.js"
 
@@ -161,22 +161,7 @@ export const selectThrough = (
 
 /** The link rows of the owners with these keys (values of the link's source fields), decoded. */
 const selectLinks = (runner: Runner, link: TableInfo, join: ThroughJoin, keys: ReadonlyArray<ReadonlyArray<unknown>>) =>
-  Effect.gen(function*() {
-    if (keys.length === 0) return []
-    const columns = join.source.targetFields.map((f) => link.byField.get(f)!)
-    const values = columns.map(() => new Array<unknown>(keys.length))
-    for (let row = 0; row < keys.length; row++) {
-      for (let k = 0; k < columns.length; k++) {
-        const encoded = columns[k]!.encode(keys[row]![k])
-        if (Result.isFailure(encoded)) return yield* Effect.fail(encoded.failure)
-        values[k]![row] = encoded.success
-      }
-    }
-    const params = new Params(runner.dialect)
-    const where = yield* Effect.fromResult(inList(columns, values, params, false))
-    const result = yield* runner.run(`SELECT ${link.selectList} FROM ${link.qualified} WHERE ${where}`, params.values)
-    return yield* decodeAll(link, result.rows)
-  })
+  keys.length === 0 ? Effect.succeed([]) : selectByKeys(runner, link, join.source.targetFields, keys)
 
 /** How `saveThrough` writes: the ORM's own save, insert and delete, so hooks and chunking apply. */
 export interface ThroughWrites<E> {

@@ -39,9 +39,21 @@ const runHook = (
 ): Effect.Effect<void, WriteError> => {
   const hook = Hooks.hooksOf(table)[name] as Hooks.Hook<unknown, unknown> | undefined
   if (hook === undefined || rows.length === 0) return Effect.void
-  return Effect.forEach(rows, (row) => hook(row), { discard: true }).pipe(
+  return inHookContext(runner, table, name, Effect.forEach(rows, (row) => hook(row), { discard: true }))
+}
+
+/**
+ * A hook's effect with the session it runs in; `Hooks.fail` cannot know its
+ * table and hook, so they are filled in here.
+ */
+const inHookContext = <A>(
+  runner: Runner,
+  table: Table.Any,
+  name: string,
+  effect: Effect.Effect<A, WriteError, Session>
+): Effect.Effect<A, WriteError> =>
+  effect.pipe(
     Effect.provideService(Session, runner.session()),
-    // `Hooks.fail` cannot know its table and hook; they are filled in here.
     Effect.mapError((e) =>
       DatabaseError.hasReason(e, "HookError")
         ? DatabaseError.make(
@@ -51,7 +63,6 @@ const runHook = (
         : e
     )
   )
-}
 
 /**
  * Runs a before-hook (`beforeSave`, `beforeInsert`, `beforeUpdate`) on the
@@ -68,24 +79,14 @@ const runRowHook = (
   const hook = Hooks.hooksOf(table)[name] as Hooks.RowHook<unknown, unknown> | undefined
   if (hook === undefined || indexes.length === 0) return Effect.succeed(false)
   let replaced = false
-  return Effect.forEach(indexes, (i) =>
+  const each = Effect.forEach(indexes, (i) =>
     Effect.map(hook(rows[i]), (next) => {
       if (next !== undefined) {
         rows[i] = next as Record<string, unknown>
         replaced = true
       }
-    }), { discard: true }).pipe(
-      Effect.provideService(Session, runner.session()),
-      Effect.mapError((e) =>
-        DatabaseError.hasReason(e, "HookError")
-          ? DatabaseError.make(
-            new DatabaseError.HookError({ message: e.reason.message, table: table.name, hook: name }),
-            { cause: e.cause }
-          )
-          : e
-      ),
-      Effect.map(() => replaced)
-    )
+    }), { discard: true })
+  return Effect.map(inHookContext(runner, table, name, each), () => replaced)
 }
 
 /**

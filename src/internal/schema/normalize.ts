@@ -364,8 +364,7 @@ const meaningOf = (metadata: Metadata): Metadata => ({
  * CHECK lists the labels there.
  */
 const columnMeaning = (column: ColumnMetadata): ColumnMetadata => {
-  const { array, domain, enum: enumType, identity, serial, ...rest } = column
-  void [array, domain, identity, serial]
+  const { array: _array, domain: _domain, enum: enumType, identity: _identity, serial: _serial, ...rest } = column
   const c: ColumnMetadata = enumType !== undefined && rest.check === undefined ? { ...rest, check: sortValues(enumType.labels) } : rest
   return c.type === "real"
     ? { ...c, type: "double" }
