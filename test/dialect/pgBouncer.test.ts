@@ -9,7 +9,6 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
 import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Session from "../../src/Session.js"
@@ -21,6 +20,7 @@ import { pgAvailable, pgUrl } from "../support/layers.js"
 import { expectMessageFormat } from "../support/messages.js"
 import { type PgBouncer, pgBouncerIsolated, requireProgram, scratchDatabase, startPgBouncer } from "../support/pgbouncer.js"
 import { thousandFibers, typedPoolTimeouts } from "../support/poolLoad.js"
+import { failureOf, reasonOf } from "../support/failures.js"
 
 const available = await pgAvailable()
 const program = available ? requireProgram("pgbouncer", "PgBouncer") : undefined
@@ -54,18 +54,6 @@ const throughBouncer = (options: Omit<Database.Options, "url"> = {}) =>
     const db = yield* Database.make({ pooler: "transaction", poolSize: 20, ...options, url: running().url(database) })
     return { db, database }
   })
-
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  if (Exit.isSuccess(exit)) throw new Error("expected a failure, got success")
-  const failure = Cause.findErrorOption(exit.cause)
-  if (Option.isNone(failure)) throw new Error(`expected a typed failure, got ${Cause.pretty(exit.cause)}`)
-  return failure.value
-}
-
-const reasonOf = (error: unknown) => {
-  if (!DatabaseError.isDatabaseError(error)) throw new Error(`expected a DatabaseError, got ${String(error)}`)
-  return error.reason
-}
 
 const inSession = <A>(f: (s: Session.Session) => Effect.Effect<A, DatabaseError.DatabaseError>) => Effect.flatMap(Session.Session, f)
 

@@ -6,18 +6,15 @@
  * programs, except with CI=true.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
 import * as Database from "../../src/Database.js"
-import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Session from "../../src/Session.js"
 import { pollUntil } from "../support/backends.js"
 import { pgUrl } from "../support/layers.js"
 import { expectMessageFormat } from "../support/messages.js"
 import { type PrimaryAndStandby, requireServerPrograms, startPrimaryAndStandby } from "../support/scratchCluster.js"
+import { failureOf, reasonOf } from "../support/failures.js"
 
 const bin = requireServerPrograms()
 
@@ -25,18 +22,6 @@ let cluster: PrimaryAndStandby | undefined
 const running = () => {
   if (cluster === undefined) throw new Error("the scratch primary and standby are not running")
   return cluster
-}
-
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  if (Exit.isSuccess(exit)) throw new Error("expected a failure, got success")
-  const failure = Cause.findErrorOption(exit.cause)
-  if (Option.isNone(failure)) throw new Error(`expected a typed failure, got ${Cause.pretty(exit.cause)}`)
-  return failure.value
-}
-
-const reasonOf = (error: unknown) => {
-  if (!DatabaseError.isDatabaseError(error)) throw new Error(`expected a DatabaseError, got ${String(error)}`)
-  return error.reason
 }
 
 /** Which server answered: the standby says it is in recovery. */
