@@ -26,8 +26,15 @@
  */
 import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
 import type { Database } from "./Database.js"
 import type { DatabaseError } from "./DatabaseError.js"
+import * as internalCheck from "./internal/migrations/check.js"
+import * as internalGenerate from "./internal/migrations/generate.js"
+import * as internalLint from "./internal/migrations/lint.js"
+import type { Dialect } from "./Metadata.js"
+import type * as Table from "./Table.js"
 import type * as Model from "./internal/migrations/model.js"
 import * as runner from "./internal/migrations/runner.js"
 import * as internalStatements from "./internal/migrations/statements.js"
@@ -209,3 +216,156 @@ export const status: (options: Options) => Effect.Effect<ReadonlyArray<StatusEnt
  */
 export const layer = (options: UpOptions): Layer.Layer<never, DatabaseError, Database> =>
   Layer.effectDiscard(runner.up(options))
+
+// ---------------------------------------------------------------------------
+// Generating, linting and checking migrations
+// ---------------------------------------------------------------------------
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export interface GenerateOptions {
+  /** The migrations directory of `dialect` (e.g. `migrations/pg`); created when missing. */
+  readonly directory: string
+  /** The tables as they should be once the new migration is applied. */
+  readonly tables: ReadonlyArray<Table.Any>
+  /** The dialect the directory's migrations are for; one directory per dialect the project deploys to. */
+  readonly dialect: Dialect
+  /** What the migration does; it becomes the file name's slug (`add posts` → `<id>_add_posts.ts`). */
+  readonly name: string
+  /**
+   * PostgreSQL: a URL of the server to create the temporary scratch database
+   * on (its user needs `CREATEDB`). Default: the `DATABASE_URL` setting. The
+   * application's database is never used.
+   */
+  readonly scratchUrl?: string | Redacted.Redacted<string> | undefined
+  /** Generate a migration whose `up` loses data (drops, narrowing type changes, NOT NULL on existing rows). */
+  readonly allowDestructive?: boolean | undefined
+  /** The time the id is made of (default: the clock). */
+  readonly now?: Date | undefined
+  /** The module the generated file imports `Migrations` from (default `"effect-sqlservice"`). */
+  readonly importFrom?: string | undefined
+  /** The migrations table, left out of the comparison (default `effect_sqlservice_migrations`). */
+  readonly table?: string | undefined
+}
+
+/**
+ * A migration `generate` wrote.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Generated {
+  /** The file, `<directory>/<id>_<name>.ts`. */
+  readonly path: string
+  /** UTC `YYYYMMDDHHMMSS`, after every existing id. */
+  readonly id: string
+  readonly name: string
+  /** Its statements, destructive steps and irreversible notes. */
+  readonly planned: PlannedMigration
+}
+
+/**
+ * What `generate` plans: the statements of `up` and `down`, one per string,
+ * and what a person must know before running them.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type PlannedMigration = Model.PlannedMigration
+
+/**
+ * Writes the migration that takes the schema the directory's migrations
+ * produce to `tables`, and returns it; `Option.none()` (and no file) when
+ * there is nothing to change.
+ *
+ * The existing migrations are replayed into a scratch database (SQLite: in
+ * memory; PostgreSQL: a temporary database on the `scratchUrl` server,
+ * dropped afterwards), which is reflected and compared with the declared
+ * tables, so generating never needs a production connection. Renames are
+ * declared (`Column.renamedFrom`, the table option `renamedFrom`), never
+ * guessed. The planned statements are tried on the scratch database before
+ * the file is written: `up` must produce the declared tables and `down` the
+ * schema before it.
+ *
+ * A change that loses data (a dropped table or column, a narrowing type
+ * change, NOT NULL on existing rows) is refused with a `MigrationError` of
+ * kind `destructive` listing the steps, unless `allowDestructive`; the file
+ * then lists them (`export const destructive`), and a `down` that cannot
+ * bring the data back says so (`export const irreversible`).
+ *
+ * @since 0.4.0
+ * @category generating
+ */
+export const generate: (options: GenerateOptions) => Effect.Effect<Option.Option<Generated>, DatabaseError> =
+  internalGenerate.generate
+
+/**
+ * A destructive step of a migration that `lint` found.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface LintFinding {
+  readonly direction: "up" | "down"
+  /** What is lost, e.g. `drop column users.age`. */
+  readonly step: string
+  /** The statement that does it; absent for a declared step of a hand-written migration. */
+  readonly statement?: string
+}
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export interface MigrationLint {
+  readonly id: string
+  readonly name: string
+  /** The migration's file, for a directory source. */
+  readonly source?: string
+  readonly findings: ReadonlyArray<LintFinding>
+}
+
+/**
+ * The steps of each migration that lose data (only the migrations that
+ * have some): those it declares (`destructive`) and those its
+ * `Migrations.statements` contain: `DROP TABLE`, `DROP COLUMN`, a column type
+ * change, `SET NOT NULL`. SQLite's table rebuild (a `DROP TABLE x` followed
+ * by `ALTER TABLE <new> RENAME TO x`, the rows copied first) keeps the data
+ * and is not listed. Statements are read with `dialect`'s rules for strings
+ * and comments (default PostgreSQL's).
+ *
+ * @since 0.4.0
+ * @category generating
+ */
+export const lint: (
+  options: Source & { readonly dialect?: Dialect | undefined }
+) => Effect.Effect<ReadonlyArray<MigrationLint>, DatabaseError> = internalLint.lint
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export type CheckOptions = Source & {
+  /** Also check that the migrations produce these tables (a change without its `generate`). */
+  readonly tables?: ReadonlyArray<Table.Any> | undefined
+  /** PostgreSQL: the server for the temporary scratch database (default: `DATABASE_URL`). */
+  readonly scratchUrl?: string | Redacted.Redacted<string> | undefined
+  /** The migrations table (default `effect_sqlservice_migrations`). */
+  readonly table?: string | undefined
+}
+
+/**
+ * For CI: fails with a `MigrationError` of kind `drift`, listing the
+ * differences, when the live database in context does not have the schema
+ * its applied migrations produce (replayed into a scratch database), or,
+ * given `tables`, when all the migrations do not produce those tables.
+ * Pending migrations are not drift. An applied migration that is changed
+ * or missing fails as `up` would (`modified`, `missing`). Writes nothing to
+ * the live database.
+ *
+ * @since 0.4.0
+ * @category running
+ */
+export const check: (options: CheckOptions) => Effect.Effect<void, DatabaseError, Database> = internalCheck.check

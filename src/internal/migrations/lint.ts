@@ -8,9 +8,15 @@
  *
  * @internal
  */
-import type { Migration } from "./model.js"
+import * as Effect from "effect/Effect"
+import type { DatabaseError } from "../../DatabaseError.js"
+import type { Dialect } from "../../Metadata.js"
+import { schemaDialects } from "../dialect/schemaDialects.js"
 import type { LexRules, Token } from "../schema/sqlText.js"
 import { tokenize } from "../schema/sqlText.js"
+import type { Migration } from "./model.js"
+import { load, type Source } from "./source.js"
+import { statementsOf } from "./statements.js"
 
 /** @internal */
 export type Direction = "up" | "down"
@@ -158,3 +164,16 @@ export const lintMigrations = (
       ? []
       : [{ id: m.id, name: m.name, ...(m.source === undefined ? {} : { source: m.source }), findings }]
   })
+
+/**
+ * `Migrations.lint`: the destructive steps of the migrations of a source,
+ * read with the lexing rules of `dialect` (default PostgreSQL's, the
+ * stricter about strings).
+ *
+ * @internal
+ */
+export const lint = (
+  options: Source & { readonly dialect?: Dialect | undefined }
+): Effect.Effect<ReadonlyArray<MigrationLint>, DatabaseError> =>
+  Effect.map(load(options), (migrations) =>
+    lintMigrations(migrations, statementsOf, schemaDialects[options.dialect ?? "pg"].lexRules))
