@@ -5,8 +5,8 @@
  */
 import type { DialectName } from "./Dialect.js"
 import type { MigrationDialect } from "./migrationDialect.js"
-import { pgMigrationDialect } from "./pg/migrations.js"
-import { sqliteMigrationDialect } from "./sqlite/migrations.js"
+import { pgMigrationDialect } from "./pg/migrationDialect.js"
+import { sqliteMigrationDialect } from "./sqlite/migrationDialect.js"
 
 /** @internal */
 export const migrationDialects: { readonly [K in DialectName]: MigrationDialect } = {
