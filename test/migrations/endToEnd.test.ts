@@ -203,9 +203,14 @@ const endToEnd = (label: string, dialect: "sqlite" | "pg", makeLive: () => Live,
         expect(text).toContain("Destructive when applied")
         expect(text).toContain("// down cannot bring back the data up removes")
         // lint lists it, with the statement that drops the column.
+        // (The first migration's down drops its tables: listed too.)
         const linted = yield* Migrations.lint({ directory, dialect })
-        expect(linted.map((m) => m.id)).toEqual([destructive.id])
-        expect(linted[0]!.findings.filter((f) => f.direction === "up").map((f) => f.step).join()).toContain("users.email")
+        expect(linted.map((m) => [m.id, [...new Set(m.findings.map((f) => f.direction))]])).toEqual([
+          [created.id, ["down"]],
+          [destructive.id, ["up", "down"].filter((d) => destructive.planned.destructive.down.length > 0 || d === "up")]
+        ])
+        const dropEmail = linted[1]!.findings.find((f) => f.direction === "up" && f.step.includes("email"))
+        expect(dropEmail?.statement).toMatch(/DROP|"users"/)
         // Running it needs allowDestructive too.
         expect(yield* reasonOf(Migrations.up({ directory }))).toMatchObject({ _tag: "MigrationError", kind: "destructive" })
         fs.rmSync(destructive.path)

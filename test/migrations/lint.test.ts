@@ -42,7 +42,7 @@ describe("lint", () => {
           findings: [
             { direction: "up", step: "drop column users.age", statement: `ALTER TABLE "users" DROP COLUMN "age"` },
             { direction: "up", step: "change type of column users.name", statement: `ALTER TABLE IF EXISTS users ALTER COLUMN Name TYPE VARCHAR(10), ALTER "email" SET NOT NULL` },
-            { direction: "up", step: "set not null on column users.email", statement: `ALTER TABLE IF EXISTS users ALTER COLUMN Name TYPE VARCHAR(10), ALTER "email" SET NOT NULL` },
+            { direction: "up", step: "set NOT NULL on column users.email", statement: `ALTER TABLE IF EXISTS users ALTER COLUMN Name TYPE VARCHAR(10), ALTER "email" SET NOT NULL` },
             { direction: "up", step: "change type of column users.x", statement: `ALTER TABLE "users" ALTER COLUMN "x" SET DATA TYPE BIGINT` }
           ]
         }
@@ -84,5 +84,26 @@ describe("lint", () => {
       },
       { id: "4", name: "hand", findings: [{ direction: "down", step: "drop table posts" }] }
     ])
+  })
+
+  it("a declared step takes the statement that names its column; a declared direction's type changes are not read again", () => {
+    const found = lintMigrations([
+      migration("5", [`ALTER TABLE "users" ALTER COLUMN "age" TYPE TEXT USING "age"::TEXT`, `ALTER TABLE "users" DROP COLUMN "ab"`], [
+        `ALTER TABLE "users" ALTER COLUMN "age" TYPE integer USING "age"::integer`
+      ], { destructive: { up: ["drop column users.a"], down: ["narrow column users.age from TEXT to integer"] } })
+    ], statementsOf, schemaDialects.pg.lexRules)
+    expect(found).toEqual([{
+      id: "5",
+      name: "m5",
+      findings: [
+        { direction: "up", step: "drop column users.a" },
+        { direction: "up", step: "drop column users.ab", statement: `ALTER TABLE "users" DROP COLUMN "ab"` },
+        {
+          direction: "down",
+          step: "narrow column users.age from TEXT to integer",
+          statement: `ALTER TABLE "users" ALTER COLUMN "age" TYPE integer USING "age"::integer`
+        }
+      ]
+    }])
   })
 })

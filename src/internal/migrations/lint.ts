@@ -81,8 +81,21 @@ const skipModifiers = (words: ReadonlyArray<Word>, at: number): number => {
   }
 }
 
+/** A step read from a statement, with what it acts on (`column users.age`, `table users`). */
+interface ScannedStep {
+  readonly step: string
+  readonly target: string
+  readonly typeChange: boolean
+}
+
+const columnStep = (verb: string, table: string, column: string, typeChange = false): ScannedStep => ({
+  step: `${verb} column ${table}.${column}`,
+  target: `column ${table}.${column}`,
+  typeChange
+})
+
 interface Scanned {
-  readonly steps: ReadonlyArray<string>
+  readonly steps: ReadonlyArray<ScannedStep>
   /** `DROP TABLE x`: the table dropped, to pair with a later rename. */
   readonly dropped?: string
   /** `ALTER TABLE y RENAME TO x`: the table's new name. */
@@ -95,12 +108,14 @@ const scan = (sql: string, rules: LexRules): Scanned => {
   if (words === undefined || words.length < 3) return { steps: [] }
   if (isKeyword(words[0], "DROP") && isKeyword(words[1], "TABLE")) {
     const name = nameAt(words, skipModifiers(words, 2))
-    return name === undefined ? { steps: [] } : { steps: [`drop table ${name.name}`], dropped: name.name }
+    return name === undefined
+      ? { steps: [] }
+      : { steps: [{ step: `drop table ${name.name}`, target: `table ${name.name}`, typeChange: false }], dropped: name.name }
   }
   if (!(isKeyword(words[0], "ALTER") && isKeyword(words[1], "TABLE"))) return { steps: [] }
   const table = nameAt(words, skipModifiers(words, 2))
   if (table === undefined) return { steps: [] }
-  const steps: Array<string> = []
+  const steps: Array<ScannedStep> = []
   let renamedTo: string | undefined
   // One ALTER TABLE may carry several actions, separated by commas; each is read from its first word.
   for (let i = table.next; i < words.length; i++) {
@@ -110,16 +125,16 @@ const scan = (sql: string, rules: LexRules): Scanned => {
       renamedTo = nameAt(words, i + 2)?.name
     } else if (isKeyword(words[i], "DROP") && isKeyword(words[i + 1], "COLUMN")) {
       const column = words[skipModifiers(words, i + 2)]
-      if (column !== undefined) steps.push(`drop column ${table.name}.${column.text}`)
+      if (column !== undefined) steps.push(columnStep("drop", table.name, column.text))
     } else if (isKeyword(words[i], "ALTER")) {
       const at = isKeyword(words[i + 1], "COLUMN") ? i + 2 : i + 1
       const column = words[at]
       if (column === undefined) continue
       const rest = at + 1
       if (isKeyword(words[rest], "TYPE") || (isKeyword(words[rest], "SET") && isKeyword(words[rest + 1], "DATA"))) {
-        steps.push(`change type of column ${table.name}.${column.text}`)
+        steps.push({ ...columnStep("change type of", table.name, column.text), typeChange: true })
       } else if (isKeyword(words[rest], "SET") && isKeyword(words[rest + 1], "NOT") && isKeyword(words[rest + 2], "NULL")) {
-        steps.push(`set not null on column ${table.name}.${column.text}`)
+        steps.push(columnStep("set NOT NULL on", table.name, column.text))
       }
     }
   }
@@ -128,21 +143,30 @@ const scan = (sql: string, rules: LexRules): Scanned => {
 
 /** The destructive steps of one direction's statements, SQLite rebuilds left out. */
 const scanDirection = (
-  direction: Direction,
   statements: ReadonlyArray<string>,
   rules: LexRules
-): Array<LintFinding> => {
+): Array<ScannedStep & { readonly statement: string }> => {
   const scanned = statements.map((sql) => scan(sql, rules))
   return scanned.flatMap((s, k) => {
     const rebuilt = s.dropped !== undefined && scanned.slice(k + 1).some((later) => later.renamedTo === s.dropped)
-    return rebuilt ? [] : s.steps.map((step) => ({ direction, step, statement: statements[k]! }))
+    return rebuilt ? [] : s.steps.map((step) => ({ ...step, statement: statements[k]! }))
   })
+}
+
+/** Whether a declared step (`narrow column users.age from TEXT to INTEGER`) names `target` (`column users.age`). */
+const names = (declared: string, target: string): boolean => {
+  const at = declared.indexOf(target)
+  return at !== -1 && !/[A-Za-z0-9_.]/.test(declared.charAt(at + target.length))
 }
 
 /**
  * The destructive steps of each migration (only migrations that have some),
- * in migration order: the declared ones first, then those read from the
- * statements that the declaration does not already name.
+ * in migration order: the declared ones first, each with the statement that
+ * does it when one is found, then those read from the statements that the
+ * declaration does not name. A direction whose steps are declared (a
+ * generated migration declares them, even none) has had its type changes
+ * judged: the planner lists the narrowing ones, so a widening
+ * `ALTER ... TYPE` read from its statements is not reported.
  *
  * @internal
  */
@@ -153,12 +177,17 @@ export const lintMigrations = (
 ): ReadonlyArray<MigrationLint> =>
   migrations.flatMap((m): Array<MigrationLint> => {
     const findings = (["up", "down"] as const).flatMap((direction) => {
-      const declared: ReadonlyArray<LintFinding> = (m.destructive?.[direction] ?? []).map((step) => ({ direction, step }))
-      const statements = statementsOf(direction === "up" ? m.up : m.down) ?? []
-      const read = scanDirection(direction, statements, rules)
-      // A declared step that a statement shows gets that statement.
-      const withStatements = declared.map((d) => read.find((r) => r.step === d.step) ?? d)
-      return [...withStatements, ...read.filter((r) => !declared.some((d) => d.step === r.step))]
+      const declaredSteps = m.destructive?.[direction]
+      const declared = declaredSteps ?? []
+      const read = scanDirection(statementsOf(direction === "up" ? m.up : m.down) ?? [], rules)
+      const withStatements = declared.map((step): LintFinding => {
+        const shown = read.find((r) => names(step, r.target))
+        return shown === undefined ? { direction, step } : { direction, step, statement: shown.statement }
+      })
+      const undeclared = read.filter((r) =>
+        !declared.some((d) => names(d, r.target)) && !(r.typeChange && declaredSteps !== undefined)
+      )
+      return [...withStatements, ...undeclared.map((r): LintFinding => ({ direction, step: r.step, statement: r.statement }))]
     })
     return findings.length === 0
       ? []

@@ -83,10 +83,11 @@ export const nextId = (now: Date, existing: ReadonlyArray<string>): string => {
 /**
  * A JavaScript template literal whose value is exactly `text`: backslashes,
  * backticks and `${` are escaped, and so is every character that a file
- * would not keep as is (line breaks, which would also break "one statement
- * per line"; carriage returns, which template literals turn into line feeds;
- * other control characters; unpaired surrogates, which UTF-8 cannot encode).
- * Quotes stay as they are, so SQL reads as SQL.
+ * would not keep as is (carriage returns, which template literals read as
+ * line feeds; other control characters; line and paragraph separators;
+ * unpaired surrogates, which UTF-8 cannot encode). Quotes and line feeds
+ * stay as they are, so SQL reads as SQL: a CREATE TABLE keeps its layout of
+ * one column per line.
  *
  * @internal
  */
@@ -97,7 +98,7 @@ export const templateLiteral = (text: string): string => {
     const code = text.charCodeAt(i)
     if (ch === "\\" || ch === "`") out += `\\${ch}`
     else if (ch === "$" && text[i + 1] === "{") out += "\\$"
-    else if (ch === "\n") out += "\\n"
+    else if (ch === "\n") out += ch
     else if (ch === "\r") out += "\\r"
     else if (ch === "\t") out += "\\t"
     else if (code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029) out += `\\u${code.toString(16).padStart(4, "0")}`
