@@ -69,10 +69,15 @@ const configError = (message: string, cause?: unknown) =>
 
 const inputError = (message: string) => DatabaseError.make(new DatabaseError.InputError({ message }))
 
-/** The existing migrations; none when the directory does not exist yet. */
+/**
+ * The existing migrations; none when the directory does not exist yet (any
+ * other problem with it is the loader's to report).
+ */
 const existingMigrations = (directory: string) =>
   Effect.flatMap(
-    Effect.promise(() => fs.stat(directory).then(() => true, () => false)),
+    Effect.promise(() =>
+      fs.stat(directory).then(() => true, (error: NodeJS.ErrnoException) => error.code !== "ENOENT")
+    ),
     (exists) => (exists ? load({ directory }) : Effect.succeed([] as ReadonlyArray<Migration>))
   )
 
@@ -130,7 +135,7 @@ export const generate = (
     if (typeof options.directory !== "string" || options.directory === "") {
       return yield* Effect.fail(inputError("Migrations.generate: option directory must be a non-empty path (e.g. migrations/pg)"))
     }
-    if (options.now !== undefined && Number.isNaN(options.now.getTime?.())) {
+    if (options.now !== undefined && !(options.now instanceof Date && !Number.isNaN(options.now.getTime()))) {
       return yield* Effect.fail(inputError(`Migrations.generate: option now is not a valid Date: ${showValue(options.now)}`))
     }
     // Everything the caller gave is checked before any database work.
