@@ -26,7 +26,6 @@ import type { NamedType, SchemaDialect, TableChange } from "../dialect/schemaDia
 import { schemaError } from "../schema/analyze.js"
 import { plan as creationOrder, typesOf } from "../schema/ddl.js"
 import { normalize } from "../schema/normalize.js"
-import { isSingleStatement } from "../schema/sqlText.js"
 import { applyRenames, declaredRenames, namedTypeKey, type Renames, reverseRenames, tableChange, tableKey } from "./changes.js"
 import type { PlannedMigration } from "./model.js"
 import { isWidening } from "./risk.js"
@@ -88,10 +87,15 @@ const isSubsequence = (small: ReadonlyArray<string>, big: ReadonlyArray<string>)
   return i === small.length
 }
 
+/** A column's type by meaning (`varchar(50)`, `bigint`, enum `mood`), the same whichever side spelled it. */
+const typeText = (c: ColumnMetadata): string =>
+  c.enum !== undefined ? `enum ${c.enum.name}` : c.domain !== undefined ? `domain ${c.domain.name}`
+  : c.type === "other" ? c.dbType.toLowerCase() : c.length === undefined ? c.type : `${c.type}(${c.length})`
+
 /** What changed about an altered column, for the summary. */
 const alterationWords = (a: TableChange["columns"]["altered"][number]): string =>
   [
-    a.type ? `type ${a.from.dbType} → ${a.to.dbType}` : undefined,
+    a.type ? `type ${typeText(a.from)} → ${typeText(a.to)}` : undefined,
     a.nullable ? (a.to.nullable ? "nullable" : "not null") : undefined,
     a.default ? (a.to.default === undefined ? "no default" : `default ${a.to.default}`) : undefined,
     a.check ? "check" : undefined,
@@ -233,7 +237,7 @@ const direction = (
     })
   ]
   const statements = [...before, ...renameStatements, ...typeStatements, ...creates, ...alter, ...indexes, ...foreignKeys, ...drops, ...typeDrops]
-  const bad = statements.find((s) => !isSingleStatement(s, dialect.lexRules))
+  const bad = statements.find((s) => !ddl.isSingleStatement(s))
   if (bad !== undefined) return Result.fail(schemaError(`refusing to plan DDL that is not exactly one statement: ${bad}`))
   return Result.succeed({ statements, destructive, irreversible, summary, transactional })
 }
@@ -280,7 +284,7 @@ const describe = (
   }
   for (const a of change.columns.altered) {
     summary.push(`alter column ${columnLabel(t, a.to)}: ${alterationWords(a)}`)
-    if (a.type && !isWidening(a.from, a.to)) destructive.push(`narrow column ${columnLabel(t, a.to)} from ${a.from.dbType} to ${a.to.dbType}`)
+    if (a.type && !isWidening(a.from, a.to)) destructive.push(`narrow column ${columnLabel(t, a.to)} from ${typeText(a.from)} to ${typeText(a.to)}`)
     if (a.nullable && !a.to.nullable) destructive.push(`set NOT NULL on column ${columnLabel(t, a.to)}`)
   }
   if (change.primaryKeyChanged) summary.push(`change primary key of ${label(t)} to (${t.primaryKey.join(", ")})`)
