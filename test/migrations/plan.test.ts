@@ -284,6 +284,71 @@ const body = (label: string, layerFor: Layered) => {
         expect(plan.summary.some((l) => l.startsWith("alter column items.size: check"))).toBe(true)
       }).pipe(Effect.provide(layerFor([v1])))
     })
+
+    it.effect("enum label added (PostgreSQL: ALTER TYPE ... ADD VALUE; down recreates the type)", () => {
+      const v1 = Table.make("moods", {
+        id: Schema.Int.pipe(Column.primaryKey),
+        mood: Schema.Literals(["sad", "happy"]).pipe(Column.pgEnum("mig_mood"), Column.default("sad"))
+      })
+      const v2 = Table.make("moods", {
+        id: Schema.Int.pipe(Column.primaryKey),
+        mood: Schema.Literals(["sad", "ok", "happy"]).pipe(Column.pgEnum("mig_mood"), Column.default("sad"))
+      })
+      return Effect.gen(function*() {
+        const db = yield* Database.Database
+        const plan = yield* roundTrip({
+          v1: [v1],
+          v2: [v2],
+          seed: ["INSERT INTO moods (id, mood) VALUES (1, 'happy'), (2, 'sad')"],
+          afterUp: Effect.gen(function*() {
+            yield* run("INSERT INTO moods (id, mood) VALUES (3, 'ok')")
+            expect((yield* run("SELECT id, mood FROM moods ORDER BY mood, id")).map((r) => [num(r["id"]), r["mood"]]))
+              .toEqual(db.dialect === "pg" ? [[2, "sad"], [3, "ok"], [1, "happy"]] : [[1, "happy"], [3, "ok"], [2, "sad"]])
+            yield* run("DELETE FROM moods WHERE id = 3")
+          }),
+          afterDown: Effect.gen(function*() {
+            expect((yield* run("SELECT id, mood FROM moods ORDER BY id")).map((r) => [num(r["id"]), r["mood"]])).toEqual([[1, "happy"], [2, "sad"]])
+          })
+        })
+        expect(plan.destructive.up).toEqual([])
+        if (db.dialect === "pg") {
+          expect(plan.up).toEqual([`ALTER TYPE "mig_mood" ADD VALUE 'ok' AFTER 'sad'`])
+          expect(plan.destructive.down).toEqual([`remove "ok" from enum mig_mood`])
+        } else {
+          expect(plan.destructive.down).toEqual([])
+        }
+      }).pipe(Effect.provide(layerFor([v1])))
+    })
+
+    // SQLite has no identity kinds and auto-increments only its integer primary key.
+    it.effect.skipIf(label !== "PostgreSQL")("identity added, changed in kind, removed", () => {
+      const v1 = Table.make("tickets", {
+        id: Schema.Int.pipe(Column.primaryKey),
+        serialNo: Schema.Int.pipe(Column.name("serial_no"), Column.identity("byDefault"), Column.unique)
+      })
+      const v2 = Table.make("tickets", {
+        id: Schema.Int.pipe(Column.primaryKey, Column.identity("always")),
+        serialNo: Schema.Int.pipe(Column.name("serial_no"), Column.unique)
+      })
+      return Effect.gen(function*() {
+        const plan = yield* roundTrip({
+          v1: [v1],
+          v2: [v2],
+          seed: ["INSERT INTO tickets (id) VALUES (5), (9)"],
+          afterUp: Effect.gen(function*() {
+            // The new identity continues after the kept rows.
+            yield* run("INSERT INTO tickets (serial_no) VALUES (100)")
+            expect((yield* run("SELECT id, serial_no FROM tickets ORDER BY id")).map((r) => [num(r["id"]), num(r["serial_no"])]))
+              .toEqual([[5, 1], [9, 2], [10, 100]])
+            yield* run("DELETE FROM tickets WHERE id = 10")
+          })
+        })
+        expect(plan.summary).toEqual([
+          "alter column tickets.id: identity always",
+          "alter column tickets.serial_no: no identity"
+        ])
+      }).pipe(Effect.provide(layerFor([v1])))
+    })
   })
 }
 
