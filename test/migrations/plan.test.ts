@@ -12,7 +12,7 @@ import * as Database from "../../src/Database.js"
 import * as Metadata from "../../src/Metadata.js"
 import * as Table from "../../src/Table.js"
 import { pgAvailable, pgIsolated } from "../support/layers.js"
-import { apply, planTo, roundTrip, run } from "./support.js"
+import { apply, differences as differencesOf, planTo, roundTrip, run } from "./support.js"
 
 type Layered = (tables: ReadonlyArray<Table.Any>) => ReturnType<typeof Database.layer>
 
@@ -347,6 +347,85 @@ const body = (label: string, layerFor: Layered) => {
           "alter column tickets.id: identity always",
           "alter column tickets.serial_no: no identity"
         ])
+      }).pipe(Effect.provide(layerFor([v1])))
+    })
+
+    it.effect("primary key changed; parent and child tables dropped together", () => {
+      const v1Order = Table.make("orders", {
+        id: Schema.Int.pipe(Column.primaryKey),
+        shop: Schema.String,
+        number: Schema.Int
+      })
+      const v1Parent = Table.make("parents", { id: Schema.Int.pipe(Column.primaryKey) })
+      const v1Child = Table.make("children", {
+        id: Schema.Int.pipe(Column.primaryKey),
+        parentId: Schema.Int.pipe(Column.name("parent_id"), Column.references(() => v1Parent.columns.id))
+      })
+      const v2Order = Table.make("orders", {
+        id: Schema.Int,
+        shop: Schema.String,
+        number: Schema.Int
+      }, { primaryKey: ["shop", "number"] })
+      return Effect.gen(function*() {
+        const plan = yield* roundTrip({
+          v1: [v1Order, v1Parent, v1Child],
+          v2: [v2Order],
+          seed: [
+            "INSERT INTO orders (id, shop, number) VALUES (1, 'a', 1), (2, 'a', 2), (3, 'b', 1)",
+            "INSERT INTO parents (id) VALUES (1)",
+            "INSERT INTO children (id, parent_id) VALUES (1, 1)"
+          ],
+          afterUp: Effect.gen(function*() {
+            const dup = yield* Effect.exit(run("INSERT INTO orders (id, shop, number) VALUES (4, 'a', 1)"))
+            expect(dup._tag).toBe("Failure")
+            expect((yield* run("SELECT count(*) AS n FROM orders"))[0]!["n"]).toSatisfy((n) => Number(n) === 3)
+          }),
+          afterDown: Effect.gen(function*() {
+            // Re-created empty, with their foreign key back.
+            expect(yield* run("SELECT * FROM children")).toEqual([])
+            const orphan = yield* Effect.exit(run("INSERT INTO children (id, parent_id) VALUES (1, 42)"))
+            expect(orphan._tag).toBe("Failure")
+          })
+        })
+        expect(plan.summary).toContain("change primary key of orders to (shop, number)")
+        expect(plan.destructive.up).toEqual(["drop table children", "drop table parents"])
+        expect(plan.irreversible).toEqual([
+          "table children is dropped by up; down re-creates it empty",
+          "table parents is dropped by up; down re-creates it empty"
+        ])
+      }).pipe(Effect.provide(layerFor([v1Order, v1Parent, v1Child])))
+    })
+
+    it.effect.skipIf(label !== "PostgreSQL")("domains: created for a column, then recreated with another check", () => {
+      const v1 = Table.make("prices", { id: Schema.Int.pipe(Column.primaryKey), cents: Schema.Int })
+      const v2 = Table.make("prices", {
+        id: Schema.Int.pipe(Column.primaryKey),
+        cents: Schema.Int.pipe(Column.pgDomain({ name: "mig_cents", baseType: "integer", checks: ["CHECK (VALUE >= 0)"] }))
+      })
+      const v3 = Table.make("prices", {
+        id: Schema.Int.pipe(Column.primaryKey),
+        cents: Schema.Int.pipe(Column.pgDomain({ name: "mig_cents", baseType: "integer", checks: ["CHECK (VALUE >= 0)", "CHECK (VALUE < 1000000)"] }))
+      })
+      return Effect.gen(function*() {
+        const plan = yield* roundTrip({
+          v1: [v1],
+          v2: [v2],
+          seed: ["INSERT INTO prices (id, cents) VALUES (1, 250)"],
+          afterUp: Effect.gen(function*() {
+            const negative = yield* Effect.exit(run("INSERT INTO prices (id, cents) VALUES (2, -1)"))
+            expect(negative._tag).toBe("Failure")
+          })
+        })
+        expect(plan.destructive.up).toEqual(["narrow column prices.cents from integer to domain mig_cents"])
+        // v2 for real, then to v3: the domain is set aside, recreated and the column converted.
+        yield* apply((yield* planTo([v2])).up)
+        const next = yield* planTo([v3])
+        expect(next.summary).toContain("recreate domain mig_cents")
+        yield* apply(next.up)
+        expect(yield* differencesOf([v3])).toEqual([])
+        expect((yield* run("SELECT cents FROM prices"))[0]!["cents"]).toBe(250)
+        const big = yield* Effect.exit(run("INSERT INTO prices (id, cents) VALUES (3, 2000000)"))
+        expect(big._tag).toBe("Failure")
       }).pipe(Effect.provide(layerFor([v1])))
     })
   })

@@ -6,6 +6,7 @@
  * @internal
  */
 import type { ColumnMetadata, TableMetadata } from "../../../Metadata.js"
+import { generatedName } from "../../schema/identifier.js"
 import { isSingleStatement, quoteString } from "../../schema/sqlText.js"
 import type { ColumnAlteration, MigrationDdl, NamedType, TableChange, TableName, TableStatements } from "../schemaDialect.js"
 import { ddl } from "./ddl.js"
@@ -96,7 +97,8 @@ const columnStatements = (
     }
   }
   if (a.check && a.to.check !== undefined && a.to.check.length > 0) {
-    out.push(`ALTER TABLE ${table} ADD CONSTRAINT ${quote(checkName(change.to.name, a.to.name))} ${ddl.checkClause(a.to, a.to.check)}`)
+    const name = generatedName([change.to.name, a.to.name, "check"], MAX_IDENTIFIER)
+    out.push(`ALTER TABLE ${table} ADD CONSTRAINT ${quote(name)} ${ddl.checkClause(a.to, a.to.check)}`)
   }
   return out
 }
@@ -160,7 +162,8 @@ const extendEnum = (from: EnumType, to: EnumType): ReadonlyArray<string> => {
   return out
 }
 
-const asideName = (type: NamedType): string => `${type.name}__old`
+/** Within PostgreSQL's limit, which would otherwise truncate it silently. */
+const asideName = (type: NamedType): string => generatedName([type.name, "_old"], MAX_IDENTIFIER)
 
 /** @internal */
 export const migrations: MigrationDdl = {
