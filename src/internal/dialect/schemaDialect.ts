@@ -235,6 +235,11 @@ export interface TableStatements {
  * @internal
  */
 export interface MigrationDdl {
+  /**
+   * Whether a planned text is exactly one statement. SQLite's CREATE TRIGGER
+   * holds `;`-separated statements between BEGIN and END and is still one.
+   */
+  readonly isSingleStatement: (sql: string) => boolean
   readonly renameTable: (table: TableName, to: string) => string
   readonly renameColumn: (table: TableName, from: string, to: string) => string
   /** The statements that turn `change.from` into `change.to`; a failure message when the dialect cannot. */

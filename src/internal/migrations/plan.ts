@@ -26,7 +26,6 @@ import type { NamedType, SchemaDialect, TableChange } from "../dialect/schemaDia
 import { schemaError } from "../schema/analyze.js"
 import { plan as creationOrder, typesOf } from "../schema/ddl.js"
 import { normalize } from "../schema/normalize.js"
-import { isSingleStatement } from "../schema/sqlText.js"
 import { applyRenames, declaredRenames, namedTypeKey, type Renames, reverseRenames, tableChange, tableKey } from "./changes.js"
 import type { PlannedMigration } from "./model.js"
 import { isWidening } from "./risk.js"
@@ -88,10 +87,15 @@ const isSubsequence = (small: ReadonlyArray<string>, big: ReadonlyArray<string>)
   return i === small.length
 }
 
+/** A column's type by meaning (`varchar(50)`, `bigint`, enum `mood`), the same whichever side spelled it. */
+const typeText = (c: ColumnMetadata): string =>
+  c.enum !== undefined ? `enum ${c.enum.name}` : c.domain !== undefined ? `domain ${c.domain.name}`
+  : c.type === "other" ? c.dbType.toLowerCase() : c.length === undefined ? c.type : `${c.type}(${c.length})`
+
 /** What changed about an altered column, for the summary. */
 const alterationWords = (a: TableChange["columns"]["altered"][number]): string =>
   [
-    a.type ? `type ${a.from.dbType} → ${a.to.dbType}` : undefined,
+    a.type ? `type ${typeText(a.from)} → ${typeText(a.to)}` : undefined,
     a.nullable ? (a.to.nullable ? "nullable" : "not null") : undefined,
     a.default ? (a.to.default === undefined ? "no default" : `default ${a.to.default}`) : undefined,
     a.check ? "check" : undefined,
@@ -109,7 +113,7 @@ const direction = (
   const from = applyRenames(prepared(fromInput, dialect), renames)
   const to = prepared(toInput, dialect)
   // Compared without the written defaults, which differ in spelling between the sides.
-  const fromCompared = new Map([...comparable(applyRenames(fromInput, renames), dialect)])
+  const fromCompared = comparable(applyRenames(fromInput, renames), dialect)
   const toCompared = comparable(toInput, dialect)
   const fromTables = new Map(from.tables.map((t) => [tableKey(t), t]))
   const toTables = new Map(to.tables.map((t) => [tableKey(t), t]))
@@ -177,6 +181,12 @@ const direction = (
     const formerColumnNames = new Map(
       renames.columns.filter((r) => r.schema === t.schema && r.table === t.name).map((r) => [r.to, r.from])
     )
+    if (JSON.stringify([f.partitionBy, f.partitions]) !== JSON.stringify([t.partitionBy, t.partitions])) {
+      return Result.fail(schemaError(
+        `table ${label(t)}: its partitioning changes, which a generated migration does not do (the rows would move between tables); write this migration by hand`,
+        t.name
+      ))
+    }
     const change = tableChange(f, t, formerName, formerColumnNames, dialect, recreated)
     // Defaults compare in canonical form: a column whose default only changed spelling is unchanged.
     const fc = fromCompared.get(tableKey(t))
@@ -233,7 +243,7 @@ const direction = (
     })
   ]
   const statements = [...before, ...renameStatements, ...typeStatements, ...creates, ...alter, ...indexes, ...foreignKeys, ...drops, ...typeDrops]
-  const bad = statements.find((s) => !isSingleStatement(s, dialect.lexRules))
+  const bad = statements.find((s) => !ddl.isSingleStatement(s))
   if (bad !== undefined) return Result.fail(schemaError(`refusing to plan DDL that is not exactly one statement: ${bad}`))
   return Result.succeed({ statements, destructive, irreversible, summary, transactional })
 }
@@ -280,7 +290,7 @@ const describe = (
   }
   for (const a of change.columns.altered) {
     summary.push(`alter column ${columnLabel(t, a.to)}: ${alterationWords(a)}`)
-    if (a.type && !isWidening(a.from, a.to)) destructive.push(`narrow column ${columnLabel(t, a.to)} from ${a.from.dbType} to ${a.to.dbType}`)
+    if (a.type && !isWidening(a.from, a.to)) destructive.push(`narrow column ${columnLabel(t, a.to)} from ${typeText(a.from)} to ${typeText(a.to)}`)
     if (a.nullable && !a.to.nullable) destructive.push(`set NOT NULL on column ${columnLabel(t, a.to)}`)
   }
   if (change.primaryKeyChanged) summary.push(`change primary key of ${label(t)} to (${t.primaryKey.join(", ")})`)

@@ -6,7 +6,8 @@
  * @internal
  */
 import type { ColumnMetadata, TableMetadata } from "../../../Metadata.js"
-import { quoteString } from "../../schema/sqlText.js"
+import { generatedName } from "../../schema/identifier.js"
+import { isSingleStatement, quoteString } from "../../schema/sqlText.js"
 import type { ColumnAlteration, MigrationDdl, NamedType, TableChange, TableName, TableStatements } from "../schemaDialect.js"
 import { ddl } from "./ddl.js"
 import { namedTypeOf } from "./columnKinds.js"
@@ -38,6 +39,14 @@ const usingCast = (column: ColumnMetadata, table: TableMetadata): string => {
  */
 const pkeyName = (table: string): string => `${table}_pkey`
 const checkName = (table: string, column: string): string => `${table}_${column}_check`
+/** And an unnamed UNIQUE `<table>_<columns>_key`. */
+const uniqueName = (table: string, columns: ReadonlyArray<string>): string => `${[table, ...columns].join("_")}_key`
+
+/** PostgreSQL shortens longer generated names by rules of its own; those are not guessed. */
+const MAX_IDENTIFIER = 63
+
+/** The column's name when the table was created (before this migration's renames). */
+const formerColumn = (change: TableChange, name: string): string => change.formerColumnNames.get(name) ?? name
 
 const generated = (column: ColumnMetadata): string => column.identity === "always" ? "ALWAYS" : "BY DEFAULT"
 
@@ -53,7 +62,7 @@ const columnStatements = (
     return { unsupported: `${label}: turning a column into a serial is not generated; use Column.identity("byDefault") or write this migration by hand` }
   }
   if (a.check && a.from.check !== undefined) {
-    const former = change.formerColumnNames.get(a.to.name) ?? a.to.name
+    const former = formerColumn(change, a.to.name)
     out.push(`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${quote(checkName(change.formerName, former))}`)
   }
   if (a.identity && a.from.autoIncrement && a.from.serial !== true && (!a.to.autoIncrement || a.to.serial === true)) {
@@ -88,7 +97,8 @@ const columnStatements = (
     }
   }
   if (a.check && a.to.check !== undefined && a.to.check.length > 0) {
-    out.push(`ALTER TABLE ${table} ADD CONSTRAINT ${quote(checkName(change.to.name, a.to.name))} ${ddl.checkClause(a.to, a.to.check)}`)
+    const name = generatedName([change.to.name, a.to.name, "check"], MAX_IDENTIFIER)
+    out.push(`ALTER TABLE ${table} ADD CONSTRAINT ${quote(name)} ${ddl.checkClause(a.to, a.to.check)}`)
   }
   return out
 }
@@ -106,8 +116,9 @@ const alterTable = (change: TableChange): TableStatements | { readonly unsupport
     before.push(`ALTER TABLE ${former} DROP CONSTRAINT ${quote(fk.name)}`)
   }
   for (const u of change.uniques.dropped) {
-    if (u.name === undefined) return unnamed("unique constraint")
-    before.push(`ALTER TABLE ${former} DROP CONSTRAINT ${quote(u.name)}`)
+    const name = u.name ?? uniqueName(change.formerName, u.columns.map((c) => formerColumn(change, c)))
+    if (name.length > MAX_IDENTIFIER) return unnamed("unique constraint")
+    before.push(`ALTER TABLE ${former} DROP CONSTRAINT ${quote(name)}`)
   }
   for (const i of change.indexes.dropped) {
     if (i.name === undefined) return unnamed("index")
@@ -151,10 +162,12 @@ const extendEnum = (from: EnumType, to: EnumType): ReadonlyArray<string> => {
   return out
 }
 
-const asideName = (type: NamedType): string => `${type.name}__old`
+/** Within PostgreSQL's limit, which would otherwise truncate it silently. */
+const asideName = (type: NamedType): string => generatedName([type.name, "_old"], MAX_IDENTIFIER)
 
 /** @internal */
 export const migrations: MigrationDdl = {
+  isSingleStatement: (sql) => isSingleStatement(sql, ddl.lexRules),
   renameTable: (table, to) => `ALTER TABLE ${qualify(table)} RENAME TO ${quote(to)}`,
   renameColumn: (table, from, to) => `ALTER TABLE ${qualify(table)} RENAME COLUMN ${quote(from)} TO ${quote(to)}`,
   alterTable,

@@ -16,7 +16,7 @@
  */
 import type { ColumnMetadata, TableMetadata } from "../../../Metadata.js"
 import { INTEGER_TYPES } from "../ddlCommon.js"
-import { tokenize } from "../../schema/sqlText.js"
+import { isSingleStatement, tokenize } from "../../schema/sqlText.js"
 import type { MigrationDdl, TableChange, TableStatements } from "../schemaDialect.js"
 import { ddl } from "./ddl.js"
 import { lexRules } from "./lexer.js"
@@ -116,8 +116,28 @@ const alterTable = (change: TableChange): TableStatements => {
   }
 }
 
+const word = (t: { readonly t: string; readonly v: string } | undefined, w: string): boolean =>
+  t !== undefined && t.t === "id" && t.v.toUpperCase() === w
+
+/**
+ * One statement, or one CREATE TRIGGER whose `;` all stand between its
+ * BEGIN and its final END (a trigger definition as SQLite prints it).
+ */
+const isSingle = (sql: string): boolean => {
+  if (isSingleStatement(sql, lexRules)) return true
+  const tokens = tokenize(sql, lexRules)?.filter((t) => t.t !== "comment" && !(t.t === "id" && t.quoted))
+  if (tokens === undefined) return false
+  const code = word(tokens.at(-1), "END") ? tokens : tokens.at(-1)?.v === ";" && word(tokens.at(-2), "END") ? tokens.slice(0, -1) : undefined
+  if (code === undefined) return false
+  const trigger = word(code[0], "CREATE") && (word(code[1], "TRIGGER") || ((word(code[1], "TEMP") || word(code[1], "TEMPORARY")) && word(code[2], "TRIGGER")))
+  const begin = code.findIndex((t) => word(t, "BEGIN"))
+  const firstSeparator = code.findIndex((t) => t.t === "op" && t.v === ";")
+  return trigger && begin > 0 && firstSeparator > begin
+}
+
 /** @internal */
 export const migrations: MigrationDdl = {
+  isSingleStatement: isSingle,
   renameTable: (table, to) => `ALTER TABLE ${quote(table.name)} RENAME TO ${quote(to)}`,
   renameColumn: (table, from, to) => `ALTER TABLE ${quote(table.name)} RENAME COLUMN ${quote(from)} TO ${quote(to)}`,
   alterTable
