@@ -155,6 +155,24 @@ const runInTransaction = ({ db, table }: Run, m: Migration, direction: "up" | "d
     )
   )
 
+/**
+ * The lock of a transaction that stays open while a non-transactional
+ * migration runs, sent as a simple query: a statement of the extended
+ * protocol leaves its portal, and so a snapshot (`backend_xmin`), in the idle
+ * transaction, and `CREATE INDEX CONCURRENTLY` waits for every older
+ * snapshot to go, this one included: it would wait forever.
+ */
+const lockWithoutSnapshot = (db: Database, table: MigrationsTable): Effect.Effect<void, DatabaseError.DatabaseError> =>
+  table.lock === undefined ? Effect.void : db.sql.unsafe(table.lock.sql).unprepared.pipe(
+    Effect.asVoid,
+    Effect.mapError((e) => {
+      const cause = (e.reason as { readonly cause?: unknown }).cause
+      return DatabaseError.isDatabaseError(cause)
+        ? cause
+        : migrationError("failed", `taking the migrations lock failed: ${e.message}`, { statement: table.lock!.sql, cause: e })
+    })
+  )
+
 const needsSecondConnection = (m: Migration, cause: DatabaseError.DatabaseError) =>
   migrationError(
     "failed",
@@ -173,11 +191,12 @@ const runOutsideTransaction = ({ db, table }: Run, m: Migration, direction: "up"
     const locked = yield* Deferred.make<void, DatabaseError.DatabaseError>()
     const finished = yield* Deferred.make<void>()
     yield* Effect.forkScoped(
-      db.begin(Effect.flatMap(Session, (session) =>
+      db.begin(
         Effect.andThen(
-          Effect.andThen(withLock(table, session), Deferred.succeed(locked, undefined)),
+          Effect.andThen(lockWithoutSnapshot(db, table), Deferred.succeed(locked, undefined)),
           Deferred.await(finished)
-        ))).pipe(
+        )
+      ).pipe(
           Effect.onExit((exit) => Exit.isFailure(exit) ? Deferred.failCause(locked, exit.cause) : Effect.void)
         )
     )
