@@ -93,9 +93,17 @@ const withConnection = <A, E, R>(db: Database, use: (conn: Connection) => Effect
 const withLock = (table: MigrationsTable, session: Connection) =>
   table.lock === undefined ? Effect.void : Effect.asVoid(session.execute(table.lock.sql, table.lock.params))
 
-/** Creates the migrations table if missing, under the lock (two runners may start at once). */
-const ensureTable = ({ db, table }: Run) =>
-  db.begin(Effect.flatMap(Session, (session) => Effect.andThen(withLock(table, session), session.execute(table.create))))
+/**
+ * Creates the migrations table if missing, under the lock (two runners may
+ * start at once). Looked for first without it: most starts find the table,
+ * and need not wait for the write lock (SQLite) to learn so.
+ */
+const ensureTable = ({ db, table }: Run): Effect.Effect<void, DatabaseError.DatabaseError> =>
+  Effect.flatMap(withConnection(db, table.exists), (exists) =>
+    exists
+      ? Effect.void
+      : db.begin(Effect.flatMap(Session, (session) =>
+        Effect.andThen(withLock(table, session), Effect.asVoid(session.execute(table.create))))))
 
 /** The applied rows; none when the table does not exist yet (nothing is created). */
 const readApplied = ({ db, table }: Run): Effect.Effect<ReadonlyArray<AppliedRow>, DatabaseError.DatabaseError> =>
