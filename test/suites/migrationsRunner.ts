@@ -397,6 +397,21 @@ export const sqliteOnly = (makeLayer: MakeLayer) => {
         expect(yield* appliedIds(db)).toEqual(["1"])
       }))
 
+    test("an interrupted migration leaves foreign keys enforced again", (db) =>
+      Effect.gen(function*() {
+        const started = yield* Deferred.make<void>()
+        const stuck = {
+          id: "1",
+          name: "stuck",
+          up: Effect.andThen(Deferred.succeed(started, undefined), Effect.never)
+        }
+        const fiber = yield* Effect.forkChild(Migrations.up({ migrations: [stuck] }))
+        yield* Deferred.await(started)
+        yield* Fiber.interrupt(fiber)
+        expect(yield* foreignKeys(db)).toBe(1)
+        expect(yield* appliedIds(db)).toEqual([])
+      }))
+
     test("transactional: false is refused: SQLite DDL is transactional", (db) =>
       Effect.gen(function*() {
         const reason = migrationErrorOf(yield* Effect.exit(Migrations.up({ migrations: [create("1", "outside", "m_a", { transactional: false })] })))
