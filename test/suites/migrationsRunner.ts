@@ -19,6 +19,7 @@ import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Migrations from "../../src/Migrations.js"
 import { failureOf, reasonOf } from "../support/failures.js"
 import type { LayerOptions, MakeLayer } from "../support/layers.js"
+import { expectMessageFormat } from "../support/messages.js"
 
 const TABLE = "effect_sqlservice_migrations"
 
@@ -44,6 +45,7 @@ const tableNames = (db: Database.Database) =>
 const migrationErrorOf = <A>(exit: Exit.Exit<A, unknown>) => {
   const reason = reasonOf(failureOf(exit))
   if (reason._tag !== "MigrationError") throw new Error(`expected a MigrationError, got ${reason._tag}: ${reason.message}`)
+  expectMessageFormat(reason)
   return reason
 }
 
@@ -209,6 +211,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         const reason = reasonOf(error)
         if (reason._tag !== "MigrationError") throw new Error(`expected a MigrationError, got ${reason._tag}`)
         expect(reason.kind).toBe("failed")
+        expectMessageFormat(reason)
         expect(reason.statement).toBe("INSERT INTO no_such_table (id) VALUES (1)")
         expect(reason.migrations).toEqual(["2_broken"])
         expect(reason.message).toContain("statement 3 of 3")

@@ -184,7 +184,7 @@ const lockWithoutSnapshot = (db: Database, table: MigrationsTable): Effect.Effec
 const needsSecondConnection = (m: Migration, cause: DatabaseError.DatabaseError) =>
   migrationError(
     "failed",
-    `migration ${label(m)} is not transactional: it runs on a connection of its own while another holds the migrations lock in a transaction, and no second connection became free (${cause.reason.message}) (raise poolSize to 2 or more for the run)`,
+    `migration ${label(m)} needs a second connection: it is not transactional, so it runs on a connection of its own while another holds the migrations lock in a transaction, and none became free within connectTimeout (raise poolSize to 2 or more)`,
     { migrations: [label(m)], cause }
   )
 
