@@ -253,7 +253,6 @@ export const up = (options: UpOptions): Effect.Effect<ReadonlyArray<Applied>, Da
     yield* refuseFirst(transactionalRefusal(run.migrations, run.table.dialect.transactionalOnly))
     const target = options.to === undefined ? undefined : run.migrations.find((m) => m.id === options.to)
     if (options.to !== undefined && target === undefined) return yield* Effect.fail(unknownTarget(options.to, "the id of a migration given"))
-    yield* ensureTable(run)
     const applied = yield* readApplied(run)
     const appliedIds = new Set(applied.map((row) => row.id))
     const pending = run.migrations.filter((m) =>
@@ -264,6 +263,8 @@ export const up = (options: UpOptions): Effect.Effect<ReadonlyArray<Applied>, Da
       options.allowOutOfOrder === true ? undefined : outOfOrderRefusal(pending, applied),
       options.allowDestructive === true ? undefined : destructiveRefusal(pending, "up")
     )
+    // Only now, so that a refusal writes nothing, not even the table.
+    yield* ensureTable(run)
     return yield* runEach(run, pending, "up")
   })
 
