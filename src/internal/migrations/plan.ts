@@ -124,6 +124,17 @@ const direction = (
   const irreversible: Array<string> = []
   let transactional = true
 
+  const renameStatements = [
+    ...renames.tables.map((r) => {
+      summary.push(`rename table ${label({ name: r.from, schema: r.schema })} to ${r.to}`)
+      return ddl.renameTable({ name: r.from, ...(r.schema === undefined ? {} : { schema: r.schema }) }, r.to)
+    }),
+    ...renames.columns.map((r) => {
+      summary.push(`rename column ${label({ name: r.table, schema: r.schema })}.${r.from} to ${r.to}`)
+      return ddl.renameColumn({ name: r.table, ...(r.schema === undefined ? {} : { schema: r.schema }) }, r.from, r.to)
+    })
+  ]
+
   // Named types (PostgreSQL enums and domains).
   const named = dialect.namedTypes
   const fromTypes = new Map(typesOf(dialect, from.tables).map((t) => [namedTypeKey(t), t]))
@@ -232,16 +243,6 @@ const direction = (
     irreversible.push(`table ${label(t)} is dropped by up; down re-creates it empty`)
   }
 
-  const renameStatements = [
-    ...renames.tables.map((r) => {
-      summary.push(`rename table ${label({ name: r.from, schema: r.schema })} to ${r.to}`)
-      return ddl.renameTable({ name: r.from, ...(r.schema === undefined ? {} : { schema: r.schema }) }, r.to)
-    }),
-    ...renames.columns.map((r) => {
-      summary.push(`rename column ${label({ name: r.table, schema: r.schema })}.${r.from} to ${r.to}`)
-      return ddl.renameColumn({ name: r.table, ...(r.schema === undefined ? {} : { schema: r.schema }) }, r.from, r.to)
-    })
-  ]
   const statements = [...before, ...renameStatements, ...typeStatements, ...creates, ...alter, ...indexes, ...foreignKeys, ...drops, ...typeDrops]
   const bad = statements.find((s) => !ddl.isSingleStatement(s))
   if (bad !== undefined) return Result.fail(schemaError(`refusing to plan DDL that is not exactly one statement: ${bad}`))

@@ -16,7 +16,7 @@
  */
 import type { ColumnMetadata, TableMetadata } from "../../../Metadata.js"
 import { INTEGER_TYPES } from "../ddlCommon.js"
-import { isSingleStatement, tokenize } from "../../schema/sqlText.js"
+import { isSingleStatement, quoteString, tokenize } from "../../schema/sqlText.js"
 import type { MigrationDdl, TableChange, TableStatements } from "../schemaDialect.js"
 import { ddl } from "./ddl.js"
 import { lexRules } from "./lexer.js"
@@ -86,6 +86,17 @@ const copyRows = (change: TableChange, scratch: string): string => {
   return `INSERT INTO ${quote(scratch)} (${targets.join(", ")}) SELECT ${values.join(", ")} FROM ${quote(to.name)}`
 }
 
+/**
+ * An AUTOINCREMENT key never reuses a value, even of deleted rows: its
+ * counter in `sqlite_sequence` goes with the old table when it is dropped,
+ * so the new table takes it over first (the copied rows set a counter that
+ * may be lower).
+ */
+const keepCounter = (table: string, scratch: string): ReadonlyArray<string> => [
+  `DELETE FROM sqlite_sequence WHERE name = ${quoteString(scratch)}`,
+  `INSERT INTO sqlite_sequence (name, seq) SELECT ${quoteString(scratch)}, seq FROM sqlite_sequence WHERE name = ${quoteString(table)}`
+]
+
 const rebuild = (change: TableChange): ReadonlyArray<string> => {
   const { from, to } = change
   const scratch = `${to.name}__rebuild`
@@ -94,6 +105,7 @@ const rebuild = (change: TableChange): ReadonlyArray<string> => {
   return [
     create!,
     copyRows(change, scratch),
+    ...(hasRowidAlias(to) ? keepCounter(to.name, scratch) : []),
     `DROP TABLE ${quote(to.name)}`,
     `ALTER TABLE ${quote(scratch)} RENAME TO ${quote(to.name)}`,
     ...to.indexes.map((i) => ddl.createIndex(to, i)),
