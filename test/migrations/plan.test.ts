@@ -218,7 +218,7 @@ const body = (label: string, layerFor: Layered) => {
       }).pipe(Effect.provide(layerFor([v1Team, v1Player])))
     })
 
-    it.effect.skipIf(label !== "SQLite")("a table without an integer key keeps its rowids through a rebuild; triggers come back", () => {
+    it.effect.skipIf(label !== "SQLite")("a table without an integer key keeps its rowids through a rebuild; triggers come back, views still read it", () => {
       const v1 = Table.make("notes", { code: Schema.String.pipe(Column.primaryKey), body: Schema.NullOr(Schema.String) })
       const v2 = Table.make("notes", { code: Schema.String.pipe(Column.primaryKey), body: Schema.String.pipe(Column.default("")) })
       return Effect.gen(function*() {
@@ -227,6 +227,7 @@ const body = (label: string, layerFor: Layered) => {
         yield* run("INSERT INTO notes (rowid, code, body) VALUES (40, 'b', 'x'), (41, 'a', NULL)")
         yield* run("CREATE TABLE log (code TEXT)")
         yield* run("CREATE TRIGGER notes_log AFTER INSERT ON notes BEGIN INSERT INTO log (code) VALUES (new.code); END")
+        yield* run("CREATE VIEW note_codes AS SELECT code FROM notes")
         const plan = yield* planTo([v2])
         // The log table is not declared: the plan would drop it, which this test does not want.
         const up = plan.up.filter((s) => !s.includes("\"log\""))
@@ -238,6 +239,7 @@ const body = (label: string, layerFor: Layered) => {
         ])
         yield* run("INSERT INTO notes (code, body) VALUES ('c', 'y')")
         expect(yield* run("SELECT code FROM log")).toEqual([{ code: "c" }])
+        expect(yield* run("SELECT code FROM note_codes ORDER BY code")).toEqual([{ code: "a" }, { code: "b" }, { code: "c" }])
         // An AUTOINCREMENT counter survives a rebuild: ids are not reused.
         yield* run("CREATE TABLE counted (id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER)")
         yield* run("INSERT INTO counted (id, n) VALUES (8, NULL)")

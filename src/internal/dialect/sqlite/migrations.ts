@@ -107,7 +107,12 @@ const rebuild = (change: TableChange): ReadonlyArray<string> => {
     copyRows(change, scratch),
     ...(hasRowidAlias(to) ? keepCounter(to.name, scratch) : []),
     `DROP TABLE ${quote(to.name)}`,
+    // Views and other tables' triggers name the dropped table; the default rename re-checks them
+    // against the schema and fails ("error in view ..."). The legacy rename leaves them alone, and
+    // they read the rebuilt table once it has the name.
+    "PRAGMA legacy_alter_table = ON",
     `ALTER TABLE ${quote(scratch)} RENAME TO ${quote(to.name)}`,
+    "PRAGMA legacy_alter_table = OFF",
     ...to.indexes.map((i) => ddl.createIndex(to, i)),
     // Dropping the table dropped its triggers; they come back as the database printed them.
     ...(to.triggers ?? from.triggers ?? []).map((t) => t.definition)
