@@ -469,6 +469,45 @@ const body = (label: string, layerFor: Layered) => {
         expect(failure.message).toMatch(/cycle/)
       }).pipe(Effect.provide(layerFor(v1)))
     })
+
+    it.effect("the runner's table is left alone; a NOT NULL column without a default is destructive", () => {
+      const v1 = Table.make("plain", { id: Schema.Int.pipe(Column.primaryKey) })
+      const v2 = Table.make("plain", { id: Schema.Int.pipe(Column.primaryKey), code: Schema.String })
+      return Effect.gen(function*() {
+        const db = yield* Database.Database
+        yield* db.createAll()
+        yield* run("CREATE TABLE effect_sqlservice_migrations (id TEXT PRIMARY KEY)")
+        const plan = yield* planTo([v2])
+        expect(plan.up.some((s) => s.includes("effect_sqlservice_migrations"))).toBe(false)
+        expect(plan.destructive.up).toEqual(["add NOT NULL column plain.code without a default (fails on a table with rows)"])
+        expect(plan.destructive.down).toEqual(["drop column plain.code"])
+        expect(plan.irreversible).toEqual([])
+        yield* apply(plan.up)
+        expect(yield* differencesOf([v2]).pipe(Effect.map((d) => d.filter((m) => !m.includes("effect_sqlservice_migrations"))))).toEqual([])
+      }).pipe(Effect.provide(layerFor([v1])))
+    })
+
+    it.effect.skipIf(label !== "PostgreSQL")("a label added and used as a default in one migration is not transactional", () => {
+      const v1 = Table.make("lights", {
+        id: Schema.Int.pipe(Column.primaryKey),
+        color: Schema.Literals(["red", "green"]).pipe(Column.pgEnum("mig_color"), Column.default("red"))
+      })
+      const v2 = Table.make("lights", {
+        id: Schema.Int.pipe(Column.primaryKey),
+        color: Schema.Literals(["red", "amber", "green"]).pipe(Column.pgEnum("mig_color"), Column.default("amber"))
+      })
+      return Effect.gen(function*() {
+        const db = yield* Database.Database
+        yield* db.createAll()
+        const plan = yield* planTo([v2])
+        expect(plan.transactional).toBe(false)
+        // In one transaction PostgreSQL refuses the new label (55P04); statement by statement it works.
+        const inOne = yield* Effect.exit(apply(plan.up))
+        expect(inOne._tag).toBe("Failure")
+        for (const s of plan.up) yield* run(s)
+        expect(yield* differencesOf([v2])).toEqual([])
+      }).pipe(Effect.provide(layerFor([v1])))
+    })
   })
 }
 
