@@ -190,11 +190,14 @@ const body = (label: string, layerFor: Layered) => {
         })
       const v1Player = player(v1Team)
       const v2Player = player(v2Team)
-      const checkChildren = Effect.gen(function*() {
+      const enforced = Effect.gen(function*() {
         const db = yield* Database.Database
         expect(db.dialect === "sqlite" ? yield* run("PRAGMA foreign_key_check") : []).toEqual([])
         const orphan = yield* Effect.exit(run("INSERT INTO players (id, team_id) VALUES (99, 12345)"))
         expect(orphan._tag).toBe("Failure")
+      })
+      const checkChildren = Effect.gen(function*() {
+        yield* enforced
         yield* run("DELETE FROM teams WHERE id = 1")
         expect((yield* run("SELECT id FROM players ORDER BY id")).map((r) => num(r["id"]))).toEqual([21])
       })
@@ -210,6 +213,7 @@ const body = (label: string, layerFor: Layered) => {
           afterUp: Effect.gen(function*() {
             const rows = yield* run("SELECT id, name, budget FROM teams ORDER BY id")
             expect(rows.map((r) => [num(r["id"]), r["name"], num(r["budget"])])).toEqual([[1, "red", 0], [7, "blue", 50]])
+            yield* enforced
           }),
           afterDown: checkChildren
         })
@@ -506,6 +510,22 @@ const body = (label: string, layerFor: Layered) => {
         expect(inOne._tag).toBe("Failure")
         for (const s of plan.up) yield* run(s)
         expect(yield* differencesOf([v2])).toEqual([])
+      }).pipe(Effect.provide(layerFor([v1])))
+    })
+
+    it.effect.skipIf(label !== "SQLite")("a rebuild that would recreate triggers over renamed columns is refused", () => {
+      const v1 = Table.make("events", { id: Schema.Int.pipe(Column.primaryKey), kind: Schema.String, note: Schema.NullOr(Schema.String) })
+      const v2 = Table.make("events", {
+        id: Schema.Int.pipe(Column.primaryKey),
+        category: Schema.String.pipe(Column.renamedFrom("kind")),
+        note: Schema.String.pipe(Column.default(""))
+      })
+      return Effect.gen(function*() {
+        yield* (yield* Database.Database).createAll()
+        yield* run("CREATE TRIGGER events_touch AFTER INSERT ON events BEGIN UPDATE events SET kind = kind WHERE id = new.id; END")
+        const failure = yield* Effect.flip(planTo([v2]))
+        expect(failure.reason._tag).toBe("SchemaError")
+        expect(failure.message).toMatch(/triggers and its columns are renamed/)
       }).pipe(Effect.provide(layerFor([v1])))
     })
   })

@@ -119,8 +119,17 @@ const rebuild = (change: TableChange): ReadonlyArray<string> => {
   ]
 }
 
-const alterTable = (change: TableChange): TableStatements => {
-  if (needsRebuild(change)) return { before: [], alter: rebuild(change), indexes: [], foreignKeys: [] }
+const alterTable = (change: TableChange): TableStatements | { readonly unsupported: string } => {
+  if (needsRebuild(change)) {
+    // The triggers are recreated from their text as read before this migration's column renames.
+    if ((change.from.triggers ?? []).length > 0 && change.formerColumnNames.size > 0) {
+      return {
+        unsupported: `table ${change.to.name}: it has triggers and its columns are renamed in a migration that also rebuilds it; ` +
+          `rename the columns in a migration of their own first`
+      }
+    }
+    return { before: [], alter: rebuild(change), indexes: [], foreignKeys: [] }
+  }
   const { to } = change
   return {
     before: change.indexes.dropped.flatMap((i) => (i.name === undefined ? [] : [`DROP INDEX ${quote(i.name)}`])),
