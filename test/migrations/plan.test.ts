@@ -528,6 +528,45 @@ const body = (label: string, layerFor: Layered) => {
         expect(failure.message).toMatch(/triggers and its columns are renamed/)
       }).pipe(Effect.provide(layerFor([v1])))
     })
+
+    it.effect("a table and its columns renamed in one migration, referenced by another table", () => {
+      const v1Shop = Table.make("shops", { id: Schema.Int.pipe(Column.primaryKey), title: Schema.String.pipe(Column.index) })
+      const v1Sale = Table.make("sales", {
+        id: Schema.Int.pipe(Column.primaryKey),
+        shopId: Schema.Int.pipe(Column.name("shop_id"), Column.references(() => v1Shop.columns.id))
+      })
+      const v2Store = Table.make("stores", {
+        storeId: Schema.Int.pipe(Column.name("store_id"), Column.primaryKey, Column.renamedFrom("id")),
+        name: Schema.String.pipe(Column.index, Column.renamedFrom("title"))
+      }, { renamedFrom: ["shops"] })
+      const v2Sale = Table.make("sales", {
+        id: Schema.Int.pipe(Column.primaryKey),
+        shopId: Schema.Int.pipe(Column.name("shop_id"), Column.references(() => v2Store.columns.storeId))
+      })
+      return Effect.gen(function*() {
+        const plan = yield* roundTrip({
+          v1: [v1Shop, v1Sale],
+          v2: [v2Store, v2Sale],
+          seed: ["INSERT INTO shops (id, title) VALUES (1, 'corner'), (2, 'mall')", "INSERT INTO sales (id, shop_id) VALUES (10, 2)"],
+          afterUp: Effect.gen(function*() {
+            const rows = yield* run("SELECT store_id, name FROM stores ORDER BY store_id")
+            expect(rows.map((r) => [num(r["store_id"]), r["name"]])).toEqual([[1, "corner"], [2, "mall"]])
+            const orphan = yield* Effect.exit(run("INSERT INTO sales (id, shop_id) VALUES (11, 3)"))
+            expect(orphan._tag).toBe("Failure")
+          }),
+          afterDown: Effect.gen(function*() {
+            const rows = yield* run("SELECT id, title FROM shops ORDER BY id")
+            expect(rows.map((r) => [num(r["id"]), r["title"]])).toEqual([[1, "corner"], [2, "mall"]])
+          })
+        })
+        expect(plan.summary.slice(0, 3)).toEqual([
+          "rename table shops to stores",
+          "rename column stores.id to store_id",
+          "rename column stores.title to name"
+        ])
+        expect(plan.destructive).toEqual({ up: [], down: [] })
+      }).pipe(Effect.provide(layerFor([v1Shop, v1Sale])))
+    })
   })
 }
 

@@ -31,7 +31,11 @@ import type { PlannedMigration } from "./model.js"
 import { isWidening } from "./risk.js"
 import { planTypes } from "./types.js"
 
-/** The runner's own table: never part of a plan, whichever side has it. */
+/**
+ * The runner's own table: never part of a plan, whichever side has it.
+ *
+ * @internal
+ */
 export const MIGRATIONS_TABLE = "effect_sqlservice_migrations"
 
 const withoutRunnerTable = (metadata: Metadata): Metadata => ({
