@@ -567,6 +567,50 @@ const body = (label: string, layerFor: Layered) => {
         expect(plan.destructive).toEqual({ up: [], down: [] })
       }).pipe(Effect.provide(layerFor([v1Shop, v1Sale])))
     })
+
+    it.effect("a foreign key's action changes", () => {
+      const Folder = Table.make("folders", { id: Schema.Int.pipe(Column.primaryKey) })
+      const file = (onDelete: "restrict" | "set null") =>
+        Table.make("files", {
+          id: Schema.Int.pipe(Column.primaryKey),
+          folderId: Schema.NullOr(Schema.Int).pipe(Column.name("folder_id"), Column.references(() => Folder.columns.id, { onDelete }))
+        })
+      const v1File = file("restrict")
+      const v2File = file("set null")
+      return Effect.gen(function*() {
+        const plan = yield* roundTrip({
+          v1: [Folder, v1File],
+          v2: [Folder, v2File],
+          seed: ["INSERT INTO folders (id) VALUES (1), (2)", "INSERT INTO files (id, folder_id) VALUES (5, 1), (6, 2)"],
+          afterUp: Effect.gen(function*() {
+            yield* run("DELETE FROM folders WHERE id = 1")
+            expect((yield* run("SELECT id, folder_id FROM files ORDER BY id")).map((r) => [num(r["id"]), r["folder_id"] === null ? null : num(r["folder_id"])]))
+              .toEqual([[5, null], [6, 2]])
+          }),
+          afterDown: Effect.gen(function*() {
+            const refused = yield* Effect.exit(run("DELETE FROM folders WHERE id = 2"))
+            expect(refused._tag).toBe("Failure")
+          })
+        })
+        expect(plan.summary).toEqual([
+          "drop foreign key (folder_id) → folders on files",
+          "add foreign key (folder_id) → folders on files"
+        ])
+      }).pipe(Effect.provide(layerFor([Folder, v1File])))
+    })
+
+    it.effect.skipIf(label !== "PostgreSQL")("an index's access method changes", () => {
+      const v1 = Table.make("tags", { id: Schema.Int.pipe(Column.primaryKey), word: Schema.String }, {
+        indexes: [{ name: "ix_tags_word", columns: ["word"] }]
+      })
+      const v2 = Table.make("tags", { id: Schema.Int.pipe(Column.primaryKey), word: Schema.String }, {
+        indexes: [{ name: "ix_tags_word", columns: ["word"], method: "hash" }]
+      })
+      return Effect.gen(function*() {
+        const plan = yield* roundTrip({ v1: [v1], v2: [v2], seed: ["INSERT INTO tags (id, word) VALUES (1, 'a')"] })
+        expect(plan.up).toEqual([`DROP INDEX "ix_tags_word"`, `CREATE INDEX "ix_tags_word" ON "tags" USING hash ("word")`])
+      }).pipe(Effect.provide(layerFor([v1])))
+    })
   })
 }
 
