@@ -252,11 +252,18 @@ const body = (label: string, layerFor: Layered) => {
           id: Schema.Int.pipe(Column.primaryKey, Column.autoIncrement),
           n: Schema.Int.pipe(Column.default(0))
         })
-        const counted = yield* planTo([v2, Counted])
+        // A plain INTEGER PRIMARY KEY stays without AUTOINCREMENT (normalized metadata cannot tell them apart).
+        yield* run("CREATE TABLE plain_keys (id INTEGER PRIMARY KEY, n INTEGER)")
+        const PlainKeys = Table.make("plain_keys", { id: Schema.Int.pipe(Column.primaryKey), n: Schema.Int.pipe(Column.default(0)) })
+        const counted = yield* planTo([v2, Counted, PlainKeys])
         expect(counted.up.includes("ALTER TABLE \"counted__rebuild\" RENAME TO \"counted\"")).toBe(true)
+        expect(counted.up.includes("ALTER TABLE \"plain_keys__rebuild\" RENAME TO \"plain_keys\"")).toBe(true)
         yield* apply(counted.up.filter((s) => !s.includes("\"log\"")))
         yield* run("INSERT INTO counted (n) VALUES (1)")
         expect(yield* run("SELECT id FROM counted")).toEqual([{ id: 9 }])
+        const sql = (name: string) => run(`SELECT sql FROM sqlite_master WHERE name = '${name}'`).pipe(Effect.map((r) => String(r[0]!["sql"])))
+        expect(yield* sql("counted")).toMatch(/AUTOINCREMENT/)
+        expect(yield* sql("plain_keys")).not.toMatch(/AUTOINCREMENT/)
       }).pipe(Effect.provide(layerFor([v1])))
     })
 

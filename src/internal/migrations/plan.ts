@@ -153,7 +153,8 @@ const direction = (
         t.name
       ))
     }
-    const change = tableChange(f, t, formerName, formerColumnNames, dialect, recreated)
+    const written = toInput.tables.find((w) => tableKey(w) === tableKey(t)) ?? t
+    const change = tableChange(f, t, written, formerName, formerColumnNames, dialect, recreated)
     // Defaults compare in canonical form: a column whose default only changed spelling is unchanged.
     const fc = fromCompared.get(tableKey(t))
     const tc = toCompared.get(tableKey(t))

@@ -97,15 +97,28 @@ const keepCounter = (table: string, scratch: string): ReadonlyArray<string> => [
   `INSERT INTO sqlite_sequence (name, seq) SELECT ${quoteString(scratch)}, seq FROM sqlite_sequence WHERE name = ${quoteString(table)}`
 ]
 
+/**
+ * Whether the rebuilt table's key is AUTOINCREMENT: normalizing makes every
+ * rowid alias auto-increment, so the table as written decides (a reflected
+ * table cannot tell; it keeps the keyword).
+ */
+const autoIncrements = (change: TableChange): boolean => {
+  if (!hasRowidAlias(change.to)) return false
+  const key = change.to.primaryKey[0]
+  return change.written.columns.find((c) => c.name === key)?.autoIncrement ?? true
+}
+
 const rebuild = (change: TableChange): ReadonlyArray<string> => {
   const { from, to } = change
   const scratch = `${to.name}__rebuild`
+  const autoIncrement = autoIncrements(change)
+  const columns = to.columns.map((c) => (to.primaryKey.length === 1 && c.name === to.primaryKey[0] ? { ...c, autoIncrement } : c))
   // Indexes are created on the final table: their names are free only once the old table is dropped.
-  const [create] = ddl.createTable({ ...to, name: scratch, indexes: [] }, { deferred: [] })
+  const [create] = ddl.createTable({ ...to, name: scratch, columns, indexes: [] }, { deferred: [] })
   return [
     create!,
     copyRows(change, scratch),
-    ...(hasRowidAlias(to) ? keepCounter(to.name, scratch) : []),
+    ...(autoIncrement ? keepCounter(to.name, scratch) : []),
     `DROP TABLE ${quote(to.name)}`,
     // Views and other tables' triggers name the dropped table; the default rename re-checks them
     // against the schema and fails ("error in view ..."). The legacy rename leaves them alone, and
