@@ -169,6 +169,13 @@ const body = (label: string, layerFor: Layered) => {
         expect(declared.tables[0]!.columns[1]!.renamedFrom).toEqual(["title", "name"])
         expect(Metadata.diff(declared, yield* db.reflect(), db.dialect)).toEqual([])
         expect((yield* planTo([hinted])).up).toEqual([])
+        // A former name is an identifier like any other: refused before any SQL is planned.
+        const bad = Table.make("things", { id: Schema.Int.pipe(Column.primaryKey), label: Schema.String.pipe(Column.renamedFrom("x\"; DROP TABLE things; --")) })
+        const refused = yield* Effect.flip(planTo([bad]))
+        expect(refused.reason._tag).toBe("SchemaError")
+        expect(refused.message).toMatch(/Column\.renamedFrom: identifier .* is not allowed/)
+        const badTable = Table.make("things", { id: Schema.Int.pipe(Column.primaryKey) }, { renamedFrom: "1st" })
+        expect((yield* Effect.flip(planTo([badTable]))).message).toMatch(/renamedFrom: identifier "1st" is not allowed/)
       }).pipe(Effect.provide(layerFor([v1])))
     })
 
