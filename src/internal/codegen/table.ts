@@ -72,14 +72,18 @@ const MAX_LINE = 120
 /** `head(a, b)`, broken over lines when it is long. */
 const call = (head: string, args: ReadonlyArray<string>, indent: string): string => {
   const oneLine = `${head}(${args.join(", ")})`
-  return indent.length + oneLine.length <= MAX_LINE || args.length < 2
+  return indent.length + oneLine.length <= MAX_LINE
     ? oneLine
     : `${head}(\n${args.map((a) => `${indent}  ${a}`).join(",\n")}\n${indent})`
 }
 
 const list = (items: ReadonlyArray<string>): string => `[${items.join(", ")}]`
 
-const objectLiteral = (parts: ReadonlyArray<string>): string => `{ ${parts.join(", ")} }`
+/** `{ a, b }`, or one part per line when that would be long (for list items, at `indent`). */
+const objectLiteral = (parts: ReadonlyArray<string>, indent = "    "): string => {
+  const oneLine = `{ ${parts.join(", ")} }`
+  return indent.length + oneLine.length <= MAX_LINE ? oneLine : `{\n${parts.map((p) => `${indent}  ${p}`).join(",\n")}\n${indent}}`
+}
 
 /** The `export const X = Table.make(...)` of `named`, with `// note:` lines for what it cannot say exactly. */
 export const tableCode = (named: Named, ctx: TableContext): string => {
@@ -119,7 +123,7 @@ export const tableCode = (named: Named, ctx: TableContext): string => {
       primaryKey: singleKey === c.name,
       unique: namelessUniques.has(c.name),
       ...(ref === undefined ? {} : {
-        references: call("Column.references", [thunk!, ...(actionOptions(ref.fk).length === 0 ? [] : [objectLiteral(actionOptions(ref.fk))])], "  ")
+        references: call("Column.references", [thunk!, ...(actionOptions(ref.fk).length === 0 ? [] : [objectLiteral(actionOptions(ref.fk))])], "    ")
       }),
       ...(impliedName(named, field(c.name)) === c.name ? {} : { name: `Column.name(${str(c.name)})` })
     })
