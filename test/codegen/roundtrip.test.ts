@@ -15,6 +15,7 @@ import { vi } from "vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Codegen from "../../src/Codegen.js"
+import * as Database from "../../src/Database.js"
 import type { Dialect } from "../../src/Metadata.js"
 import * as Metadata from "../../src/Metadata.js"
 import * as existingDatabases from "../fixtures/existingDatabases.js"
@@ -52,8 +53,10 @@ const suite = (name: string, dialect: Dialect, makeLayer: MakeLayer, fixture: ex
 
     const generateCase = (label: string, statements: ReadonlyArray<string>, dir: string) =>
       Effect.gen(function*() {
-        const source = yield* inFreshDatabase(makeLayer, statements, (db) => db.reflect())
-        const code = Result.getOrThrow(Codegen.fromMetadata(source, { dialect }))
+        const { code, source } = yield* inFreshDatabase(makeLayer, statements, (db) =>
+          Effect.all({ source: db.reflect(), code: Codegen.fromDatabase().pipe(Effect.provideService(Database.Database, db)) }))
+        // fromDatabase is reflect then fromMetadata.
+        expect(code).toBe(Result.getOrThrow(Codegen.fromMetadata(source, { dialect })))
         const file = path.join(dir, `${label}.ts`)
         fs.writeFileSync(file, code)
         cases.push({ label, ddl: statements, source, file })

@@ -133,6 +133,14 @@ describe("Codegen text", () => {
     expect(lines).toContain(` * - trigger users_touch on users`)
   })
 
+  it("notes names createAll would refuse, and still writes them as the database has them", () => {
+    const { schema: _schema, ...inDefaultSchema } = events
+    const odd = generate({ tables: [{ ...inDefaultSchema, name: "my table", columns: [{ ...events.columns[0]!, name: "the id" }], primaryKey: ["the id"] }] })
+    expect(odd).toContain(`// note: createAll refuses this table as it is: identifier "my table" is not allowed`)
+    expect(odd).toContain(`export const MyTable = Table.make("my table", {`)
+    expect(odd).toContain(`  theId: Schema.String.check(Schema.isUUID()).pipe(Column.primaryKey, Column.name("the id"))`)
+  })
+
   it("is deterministic: the order of tables and lists in the metadata does not change the text", () => {
     const shuffled: Metadata.Metadata = {
       ...metadata,

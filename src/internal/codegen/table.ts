@@ -8,7 +8,7 @@
  */
 import type { ForeignKeyMetadata, ReferentialAction, TableMetadata } from "../../Metadata.js"
 import type { SchemaDialect } from "../dialect/schemaDialect.js"
-import { snakeCase } from "../schema/identifier.js"
+import { snakeCase, validateIdentifier } from "../schema/identifier.js"
 import { fieldCode } from "./column.js"
 import { camelCase, isIdentifier, key, str, uniqueNames } from "./names.js"
 
@@ -109,6 +109,18 @@ export const tableCode = (named: Named, ctx: TableContext): string => {
   for (const r of resolved) {
     if (r.fk.columns.length === 1 && !onColumn.has(r.fk.columns[0]!)) onColumn.set(r.fk.columns[0]!, r)
     else onTable.push(r)
+  }
+  // Names createAll would refuse (it takes plain identifiers only): the declaration is still written, as the database has it.
+  const names = [
+    table.name,
+    ...table.columns.map((c) => c.name),
+    ...table.indexes.flatMap((i) => (i.name === undefined ? [] : [i.name])),
+    ...table.uniques.flatMap((u) => (u.name === undefined ? [] : [u.name])),
+    ...table.foreignKeys.flatMap((fk) => (fk.name === undefined ? [] : [fk.name]))
+  ]
+  for (const name of names) {
+    const problem = validateIdentifier(name, ctx.dialect.maxIdentifierLength)
+    if (problem !== undefined) tableNotes.push(`createAll refuses this table as it is: ${problem}`)
   }
   const singleKey = table.primaryKey.length === 1 ? table.primaryKey[0] : undefined
   const namelessUniques = new Set(
