@@ -23,6 +23,7 @@ import { migrationError } from "./errors.js"
 import type { Migration } from "./model.js"
 import { compareIds, compareMigrations, label } from "./order.js"
 import {
+  changedMeanwhile,
   destructiveRefusal,
   irreversibleRefusal,
   outOfOrderRefusal,
@@ -112,8 +113,18 @@ const readApplied = ({ db, table }: Run): Effect.Effect<ReadonlyArray<AppliedRow
 
 const now = Effect.sync(() => performance.now())
 
-const alreadyDone = (table: MigrationsTable, conn: Connection, m: Migration, direction: "up" | "down") =>
-  Effect.map(table.isApplied(conn, m.id), (applied) => direction === "up" ? applied : !applied)
+/**
+ * Under the lock: true when another runner already did `m`; a failure when
+ * it changed the table so that doing `m` now would break the order (see
+ * `changedMeanwhile`; unchecked for an up with `allowOutOfOrder`).
+ */
+const alreadyDone = (run: Run, conn: Connection, m: Migration, direction: "up" | "down", inOrder: boolean) =>
+  Effect.flatMap(run.table.readAll(conn), (applied) => {
+    const isApplied = applied.some((row) => row.id === m.id)
+    if (direction === "up" ? isApplied : !isApplied) return Effect.succeed(true)
+    const changed = inOrder ? changedMeanwhile(run.migrations, applied, m, direction) : undefined
+    return changed === undefined ? Effect.succeed(false) : Effect.fail(changed)
+  })
 
 const writeRow = (table: MigrationsTable, conn: Connection, m: Migration, direction: "up" | "down", durationMs: number) =>
   direction === "up"
@@ -138,14 +149,15 @@ const bodyOf = (
  * after taking the lock and re-reading the table. Undefined when another
  * runner did it first.
  */
-const runInTransaction = ({ db, table }: Run, m: Migration, direction: "up" | "down") =>
-  withConnection(db, (conn) =>
+const runInTransaction = (run: Run, m: Migration, direction: "up" | "down", inOrder: boolean) => {
+  const { db, table } = run
+  return withConnection(db, (conn) =>
     table.dialect.aroundTransaction(
       conn,
       db.begin(Effect.gen(function*() {
         const session = yield* Session
         yield* withLock(table, session)
-        if (yield* alreadyDone(table, session, m, direction)) return undefined
+        if (yield* alreadyDone(run, session, m, direction, inOrder)) return undefined
         const started = yield* now
         yield* bodyOf(m, direction, true)
         const violations = yield* table.dialect.violations(session)
@@ -162,6 +174,7 @@ const runInTransaction = ({ db, table }: Run, m: Migration, direction: "up" | "d
       }))
     )
   )
+}
 
 /**
  * The lock of a transaction that stays open while a non-transactional
@@ -194,8 +207,9 @@ const needsSecondConnection = (m: Migration, cause: DatabaseError.DatabaseError)
  * own for as long as it runs, its statements run in autocommit, then its
  * row is written. A failure leaves what its earlier statements did.
  */
-const runOutsideTransaction = ({ db, table }: Run, m: Migration, direction: "up" | "down") =>
-  Effect.scoped(Effect.gen(function*() {
+const runOutsideTransaction = (run: Run, m: Migration, direction: "up" | "down", inOrder: boolean) => {
+  const { db, table } = run
+  return Effect.scoped(Effect.gen(function*() {
     const locked = yield* Deferred.make<void, DatabaseError.DatabaseError>()
     const finished = yield* Deferred.make<void>()
     yield* Effect.forkScoped(
@@ -215,7 +229,7 @@ const runOutsideTransaction = ({ db, table }: Run, m: Migration, direction: "up"
         (e) => DatabaseError.hasReason(e, "ConnectionError") && e.reason.kind === "pool_timeout",
         (e) => Effect.fail(needsSecondConnection(m, e))
       )
-    if (yield* onSecondConnection(withConnection(db, (conn) => alreadyDone(table, conn, m, direction)))) {
+    if (yield* onSecondConnection(withConnection(db, (conn) => alreadyDone(run, conn, m, direction, inOrder)))) {
       return undefined
     }
     const started = yield* now
@@ -225,14 +239,15 @@ const runOutsideTransaction = ({ db, table }: Run, m: Migration, direction: "up"
     yield* Deferred.succeed(finished, undefined)
     return { id: m.id, name: m.name, direction, durationMs } satisfies Applied
   }))
+}
 
-const runEach = (run: Run, plan: ReadonlyArray<Migration>, direction: "up" | "down") =>
+const runEach = (run: Run, plan: ReadonlyArray<Migration>, direction: "up" | "down", inOrder: boolean) =>
   Effect.gen(function*() {
     const done: Array<Applied> = []
     for (const m of plan) {
       const result = m.transactional === false
-        ? yield* runOutsideTransaction(run, m, direction)
-        : yield* runInTransaction(run, m, direction)
+        ? yield* runOutsideTransaction(run, m, direction, inOrder)
+        : yield* runInTransaction(run, m, direction, inOrder)
       if (result !== undefined) done.push(result)
     }
     return done as ReadonlyArray<Applied>
@@ -265,7 +280,7 @@ export const up = (options: UpOptions): Effect.Effect<ReadonlyArray<Applied>, Da
     )
     // Only now, so that a refusal writes nothing, not even the table.
     yield* ensureTable(run)
-    return yield* runEach(run, pending, "up")
+    return yield* runEach(run, pending, "up", options.allowOutOfOrder !== true)
   })
 
 /** @internal */
@@ -294,7 +309,7 @@ export const down = (options: DownOptions): Effect.Effect<ReadonlyArray<Applied>
       options.allowDestructive === true ? undefined : destructiveRefusal(plan, "down")
     )
     if (plan.length === 0) return []
-    return yield* runEach(run, plan, "down")
+    return yield* runEach(run, plan, "down", true)
   })
 
 /** @internal */

@@ -36,7 +36,6 @@ export interface MigrationsTable {
   readonly lock: { readonly sql: string; readonly params: ReadonlyArray<unknown> } | undefined
   readonly exists: (conn: Connection) => Effect.Effect<boolean, DatabaseError.DatabaseError>
   readonly readAll: (conn: Connection) => Effect.Effect<ReadonlyArray<AppliedRow>, DatabaseError.DatabaseError>
-  readonly isApplied: (conn: Connection, id: string) => Effect.Effect<boolean, DatabaseError.DatabaseError>
   readonly record: (
     conn: Connection,
     row: { readonly id: string; readonly name: string; readonly checksum: string | undefined; readonly durationMs: number }
@@ -81,8 +80,6 @@ export const migrationsTable = (
               durationMs: Number(row.duration_ms)
             }))
         ),
-      isApplied: (conn, id) =>
-        Effect.map(conn.all(`SELECT 1 AS applied FROM ${t} WHERE id = ${p(1)}`, [id]), (rows) => rows.length > 0),
       record: (conn, row) =>
         Effect.asVoid(conn.execute(
           `INSERT INTO ${t} (id, name, checksum, applied_at, duration_ms) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)})`,

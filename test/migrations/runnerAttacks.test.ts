@@ -1,0 +1,177 @@
+/**
+ * The migrations runner under attack, one body per dialect: interruption at
+ * every statement of a run followed by a clean run, `up` racing `down`,
+ * malformed statement lists refused before anything runs, a migrations table
+ * of another shape, hand-written migrations (nested begin, forked fibers) and
+ * what their failures look like.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Database from "../../src/Database.js"
+import * as Migrations from "../../src/Migrations.js"
+import { failureOf, reasonOf } from "../support/failures.js"
+import { type MakeLayer, pgAvailable, pgIsolated, sqliteMemory } from "../support/layers.js"
+import { expectMessageFormat } from "../support/messages.js"
+
+const available = await pgAvailable()
+
+const rowsOf = (db: Database.Database, sql: string) => Effect.scoped(Effect.flatMap(db.connect, (conn) => conn.all(sql)))
+
+const idsOf = (db: Database.Database, sql: string) =>
+  Effect.map(rowsOf(db, sql), (rows) => rows.map((r) => Number(r.id)).sort((a, b) => a - b))
+
+const migrationErrorOf = <A>(exit: Exit.Exit<A, unknown>) => {
+  const reason = reasonOf(failureOf(exit))
+  if (reason._tag !== "MigrationError") throw new Error(`expected a MigrationError, got ${reason._tag}: ${reason.message}`)
+  expectMessageFormat(reason)
+  return reason
+}
+
+
+/** A log table, then two migrations writing to it (one hand-written with a nested begin), then a third. */
+const logged = (suffix: string): ReadonlyArray<Migrations.Migration> => [
+  {
+    id: "1",
+    name: "log",
+    up: Migrations.statements([`CREATE TABLE log_${suffix} (id INTEGER PRIMARY KEY)`]),
+    down: Migrations.statements([`DROP TABLE log_${suffix}`])
+  },
+  {
+    id: "2",
+    name: "nested",
+    up: Effect.gen(function*() {
+      const db = yield* Database.Database
+      yield* db.begin(Migrations.statements([`INSERT INTO log_${suffix} (id) VALUES (2)`]))
+    }),
+    down: Migrations.statements([`DELETE FROM log_${suffix} WHERE id = 2`])
+  },
+  {
+    id: "3",
+    name: "third",
+    up: Migrations.statements([`INSERT INTO log_${suffix} (id) VALUES (3)`]),
+    down: Migrations.statements([`DELETE FROM log_${suffix} WHERE id = 3`])
+  }
+]
+
+/** The ids a run applied or undid, or the kind of MigrationError it failed with. */
+const outcomeOf = (exit: Exit.Exit<ReadonlyArray<Migrations.Applied>, unknown>) =>
+  Exit.isSuccess(exit) ? exit.value.map((a) => a.id) : migrationErrorOf(exit).kind
+
+/**
+ * Until another runner waits for the migrations lock: PostgreSQL shows it in
+ * pg_locks (keyed by this schema); SQLite's runners take turns on its one
+ * connection, so a short real wait lets the other fiber reach it.
+ */
+const waitForLockWaiter = (db: Database.Database) =>
+  db.dialect === "pg"
+    ? Effect.gen(function*() {
+      for (let i = 0; i < 200; i++) {
+        const rows = yield* rowsOf(
+          db,
+          "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid::bigint = (hashtext(current_schema())::bigint + 4294967296) % 4294967296"
+        )
+        if (Number(rows[0]!.n) > 0) return
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
+      }
+      throw new Error("no runner waited for the migrations lock within 2 s")
+    })
+    : Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 50)))
+
+const attacks = (name: string, makeLayer: MakeLayer) => {
+  let onStatement: (sql: string) => void = () => {}
+  describe(`migrations runner attacks (${name})`, () => {
+    it.effect("interrupted at each statement of a run, the next run applies every migration exactly once and the connection is clean", () =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        // How many statements a whole run takes.
+        let total = 0
+        onStatement = () => total++
+        yield* Migrations.up({ migrations: logged("count"), table: "mig_count" })
+        onStatement = () => {}
+        expect(total).toBeGreaterThan(10)
+        for (let k = 1; k <= total; k++) {
+          const table = `mig_k${k}`
+          const migrations = logged(`k${k}`)
+          let seen = 0
+          let fiber: Fiber.Fiber<unknown, unknown> | undefined
+          onStatement = () => {
+            if (++seen === k) fiber!.interruptUnsafe()
+          }
+          fiber = yield* Effect.forkChild(Migrations.up({ migrations, table }))
+          const first = yield* Fiber.await(fiber)
+          expect({ k, interrupted: Exit.hasInterrupts(first) }).toEqual({ k, interrupted: true })
+          onStatement = () => {}
+          const again = yield* Effect.exit(Migrations.up({ migrations, table }))
+          if (Exit.isFailure(again)) throw new Error(`k=${k}: second run failed: ${String(again.cause)}`)
+          expect({ k, log: yield* idsOf(db, `SELECT id FROM log_k${k}`) }).toEqual({ k, log: [2, 3] })
+          expect({ k, applied: yield* idsOf(db, `SELECT id FROM ${table}`) }).toEqual({ k, applied: [1, 2, 3] })
+          if (db.dialect === "sqlite") {
+            expect({ k, fk: Number((yield* rowsOf(db, "PRAGMA foreign_keys"))[0]!.foreign_keys) }).toEqual({ k, fk: 1 })
+          }
+          // The pool is healthy: a transaction begins, writes and commits.
+          yield* db.begin(Migrations.statements([`INSERT INTO log_k${k} (id) VALUES (100)`]))
+          expect((yield* idsOf(db, `SELECT id FROM log_k${k}`)).includes(100)).toBe(true)
+        }
+      }).pipe(Effect.provide(makeLayer({ onStatement: (sql) => onStatement(sql) })), Effect.scoped), 120_000)
+
+    // A runner plans from the table it read before taking the lock: the
+    // other runner may have changed it by the time it holds the lock.
+    const gated = (suffix: string, gate: Deferred.Deferred<void>, inside: Deferred.Deferred<void>, direction: "up" | "down") => {
+      const list = logged(suffix)
+      const hold = Effect.andThen(Deferred.succeed(inside, undefined), Deferred.await(gate))
+      return direction === "up"
+        ? [list[0]!, list[1]!, { ...list[2]!, up: Effect.andThen(hold, list[2]!.up) }]
+        : [list[0]!, { ...list[1]!, down: Effect.andThen(hold, list[1]!.down!) }, list[2]!]
+    }
+
+    it.effect("up racing down: a down planned before another runner applied a newer migration does not undo an older one under it", () =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        const gate = yield* Deferred.make<void>()
+        const inside = yield* Deferred.make<void>()
+        const migrations = gated("race_ud", gate, inside, "up")
+        yield* Migrations.up({ migrations, to: "2" })
+        const applying = yield* Effect.forkChild(Migrations.up({ migrations }))
+        yield* Deferred.await(inside)
+        const undoing = yield* Effect.forkChild(Migrations.down({ migrations }))
+        yield* waitForLockWaiter(db)
+        yield* Deferred.succeed(gate, undefined)
+        expect((yield* Fiber.join(applying)).map((a) => a.id)).toEqual(["3"])
+        const undone = yield* Fiber.await(undoing)
+        const applied = yield* idsOf(db, "SELECT id FROM effect_sqlservice_migrations")
+        // PostgreSQL: down read the table before 3 committed and planned to
+        // undo 2; under the lock it finds 3 and refuses. SQLite's runners take
+        // turns on its one connection, so down reads the table after 3.
+        expect([outcomeOf(undone), applied]).toEqual(
+          db.dialect === "pg" ? ["outOfOrder", [1, 2, 3]] : [["3"], [1, 2]]
+        )
+        expect((yield* Migrations.status({ migrations })).every((s) => s.state !== "missing")).toBe(true)
+      }).pipe(Effect.provide(makeLayer()), Effect.scoped))
+
+    it.effect("down racing up: an up planned before another runner undid an older migration does not apply over the hole", () =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        const gate = yield* Deferred.make<void>()
+        const inside = yield* Deferred.make<void>()
+        const migrations = gated("race_du", gate, inside, "down")
+        yield* Migrations.up({ migrations, to: "2" })
+        const undoing = yield* Effect.forkChild(Migrations.down({ migrations }))
+        yield* Deferred.await(inside)
+        const applying = yield* Effect.forkChild(Migrations.up({ migrations }))
+        yield* waitForLockWaiter(db)
+        yield* Deferred.succeed(gate, undefined)
+        expect((yield* Fiber.join(undoing)).map((a) => a.id)).toEqual(["2"])
+        const upExit = yield* Fiber.await(applying)
+        const applied = yield* idsOf(db, "SELECT id FROM effect_sqlservice_migrations")
+        expect([outcomeOf(upExit), applied]).toEqual(
+          db.dialect === "pg" ? ["outOfOrder", [1]] : [["2", "3"], [1, 2, 3]]
+        )
+      }).pipe(Effect.provide(makeLayer()), Effect.scoped))
+  })
+}
+
+attacks("sqlite :memory:", sqliteMemory)
+describe.skipIf(!available)("PostgreSQL", () => attacks("postgres", pgIsolated))
