@@ -10,6 +10,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Database from "../../src/Database.js"
 import * as Migrations from "../../src/Migrations.js"
 import { failureOf, reasonOf } from "../support/failures.js"
@@ -170,6 +171,67 @@ const attacks = (name: string, makeLayer: MakeLayer) => {
           db.dialect === "pg" ? ["outOfOrder", [1]] : [["2", "3"], [1, 2, 3]]
         )
       }).pipe(Effect.provide(makeLayer()), Effect.scoped))
+
+    it.effect("an empty statement in a statements list is refused before any migration runs", () =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        const migrations = [
+          ...logged("empty").slice(0, 1),
+          { id: "2", name: "blank", up: Migrations.statements(["INSERT INTO log_empty (id) VALUES (2)", "  "]) }
+        ]
+        const reason = migrationErrorOf(yield* Effect.exit(Migrations.up({ migrations })))
+        expect([reason.kind, reason.migrations]).toEqual(["invalid", ["2_blank"]])
+        expect(reason.message).toContain("statement 2")
+        expect((yield* db.reflect()).tables.map((t) => t.name)).toEqual([])
+      }).pipe(Effect.provide(makeLayer()), Effect.scoped))
+
+    it.effect("a migrations table of another shape is refused with a typed, actionable error, and nothing runs", () =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        yield* db.begin(Migrations.statements(["CREATE TABLE effect_sqlservice_migrations (version INTEGER PRIMARY KEY)"]))
+        for (const run of [Effect.asVoid(Migrations.up({ migrations: logged("shape") })), Effect.asVoid(Migrations.status({ migrations: logged("shape") }))]) {
+          const reason = migrationErrorOf(yield* Effect.exit(run))
+          expect(reason.kind).toBe("invalid")
+          expect(reason.message).toContain("effect_sqlservice_migrations")
+          expect(reason.message).toContain("table:")
+        }
+        expect((yield* db.reflect()).tables.map((t) => t.name)).toEqual(["effect_sqlservice_migrations"])
+      }).pipe(Effect.provide(makeLayer()), Effect.scoped))
+
+    it.effect("fibers forked inside a migration write in its transaction and roll back with it", () =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        const forking = {
+          id: "2",
+          name: "forks",
+          up: Effect.gen(function*() {
+            const db = yield* Database.Database
+            const fibers = yield* Effect.forEach([10, 11, 12], (id) => Effect.forkChild(db.sql`INSERT INTO log_forks (id) VALUES (${id})`))
+            yield* Fiber.joinAll(fibers)
+            return yield* Migrations.statements(["INSERT INTO no_such_table (id) VALUES (1)"])
+          })
+        }
+        yield* Migrations.up({ migrations: logged("forks").slice(0, 1) })
+        const reason = migrationErrorOf(yield* Effect.exit(Migrations.up({ migrations: [...logged("forks").slice(0, 1), forking] })))
+        expect([reason.kind, reason.migrations]).toEqual(["failed", ["2_forks"]])
+        expect(yield* idsOf(db, "SELECT id FROM log_forks")).toEqual([])
+        const ok = { ...forking, up: Effect.asVoid(Effect.flatMap(Database.Database, (db) => Effect.forEach([10, 11], (id) => db.sql`INSERT INTO log_forks (id) VALUES (${id})`, { concurrency: 2 }))) }
+        yield* Migrations.up({ migrations: [...logged("forks").slice(0, 1), ok] })
+        expect(yield* idsOf(db, "SELECT id FROM log_forks")).toEqual([10, 11])
+      }).pipe(Effect.provide(makeLayer()), Effect.scoped))
+
+    it.effect("Migrations.layer twice in one application applies each migration once", () =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        expect(yield* idsOf(db, "SELECT id FROM effect_sqlservice_migrations")).toEqual([1, 2, 3])
+        expect(yield* idsOf(db, "SELECT id FROM log_twice")).toEqual([2, 3])
+      }).pipe(
+        Effect.provide(Layer.provideMerge(
+          Layer.mergeAll(Migrations.layer({ migrations: logged("twice") }), Migrations.layer({ migrations: logged("twice") })),
+          makeLayer()
+        )),
+        Effect.scoped
+      ))
   })
 }
 

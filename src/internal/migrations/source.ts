@@ -14,6 +14,7 @@ import { fileChecksum, migrationChecksum } from "./checksum.js"
 import { listing, migrationError } from "./errors.js"
 import type { Migration } from "./model.js"
 import { compareMigrations, ID, label } from "./order.js"
+import { statementsOf, unusableStatement } from "./statements.js"
 
 /** @internal */
 export type Source =
@@ -34,6 +35,11 @@ const problemOf = (m: Record<string, unknown>): string | undefined => {
   if (typeof m.name !== "string") return `name must be a string, got ${typeof m.name}`
   if (!Effect.isEffect(m.up)) return "up must be an Effect (Migrations.statements([...]) or an Effect using Database)"
   if (m.down !== undefined && !Effect.isEffect(m.down)) return "down, when given, must be an Effect"
+  for (const direction of ["up", "down"] as const) {
+    const list = statementsOf(m[direction])
+    const problem = list === undefined ? undefined : unusableStatement(list)
+    if (problem !== undefined) return `${direction}'s ${problem}`
+  }
   if (m.transactional !== undefined && typeof m.transactional !== "boolean") return "transactional, when given, must be a boolean"
   if (m.destructive !== undefined) {
     const d = m.destructive as Record<string, unknown> | null
