@@ -11,6 +11,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as fs from "node:fs"
+import * as path from "node:path"
 import * as Database from "../../src/Database.js"
 import * as Migrations from "../../src/Migrations.js"
 import { failureOf, reasonOf } from "../support/failures.js"
@@ -18,6 +20,21 @@ import { type MakeLayer, pgAvailable, pgIsolated, sqliteMemory } from "../suppor
 import { expectMessageFormat } from "../support/messages.js"
 
 const available = await pgAvailable()
+
+const repoRoot = path.resolve(import.meta.dirname, "../..")
+let scratchCounter = 0
+const scratchDir = () => {
+  const dir = path.join(repoRoot, ".scratch", `attacks-${process.pid}-${Date.now().toString(36)}-${scratchCounter++}`)
+  fs.mkdirSync(dir, { recursive: true })
+  return dir
+}
+const migrationFile = (table: string) =>
+  [
+    `import * as Migrations from "${path.join(repoRoot, "src/Migrations.js").replace(/\\/g, "/")}"`,
+    `export const up = Migrations.statements(["CREATE TABLE ${table} (id INTEGER PRIMARY KEY)"])`,
+    `export const down = Migrations.statements(["DROP TABLE ${table}"])`,
+    ``
+  ].join("\n")
 
 const rowsOf = (db: Database.Database, sql: string) => Effect.scoped(Effect.flatMap(db.connect, (conn) => conn.all(sql)))
 
@@ -218,6 +235,36 @@ const attacks = (name: string, makeLayer: MakeLayer) => {
         const ok = { ...forking, up: Effect.asVoid(Effect.flatMap(Database.Database, (db) => Effect.forEach([10, 11], (id) => db.sql`INSERT INTO log_forks (id) VALUES (${id})`, { concurrency: 2 }))) }
         yield* Migrations.up({ migrations: [...logged("forks").slice(0, 1), ok] })
         expect(yield* idsOf(db, "SELECT id FROM log_forks")).toEqual([10, 11])
+      }).pipe(Effect.provide(makeLayer()), Effect.scoped))
+
+    it.effect("a directory: a symlinked migration file runs, a subdirectory is left alone, a broken link and a module that throws are refused", () =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        const dir = scratchDir()
+        const elsewhere = scratchDir()
+        yield* Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            fs.rmSync(dir, { recursive: true, force: true })
+            fs.rmSync(elsewhere, { recursive: true, force: true })
+          })
+        )
+        fs.writeFileSync(path.join(dir, "1_real.ts"), migrationFile("dir_a"))
+        fs.writeFileSync(path.join(elsewhere, "shared.ts"), migrationFile("dir_b"))
+        fs.symlinkSync(path.join(elsewhere, "shared.ts"), path.join(dir, "2_linked.ts"))
+        fs.mkdirSync(path.join(dir, "archive"))
+        fs.writeFileSync(path.join(dir, "archive", "0_old.ts"), "throw new Error('never imported')\n")
+        expect((yield* Migrations.up({ directory: dir })).map((a) => a.name)).toEqual(["real", "linked"])
+        expect((yield* db.reflect()).tables.map((t) => t.name).sort()).toEqual(["dir_a", "dir_b", "effect_sqlservice_migrations"])
+
+        fs.symlinkSync(path.join(elsewhere, "gone.ts"), path.join(dir, "3_dangling.ts"))
+        const dangling = migrationErrorOf(yield* Effect.exit(Migrations.up({ directory: dir })))
+        expect([dangling.kind, dangling.migrations]).toEqual(["invalid", ["3_dangling.ts"]])
+        fs.rmSync(path.join(dir, "3_dangling.ts"))
+
+        fs.writeFileSync(path.join(dir, "3_throws.ts"), "throw new Error('broken at import')\n")
+        const throws = migrationErrorOf(yield* Effect.exit(Migrations.up({ directory: dir })))
+        expect([throws.kind, throws.migrations]).toEqual(["invalid", ["3_throws.ts"]])
+        expect(throws.message).toContain("broken at import")
       }).pipe(Effect.provide(makeLayer()), Effect.scoped))
 
     it.effect("Migrations.layer twice in one application applies each migration once", () =>
