@@ -6,6 +6,7 @@
  * what their failures look like.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -14,6 +15,7 @@ import * as Layer from "effect/Layer"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Database from "../../src/Database.js"
+import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Migrations from "../../src/Migrations.js"
 import { failureOf, reasonOf } from "../support/failures.js"
 import { type MakeLayer, pgAvailable, pgIsolated, sqliteMemory } from "../support/layers.js"
@@ -73,6 +75,8 @@ const logged = (suffix: string): ReadonlyArray<Migrations.Migration> => [
     down: Migrations.statements([`DELETE FROM log_${suffix} WHERE id = 3`])
   }
 ]
+
+class Boom extends Data.TaggedError("Boom")<{ readonly note: string }> {}
 
 /** The ids a run applied or undid, or the kind of MigrationError it failed with. */
 const outcomeOf = (exit: Exit.Exit<ReadonlyArray<Migrations.Applied>, unknown>) =>
@@ -265,6 +269,44 @@ const attacks = (name: string, makeLayer: MakeLayer) => {
         const throws = migrationErrorOf(yield* Effect.exit(Migrations.up({ directory: dir })))
         expect([throws.kind, throws.migrations]).toEqual(["invalid", ["3_throws.ts"]])
         expect(throws.message).toContain("broken at import")
+      }).pipe(Effect.provide(makeLayer()), Effect.scoped))
+
+    it.effect("a hand-written migration's own failure: typed by the migrations given in code; a directory module's becomes a MigrationError", () =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        const failing = {
+          id: "1",
+          name: "custom",
+          up: Effect.andThen(Migrations.statements(["CREATE TABLE typed_a (id INTEGER PRIMARY KEY)"]), Effect.fail(new Boom({ note: "no" })))
+        }
+        const run = Migrations.up({ migrations: [failing, ...logged("typed").slice(1)] })
+        // The error channel names Boom: a handler for it type-checks, and
+        // the Effect is not one failing with DatabaseError alone.
+        const handled: Effect.Effect<string, DatabaseError.DatabaseError, Database.Database> = run.pipe(
+          Effect.as("applied"),
+          Effect.catchTag("Boom", (boom) => Effect.succeed(boom.note))
+        )
+        // @ts-expect-error Boom is in the error channel
+        const untyped: Effect.Effect<unknown, DatabaseError.DatabaseError, Database.Database> = run
+        expect(untyped).toBe(run)
+        expect(yield* handled).toBe("no")
+
+        const dir = scratchDir()
+        yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
+        fs.writeFileSync(
+          path.join(dir, "1_throws_later.ts"),
+          [
+            `import * as Effect from "effect/Effect"`,
+            `import * as Migrations from "${path.join(repoRoot, "src/Migrations.js").replace(/\\/g, "/")}"`,
+            `export const up = Effect.andThen(Migrations.statements(["CREATE TABLE typed_b (id INTEGER PRIMARY KEY)"]), Effect.fail(new Error("the data is not ready")))`,
+            ``
+          ].join("\n")
+        )
+        const reason = migrationErrorOf(yield* Effect.exit(Migrations.up({ directory: dir })))
+        expect([reason.kind, reason.migrations]).toEqual(["failed", ["1_throws_later.ts"]])
+        expect(reason.message).toContain("the data is not ready")
+        expect(reason.message).toContain("rolled back")
+        expect((yield* db.reflect()).tables.map((t) => t.name)).toEqual(["effect_sqlservice_migrations"])
       }).pipe(Effect.provide(makeLayer()), Effect.scoped))
 
     it.effect("Migrations.layer twice in one application applies each migration once", () =>

@@ -78,6 +78,8 @@ interface Run {
   readonly db: Database
   readonly table: MigrationsTable
   readonly migrations: ReadonlyArray<Migration>
+  /** Modules imported at run time: their failures' types are unknown (see `bodyOf`). */
+  readonly fromDirectory: boolean
 }
 
 const prepare = (options: Options): Effect.Effect<Run, DatabaseError.DatabaseError, Database> =>
@@ -85,7 +87,7 @@ const prepare = (options: Options): Effect.Effect<Run, DatabaseError.DatabaseErr
     const db = yield* Database
     const table = yield* migrationsTable(db, options?.table)
     const migrations = yield* load(options)
-    return { db, table, migrations }
+    return { db, table, migrations, fromDirectory: "directory" in options }
   })
 
 const withConnection = <A, E, R>(db: Database, use: (conn: Connection) => Effect.Effect<A, E, R>) =>
@@ -131,18 +133,41 @@ const writeRow = (table: MigrationsTable, conn: Connection, m: Migration, direct
     ? table.record(conn, { id: m.id, name: m.name, checksum: m.checksum, durationMs })
     : table.remove(conn, m.id)
 
-// A hand-written migration's own failure passes through unchanged (after
-// the rollback). Its type cannot be known (directory modules are imported
-// at run time), so it is typed as the DatabaseError that migrations built
-// from `db` and `Migrations.statements` fail with.
+/**
+ * A migration's `up` or `down`. A hand-written migration given in code
+ * fails with its own error, unchanged (after the rollback): `Migrations.up`
+ * types it from the migrations given (`MigrationFailure`), so it is cast
+ * here. A directory's modules are imported at run time and their error types
+ * are unknown, so what they fail with that is not a `DatabaseError` becomes
+ * a `MigrationError` (`failed`) with it as the cause: `DatabaseError` stays
+ * the whole truth for a directory.
+ */
 const bodyOf = (
+  run: Run,
   m: Migration,
   direction: "up" | "down",
   transactional: boolean
-): Effect.Effect<void, DatabaseError.DatabaseError, Database> =>
-  (direction === "up" ? m.up : m.down!).pipe(
+): Effect.Effect<void, DatabaseError.DatabaseError, Database> => {
+  const body = (direction === "up" ? m.up : m.down!).pipe(
     Effect.provideService(CurrentMigration, { label: label(m), direction, transactional })
-  ) as Effect.Effect<void, DatabaseError.DatabaseError, Database>
+  )
+  if (!run.fromDirectory) return body as Effect.Effect<void, DatabaseError.DatabaseError, Database>
+  return Effect.mapError(body, (error) =>
+    DatabaseError.isDatabaseError(error) ? error : migrationError(
+      "failed",
+      `migration ${label(m)} (${direction}) failed: ${errorText(error)}${
+        transactional
+          ? " (it was rolled back: the schema and the migrations table are as before; fix the migration and run again)"
+          : " (it is not transactional: what it did before failing stays applied and it is not recorded; repair the schema by hand, then run again)"
+      }`,
+      { migrations: [label(m)], cause: error }
+    ))
+}
+
+const errorText = (error: unknown): string => {
+  const tag = typeof error === "object" && error !== null && "_tag" in error ? `${String(error._tag)}: ` : ""
+  return `${tag}${error instanceof Error ? error.message : String(error)}`.replace(/\s+/g, " ")
+}
 
 /**
  * One migration in its own transaction with its migrations-table write,
@@ -159,7 +184,7 @@ const runInTransaction = (run: Run, m: Migration, direction: "up" | "down", inOr
         yield* withLock(table, session)
         if (yield* alreadyDone(run, session, m, direction, inOrder)) return undefined
         const started = yield* now
-        yield* bodyOf(m, direction, true)
+        yield* bodyOf(run, m, direction, true)
         const violations = yield* table.dialect.violations(session)
         if (violations.length > 0) {
           return yield* Effect.fail(migrationError(
@@ -233,7 +258,7 @@ const runOutsideTransaction = (run: Run, m: Migration, direction: "up" | "down",
       return undefined
     }
     const started = yield* now
-    yield* bodyOf(m, direction, false)
+    yield* bodyOf(run, m, direction, false)
     const durationMs = Math.round((yield* now) - started)
     yield* onSecondConnection(withConnection(db, (conn) => writeRow(table, conn, m, direction, durationMs)))
     yield* Deferred.succeed(finished, undefined)
