@@ -309,6 +309,49 @@ const attacks = (name: string, makeLayer: MakeLayer) => {
         expect((yield* db.reflect()).tables.map((t) => t.name)).toEqual(["effect_sqlservice_migrations"])
       }).pipe(Effect.provide(makeLayer()), Effect.scoped))
 
+    it.effect("bad steps and targets are typed refusals that write nothing; steps 0 undoes nothing", () =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        const migrations = logged("opts")
+        yield* Migrations.up({ migrations })
+        for (const steps of [-1, Number.NaN, 1.5, Number.POSITIVE_INFINITY, "1" as unknown as number]) {
+          expect({ steps, kind: migrationErrorOf(yield* Effect.exit(Migrations.down({ migrations, steps }))).kind }).toEqual({ steps, kind: "invalid" })
+        }
+        expect(yield* Migrations.down({ migrations, steps: 0 })).toEqual([])
+        for (const to of ["99", "x", 2 as unknown as string]) {
+          expect({ to, kind: migrationErrorOf(yield* Effect.exit(Migrations.up({ migrations, to }))).kind }).toEqual({ to, kind: "invalid" })
+          expect({ to, kind: migrationErrorOf(yield* Effect.exit(Migrations.down({ migrations, to }))).kind }).toEqual({ to, kind: "invalid" })
+        }
+        expect(yield* idsOf(db, "SELECT id FROM effect_sqlservice_migrations")).toEqual([1, 2, 3])
+      }).pipe(Effect.provide(makeLayer()), Effect.scoped))
+
+    it.effect("two statements in one string fail typed, naming the statement, rolled back", () =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        const migrations = [
+          ...logged("two").slice(0, 1),
+          { id: "2", name: "two_in_one", up: Migrations.statements(["INSERT INTO log_two (id) VALUES (2); INSERT INTO log_two (id) VALUES (3)"]) }
+        ]
+        const exit = yield* Effect.exit(Migrations.up({ migrations }))
+        const reason = migrationErrorOf(exit)
+        expect([reason.kind, reason.migrations]).toEqual(["failed", ["2_two_in_one"]])
+        expect(yield* idsOf(db, "SELECT id FROM log_two")).toEqual([])
+      }).pipe(Effect.provide(makeLayer()), Effect.scoped))
+
+    it.effect("runs on two databases (PostgreSQL: two schemas) do not wait for each other's lock", () =>
+      Effect.gen(function*() {
+        const gate = yield* Deferred.make<void>()
+        const inside = yield* Deferred.make<void>()
+        const held = yield* Effect.forkChild(
+          Migrations.up({ migrations: gated("iso_a", gate, inside, "up") }).pipe(Effect.provide(makeLayer()))
+        )
+        yield* Deferred.await(inside)
+        const other = yield* Migrations.up({ migrations: logged("iso_b") }).pipe(Effect.provide(makeLayer()), Effect.timeout("5 seconds"))
+        expect(other.map((a) => a.id)).toEqual(["1", "2", "3"])
+        yield* Deferred.succeed(gate, undefined)
+        expect((yield* Fiber.join(held)).map((a) => a.id)).toEqual(["1", "2", "3"])
+      }).pipe(Effect.scoped))
+
     it.effect("Migrations.layer twice in one application applies each migration once", () =>
       Effect.gen(function*() {
         const db = yield* Database.Database

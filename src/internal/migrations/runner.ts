@@ -314,7 +314,10 @@ export const down = (options: DownOptions): Effect.Effect<ReadonlyArray<Applied>
     const run = yield* prepare(options)
     const steps = options.steps ?? 1
     if (!Number.isInteger(steps) || steps < 0) {
-      return yield* Effect.fail(migrationError("invalid", `option steps must be an integer >= 0, got ${String(options.steps)}`))
+      return yield* Effect.fail(migrationError(
+        "invalid",
+        `option steps: must be a whole number >= 0, got ${typeof options.steps === "string" ? JSON.stringify(options.steps) : String(options.steps)} (the number of latest applied migrations to undo, e.g. steps: 1; or to: "<id>" to undo those after it)`
+      ))
     }
     yield* refuseFirst(transactionalRefusal(run.migrations, run.table.dialect.transactionalOnly))
     const applied = yield* readApplied(run)
