@@ -352,6 +352,26 @@ const attacks = (name: string, makeLayer: MakeLayer) => {
         expect((yield* Fiber.join(held)).map((a) => a.id)).toEqual(["1", "2", "3"])
       }).pipe(Effect.scoped))
 
+    it.effect("a run interrupted while it waits for the lock leaves the pool healthy and the next run applies the rest once", () =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        const gate = yield* Deferred.make<void>()
+        const inside = yield* Deferred.make<void>()
+        const migrations = gated("wait", gate, inside, "up")
+        yield* Migrations.up({ migrations, to: "2" })
+        const holder = yield* Effect.forkChild(Migrations.up({ migrations }))
+        yield* Deferred.await(inside)
+        const waiter = yield* Effect.forkChild(Migrations.up({ migrations: logged("wait") }))
+        yield* waitForLockWaiter(db)
+        yield* Fiber.interrupt(waiter)
+        yield* Deferred.succeed(gate, undefined)
+        expect((yield* Fiber.join(holder)).map((a) => a.id)).toEqual(["3"])
+        expect(yield* Migrations.up({ migrations: logged("wait") })).toEqual([])
+        expect(yield* idsOf(db, "SELECT id FROM log_wait")).toEqual([2, 3])
+        yield* db.begin(Migrations.statements(["INSERT INTO log_wait (id) VALUES (4)"]))
+        expect(yield* idsOf(db, "SELECT id FROM log_wait")).toEqual([2, 3, 4])
+      }).pipe(Effect.provide(makeLayer()), Effect.scoped))
+
     it.effect("Migrations.layer twice in one application applies each migration once", () =>
       Effect.gen(function*() {
         const db = yield* Database.Database
