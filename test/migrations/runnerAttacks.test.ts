@@ -387,5 +387,46 @@ const attacks = (name: string, makeLayer: MakeLayer) => {
   })
 }
 
+/** PostgreSQL only: a non-transactional migration interrupted at each statement. */
+const pgNonTransactional = (makeLayer: MakeLayer) => {
+  let onStatement: (sql: string) => void = () => {}
+  const migrations = (k: number): ReadonlyArray<Migrations.Migration> => [
+    ...logged(`nt${k}`).slice(0, 1),
+    {
+      id: "2",
+      name: "index",
+      transactional: false,
+      up: Migrations.statements([`CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_nt${k} ON log_nt${k} (id)`])
+    },
+    ...logged(`nt${k}`).slice(2)
+  ]
+  it.effect("a non-transactional migration interrupted at each statement: the lock is let go, the next run records each migration once", () =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      let total = 0
+      onStatement = () => total++
+      yield* Migrations.up({ migrations: migrations(0), table: "mig_nt0" })
+      onStatement = () => {}
+      for (let k = 1; k <= total; k++) {
+        let seen = 0
+        let fiber: Fiber.Fiber<unknown, unknown> | undefined
+        onStatement = () => {
+          if (++seen === k) fiber!.interruptUnsafe()
+        }
+        fiber = yield* Effect.forkChild(Migrations.up({ migrations: migrations(k), table: `mig_nt${k}` }))
+        const first = yield* Fiber.await(fiber)
+        onStatement = () => {}
+        expect({ k, interrupted: Exit.hasInterrupts(first) }).toEqual({ k, interrupted: true })
+        const again = yield* Effect.exit(Migrations.up({ migrations: migrations(k), table: `mig_nt${k}` }).pipe(Effect.timeout("10 seconds")))
+        if (Exit.isFailure(again)) throw new Error(`k=${k}: second run failed: ${String(again.cause)}`)
+        expect({ k, applied: yield* idsOf(db, `SELECT id FROM mig_nt${k}`) }).toEqual({ k, applied: [1, 2, 3] })
+        expect({ k, log: yield* idsOf(db, `SELECT id FROM log_nt${k}`) }).toEqual({ k, log: [3] })
+      }
+    }).pipe(Effect.provide(makeLayer({ onStatement: (sql) => onStatement(sql) })), Effect.scoped), 120_000)
+}
+
 attacks("sqlite :memory:", sqliteMemory)
-describe.skipIf(!available)("PostgreSQL", () => attacks("postgres", pgIsolated))
+describe.skipIf(!available)("PostgreSQL", () => {
+  attacks("postgres", pgIsolated)
+  pgNonTransactional(pgIsolated)
+})
