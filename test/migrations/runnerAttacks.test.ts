@@ -372,6 +372,19 @@ const attacks = (name: string, makeLayer: MakeLayer) => {
         expect(yield* idsOf(db, "SELECT id FROM log_wait")).toEqual([2, 3, 4])
       }).pipe(Effect.provide(makeLayer()), Effect.scoped))
 
+    it.effect("a migration that runs the migrations runner itself is refused, typed, instead of waiting for its own lock", () =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        const nested = {
+          id: "1",
+          name: "runs_runner",
+          up: Effect.asVoid(Migrations.up({ migrations: logged("inner") }))
+        }
+        const reason = migrationErrorOf(yield* Effect.exit(Migrations.up({ migrations: [nested] }).pipe(Effect.timeout("5 seconds"))))
+        expect([reason.kind, reason.migrations]).toEqual(["invalid", ["1_runs_runner"]])
+        expect((yield* db.reflect()).tables.map((t) => t.name)).toEqual(["effect_sqlservice_migrations"])
+      }).pipe(Effect.provide(makeLayer()), Effect.scoped))
+
     it.effect("Migrations.layer twice in one application applies each migration once", () =>
       Effect.gen(function*() {
         const db = yield* Database.Database

@@ -82,6 +82,18 @@ interface Run {
   readonly fromDirectory: boolean
 }
 
+/**
+ * `up` or `down` from inside a running migration: on PostgreSQL it would
+ * wait forever for the lock its own transaction holds (on SQLite, for the
+ * connection).
+ */
+const refuseInsideMigration = Effect.flatMap(Effect.service(CurrentMigration), (running) =>
+  running === undefined ? Effect.void : Effect.fail(migrationError(
+    "invalid",
+    `migration ${running.label} (${running.direction}) runs the migrations runner: it would wait for the migrations lock that its own run holds (apply migrations from outside migrations, e.g. with Migrations.layer at start)`,
+    { migrations: [running.label] }
+  )))
+
 const prepare = (options: Options): Effect.Effect<Run, DatabaseError.DatabaseError, Database> =>
   Effect.gen(function*() {
     const db = yield* Database
@@ -289,6 +301,7 @@ const refuseFirst = (...refusals: ReadonlyArray<DatabaseError.DatabaseError | un
 /** @internal */
 export const up = (options: UpOptions): Effect.Effect<ReadonlyArray<Applied>, DatabaseError.DatabaseError, Database> =>
   Effect.gen(function*() {
+    yield* refuseInsideMigration
     const run = yield* prepare(options)
     yield* refuseFirst(transactionalRefusal(run.migrations, run.table.dialect.transactionalOnly))
     const target = options.to === undefined ? undefined : run.migrations.find((m) => m.id === options.to)
@@ -311,6 +324,7 @@ export const up = (options: UpOptions): Effect.Effect<ReadonlyArray<Applied>, Da
 /** @internal */
 export const down = (options: DownOptions): Effect.Effect<ReadonlyArray<Applied>, DatabaseError.DatabaseError, Database> =>
   Effect.gen(function*() {
+    yield* refuseInsideMigration
     const run = yield* prepare(options)
     const steps = options.steps ?? 1
     if (!Number.isInteger(steps) || steps < 0) {
