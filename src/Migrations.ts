@@ -42,12 +42,33 @@ import * as internalStatements from "./internal/migrations/statements.js"
 /**
  * A migration given in code (`{ migrations: [...] }`); a migration file
  * exports the same fields but `id` and `name`, which come from its name
- * `<id>_<name>.ts`.
+ * `<id>_<name>.ts`. `E` is what its `up` and `down` may fail with: a
+ * hand-written migration's own failure passes through `up` and `down`
+ * unchanged, and their error type says so (see `MigrationFailure`).
  *
  * @since 0.4.0
  * @category models
  */
-export type Migration = Model.Migration
+export interface Migration<E = DatabaseError> extends Omit<Model.Migration, "up" | "down"> {
+  readonly up: Effect.Effect<void, E, Database>
+  readonly down?: Effect.Effect<void, E, Database>
+}
+
+/**
+ * The failures of a source's migrations given in code, beyond the
+ * `DatabaseError` of the runner: the error types of their `up`s and
+ * `down`s. A directory's modules are imported at run time, so their types
+ * are unknown: a failure of theirs that is not a `DatabaseError` becomes a
+ * `MigrationError` of kind `failed` with it as its `cause`.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type MigrationFailure<O> = O extends { readonly migrations: ReadonlyArray<infer M> }
+  ? M extends unknown ? Exclude<FailureOf<M, "up"> | FailureOf<M, "down">, DatabaseError> : never
+  : never
+
+type FailureOf<M, K extends "up" | "down"> = K extends keyof M ? Effect.Error<NonNullable<M[K]>> : never
 
 /**
  * What a migration's `up` or `down` is: an Effect on the `Database` in
@@ -72,7 +93,7 @@ export type MigrationEffect = Model.MigrationEffect
  */
 export type Source =
   | { readonly directory: string }
-  | { readonly migrations: ReadonlyArray<Migration> }
+  | { readonly migrations: ReadonlyArray<Migration<unknown>> }
 
 /**
  * @since 0.4.0
@@ -176,12 +197,14 @@ export const statementsOf: (effect: Effect.Effect<unknown, unknown, unknown>) =>
  * the latest applied (`outOfOrder`, unless `allowOutOfOrder`), a `destructive`
  * one without `allowDestructive`. A migration that fails is rolled back and
  * ends the run; a hand-written migration's own failure passes through as it
- * is.
+ * is (typed by `MigrationFailure`).
  *
  * @since 0.4.0
  * @category running
  */
-export const up: (options: UpOptions) => Effect.Effect<ReadonlyArray<Applied>, DatabaseError, Database> = runner.up
+export const up: <const O extends UpOptions>(
+  options: O
+) => Effect.Effect<ReadonlyArray<Applied>, DatabaseError | MigrationFailure<O>, Database> = runner.up
 
 /**
  * Undoes the latest applied migrations, newest first: `steps` of them
@@ -192,8 +215,9 @@ export const up: (options: UpOptions) => Effect.Effect<ReadonlyArray<Applied>, D
  * @since 0.4.0
  * @category running
  */
-export const down: (options: DownOptions) => Effect.Effect<ReadonlyArray<Applied>, DatabaseError, Database> =
-  runner.down
+export const down: <const O extends DownOptions>(
+  options: O
+) => Effect.Effect<ReadonlyArray<Applied>, DatabaseError | MigrationFailure<O>, Database> = runner.down
 
 /**
  * Every migration of the source and every one recorded as applied, with
@@ -214,8 +238,8 @@ export const status: (options: Options) => Effect.Effect<ReadonlyArray<StatusEnt
  * @since 0.4.0
  * @category layers
  */
-export const layer = (options: UpOptions): Layer.Layer<never, DatabaseError, Database> =>
-  Layer.effectDiscard(runner.up(options))
+export const layer = <const O extends UpOptions>(options: O): Layer.Layer<never, DatabaseError | MigrationFailure<O>, Database> =>
+  Layer.effectDiscard(up(options))
 
 // ---------------------------------------------------------------------------
 // Generating, linting and checking migrations

@@ -105,3 +105,46 @@ export const transactionalRefusal = (
     { migrations: names }
   )
 }
+
+/**
+ * Checked once the lock is held, before `m` runs in `direction`: a run plans
+ * from the table as it read it before taking the lock, and another runner
+ * may have changed it meanwhile. Up (in order) needs exactly the migrations
+ * before `m` applied; down needs `m` to be the newest applied. Otherwise `m`
+ * would be applied over a hole, or undone under a newer migration.
+ */
+export const changedMeanwhile = (
+  migrations: ReadonlyArray<Migration>,
+  applied: ReadonlyArray<AppliedRow>,
+  m: Migration,
+  direction: "up" | "down"
+): DatabaseError.DatabaseError | undefined => {
+  const appliedIds = new Set(applied.map((row) => row.id))
+  const newer = applied.filter((row) => compareIds(row.id, m.id) > 0).sort((a, b) => compareIds(a.id, b.id)).map(label)
+  const what = `migration ${label(m)} was not ${direction === "up" ? "applied" : "undone"}`
+  const rerun = `run ${direction} again: it plans from the migrations table as it is now`
+  if (direction === "down") {
+    if (newer.length === 0) return undefined
+    return migrationError(
+      "outOfOrder",
+      `${what}: while this run waited for the migrations lock another runner applied ${listing(newer)}, which would stay applied over it (${rerun})`,
+      { migrations: [label(m), ...newer] }
+    )
+  }
+  const undone = migrations.filter((x) => compareIds(x.id, m.id) < 0 && !appliedIds.has(x.id)).map(label)
+  if (undone.length > 0) {
+    return migrationError(
+      "outOfOrder",
+      `${what}: while this run waited for the migrations lock another runner undid ${listing(undone)}, which it follows (${rerun})`,
+      { migrations: [label(m), ...undone] }
+    )
+  }
+  if (newer.length > 0) {
+    return migrationError(
+      "outOfOrder",
+      `${what}: while this run waited for the migrations lock another runner applied ${listing(newer)}, which sort after it (${rerun}, and pass allowOutOfOrder: true if it does not depend on the order)`,
+      { migrations: [label(m), ...newer] }
+    )
+  }
+  return undefined
+}

@@ -23,6 +23,7 @@ import { migrationError } from "./errors.js"
 import type { Migration } from "./model.js"
 import { compareIds, compareMigrations, label } from "./order.js"
 import {
+  changedMeanwhile,
   destructiveRefusal,
   irreversibleRefusal,
   outOfOrderRefusal,
@@ -77,14 +78,28 @@ interface Run {
   readonly db: Database
   readonly table: MigrationsTable
   readonly migrations: ReadonlyArray<Migration>
+  /** Modules imported at run time: their failures' types are unknown (see `bodyOf`). */
+  readonly fromDirectory: boolean
 }
+
+/**
+ * `up` or `down` from inside a running migration: on PostgreSQL it would
+ * wait forever for the lock its own transaction holds (on SQLite, for the
+ * connection).
+ */
+const refuseInsideMigration = Effect.flatMap(Effect.service(CurrentMigration), (running) =>
+  running === undefined ? Effect.void : Effect.fail(migrationError(
+    "invalid",
+    `migration ${running.label} (${running.direction}) runs the migrations runner: it would wait for the migrations lock that its own run holds (apply migrations from outside migrations, e.g. with Migrations.layer at start)`,
+    { migrations: [running.label] }
+  )))
 
 const prepare = (options: Options): Effect.Effect<Run, DatabaseError.DatabaseError, Database> =>
   Effect.gen(function*() {
     const db = yield* Database
     const table = yield* migrationsTable(db, options?.table)
     const migrations = yield* load(options)
-    return { db, table, migrations }
+    return { db, table, migrations, fromDirectory: "directory" in options }
   })
 
 const withConnection = <A, E, R>(db: Database, use: (conn: Connection) => Effect.Effect<A, E, R>) =>
@@ -112,42 +127,76 @@ const readApplied = ({ db, table }: Run): Effect.Effect<ReadonlyArray<AppliedRow
 
 const now = Effect.sync(() => performance.now())
 
-const alreadyDone = (table: MigrationsTable, conn: Connection, m: Migration, direction: "up" | "down") =>
-  Effect.map(table.isApplied(conn, m.id), (applied) => direction === "up" ? applied : !applied)
+/**
+ * Under the lock: true when another runner already did `m`; a failure when
+ * it changed the table so that doing `m` now would break the order (see
+ * `changedMeanwhile`; unchecked for an up with `allowOutOfOrder`).
+ */
+const alreadyDone = (run: Run, conn: Connection, m: Migration, direction: "up" | "down", inOrder: boolean) =>
+  Effect.flatMap(run.table.readAll(conn), (applied) => {
+    const isApplied = applied.some((row) => row.id === m.id)
+    if (direction === "up" ? isApplied : !isApplied) return Effect.succeed(true)
+    const changed = inOrder ? changedMeanwhile(run.migrations, applied, m, direction) : undefined
+    return changed === undefined ? Effect.succeed(false) : Effect.fail(changed)
+  })
 
 const writeRow = (table: MigrationsTable, conn: Connection, m: Migration, direction: "up" | "down", durationMs: number) =>
   direction === "up"
     ? table.record(conn, { id: m.id, name: m.name, checksum: m.checksum, durationMs })
     : table.remove(conn, m.id)
 
-// A hand-written migration's own failure passes through unchanged (after
-// the rollback). Its type cannot be known (directory modules are imported
-// at run time), so it is typed as the DatabaseError that migrations built
-// from `db` and `Migrations.statements` fail with.
+/**
+ * A migration's `up` or `down`. A hand-written migration given in code
+ * fails with its own error, unchanged (after the rollback): `Migrations.up`
+ * types it from the migrations given (`MigrationFailure`), so it is cast
+ * here. A directory's modules are imported at run time and their error types
+ * are unknown, so what they fail with that is not a `DatabaseError` becomes
+ * a `MigrationError` (`failed`) with it as the cause: `DatabaseError` stays
+ * the whole truth for a directory.
+ */
 const bodyOf = (
+  run: Run,
   m: Migration,
   direction: "up" | "down",
   transactional: boolean
-): Effect.Effect<void, DatabaseError.DatabaseError, Database> =>
-  (direction === "up" ? m.up : m.down!).pipe(
+): Effect.Effect<void, DatabaseError.DatabaseError, Database> => {
+  const body = (direction === "up" ? m.up : m.down!).pipe(
     Effect.provideService(CurrentMigration, { label: label(m), direction, transactional })
-  ) as Effect.Effect<void, DatabaseError.DatabaseError, Database>
+  )
+  if (!run.fromDirectory) return body as Effect.Effect<void, DatabaseError.DatabaseError, Database>
+  return Effect.mapError(body, (error) =>
+    DatabaseError.isDatabaseError(error) ? error : migrationError(
+      "failed",
+      `migration ${label(m)} (${direction}) failed: ${errorText(error)}${
+        transactional
+          ? " (it was rolled back: the schema and the migrations table are as before; fix the migration and run again)"
+          : " (it is not transactional: what it did before failing stays applied and it is not recorded; repair the schema by hand, then run again)"
+      }`,
+      { migrations: [label(m)], cause: error }
+    ))
+}
+
+const errorText = (error: unknown): string => {
+  const tag = typeof error === "object" && error !== null && "_tag" in error ? `${String(error._tag)}: ` : ""
+  return `${tag}${error instanceof Error ? error.message : String(error)}`.replace(/\s+/g, " ")
+}
 
 /**
  * One migration in its own transaction with its migrations-table write,
  * after taking the lock and re-reading the table. Undefined when another
  * runner did it first.
  */
-const runInTransaction = ({ db, table }: Run, m: Migration, direction: "up" | "down") =>
-  withConnection(db, (conn) =>
+const runInTransaction = (run: Run, m: Migration, direction: "up" | "down", inOrder: boolean) => {
+  const { db, table } = run
+  return withConnection(db, (conn) =>
     table.dialect.aroundTransaction(
       conn,
       db.begin(Effect.gen(function*() {
         const session = yield* Session
         yield* withLock(table, session)
-        if (yield* alreadyDone(table, session, m, direction)) return undefined
+        if (yield* alreadyDone(run, session, m, direction, inOrder)) return undefined
         const started = yield* now
-        yield* bodyOf(m, direction, true)
+        yield* bodyOf(run, m, direction, true)
         const violations = yield* table.dialect.violations(session)
         if (violations.length > 0) {
           return yield* Effect.fail(migrationError(
@@ -162,6 +211,7 @@ const runInTransaction = ({ db, table }: Run, m: Migration, direction: "up" | "d
       }))
     )
   )
+}
 
 /**
  * The lock of a transaction that stays open while a non-transactional
@@ -194,8 +244,9 @@ const needsSecondConnection = (m: Migration, cause: DatabaseError.DatabaseError)
  * own for as long as it runs, its statements run in autocommit, then its
  * row is written. A failure leaves what its earlier statements did.
  */
-const runOutsideTransaction = ({ db, table }: Run, m: Migration, direction: "up" | "down") =>
-  Effect.scoped(Effect.gen(function*() {
+const runOutsideTransaction = (run: Run, m: Migration, direction: "up" | "down", inOrder: boolean) => {
+  const { db, table } = run
+  return Effect.scoped(Effect.gen(function*() {
     const locked = yield* Deferred.make<void, DatabaseError.DatabaseError>()
     const finished = yield* Deferred.make<void>()
     yield* Effect.forkScoped(
@@ -215,24 +266,25 @@ const runOutsideTransaction = ({ db, table }: Run, m: Migration, direction: "up"
         (e) => DatabaseError.hasReason(e, "ConnectionError") && e.reason.kind === "pool_timeout",
         (e) => Effect.fail(needsSecondConnection(m, e))
       )
-    if (yield* onSecondConnection(withConnection(db, (conn) => alreadyDone(table, conn, m, direction)))) {
+    if (yield* onSecondConnection(withConnection(db, (conn) => alreadyDone(run, conn, m, direction, inOrder)))) {
       return undefined
     }
     const started = yield* now
-    yield* bodyOf(m, direction, false)
+    yield* bodyOf(run, m, direction, false)
     const durationMs = Math.round((yield* now) - started)
     yield* onSecondConnection(withConnection(db, (conn) => writeRow(table, conn, m, direction, durationMs)))
     yield* Deferred.succeed(finished, undefined)
     return { id: m.id, name: m.name, direction, durationMs } satisfies Applied
   }))
+}
 
-const runEach = (run: Run, plan: ReadonlyArray<Migration>, direction: "up" | "down") =>
+const runEach = (run: Run, plan: ReadonlyArray<Migration>, direction: "up" | "down", inOrder: boolean) =>
   Effect.gen(function*() {
     const done: Array<Applied> = []
     for (const m of plan) {
       const result = m.transactional === false
-        ? yield* runOutsideTransaction(run, m, direction)
-        : yield* runInTransaction(run, m, direction)
+        ? yield* runOutsideTransaction(run, m, direction, inOrder)
+        : yield* runInTransaction(run, m, direction, inOrder)
       if (result !== undefined) done.push(result)
     }
     return done as ReadonlyArray<Applied>
@@ -249,6 +301,7 @@ const refuseFirst = (...refusals: ReadonlyArray<DatabaseError.DatabaseError | un
 /** @internal */
 export const up = (options: UpOptions): Effect.Effect<ReadonlyArray<Applied>, DatabaseError.DatabaseError, Database> =>
   Effect.gen(function*() {
+    yield* refuseInsideMigration
     const run = yield* prepare(options)
     yield* refuseFirst(transactionalRefusal(run.migrations, run.table.dialect.transactionalOnly))
     const target = options.to === undefined ? undefined : run.migrations.find((m) => m.id === options.to)
@@ -265,16 +318,20 @@ export const up = (options: UpOptions): Effect.Effect<ReadonlyArray<Applied>, Da
     )
     // Only now, so that a refusal writes nothing, not even the table.
     yield* ensureTable(run)
-    return yield* runEach(run, pending, "up")
+    return yield* runEach(run, pending, "up", options.allowOutOfOrder !== true)
   })
 
 /** @internal */
 export const down = (options: DownOptions): Effect.Effect<ReadonlyArray<Applied>, DatabaseError.DatabaseError, Database> =>
   Effect.gen(function*() {
+    yield* refuseInsideMigration
     const run = yield* prepare(options)
     const steps = options.steps ?? 1
     if (!Number.isInteger(steps) || steps < 0) {
-      return yield* Effect.fail(migrationError("invalid", `option steps must be an integer >= 0, got ${String(options.steps)}`))
+      return yield* Effect.fail(migrationError(
+        "invalid",
+        `option steps: must be a whole number >= 0, got ${typeof options.steps === "string" ? JSON.stringify(options.steps) : String(options.steps)} (the number of latest applied migrations to undo, e.g. steps: 1; or to: "<id>" to undo those after it)`
+      ))
     }
     yield* refuseFirst(transactionalRefusal(run.migrations, run.table.dialect.transactionalOnly))
     const applied = yield* readApplied(run)
@@ -294,7 +351,7 @@ export const down = (options: DownOptions): Effect.Effect<ReadonlyArray<Applied>
       options.allowDestructive === true ? undefined : destructiveRefusal(plan, "down")
     )
     if (plan.length === 0) return []
-    return yield* runEach(run, plan, "down")
+    return yield* runEach(run, plan, "down", true)
   })
 
 /** @internal */

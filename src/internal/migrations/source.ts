@@ -6,6 +6,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import type { Dirent } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
@@ -14,6 +15,7 @@ import { fileChecksum, migrationChecksum } from "./checksum.js"
 import { listing, migrationError } from "./errors.js"
 import type { Migration } from "./model.js"
 import { compareMigrations, ID, label } from "./order.js"
+import { statementsOf, unusableStatement } from "./statements.js"
 
 /** @internal */
 export type Source =
@@ -34,6 +36,11 @@ const problemOf = (m: Record<string, unknown>): string | undefined => {
   if (typeof m.name !== "string") return `name must be a string, got ${typeof m.name}`
   if (!Effect.isEffect(m.up)) return "up must be an Effect (Migrations.statements([...]) or an Effect using Database)"
   if (m.down !== undefined && !Effect.isEffect(m.down)) return "down, when given, must be an Effect"
+  for (const direction of ["up", "down"] as const) {
+    const list = statementsOf(m[direction])
+    const problem = list === undefined ? undefined : unusableStatement(list)
+    if (problem !== undefined) return `${direction}'s ${problem}`
+  }
   if (m.transactional !== undefined && typeof m.transactional !== "boolean") return "transactional, when given, must be a boolean"
   if (m.destructive !== undefined) {
     const d = m.destructive as Record<string, unknown> | null
@@ -139,8 +146,23 @@ const loadFile = (directory: string, file: string, id: string, name: string) =>
   })
 
 /**
+ * A directory entry as a migration file may be: a file, or a link to one
+ * (a migration shared between directories is a symlink, and must not be
+ * skipped); a link to nothing is `broken`; directories and the rest are
+ * `other`, left alone.
+ */
+const kindOf = (directory: string, entry: Dirent): Effect.Effect<"file" | "broken" | "other"> => {
+  if (entry.isFile()) return Effect.succeed("file")
+  if (!entry.isSymbolicLink()) return Effect.succeed("other")
+  return Effect.promise(() =>
+    fs.stat(path.join(directory, entry.name)).then((target) => target.isFile() ? "file" : "other", () => "broken" as const)
+  )
+}
+
+/**
  * The migrations of a directory: files `<digits>_<slug>.(ts|mts|js|mjs)`,
- * imported in id order. Dotfiles, declaration files, source maps and files
+ * imported in id order (links to such files count as the files).
+ * Subdirectories, dotfiles, declaration files, source maps and files
  * that are not modules (README.md, notes) are left alone; a module or a
  * `<digits>_...` file whose name does not fit is refused, so a migration is
  * never silently skipped.
@@ -161,12 +183,24 @@ export const fromDirectory = (directory: string): Effect.Effect<ReadonlyArray<Mi
     })
     const files: Array<{ file: string; id: string; name: string }> = []
     const malformed: Array<string> = []
+    const broken: Array<string> = []
     for (const entry of entries) {
       const file = entry.name
-      if (!entry.isFile() || file.startsWith(".") || NOT_MIGRATIONS.test(file)) continue
+      if (file.startsWith(".") || NOT_MIGRATIONS.test(file)) continue
+      const kind = yield* kindOf(directory, entry)
+      if (kind === "other") continue
       const match = FILE.exec(file)
-      if (match !== null) files.push({ file, id: match[1]!, name: match[2]! })
-      else if (MODULE_EXTENSION.test(file) || /^[0-9]+_/.test(file)) malformed.push(file)
+      const looksLikeMigration = match !== null || MODULE_EXTENSION.test(file) || /^[0-9]+_/.test(file)
+      if (kind === "broken") {
+        if (looksLikeMigration) broken.push(file)
+      } else if (match !== null) files.push({ file, id: match[1]!, name: match[2]! })
+      else if (looksLikeMigration) malformed.push(file)
+    }
+    if (broken.length > 0) {
+      return yield* Effect.fail(invalid(
+        `migrations directory ${directory} has links that point to no file: ${listing(broken.sort())} (restore what they point to, or remove them)`,
+        broken
+      ))
     }
     if (malformed.length > 0) {
       return yield* Effect.fail(invalid(

@@ -48,18 +48,32 @@ const runAll = (list: ReadonlyArray<string>, run: (sql: string) => Effect.Effect
     }
   })
 
+/**
+ * Why a statements list cannot run (a blank or non-text entry), or
+ * undefined. Also checked when migrations are loaded, so that such a list is
+ * refused before any migration runs.
+ *
+ * @internal
+ */
+export const unusableStatement = (list: ReadonlyArray<unknown>): string | undefined => {
+  const index = list.findIndex((sql) => typeof sql !== "string" || sql.trim() === "")
+  if (index === -1) return undefined
+  const entry = list[index]
+  return `statement ${index + 1} is ${typeof entry === "string" ? "empty" : `a ${typeof entry}`}, expected SQL text (one statement per string)`
+}
+
 /** @internal */
 export const statements = (
   list: ReadonlyArray<string>
 ): Effect.Effect<void, DatabaseError.DatabaseError, Database> => {
   const copy: ReadonlyArray<string> = [...list]
   const effect = Effect.gen(function*() {
-    const notText = copy.findIndex((sql) => typeof sql !== "string" || sql.trim() === "")
-    if (notText !== -1) {
+    const problem = unusableStatement(copy)
+    if (problem !== undefined) {
       const running = yield* CurrentMigration
       return yield* Effect.fail(migrationError(
         "invalid",
-        `Migrations.statements: statement ${notText + 1} is ${typeof copy[notText] === "string" ? "empty" : `a ${typeof copy[notText]}`}, expected SQL text (one statement per string)`,
+        `Migrations.statements: ${problem}`,
         running === undefined ? {} : { migrations: [running.label] }
       ))
     }

@@ -7,7 +7,7 @@
 import * as Effect from "effect/Effect"
 import type { Connection } from "../../Connection.js"
 import type { Database } from "../../Database.js"
-import type * as DatabaseError from "../../DatabaseError.js"
+import * as DatabaseError from "../../DatabaseError.js"
 import { dialects } from "../dialect/dialects.js"
 import type { MigrationDialect } from "../dialect/migrationDialect.js"
 import { migrationDialects } from "../dialect/migrationDialects.js"
@@ -36,13 +36,23 @@ export interface MigrationsTable {
   readonly lock: { readonly sql: string; readonly params: ReadonlyArray<unknown> } | undefined
   readonly exists: (conn: Connection) => Effect.Effect<boolean, DatabaseError.DatabaseError>
   readonly readAll: (conn: Connection) => Effect.Effect<ReadonlyArray<AppliedRow>, DatabaseError.DatabaseError>
-  readonly isApplied: (conn: Connection, id: string) => Effect.Effect<boolean, DatabaseError.DatabaseError>
   readonly record: (
     conn: Connection,
     row: { readonly id: string; readonly name: string; readonly checksum: string | undefined; readonly durationMs: number }
   ) => Effect.Effect<void, DatabaseError.DatabaseError>
   readonly remove: (conn: Connection, id: string) => Effect.Effect<void, DatabaseError.DatabaseError>
 }
+
+const COLUMNS = "id, name, checksum, applied_at, duration_ms"
+
+// A table of that name made by another tool (or by hand) fails the SELECT of
+// our columns: say what the table must be instead of "no such column".
+const otherShape = (name: string, error: DatabaseError.DatabaseError) =>
+  migrationError(
+    "invalid",
+    `migrations table ${name} is not a migrations table of this library: reading its columns ${COLUMNS} failed with ${error.reason.message} (it was made by another tool or by hand: pass option table: "another_name" to keep the runs apart, or rename that table)`,
+    { statement: `SELECT ${COLUMNS} FROM ${name}`, cause: error }
+  )
 
 const toDate = (value: unknown): Date => value instanceof Date ? value : new Date(String(value))
 
@@ -71,7 +81,11 @@ export const migrationsTable = (
         Effect.map(schema.existingTables((sql, params) => conn.all(sql, params), [{ name }]), (found) => found.length > 0),
       readAll: (conn) =>
         Effect.map(
-          conn.all(`SELECT id, name, checksum, applied_at, duration_ms FROM ${t}`),
+          Effect.catchIf(
+            conn.all(`SELECT ${COLUMNS} FROM ${t}`),
+            (e) => DatabaseError.hasReason(e, "StatementError"),
+            (e) => Effect.fail(otherShape(name, e))
+          ),
           (rows) =>
             rows.map((row) => ({
               id: String(row.id),
@@ -81,8 +95,6 @@ export const migrationsTable = (
               durationMs: Number(row.duration_ms)
             }))
         ),
-      isApplied: (conn, id) =>
-        Effect.map(conn.all(`SELECT 1 AS applied FROM ${t} WHERE id = ${p(1)}`, [id]), (rows) => rows.length > 0),
       record: (conn, row) =>
         Effect.asVoid(conn.execute(
           `INSERT INTO ${t} (id, name, checksum, applied_at, duration_ms) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)})`,
