@@ -55,6 +55,25 @@ export const rawPg: Lib<Pg.Pool> = {
   close: (pool) => pool.end()
 }
 
+/**
+ * One `pg.Client` opened for the scenario and reused by every statement: the
+ * raw reference for ours on a held connection (`db.connect`, a session),
+ * which does not go back through a pool between statements either.
+ */
+export const rawPgHeld: Lib<Pg.Client> = {
+  name: "raw held",
+  kind: "pg",
+  open: async (ctx) => {
+    const client = new Pg.Client({ connectionString: ctx.target.pgUrl })
+    client.on("error", () => {})
+    await client.connect()
+    return client
+  },
+  exec: async (client, sql) => void (await client.query(sql)),
+  query: async (client, sql) => (await client.query(sql)).rows,
+  close: (client) => client.end()
+}
+
 // ---------------------------------------------------------------- Effect clients
 
 export interface EffectClient<R> {
@@ -105,6 +124,18 @@ export const ours = effectLib<Database.Database | SqlClient.SqlClient, { readonl
       url: ctx.target.kind === "sqlite" ? sqliteUrl(ctx.target.sqliteFile("ours")) : ctx.target.pgUrl,
       poolSize: POOL_SIZE
     }),
+  async (runtime) => ({ db: await runtime.runPromise(Database.Database) })
+)
+
+/**
+ * Ours in pooler mode (`pooler: "transaction"`, every statement unnamed),
+ * connected straight to the server: the mode changes only what ours does, so
+ * no PgBouncer is needed to measure it. PostgreSQL only.
+ */
+export const oursPooler = effectLib<Database.Database | SqlClient.SqlClient, { readonly db: Database.Database }>(
+  "ours pooler",
+  "pg",
+  (ctx) => Database.layer({ url: ctx.target.pgUrl, poolSize: POOL_SIZE, pooler: "transaction", preparedStatements: false }),
   async (runtime) => ({ db: await runtime.runPromise(Database.Database) })
 )
 

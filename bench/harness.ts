@@ -53,6 +53,11 @@ export const makeTarget = (name: DialectName): Target => ({
 
 export interface Mode {
   readonly quick: boolean
+  /**
+   * Only implementations whose name contains this text (lower case), plus the
+   * raw rows they are compared with (`--impl`); undefined runs all.
+   */
+  readonly impl?: string | undefined
 }
 
 export interface Ctx {
@@ -81,7 +86,9 @@ export interface Lib<C> {
 /** What a child process measured by itself (its own clock, its peak RSS). */
 export interface Measured {
   readonly elapsedMs: number
+  /** The process's peak RSS at the end (`resourceUsage().maxRSS`): what the machine had to give it. */
   readonly peakRssMb?: number | undefined
+  /** The RSS just before the measured work: what loading and connecting cost. */
   readonly startRssMb?: number | undefined
 }
 
@@ -100,6 +107,12 @@ export interface Implementation<C = any> {
   readonly kind?: Kind | undefined
   /** Leaves the implementation out of some runs (e.g. a slow reference in --quick). */
   readonly skip?: ((ctx: Ctx) => boolean) | undefined
+  /**
+   * The name of the raw row this one does the same work as, which it is
+   * divided by in `ratioToBaseline` (e.g. "raw held" for ours on a held
+   * PostgreSQL connection); per target when a function; default "raw".
+   */
+  readonly baseline?: string | ((ctx: Ctx) => string) | undefined
   readonly lib: Lib<C>
   readonly make: (client: C, ctx: Ctx) => Body | Promise<Body>
 }
@@ -133,9 +146,16 @@ export interface Result {
   readonly impl: string
   readonly medianUs: number
   readonly p95Us: number
+  /** Median / the median of the row named "raw". */
   readonly ratioToRaw: number | null
+  /** The row this one is compared with (its `baseline`, default "raw"). */
+  readonly baseline: string
+  /** Median / the baseline row's median. */
+  readonly ratioToBaseline: number | null
   readonly peakRssMb?: number | undefined
   readonly startRssMb?: number | undefined
+  /** Peak minus start RSS, per run, median over runs: what the measured work itself held. */
+  readonly growthRssMb?: number | undefined
   readonly unit: string
   readonly samples: number
   readonly opsPerBatch: number
@@ -168,15 +188,12 @@ interface Running {
   readonly samples: Array<number>
   readonly peakRss: Array<number>
   readonly startRss: Array<number>
+  readonly growthRss: Array<number>
 }
 
 /** Runs one scenario on one dialect and returns a row per implementation. */
 export const runScenario = async (scenario: Scenario, ctx: Ctx, log: (line: string) => void): Promise<Array<Result>> => {
-  const impls = scenario.implementations.filter((i) =>
-    (i.kind === undefined || i.kind === ctx.target.kind) &&
-    (i.lib.kind === undefined || i.lib.kind === ctx.target.kind) &&
-    i.skip?.(ctx) !== true
-  )
+  const impls = selectImplementations(scenario.implementations, ctx)
   const clients = new Map<Lib<unknown>, unknown>()
   const { opsPerBatch, warmup, rounds } = scenario.sizing(ctx)
   const running: Array<Running> = []
@@ -199,7 +216,7 @@ export const runScenario = async (scenario: Scenario, ctx: Ctx, log: (line: stri
     }
     for (const impl of impls) {
       const body = await impl.make(clients.get(impl.lib), ctx)
-      running.push({ impl, body, samples: [], peakRss: [], startRss: [] })
+      running.push({ impl, body, samples: [], peakRss: [], startRss: [], growthRss: [] })
     }
 
     const batch = async (r: Running, record: boolean) => {
@@ -212,6 +229,9 @@ export const runScenario = async (scenario: Scenario, ctx: Ctx, log: (line: stri
       r.samples.push((elapsedMs * 1000) / opsPerBatch)
       if (measured?.peakRssMb !== undefined) r.peakRss.push(measured.peakRssMb)
       if (measured?.startRssMb !== undefined) r.startRss.push(measured.startRssMb)
+      if (measured?.peakRssMb !== undefined && measured.startRssMb !== undefined) {
+        r.growthRss.push(measured.peakRssMb - measured.startRssMb)
+      }
     }
 
     const checked = new Set<Running>()
@@ -241,13 +261,16 @@ export const runScenario = async (scenario: Scenario, ctx: Ctx, log: (line: stri
     await scenario.teardown?.(ctx)
   }
 
-  const rawMedian = (() => {
-    const raw = running.find((r) => r.impl.name === "raw")
-    return raw === undefined ? undefined : median(raw.samples)
-  })()
+  const medianOf = (name: string) => {
+    const row = running.find((r) => r.impl.name === name)
+    return row === undefined ? undefined : median(row.samples)
+  }
+  const rawMedian = medianOf("raw")
   return running.map((r): Result => {
     const sorted = [...r.samples].sort((a, b) => a - b)
     const med = median(sorted)
+    const baseline = baselineOf(r.impl, ctx)
+    const baselineMedian = medianOf(baseline)
     return {
       scenario: scenario.name,
       dialect: ctx.target.name,
@@ -255,8 +278,11 @@ export const runScenario = async (scenario: Scenario, ctx: Ctx, log: (line: stri
       medianUs: round2(med),
       p95Us: round2(quantile(sorted, 0.95)),
       ratioToRaw: rawMedian === undefined ? null : round2(med / rawMedian),
+      baseline,
+      ratioToBaseline: baselineMedian === undefined ? null : round2(med / baselineMedian),
       ...(r.peakRss.length > 0 ? { peakRssMb: round2(median(r.peakRss)) } : {}),
       ...(r.startRss.length > 0 ? { startRssMb: round2(median(r.startRss)) } : {}),
+      ...(r.growthRss.length > 0 ? { growthRssMb: round2(median(r.growthRss)) } : {}),
       unit: scenario.unit,
       samples: r.samples.length,
       opsPerBatch
@@ -265,6 +291,34 @@ export const runScenario = async (scenario: Scenario, ctx: Ctx, log: (line: stri
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100
+
+const baselineOf = (impl: Implementation, ctx: Ctx): string =>
+  typeof impl.baseline === "function" ? impl.baseline(ctx) : impl.baseline ?? "raw"
+
+/**
+ * The implementations that run on this target: of its kind, not skipped, and
+ * with `--impl`, those whose name contains the text plus the raw rows they
+ * are compared with ("raw" always: PostgreSQL's tables are prepared by the
+ * first client, and every ratio needs it).
+ */
+const selectImplementations = (all: ReadonlyArray<Implementation>, ctx: Ctx): Array<Implementation> => {
+  const here = all.filter((i) =>
+    (i.kind === undefined || i.kind === ctx.target.kind) &&
+    (i.lib.kind === undefined || i.lib.kind === ctx.target.kind) &&
+    i.skip?.(ctx) !== true
+  )
+  for (const i of here) {
+    const baseline = baselineOf(i, ctx)
+    if (!here.some((b) => b.name === baseline)) {
+      throw new Error(`${ctx.scenario} / ${ctx.target.name} / ${i.name}: no row "${baseline}" to compare with`)
+    }
+  }
+  const wanted = ctx.mode.impl
+  if (wanted === undefined) return here
+  const chosen = here.filter((i) => i.name.toLowerCase().includes(wanted))
+  const needed = new Set(["raw", ...chosen.map((i) => baselineOf(i, ctx))])
+  return here.filter((i) => needed.has(i.name) || chosen.includes(i))
+}
 
 /** Deterministic pseudo-random ids in [1, max] (the same sequence for every implementation). */
 export const idSequence = (count: number, max: number, seed = 42): Array<number> => {

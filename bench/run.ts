@@ -3,6 +3,7 @@
  * npm run bench -- --quick             the same scenarios, smaller (under a minute)
  * npm run bench -- --only "point"      scenarios whose name contains the text
  * npm run bench -- --dialect pg        dialects whose name contains the text
+ * npm run bench -- --impl "pooler"     implementations whose name contains the text, with the raw rows they are compared with
  *
  * Prints a table and writes bench/results/latest.json.
  */
@@ -22,6 +23,7 @@ const option = (name: string) => {
 const quick = args.includes("--quick")
 const only = option("--only")?.toLowerCase()
 const dialectFilter = option("--dialect")?.toLowerCase()
+const implFilter = option("--impl")?.toLowerCase()
 const out = option("--out") ??
   path.join(path.dirname(fileURLToPath(import.meta.url)), "results", "latest.json")
 
@@ -60,9 +62,17 @@ const dropPgLeftovers = async () => {
   }
 }
 
-/** What is measured: Node, the libraries' versions, and where ours is loaded from (the build, unless run with `--conditions=source`). */
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+
+/**
+ * Where ours is loaded from: `effect-sqlservice` resolves through the
+ * package's exports to the build, like every other library to its package;
+ * only `--conditions=source` would make it `src/` (through tsx's transform).
+ */
+const oursEntry = () => path.relative(root, fileURLToPath(import.meta.resolve("effect-sqlservice")))
+
+/** What is measured: Node, the libraries' versions, and where ours is loaded from. */
 const describeRun = () => {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
   const version = (name: string) => {
     try {
       return JSON.parse(fs.readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8")).version as string
@@ -72,12 +82,16 @@ const describeRun = () => {
   }
   const libraries = ["effect", "@effect/sql-pg", "better-sqlite3", "pg", "drizzle-orm", "kysely"]
     .map((name) => `${name} ${version(name)}`).join(", ")
-  const ours = path.relative(root, fileURLToPath(import.meta.resolve("effect-sqlservice")))
-  return `node ${process.version}; ${libraries}; ours from ${ours}`
+  return `node ${process.version}; ${libraries}; ours from ${oursEntry()}`
 }
 
 const main = async () => {
   log(describeRun())
+  if (!oursEntry().startsWith(`dist${path.sep}`)) {
+    log("ours does not resolve to dist/: the benchmark measures the build (npm run bench builds it; run without --conditions=source)")
+    process.exitCode = 1
+    return
+  }
   const hasPg = await pgReachable()
   const selected = scenarios.filter((s: Scenario) => only === undefined || s.name.toLowerCase().includes(only))
   if (selected.length === 0) {
@@ -92,7 +106,7 @@ const main = async () => {
       for (const dialect of scenario.dialects) {
         if (dialectFilter !== undefined && !dialect.includes(dialectFilter)) continue
         if (dialect === "pg" && !hasPg) continue
-        const ctx = { target: makeTarget(dialect as DialectName), mode: { quick }, scenario: scenario.name }
+        const ctx = { target: makeTarget(dialect as DialectName), mode: { quick, impl: implFilter }, scenario: scenario.name }
         const t0 = Date.now()
         const rows = await runScenario(scenario, ctx, log)
         results.push(...rows)

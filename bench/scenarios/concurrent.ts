@@ -2,10 +2,15 @@
  * PostgreSQL only: 3000 point selects issued at once through a pool of 10
  * connections. Promise.all for the Promise libraries, Effect.all with
  * unbounded concurrency for the Effect ones. One operation = all 3000.
+ *
+ * `raw fibers` is the floor of one Effect fiber per select: the same
+ * `Effect.all` over 3000 bare `Effect.callback`s into `pool.query`, with
+ * nothing of a library in between. The Effect rows are divided by it
+ * (`baseline`), the Promise rows by `raw`.
  */
 import { eq, sql as dsql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
-import { drizzlePgLib, effectSql, kysely, ours, rawPg } from "../clients.js"
+import { drizzlePgLib, effectSql, kysely, ours, oursPooler, rawPg } from "../clients.js"
 import { pgUsers } from "../drizzleSchema.js"
 import { createUsers, seedUsers, template } from "../fixtures.js"
 import { type Ctx, idSequence, implementation, type Implementation, type Scenario } from "../harness.js"
@@ -27,6 +32,44 @@ const expectAll = (rows: ReadonlyArray<unknown>) => {
 
 const drizzle = drizzlePgLib()
 
+/** What the Effect rows are compared with: one fiber per select, nothing else. */
+const FIBER_FLOOR = "raw fibers"
+
+/** Ours `db.sql`: each select takes a pooled connection and gives it back. */
+const dbSql = (name: string, lib: typeof ours): Implementation =>
+  implementation({
+    name,
+    baseline: FIBER_FLOOR,
+    lib,
+    make: ({ runtime, sql }, ctx) => {
+      const q = selectTemplate(ctx)
+      const all = Effect.map(
+        Effect.all(ids.map((id) => Effect.map(sql(q, id), (rows) => rows[0])), { concurrency: "unbounded" }),
+        expectAll
+      )
+      return { run: () => runtime.runPromise(all) }
+    }
+  })
+
+/** One connection per select, no transaction (a session would add BEGIN and ROLLBACK). */
+const connectAll = (name: string, lib: typeof ours): Implementation =>
+  implementation({
+    name,
+    baseline: FIBER_FLOOR,
+    lib,
+    make: ({ runtime, db, sql }, ctx) => {
+      const q = selectTemplate(ctx)
+      const all = Effect.map(
+        Effect.all(
+          ids.map((id) => Effect.scoped(Effect.flatMap(db.connect, (conn) => Effect.map(conn.all(sql(q, id)), (rows) => rows[0])))),
+          { concurrency: "unbounded" }
+        ),
+        expectAll
+      )
+      return { run: () => runtime.runPromise(all) }
+    }
+  })
+
 /** Extension point: push further implementations onto this list. */
 export const implementations: Array<Implementation> = [
   implementation({
@@ -39,6 +82,21 @@ export const implementations: Array<Implementation> = [
         run: async () =>
           expectAll(await Promise.all(ids.map(async (id) => (await pool.query({ name, text, values: [id] })).rows[0])))
       }
+    }
+  }),
+  implementation({
+    name: FIBER_FLOOR,
+    lib: rawPg,
+    make: (pool, ctx) => {
+      const name = `${ctx.target.prefix}cpoint`
+      const text = selectText(ctx)
+      const select = (id: number) =>
+        Effect.callback<unknown, Error>((resume) => {
+          pool.query({ name, text, values: [id] }, (error, result) =>
+            resume(error ? Effect.fail(error) : Effect.succeed(result.rows[0])))
+        })
+      const all = Effect.map(Effect.all(ids.map(select), { concurrency: "unbounded" }), expectAll)
+      return { run: () => Effect.runPromise(all) }
     }
   }),
   implementation({
@@ -55,6 +113,7 @@ export const implementations: Array<Implementation> = [
   }),
   implementation({
     name: "@effect/sql-pg",
+    baseline: FIBER_FLOOR,
     lib: effectSql,
     make: ({ runtime, sql }, ctx) => {
       const q = selectTemplate(ctx)
@@ -65,34 +124,11 @@ export const implementations: Array<Implementation> = [
       return { run: () => runtime.runPromise(all) }
     }
   }),
-  implementation({
-    name: "ours db.sql",
-    lib: ours,
-    make: ({ runtime, sql }, ctx) => {
-      const q = selectTemplate(ctx)
-      const all = Effect.map(
-        Effect.all(ids.map((id) => Effect.map(sql(q, id), (rows) => rows[0])), { concurrency: "unbounded" }),
-        expectAll
-      )
-      return { run: () => runtime.runPromise(all) }
-    }
-  }),
-  implementation({
-    // One connection per select, no transaction (a session would add BEGIN and ROLLBACK).
-    name: "ours connect.all",
-    lib: ours,
-    make: ({ runtime, db, sql }, ctx) => {
-      const q = selectTemplate(ctx)
-      const all = Effect.map(
-        Effect.all(
-          ids.map((id) => Effect.scoped(Effect.flatMap(db.connect, (conn) => Effect.map(conn.all(sql(q, id)), (rows) => rows[0])))),
-          { concurrency: "unbounded" }
-        ),
-        expectAll
-      )
-      return { run: () => runtime.runPromise(all) }
-    }
-  }),
+  dbSql("ours db.sql", ours),
+  connectAll("ours connect.all", ours),
+  // Pooler mode (every statement unnamed), reported, not targeted.
+  dbSql("ours pooler db.sql", oursPooler),
+  connectAll("ours pooler connect.all", oursPooler),
   implementation({
     name: "drizzle",
     lib: drizzle,

@@ -123,10 +123,11 @@ export const implementations: Array<Implementation> = [
     lib: rawPg,
     make: (pool, ctx) => {
       const text = rawText("pg", names(ctx))
+      const name = `${ctx.target.prefix}ja`
       return {
         run: async (n) => {
           for (let i = 0; i < n; i++) {
-            expectTop((await pool.query({ name: `${ctx.target.prefix}ja`, text, values: [MIN_LIKES, MIN_POSTS, TOP] })).rows)
+            expectTop((await pool.query({ name, text, values: [MIN_LIKES, MIN_POSTS, TOP] })).rows)
           }
         }
       }

@@ -3,11 +3,17 @@
  * `SELECT id, name, email, age FROM users WHERE id = ?`.
  *
  * raw is a statement prepared once (better-sqlite3 `prepare().get()`; pg a
- * named prepared query). Everything else runs the library's ordinary path.
+ * named prepared query through `pool.query`). Everything else runs the
+ * library's ordinary path.
+ *
+ * PostgreSQL has two raw references, and each of ours is divided by its like
+ * (`baseline`): `raw` checks a connection out of the pool for every statement,
+ * like `db.sql`; `raw held` sends every statement on one `pg.Client`, like a
+ * held Connection (`db.connect`) or a session, which keep theirs for the batch.
  */
 import { eq, sql as dsql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
-import { drizzlePgLib, drizzleSqliteLib, effectSql, kysely, ours, rawPg, rawSqlite } from "../clients.js"
+import { drizzlePgLib, drizzleSqliteLib, effectSql, kysely, ours, oursPooler, rawPg, rawPgHeld, rawSqlite } from "../clients.js"
 import { pgUsers, sqliteUsers } from "../drizzleSchema.js"
 import { createUsers, seedUsers, template } from "../fixtures.js"
 import { type Ctx, idSequence, implementation, type Implementation, type Scenario } from "../harness.js"
@@ -34,8 +40,50 @@ const consume = (row: unknown) => {
 }
 export const pointSelectSink = () => sink
 
+/**
+ * What ours on a held connection (a session, `db.connect`) is compared with:
+ * `raw held` on PostgreSQL; on SQLite every client holds its one connection.
+ */
+export const heldBaseline = (ctx: Ctx) => ctx.target.kind === "pg" ? "raw held" : "raw"
+
 const drizzleSqlite = drizzleSqliteLib()
 const drizzlePg = drizzlePgLib()
+
+/** A held connection in autocommit: the same transaction regime as raw. */
+const connectAll = (name: string, lib: typeof ours): Implementation =>
+  implementation({
+    name,
+    baseline: heldBaseline,
+    lib,
+    make: ({ runtime, db, sql }, ctx) => {
+      const q = selectTemplate(ctx)
+      const next = ids()
+      return {
+        run: (n) =>
+          runtime.runPromise(Effect.scoped(Effect.gen(function*() {
+            const conn = yield* db.connect
+            for (let i = 0; i < n; i++) consume((yield* conn.all(sql(q, next())))[0])
+          })))
+      }
+    }
+  })
+
+/** Our `SqlClient`: each statement takes a pooled connection and gives it back, like `pool.query`. */
+const dbSql = (name: string, lib: typeof ours): Implementation =>
+  implementation({
+    name,
+    lib,
+    make: ({ runtime, sql }, ctx) => {
+      const q = selectTemplate(ctx)
+      const next = ids()
+      return {
+        run: (n) =>
+          runtime.runPromise(Effect.gen(function*() {
+            for (let i = 0; i < n; i++) consume((yield* sql(q, next()))[0])
+          }))
+      }
+    }
+  })
 
 /** Extension point: push further implementations (e.g. ours `session.get`) onto this list. */
 export const implementations: Array<Implementation> = [
@@ -64,6 +112,21 @@ export const implementations: Array<Implementation> = [
       return {
         run: async (n) => {
           for (let i = 0; i < n; i++) consume((await pool.query({ name, text, values: [next()] })).rows[0])
+        }
+      }
+    }
+  }),
+  implementation({
+    // The same named statement on one connection held for the scenario: no pool checkout per statement.
+    name: "raw held",
+    lib: rawPgHeld,
+    make: (client, ctx) => {
+      const text = selectText(ctx)
+      const name = `${ctx.target.prefix}point_held`
+      const next = ids()
+      return {
+        run: async (n) => {
+          for (let i = 0; i < n; i++) consume((await client.query({ name, text, values: [next()] })).rows[0])
         }
       }
     }
@@ -99,6 +162,7 @@ export const implementations: Array<Implementation> = [
   }),
   implementation({
     name: "ours session.one",
+    baseline: heldBaseline,
     lib: ours,
     make: ({ runtime, db, sql }, ctx) => {
       const q = selectTemplate(ctx)
@@ -113,36 +177,11 @@ export const implementations: Array<Implementation> = [
       }
     }
   }),
-  implementation({
-    name: "ours connect.all",
-    lib: ours,
-    make: ({ runtime, db, sql }, ctx) => {
-      const q = selectTemplate(ctx)
-      const next = ids()
-      // A held connection in autocommit: the same transaction regime as raw.
-      return {
-        run: (n) =>
-          runtime.runPromise(Effect.scoped(Effect.gen(function*() {
-            const conn = yield* db.connect
-            for (let i = 0; i < n; i++) consume((yield* conn.all(sql(q, next())))[0])
-          })))
-      }
-    }
-  }),
-  implementation({
-    name: "ours db.sql",
-    lib: ours,
-    make: ({ runtime, sql }, ctx) => {
-      const q = selectTemplate(ctx)
-      const next = ids()
-      return {
-        run: (n) =>
-          runtime.runPromise(Effect.gen(function*() {
-            for (let i = 0; i < n; i++) consume((yield* sql(q, next()))[0])
-          }))
-      }
-    }
-  }),
+  connectAll("ours connect.all", ours),
+  dbSql("ours db.sql", ours),
+  // Pooler mode (every statement unnamed), reported, not targeted.
+  connectAll("ours pooler connect.all", oursPooler),
+  dbSql("ours pooler db.sql", oursPooler),
   implementation({
     name: "drizzle",
     kind: "sqlite",

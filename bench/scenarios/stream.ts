@@ -1,15 +1,16 @@
 /**
- * Stream 1M rows (100k with --quick) and report time and peak RSS. Every run
- * is a child process (streamChild.ts) so that its peak RSS is its own; runs
- * are still interleaved round-robin. The child's clock covers the query
- * only, not process start-up or connecting.
+ * Stream 1M rows (100k with --quick) and report time and memory: the RSS
+ * growth during the stream (peak minus the RSS just before the query) and the
+ * absolute peak. Every run is a child process (streamChild.mjs) so that its
+ * RSS is its own; runs are still interleaved round-robin. The child's clock
+ * covers the query only, not process start-up or connecting.
  *
  * Not measured: an Effect SQLite client (Effect 4 has none that works) and
  * Drizzle (no streaming API on these drivers).
  *
- * The children run with tsx for their own TypeScript, but without the
- * `source` condition: ours is loaded from the built dist, like every other
- * library from its package.
+ * The child is plain JavaScript run by plain node (no tsx), so ours is
+ * loaded from the built dist and every library as the JavaScript it ships,
+ * with no loader thread in the RSS.
  */
 import { spawn } from "node:child_process"
 import * as path from "node:path"
@@ -18,10 +19,24 @@ import Sqlite from "better-sqlite3"
 import Pg from "pg"
 import type { Ctx, Lib, Measured, Scenario } from "../harness.js"
 import { implementation, type Implementation } from "../harness.js"
-import type { StreamJob } from "./streamChild.js"
+
+/** What one child streams (the argument of streamChild.mjs, as JSON). */
+export interface StreamJob {
+  readonly impl: string
+  readonly kind: "sqlite" | "pg"
+  readonly file: string
+  readonly url: string
+  readonly table: string
+  /**
+   * Rows per fetch where the library lets us choose (raw cursor, Kysely); ours
+   * reads 512 (pg) / 256 (sqlite); @effect/sql-pg reads the whole result with
+   * socket back-pressure (it pauses the socket at 512 buffered rows).
+   */
+  readonly chunk: number
+}
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const CHILD = path.join(here, "streamChild.ts")
+const CHILD = path.join(here, "streamChild.mjs")
 const ROOT = path.resolve(here, "..", "..")
 
 export const rows = (ctx: Ctx) => ctx.mode.quick ? 100_000 : 1_000_000
@@ -48,7 +63,7 @@ const generate = (ctx: Ctx) => {
 
 const runChild = (job: StreamJob, expected: number): Promise<Measured> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, JSON.stringify(job)], {
+    const child = spawn(process.execPath, [CHILD, JSON.stringify(job)], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"]
     })
@@ -97,7 +112,7 @@ const child = (impl: string, kind?: "sqlite" | "pg"): Implementation =>
     })
   })
 
-/** Extension point: an entry here needs a matching runner in streamChild.ts. */
+/** Extension point: an entry here needs a matching runner in streamChild.mjs. */
 export const implementations: Array<Implementation> = [
   child("raw"),
   child("@effect/sql-pg", "pg"),

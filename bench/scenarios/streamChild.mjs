@@ -1,37 +1,34 @@
+// @ts-check
 /**
  * One streaming run in a process of its own, so its peak RSS is its own:
  *
- *   node --import tsx bench/scenarios/streamChild.ts '<json StreamJob>'
+ *   node bench/scenarios/streamChild.mjs '<json StreamJob>'
+ *
+ * Plain JavaScript run by plain node, without tsx: every library, ours
+ * included (`effect-sqlservice` resolves to the built dist/), is loaded as
+ * the JavaScript it ships, and no loader thread or transform sits in the
+ * process's RSS or in its time. (`StreamJob` is declared in stream.ts.)
  *
  * Reads every row of the table, touching each (count, sum of ages), and
- * prints one JSON line: { elapsedMs, peakRssMb, startRssMb, count }. The
- * clock starts after the connection is open, just before the query.
+ * prints one JSON line: { elapsedMs, peakRssMb, startRssMb, count, sum }.
+ * The clock and the start RSS are taken after the connection is open, just
+ * before the query; the peak is the process's maximum RSS at the end.
  * Only the modules of the implementation under test are loaded.
  */
-export interface StreamJob {
-  readonly impl: string
-  readonly kind: "sqlite" | "pg"
-  readonly file: string
-  readonly url: string
-  readonly table: string
-  /**
-   * Rows per fetch where the library lets us choose (raw cursor, Kysely); ours
-   * reads 512 (pg) / 256 (sqlite); @effect/sql-pg reads the whole result with
-   * socket back-pressure (it pauses the socket at 512 buffered rows).
-   */
-  readonly chunk: number
-}
 
-const job = JSON.parse(process.argv[2] ?? "{}") as StreamJob
+/** @type {{ impl: string, kind: "sqlite" | "pg", file: string, url: string, table: string, chunk: number }} */
+const job = JSON.parse(process.argv[2] ?? "{}")
 const text = `SELECT id, name, email, age FROM ${job.table}`
 
 let count = 0
 let sum = 0
-const onRow = (row: { readonly [column: string]: unknown }) => {
+/** @param {{ readonly [column: string]: unknown }} row */
+const onRow = (row) => {
   count++
-  sum += row["age"] as number
+  sum += /** @type {number} */ (row["age"])
 }
-const mb = (bytes: number) => bytes / (1024 * 1024)
+/** @param {number} bytes */
+const mb = (bytes) => bytes / (1024 * 1024)
 let startRss = 0
 let start = 0
 const begin = () => {
@@ -39,13 +36,41 @@ const begin = () => {
   start = performance.now()
 }
 
-const runners: Record<string, () => Promise<void>> = {
+/** @param {import("kysely").Kysely<any>} db */
+const kyselyStream = async (db) => {
+  begin()
+  for await (const row of db.selectFrom(job.table).select(["id", "name", "email", "age"]).stream(job.chunk)) onRow(row)
+  await db.destroy()
+}
+
+/** Ours: a held connection (`db.connect`) and `connection.stream`, read chunk by chunk. @param {string} url */
+const ours = async (url) => {
+  const Effect = await import("effect/Effect")
+  const Stream = await import("effect/Stream")
+  const { Database } = await import("effect-sqlservice")
+  await Effect.runPromise(
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      yield* Effect.scoped(Effect.gen(function*() {
+        const conn = yield* db.connect
+        yield* Effect.sync(begin)
+        yield* Stream.runForEachArray(
+          conn.stream(text),
+          (chunk) => Effect.sync(() => { for (const row of chunk) onRow(row) })
+        )
+      }))
+    }).pipe(Effect.provide(Database.layer({ url })))
+  )
+}
+
+/** @type {Record<string, () => Promise<void>>} */
+const runners = {
   "sqlite/raw": async () => {
     const { default: Sqlite } = await import("better-sqlite3")
     const db = new Sqlite(job.file)
     const statement = db.prepare(text)
     begin()
-    for (const row of statement.iterate() as IterableIterator<{ age: number }>) onRow(row)
+    for (const row of statement.iterate()) onRow(/** @type {{ age: number }} */ (row))
   },
   "pg/raw": async () => {
     const { default: Pg } = await import("pg")
@@ -74,8 +99,8 @@ const runners: Record<string, () => Promise<void>> = {
         const sql = yield* PgClient.PgClient
         yield* Effect.sync(begin)
         yield* Stream.runForEachArray(
-          sql.unsafe<{ age: number }>(text).stream,
-          (chunk) => Effect.sync(() => { for (const row of chunk) onRow(row) })
+          sql.unsafe(text).stream,
+          (chunk) => Effect.sync(() => { for (const row of chunk) onRow(/** @type {{ age: number }} */ (row)) })
         )
       }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(job.url) })))
     )
@@ -83,44 +108,19 @@ const runners: Record<string, () => Promise<void>> = {
   "sqlite/kysely": async () => {
     const { default: Sqlite } = await import("better-sqlite3")
     const { Kysely, SqliteDialect } = await import("kysely")
-    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Sqlite(job.file) }) })
+    const db = new Kysely({ dialect: new SqliteDialect({ database: new Sqlite(job.file) }) })
     await kyselyStream(db)
   },
   "pg/kysely": async () => {
     const { default: Pg } = await import("pg")
     const { default: Cursor } = await import("pg-cursor")
     const { Kysely, PostgresDialect } = await import("kysely")
-    const db = new Kysely<any>({
+    const db = new Kysely({
       dialect: new PostgresDialect({ pool: new Pg.Pool({ connectionString: job.url, max: 1 }), cursor: Cursor })
     })
     await db.selectFrom(job.table).select("id").limit(1).execute() // open the connection before the clock starts
     await kyselyStream(db)
   }
-}
-
-const kyselyStream = async (db: import("kysely").Kysely<any>) => {
-  begin()
-  for await (const row of db.selectFrom(job.table).select(["id", "name", "email", "age"]).stream(job.chunk)) onRow(row)
-  await db.destroy()
-}
-
-const ours = async (url: string) => {
-  const Effect = await import("effect/Effect")
-  const Stream = await import("effect/Stream")
-  const { Database } = await import("effect-sqlservice")
-  await Effect.runPromise(
-    Effect.gen(function*() {
-      const db = yield* Database.Database
-      yield* Effect.scoped(Effect.gen(function*() {
-        const conn = yield* db.connect
-        yield* Effect.sync(begin)
-        yield* Stream.runForEachArray(
-          conn.stream(text),
-          (chunk) => Effect.sync(() => { for (const row of chunk) onRow(row) })
-        )
-      }))
-    }).pipe(Effect.provide(Database.layer({ url })))
-  )
 }
 
 const runner = runners[`${job.kind}/${job.impl}`]
