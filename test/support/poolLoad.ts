@@ -52,10 +52,11 @@ export const typedPoolTimeouts = (
 ) =>
   Effect.scoped(Effect.gen(function*() {
     const db = yield* make
-    // Open the 10 connections first: the timeout then only concerns waiting for a free one.
+    // Open the 10 connections first: the timeout then only concerns waiting for a free one. On a loaded
+    // machine opening one can take longer than the short connectTimeout, so this warm-up tries again.
     yield* Effect.all(Array.from({ length: 10 }, () => db.begin(Effect.flatMap(Session.Session, (s) => s.all("SELECT pg_sleep(0.05)")))), {
       concurrency: "unbounded"
-    })
+    }).pipe(Effect.retry({ times: 50 }))
     const exits = yield* Effect.all(
       Array.from({ length: 1000 }, () => Effect.exit(db.begin(Effect.flatMap(Session.Session, (s) => s.all("SELECT pg_sleep(0.3)"))))),
       { concurrency: "unbounded" }
