@@ -5,17 +5,19 @@
  *
  * Exit codes:
  * - 0: done;
- * - 1: the database refused or failed (a `DatabaseError` other than `ConfigError`);
- * - 2: usage or configuration (unknown flag, no URL, a malformed URL, a tables
- *   module that cannot be loaded or exports no tables, a refusal such as
- *   `drop-all` without `--yes`);
- * - 3: `migrate check` found drift between the migrations and the tables;
+ * - 1: the database refused or failed (a `DatabaseError` not listed below);
+ * - 2: usage or configuration (unknown flag, no URL, a malformed URL
+ *   (`ConfigError`), a tables module that cannot be loaded or exports no
+ *   tables, unusable migration files (`MigrationError` of kind `invalid`), a
+ *   refusal that a flag lifts: `drop-all` without `--yes`, destructive steps
+ *   without `--allow-destructive` (kind `destructive`));
+ * - 3: `migrate check` found drift (`MigrationError` of kind `drift`);
  * - 70: a bug in effect-sqlservice (an unexpected defect).
  *
  * @internal
  */
 import * as Data from "effect/Data"
-import * as DatabaseError from "../../DatabaseError.js"
+import type * as DatabaseError from "../../DatabaseError.js"
 
 /** @internal */
 export const ExitCode = {
@@ -47,23 +49,35 @@ export class CommandFailure extends Data.TaggedError("CommandFailure")<{
 export const usageError = (message: string): CommandFailure =>
   new CommandFailure({ exitCode: ExitCode.usage, reason: "UsageError", message })
 
+const isPrimitive = (value: unknown) => value === null || (typeof value !== "object" && typeof value !== "function")
+
+const exitCodeOf = (reason: Record<string, unknown>): ExitCode => {
+  if (reason["_tag"] === "ConfigError") return ExitCode.usage
+  if (reason["_tag"] === "MigrationError") {
+    if (reason["kind"] === "drift") return ExitCode.drift
+    if (reason["kind"] === "invalid" || reason["kind"] === "destructive") return ExitCode.usage
+  }
+  return ExitCode.database
+}
+
 /**
- * A `DatabaseError` as a command failure: configuration reasons (a bad URL,
- * a wrong option) are usage errors, the others database errors. The
- * reason's own fields (`kind`, `table`, `column`, ...) are kept for `--json`.
+ * A `DatabaseError` as a command failure with its exit code (see above).
+ * The reason's own fields (`kind`, `table`, `column`, `migrations`, ...)
+ * are kept for `--json`.
  *
  * @internal
  */
 export const fromDatabaseError = (error: DatabaseError.DatabaseError): CommandFailure => {
-  const { _tag, message, ...fields } = error.reason as DatabaseError.Reason & Record<string, unknown>
+  const reason = error.reason as unknown as Record<string, unknown>
   const details: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined && (typeof value !== "object" || value === null)) details[key] = value
+  for (const [key, value] of Object.entries(reason)) {
+    if (key === "_tag" || key === "message" || value === undefined) continue
+    if (isPrimitive(value) || (Array.isArray(value) && value.every(isPrimitive))) details[key] = value
   }
   return new CommandFailure({
-    exitCode: _tag === "ConfigError" ? ExitCode.usage : ExitCode.database,
-    reason: _tag,
-    message,
+    exitCode: exitCodeOf(reason),
+    reason: String(reason["_tag"]),
+    message: String(reason["message"]),
     details
   })
 }

@@ -20,7 +20,14 @@ const typeScript = /\.[cm]?tsx?$/i
 
 let typeScriptRegistered = false
 
-const registerTypeScript = () => {
+/**
+ * Registers tsx's loader for this process (once): from then on `import()`
+ * of a TypeScript file works, the migration files the runner imports
+ * included.
+ *
+ * @internal
+ */
+export const registerTypeScript = (): void => {
   if (typeScriptRegistered) return
   register()
   typeScriptRegistered = true
