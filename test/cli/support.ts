@@ -60,7 +60,7 @@ export interface Ran {
 
 /** The environment of a run: this process's, without a DATABASE_URL that would leak into it. */
 const baseEnv = (): NodeJS.ProcessEnv => {
-  const env = { ...process.env, NODE_NO_WARNINGS: "1" }
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: "1" }
   delete env["DATABASE_URL"]
   return env
 }

@@ -8,7 +8,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import { CliConfig, Command, GlobalFlag } from "effect/cli"
+import { CliConfig, CliError, Command, GlobalFlag } from "effect/cli"
 import * as fs from "node:fs"
 import { createAll } from "./commands/createAll.js"
 import { dropAll } from "./commands/dropAll.js"
@@ -50,10 +50,8 @@ export const exitCodeOf = (exit: Exit.Exit<void, unknown>): number => {
   if (Cause.hasInterruptsOnly(exit.cause)) return 130
   const error = Cause.squash(exit.cause)
   if (error instanceof CommandFailure) return error.exitCode
-  if (typeof error === "object" && error !== null && "_tag" in error && Cause.hasFails(exit.cause)) {
-    // effect/cli's parse errors and ShowHelp: already presented with the help text.
-    return ExitCode.usage
-  }
+  // effect/cli's parse errors and ShowHelp: already presented with the help text.
+  if (CliError.isCliError(error)) return ExitCode.usage
   process.stderr.write(`${redact(`error: an unexpected failure (a bug in effect-sqlservice, please report it):\n${Cause.pretty(exit.cause)}`)}\n`)
   return ExitCode.bug
 }
