@@ -3,6 +3,11 @@
  */
 
 /**
+ * @since 0.4.0
+ */
+export * as Codegen from "./Codegen.js"
+
+/**
  * @since 0.1.0
  */
 export * as Column from "./Column.js"

@@ -114,6 +114,14 @@ export interface SchemaDialect {
   readonly qualify: (table: TableName) => string
   /** The dialect's spelling of a neutral type. */
   readonly columnType: (type: NeutralType, length?: number) => string
+  /**
+   * How reflection spells the type `columnType(type, length)` creates, when
+   * the catalog prints it otherwise (PostgreSQL's `format_type`:
+   * `character varying(20)` for `VARCHAR(20)`); absent where reflection
+   * returns the declared spelling (SQLite). Code generation leaves out
+   * `Column.dbType` for a reflected spelling that is this one.
+   */
+  readonly catalogTypeName?: (type: NeutralType, length?: number) => string
   /** Reads a dialect type name (declared by `Column.dbType` or reflected) back. */
   readonly parseType: (dbType: string) => { readonly type: NeutralType; readonly length?: number }
   /** A canonical value as a SQL literal for DEFAULT clauses (which cannot take parameters). */

@@ -36,6 +36,14 @@ const ACTIONS: ReadonlyArray<ReferentialAction> = ["cascade", "restrict", "set n
 /** Type names: words, an optional `(n)` / `(p, s)`, optional `[]`. Anything else could smuggle SQL into DDL. */
 const DB_TYPE = /^[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)*\s*(\(\s*\d+\s*(,\s*\d+\s*)?\))?( [A-Za-z_][A-Za-z0-9_]*)*(\[\])*$/
 
+/**
+ * Whether `text` is a type name `Column.dbType` accepts (code generation
+ * checks a reflected spelling with it before writing one).
+ *
+ * @internal
+ */
+export const isTypeName = (text: string): boolean => DB_TYPE.test(text.trim())
+
 type Checked<A> = Result.Result<A, DatabaseError>
 
 const checkName = (dialect: SchemaDialect, name: string, what: string, table?: string, column?: string): Checked<void> => {

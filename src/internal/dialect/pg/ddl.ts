@@ -82,6 +82,35 @@ export const parseType = (dbType: string): { readonly type: NeutralType; readonl
   }
 }
 
+const CATALOG_NAMES: Readonly<Record<NeutralType, string>> = {
+  smallint: "smallint",
+  integer: "integer",
+  bigint: "bigint",
+  real: "real",
+  double: "double precision",
+  numeric: "numeric",
+  text: "text",
+  varchar: "character varying",
+  char: "character",
+  boolean: "boolean",
+  timestamp: "timestamp with time zone",
+  datetime: "timestamp without time zone",
+  date: "date",
+  time: "time without time zone",
+  blob: "bytea",
+  uuid: "uuid",
+  json: "jsonb",
+  other: "text"
+}
+
+/**
+ * What `format_type` prints for the type `columnType` creates.
+ *
+ * @internal
+ */
+export const catalogTypeName = (type: NeutralType, length?: number): string =>
+  (type === "varchar" || type === "char") && length !== undefined ? `${CATALOG_NAMES[type]}(${length})` : CATALOG_NAMES[type]
+
 const validateTable = (table: TableMetadata): Problem | undefined => {
   if (table.schema !== undefined && table.schema.toLowerCase().startsWith("pg_")) {
     return { message: `schema ${table.schema} is reserved by PostgreSQL (names starting with pg_)` }
