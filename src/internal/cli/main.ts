@@ -10,6 +10,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { CliConfig, CliError, Command, GlobalFlag } from "effect/cli"
 import * as fs from "node:fs"
+import { codegen } from "./commands/codegen.js"
 import { createAll } from "./commands/createAll.js"
 import { dropAll } from "./commands/dropAll.js"
 import { ping } from "./commands/ping.js"
@@ -21,10 +22,10 @@ import * as Platform from "./platform.js"
 /** @internal */
 export const root = Command.make("effect-sqlservice").pipe(
   Command.withDescription(
-    "The effect-sqlservice command line: check, create, drop and read a database's schema from your Table definitions. " +
+    "The effect-sqlservice command line: check, create, drop and read a database's schema from your Table definitions, and generate them from a live database. " +
       "Exit codes: 0 ok, 1 database error, 2 usage or configuration error, 3 drift (migrate check), 70 a bug."
   ),
-  Command.withSubcommands([ping, createAll, dropAll, reflect])
+  Command.withSubcommands([ping, createAll, dropAll, reflect, codegen])
 )
 
 const version = (): string =>
