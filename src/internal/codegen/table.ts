@@ -8,7 +8,7 @@
  */
 import type { ForeignKeyMetadata, ReferentialAction, TableMetadata } from "../../Metadata.js"
 import type { SchemaDialect } from "../dialect/schemaDialect.js"
-import { snakeCase } from "../schema/identifier.js"
+import { snakeCase, validateIdentifier } from "../schema/identifier.js"
 import { fieldCode } from "./column.js"
 import { camelCase, isIdentifier, key, str, uniqueNames } from "./names.js"
 
@@ -72,14 +72,18 @@ const MAX_LINE = 120
 /** `head(a, b)`, broken over lines when it is long. */
 const call = (head: string, args: ReadonlyArray<string>, indent: string): string => {
   const oneLine = `${head}(${args.join(", ")})`
-  return indent.length + oneLine.length <= MAX_LINE || args.length < 2
+  return indent.length + oneLine.length <= MAX_LINE
     ? oneLine
     : `${head}(\n${args.map((a) => `${indent}  ${a}`).join(",\n")}\n${indent})`
 }
 
 const list = (items: ReadonlyArray<string>): string => `[${items.join(", ")}]`
 
-const objectLiteral = (parts: ReadonlyArray<string>): string => `{ ${parts.join(", ")} }`
+/** `{ a, b }`, or one part per line when that would be long (for list items, at `indent`). */
+const objectLiteral = (parts: ReadonlyArray<string>, indent = "    "): string => {
+  const oneLine = `{ ${parts.join(", ")} }`
+  return indent.length + oneLine.length <= MAX_LINE ? oneLine : `{\n${parts.map((p) => `${indent}  ${p}`).join(",\n")}\n${indent}}`
+}
 
 /** The `export const X = Table.make(...)` of `named`, with `// note:` lines for what it cannot say exactly. */
 export const tableCode = (named: Named, ctx: TableContext): string => {
@@ -106,6 +110,18 @@ export const tableCode = (named: Named, ctx: TableContext): string => {
     if (r.fk.columns.length === 1 && !onColumn.has(r.fk.columns[0]!)) onColumn.set(r.fk.columns[0]!, r)
     else onTable.push(r)
   }
+  // Names createAll would refuse (it takes plain identifiers only): the declaration is still written, as the database has it.
+  const names = [
+    table.name,
+    ...table.columns.map((c) => c.name),
+    ...table.indexes.flatMap((i) => (i.name === undefined ? [] : [i.name])),
+    ...table.uniques.flatMap((u) => (u.name === undefined ? [] : [u.name])),
+    ...table.foreignKeys.flatMap((fk) => (fk.name === undefined ? [] : [fk.name]))
+  ]
+  for (const name of names) {
+    const problem = validateIdentifier(name, ctx.dialect.maxIdentifierLength)
+    if (problem !== undefined) tableNotes.push(`createAll refuses this table as it is: ${problem}`)
+  }
   const singleKey = table.primaryKey.length === 1 ? table.primaryKey[0] : undefined
   const namelessUniques = new Set(
     table.uniques.filter((u) => u.name === undefined && u.columns.length === 1).map((u) => u.columns[0]!)
@@ -119,7 +135,7 @@ export const tableCode = (named: Named, ctx: TableContext): string => {
       primaryKey: singleKey === c.name,
       unique: namelessUniques.has(c.name),
       ...(ref === undefined ? {} : {
-        references: call("Column.references", [thunk!, ...(actionOptions(ref.fk).length === 0 ? [] : [objectLiteral(actionOptions(ref.fk))])], "  ")
+        references: call("Column.references", [thunk!, ...(actionOptions(ref.fk).length === 0 ? [] : [objectLiteral(actionOptions(ref.fk))])], "    ")
       }),
       ...(impliedName(named, field(c.name)) === c.name ? {} : { name: `Column.name(${str(c.name)})` })
     })
