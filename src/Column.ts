@@ -90,6 +90,12 @@ export const PgEnumId = "effect-sqlservice/Column/pgEnum" as const
 export const PgDomainId = "effect-sqlservice/Column/pgDomain" as const
 
 /**
+ * @since 0.4.0
+ * @category annotations
+ */
+export const RenamedFromId = "effect-sqlservice/Column/renamedFrom" as const
+
+/**
  * Set by `Table.fromModel` on `Model.GeneratedByDb` fields: the database supplies
  * the value, so inserts may omit it.
  *
@@ -456,3 +462,16 @@ export const pgEnum = (name: string, options: { readonly schema?: string } = {})
  */
 export const pgDomain = (domain: DomainTypeMetadata) => <S extends Annotable>(self: S): S =>
   annotate(self, PgDomainId, domain)
+
+/**
+ * Declares that the column was called `name` (or one of `more`, older names)
+ * before: a migration generated from the tables renames it instead of
+ * dropping the old column and adding an empty new one. Renames are never
+ * guessed from similar columns; without this a changed name is a drop and
+ * an add. Harmless once every database is migrated (remove it at leisure).
+ *
+ * @since 0.4.0
+ * @category annotations
+ */
+export const renamedFrom = (name: string, ...more: ReadonlyArray<string>) => <S extends Annotable>(self: S): S =>
+  annotate(self, RenamedFromId, [name, ...more])

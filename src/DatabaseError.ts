@@ -251,6 +251,63 @@ export class HookError extends Schema.TaggedClass<HookError>()("HookError", {
 }) {}
 
 /**
+ * What a `MigrationError` is about, so callers can branch without reading
+ * the message:
+ *
+ * - `modified`: an applied migration's file (or given checksum) changed
+ *   since it was applied; restore it and put the change in a new migration;
+ * - `missing`: a migration recorded as applied is no longer in the source;
+ *   restore its file (or point the runner at the right directory);
+ * - `outOfOrder`: a pending migration sorts before the latest applied one
+ *   (a merged branch); rename it to sort last, or pass `allowOutOfOrder`;
+ * - `destructive`: the direction to run has steps that lose data (listed in
+ *   the message) and `allowDestructive` was not given;
+ * - `irreversible`: `down` of a migration that has no `down`;
+ * - `failed`: a migration's statement failed (`statement` says which, the
+ *   driver's error is the `cause`), or SQLite found foreign key violations
+ *   before COMMIT; its transaction was rolled back;
+ * - `invalid`: the migrations themselves are unusable: a malformed file
+ *   name, a module without an `up` Effect, duplicate ids, an unknown target
+ *   id, a non-transactional migration on SQLite, an unusable table name;
+ * - `drift`: the live schema differs from what the migrations produce.
+ *
+ * @since 0.4.0
+ * @category reasons
+ */
+export const MigrationKind = Schema.Literals([
+  "modified",
+  "missing",
+  "outOfOrder",
+  "destructive",
+  "irreversible",
+  "failed",
+  "invalid",
+  "drift"
+])
+
+/**
+ * @since 0.4.0
+ * @category reasons
+ */
+export type MigrationKind = typeof MigrationKind.Type
+
+/**
+ * Migrations were refused before anything ran, or one failed and was rolled
+ * back; `kind` says which (see `MigrationKind`), `migrations` names the
+ * migrations (ids with their names, or file names) concerned and
+ * `statement` the statement that failed.
+ *
+ * @since 0.4.0
+ * @category reasons
+ */
+export class MigrationError extends Schema.TaggedClass<MigrationError>()("MigrationError", {
+  message: Schema.String,
+  kind: MigrationKind,
+  migrations: Schema.optionalKey(Schema.Array(Schema.String)),
+  statement: Schema.optionalKey(Schema.String)
+}) {}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -268,7 +325,8 @@ export const Reason = Schema.Union([
   HookError,
   ReadOnlyError,
   StorageFullError,
-  TooManyConnectionsError
+  TooManyConnectionsError,
+  MigrationError
 ])
 
 /**

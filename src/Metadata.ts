@@ -96,6 +96,14 @@ export interface ColumnMetadata {
   readonly domain?: DomainTypeMetadata
   /** A PostgreSQL array column (`type` is `other`, `dbType` e.g. `integer[]`): its element type. */
   readonly array?: ArrayMetadata
+  /**
+   * Former names of the column (`Column.renamedFrom`), which a migration
+   * renames from. Declared metadata only: `reflect` never sets it, and
+   * `normalize` and `diff` leave it out.
+   *
+   * @since 0.4.0
+   */
+  readonly renamedFrom?: ReadonlyArray<string>
 }
 
 /**
@@ -300,6 +308,14 @@ export interface TableMetadata {
    * @since 0.3.0
    */
   readonly triggers?: ReadonlyArray<TriggerMetadata>
+  /**
+   * Former names of the table (the table option `renamedFrom`), which a
+   * migration renames from. Declared metadata only: `reflect` never sets it,
+   * and `normalize` and `diff` leave it out.
+   *
+   * @since 0.4.0
+   */
+  readonly renamedFrom?: ReadonlyArray<string>
 }
 
 /**

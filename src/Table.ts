@@ -112,6 +112,14 @@ export interface TableOptions<F extends string = string> {
    * @since 0.3.0
    */
   readonly partitions?: ReadonlyArray<{ readonly name: string; readonly bound: string }>
+  /**
+   * The table's former name(s): a generated migration renames the table
+   * instead of dropping it and creating an empty one. Renames are declared,
+   * never guessed.
+   *
+   * @since 0.4.0
+   */
+  readonly renamedFrom?: string | ReadonlyArray<string>
 }
 
 /**

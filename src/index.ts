@@ -38,6 +38,11 @@ export * as Hooks from "./Hooks.js"
 export * as Metadata from "./Metadata.js"
 
 /**
+ * @since 0.4.0
+ */
+export * as Migrations from "./Migrations.js"
+
+/**
  * @since 0.1.0
  */
 export * as Query from "./Query.js"

@@ -7,6 +7,7 @@ import { pgOnly, suite as existingDatabasesSuite } from "./suites/existingDataba
 import { suite as hooksSuite } from "./suites/hooks.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as manyToManySuite } from "./suites/manyToMany.js"
+import { pgOnly as migrationsRunnerPgOnly, suite as migrationsRunnerSuite } from "./suites/migrationsRunner.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as pgTypesSuite } from "./suites/pgTypes.js"
@@ -38,4 +39,6 @@ describe.skipIf(!available)("PostgreSQL", () => {
   pgTypesSuite("postgres", pgIsolated)
   hooksSuite("postgres", pgIsolated)
   typedSessionSuite("postgres", pgIsolated)
+  migrationsRunnerSuite("postgres", pgIsolated)
+  migrationsRunnerPgOnly(pgIsolated)
 })

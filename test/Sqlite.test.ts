@@ -6,6 +6,7 @@ import { sqliteRefuses, suite as existingDatabasesSuite } from "./suites/existin
 import { suite as hooksSuite } from "./suites/hooks.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as manyToManySuite } from "./suites/manyToMany.js"
+import { sqliteOnly as migrationsRunnerSqliteOnly, suite as migrationsRunnerSuite } from "./suites/migrationsRunner.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as pgTypesSuite } from "./suites/pgTypes.js"
@@ -35,3 +36,5 @@ datesSuite("sqlite :memory:", sqliteMemory)
 pgTypesSuite("sqlite :memory:", sqliteMemory)
 hooksSuite("sqlite :memory:", sqliteMemory)
 typedSessionSuite("sqlite :memory:", sqliteMemory)
+migrationsRunnerSuite("sqlite :memory:", sqliteMemory)
+migrationsRunnerSqliteOnly(sqliteMemory)

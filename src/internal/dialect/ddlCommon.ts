@@ -244,8 +244,27 @@ export interface DdlRules
  */
 export type Ddl = Omit<SchemaDialect, "existingTables" | "introspect" | "fromDriver" | "toDriver" | "unstorable">
 
+/**
+ * The pieces of `createTable` that a dialect's migrations reuse, so an added
+ * column or index is spelled exactly as a created one.
+ *
+ * @internal
+ */
+export interface DdlParts {
+  /** `"name" TYPE NOT NULL DEFAULT ... CHECK (...)`, as in CREATE TABLE. */
+  readonly columnDefinition: (column: ColumnMetadata, table: TableMetadata) => string
+  readonly createIndex: (table: TableMetadata, index: IndexMetadata) => string
+  /** The index's name as `createIndex` spells it (given or generated), quoted. */
+  readonly indexName: (table: TableMetadata, index: IndexMetadata) => string
+  /** A DEFAULT expression as it follows `DEFAULT` (literals bare, expressions parenthesized). */
+  readonly defaultExpression: (expr: string) => string
+  /** `CHECK ("c" IN (...))` of a column's literal list. */
+  readonly checkClause: (column: ColumnMetadata, values: ReadonlyArray<string | number>) => string
+  readonly rules: DdlRules
+}
+
 /** @internal */
-export const dialectDdl = (rules: DdlRules): Ddl => {
+export const dialectDdl = (rules: DdlRules): Ddl & DdlParts => {
   const s: Spelling = { quote, qualify, literal: literalWith(rules.literal) }
   const typeNames: Readonly<Record<NeutralType, string>> = { ...SHARED_TYPE_NAMES, ...rules.typeNames }
   const indexName = (table: TableMetadata, index: IndexMetadata): string =>
@@ -280,6 +299,12 @@ export const dialectDdl = (rules: DdlRules): Ddl => {
       ]
     },
     dropTable: (table) => `DROP TABLE ${qualify(table)}`,
+    columnDefinition: (c, table) => columnDefinition(s, lexRules, c, rules.column(c, table)),
+    createIndex: (table, i) => createIndex(s, table, i, indexName(table, i)),
+    indexName,
+    defaultExpression: (expr) => renderDefault(expr, lexRules),
+    checkClause: (column, values) => renderCheck(s, column, values),
+    rules,
     ...(rules.alterForeignKeys === undefined ? {} : { alterForeignKeys: rules.alterForeignKeys(s) })
   }
 }

@@ -14,9 +14,11 @@ import type {
   DomainTypeMetadata,
   EnumTypeMetadata,
   ForeignKeyMetadata,
+  IndexMetadata,
   Metadata,
   NeutralType,
-  TableMetadata
+  TableMetadata,
+  UniqueMetadata
 } from "../../Metadata.js"
 import type { LexRules } from "../schema/sqlText.js"
 
@@ -162,4 +164,105 @@ export interface SchemaDialect {
    * every bound column value before any SQL runs.
    */
   readonly unstorable: (value: unknown, type: NeutralType, options: ValueOptions) => string | undefined
+  /**
+   * The DDL of generated migrations (`internal/migrations/plan.ts`): ALTERs on
+   * PostgreSQL, ALTERs and table rebuilds on SQLite.
+   *
+   * @since 0.4.0
+   */
+  readonly migrations?: MigrationDdl
+}
+
+/**
+ * How one table that exists on both sides of a migration changes, after the
+ * declared renames ran: `from` is the live table with its new table and
+ * column names, `to` the wanted one. Lists hold what is only on one side
+ * (`added` in `to`, `dropped` in `from`); `altered` columns exist on both
+ * sides and differ by meaning (type, nullability, default, check, identity,
+ * enum or domain).
+ *
+ * @internal
+ */
+export interface TableChange {
+  readonly from: TableMetadata
+  readonly to: TableMetadata
+  /** The table's name before this migration (its constraints were named after it). */
+  readonly formerName: string
+  /** New column name → the name it had before this migration, for renamed columns. */
+  readonly formerColumnNames: ReadonlyMap<string, string>
+  readonly columns: {
+    readonly added: ReadonlyArray<ColumnMetadata>
+    readonly dropped: ReadonlyArray<ColumnMetadata>
+    readonly altered: ReadonlyArray<ColumnAlteration>
+  }
+  readonly primaryKeyChanged: boolean
+  readonly uniques: Delta<UniqueMetadata>
+  readonly indexes: Delta<IndexMetadata>
+  readonly foreignKeys: Delta<ForeignKeyMetadata>
+}
+
+/** @internal */
+export interface Delta<A> {
+  readonly added: ReadonlyArray<A>
+  readonly dropped: ReadonlyArray<A>
+}
+
+/** @internal */
+export interface ColumnAlteration {
+  readonly from: ColumnMetadata
+  readonly to: ColumnMetadata
+  /** The stored type changes (neutral type, length, array, enum or domain, or its named type is recreated). */
+  readonly type: boolean
+  readonly nullable: boolean
+  readonly default: boolean
+  readonly check: boolean
+  /** Auto-increment, identity kind or serial changes. */
+  readonly identity: boolean
+}
+
+/**
+ * A table's statements in the phases a migration runs them in, so that
+ * every statement finds what it needs: `before` (drop what goes away and
+ * would be in the way: foreign keys, indexes, constraints), `alter` (the
+ * table's columns and constraints), `indexes` and `foreignKeys` (added once
+ * every table has its final columns).
+ *
+ * @internal
+ */
+export interface TableStatements {
+  readonly before: ReadonlyArray<string>
+  readonly alter: ReadonlyArray<string>
+  readonly indexes: ReadonlyArray<string>
+  readonly foreignKeys: ReadonlyArray<string>
+}
+
+/**
+ * The DDL a migration needs beyond `createTable` / `dropTable`: renames,
+ * one changed table's statements, and changed enum or domain types.
+ *
+ * @internal
+ */
+export interface MigrationDdl {
+  /**
+   * Whether a planned text is exactly one statement. SQLite's CREATE TRIGGER
+   * holds `;`-separated statements between BEGIN and END and is still one.
+   */
+  readonly isSingleStatement: (sql: string) => boolean
+  readonly renameTable: (table: TableName, to: string) => string
+  readonly renameColumn: (table: TableName, from: string, to: string) => string
+  /** The statements that turn `change.from` into `change.to`; a failure message when the dialect cannot. */
+  readonly alterTable: (change: TableChange) => TableStatements | { readonly unsupported: string }
+  /**
+   * A changed enum type whose labels only grew (in place, order kept):
+   * the statements that add them. Absent where there are no such types.
+   */
+  readonly extendEnum?: (from: NamedType & { readonly kind: "enum" }, to: NamedType & { readonly kind: "enum" }) => ReadonlyArray<string>
+  /**
+   * A changed named type that cannot be altered in place: it is renamed out
+   * of the way (`renameAside`), the new one created, its columns converted
+   * (`alterTable` sees them as type changes) and the old one dropped
+   * (`dropAside`).
+   */
+  readonly renameAside?: (type: NamedType) => string
+  readonly dropAside?: (type: NamedType) => string
 }

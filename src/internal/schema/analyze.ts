@@ -77,6 +77,8 @@ export interface ColumnDef extends FieldInfo {
   readonly pgEnum?: Column.PgEnum
   /** `Column.pgDomain`. */
   readonly pgDomain?: DomainTypeMetadata
+  /** `Column.renamedFrom`: former column names. */
+  readonly renamedFrom?: ReadonlyArray<string>
   /** The field's Schema, to encode single values (defaults, compared values) with. */
   readonly schema: Schema.Codec<any, any, never, never>
 }
@@ -108,6 +110,8 @@ export interface TableDef {
   >
   readonly partitionBy?: string
   readonly partitions?: ReadonlyArray<{ readonly name: string; readonly bound: string }>
+  /** The table option `renamedFrom`: former table names. */
+  readonly renamedFrom?: ReadonlyArray<string>
   readonly foreignKeys: ReadonlyArray<ForeignKeyDef & { readonly columns: ReadonlyArray<ColumnDef> }>
 }
 
@@ -178,6 +182,7 @@ const analyzeColumn = (table: Table.Any, field: string): Result.Result<ColumnDef
   const identity = find<IdentityKind | "serial">(Column.IdentityId)
   const pgEnum = find<Column.PgEnum>(Column.PgEnumId)
   const pgDomain = find<DomainTypeMetadata>(Column.PgDomainId)
+  const renamedFrom = find<ReadonlyArray<string>>(Column.RenamedFromId)
   return Result.succeed({
     ...info,
     kind,
@@ -195,6 +200,7 @@ const analyzeColumn = (table: Table.Any, field: string): Result.Result<ColumnDef
     ...(identity === undefined ? {} : { identity }),
     ...(pgEnum === undefined ? {} : { pgEnum }),
     ...(pgDomain === undefined ? {} : { pgDomain }),
+    ...(renamedFrom === undefined ? {} : { renamedFrom }),
     schema: value as unknown as Schema.Codec<any, any, never, never>
   })
 }
@@ -298,7 +304,10 @@ const analyzeUncached = (table: Table.Any): Result.Result<TableDef, DatabaseErro
       indexes,
       foreignKeys,
       ...(options.partitionBy === undefined ? {} : { partitionBy: options.partitionBy }),
-      ...(options.partitions === undefined ? {} : { partitions: options.partitions })
+      ...(options.partitions === undefined ? {} : { partitions: options.partitions }),
+      ...(options.renamedFrom === undefined ? {} : {
+        renamedFrom: typeof options.renamedFrom === "string" ? [options.renamedFrom] : options.renamedFrom
+      })
     }
   })
 }

@@ -63,7 +63,8 @@ const targetOf = (table: TableMetadata, fk: ForeignKeyMetadata): TableName => {
   return schema === undefined ? { name: fk.references.table } : { name: fk.references.table, schema }
 }
 
-interface Plan {
+/** @internal */
+export interface Plan {
   /** Creation order: referenced tables first. */
   readonly order: ReadonlyArray<TableMetadata>
   /** Foreign keys that close a cycle, added after all tables exist. */
@@ -76,7 +77,7 @@ interface Plan {
  * declaration order, whose foreign keys into the cycle are deferred; dialects
  * that cannot add foreign keys later get a `SchemaError` instead.
  */
-const plan = (tables: ReadonlyArray<TableMetadata>, dialect: SchemaDialect): Result.Result<Plan, DatabaseError> => {
+export const plan = (tables: ReadonlyArray<TableMetadata>, dialect: SchemaDialect): Result.Result<Plan, DatabaseError> => {
   const remaining = [...tables]
   const order: Array<TableMetadata> = []
   const deferred = new Map<TableMetadata, Array<ForeignKeyMetadata>>()
@@ -189,7 +190,7 @@ export const dropAll: SchemaOperation = (run, dialect, tables, options = {}) =>
   })
 
 /** The enum and domain types the tables' columns need, each once (domains after the enums they may be based on). */
-const typesOf = (dialect: SchemaDialect, tables: ReadonlyArray<TableMetadata>): Array<NamedType> => {
+export const typesOf = (dialect: SchemaDialect, tables: ReadonlyArray<TableMetadata>): Array<NamedType> => {
   const named = dialect.namedTypes
   if (named === undefined) return []
   const byKey = new Map<string, NamedType>()

@@ -182,6 +182,9 @@ const columnMetadata = (dialect: SchemaDialect, def: TableDef, column: ColumnDef
         schemaError(`table ${def.name}, field ${column.field}: a column cannot both auto-increment and have a default`, def.name, column.field)
       )
     }
+    for (const former of column.renamedFrom ?? []) {
+      yield* checkName(dialect, former, `table ${def.name}, field ${column.field}: Column.renamedFrom`, def.name, column.field)
+    }
     const dflt = yield* renderDefault(dialect, def, column, storage.type)
     const pg = yield* pgKinds(dialect, def, column, storage)
     const check = pg.enum === undefined ? column.kind.check : undefined
@@ -194,7 +197,8 @@ const columnMetadata = (dialect: SchemaDialect, def: TableDef, column: ColumnDef
       ...(dflt === undefined ? {} : { default: dflt }),
       autoIncrement: column.autoIncrement,
       ...(check === undefined ? {} : { check }),
-      ...pg.fields
+      ...pg.fields,
+      ...(column.renamedFrom === undefined ? {} : { renamedFrom: column.renamedFrom })
     }
   })
 
@@ -429,6 +433,7 @@ const tableMetadata = (dialect: SchemaDialect, def: TableDef, defs: ReadonlyArra
       yield* checkName(dialect, p.name, `table ${def.name}: partition name`, def.name)
       yield* checkSqlText(dialect, p.bound, `table ${def.name}, partition ${p.name}: the bound`, def.name)
     }
+    for (const former of def.renamedFrom ?? []) yield* checkName(dialect, former, `table ${def.name}: renamedFrom`, def.name)
     if (def.partitions !== undefined && def.partitions.length > 0 && def.partitionBy === undefined) {
       return yield* Result.fail(
         schemaError(`table ${def.name}: it lists partitions but no partitionBy (give the partition key, e.g. "RANGE (created_at)")`, def.name)
@@ -443,7 +448,8 @@ const tableMetadata = (dialect: SchemaDialect, def: TableDef, defs: ReadonlyArra
       indexes,
       foreignKeys: yield* foreignKeys(dialect, def, defs),
       ...(def.partitionBy === undefined ? {} : { partitionBy: def.partitionBy }),
-      ...(def.partitions === undefined ? {} : { partitions: def.partitions.map((p) => ({ name: p.name, bound: p.bound })) })
+      ...(def.partitions === undefined ? {} : { partitions: def.partitions.map((p) => ({ name: p.name, bound: p.bound })) }),
+      ...(def.renamedFrom === undefined ? {} : { renamedFrom: def.renamedFrom })
     }
     const problem = dialect.validateTable(meta)
     if (problem !== undefined) return yield* Result.fail(schemaError(problem.message, def.name, problem.column))

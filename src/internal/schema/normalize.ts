@@ -220,7 +220,8 @@ const normalizeColumn = (column: ColumnMetadata, table: TableMetadata, dialect: 
   }
   const schemaDialect = schemaDialects[dialect]
   const c = schemaDialect.normalizeColumn(base, table)
-  const { check, default: dflt, length, enum: enumType, domain, array, ...rest } = c
+  // Rename hints say where a column came from, not what it is.
+  const { check, default: dflt, length, enum: enumType, domain, array, renamedFrom: _renamedFrom, ...rest } = c
   // A type in the table's own schema is named without one, as reflection reports it.
   const ownSchema = <T extends { readonly schema?: string }>(t: T): T => {
     if (t.schema === undefined || t.schema !== table.schema) return t
@@ -239,7 +240,7 @@ const normalizeColumn = (column: ColumnMetadata, table: TableMetadata, dialect: 
 }
 
 const normalizeTable = (table: TableMetadata, dialect: Dialect): TableMetadata => {
-  const { partitionBy, partitions, schema, triggers, ...rest } = table
+  const { partitionBy, partitions, schema, triggers, renamedFrom: _renamedFrom, ...rest } = table
   const rules = schemaDialects[dialect].lexRules
   return {
     ...rest,
