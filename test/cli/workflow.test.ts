@@ -2,7 +2,10 @@
  * The issue's "Done when", with the built command in child processes, on
  * SQLite and PostgreSQL: a live schema the library did not create (raw DDL)
  * → `codegen` writes its tables module → on an empty database `create-all`
- * from that module reproduces the schema (`reflect --json` equal).
+ * from that module reproduces the schema (`reflect --json` equal); then
+ * `migrate generate` from the generated module, `status`, `up`, `check`
+ * (clean, then drift after a manual change: exit 3), `down` (refused as
+ * destructive, then allowed), `lint`, asserting exit codes and `--json`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
@@ -90,6 +93,10 @@ const pgSide = (): Side => {
   }
 }
 
+/** The live schema without the runner's bookkeeping table. */
+const userTables = (metadata: { tables: Array<{ name: string }> }) =>
+  metadata.tables.filter((t) => t.name !== "effect_sqlservice_migrations")
+
 const ok = (ran: Ran) => {
   expect(ran.code, `exit ${ran.code}\n${ran.stdout}\n${ran.stderr}`).toBe(0)
   return ran
@@ -134,5 +141,62 @@ for (const [dialect, available, makeSide] of dialects) {
       expect(recreated).toEqual(live)
       expect(live.tables.map((t: { name: string }) => t.name)).toEqual(["authors", "books"])
     }, 120_000)
+
+    it("migrate generate from the generated tables, then status, up, check, drift (exit 3), down, lint", async () => {
+      const app = pkg.app(`${dialect}-migrate`)
+      // Databases of its own (PostgreSQL: schemas), apart from the codegen test's 1 and 2.
+      await side.exec(app, 11, liveDdl(dialect))
+      await side.exec(app, 13, [])
+      ok(await cli(pkg, ["codegen", "--url", side.url(app, 11), "--out", "src/db/tables.ts"], { cwd: app }))
+      const url = side.url(app, 13)
+      // PostgreSQL replays into a temporary database on the server: a URL without this test's search_path.
+      const scratch = dialect === "pg" ? ["--scratch-url", pgUrl] : []
+      const migrate = (...args: ReadonlyArray<string>) =>
+        cli(pkg, ["migrate", ...args, "--url", url, "--json"], { cwd: app })
+
+      const generated = jsonOf(ok(await migrate("generate", "initial", "--tables", "src/db/tables.ts", ...scratch))).generated
+      expect(generated.name).toBe("initial")
+      expect(generated.path).toBe(path.join("migrations", dialect, `${generated.id}_initial.ts`))
+      expect(generated.id).toMatch(/^\d{14}$/)
+      expect(fs.existsSync(path.join(app, generated.path))).toBe(true)
+      expect(jsonOf(ok(await migrate("generate", "again", "--tables", "src/db/tables.ts", ...scratch)))).toEqual({ generated: null })
+
+      const pending = jsonOf(ok(await migrate("status")))
+      expect(pending.pending).toEqual([`${generated.id}_initial`])
+      expect(pending.migrations).toEqual([expect.objectContaining({ id: generated.id, name: "initial", state: "pending" })])
+      // Pending migrations are not drift.
+      expect(jsonOf(ok(await migrate("check", ...scratch)))).toEqual({ drift: false })
+
+      const up = jsonOf(ok(await migrate("up")))
+      expect(up.applied).toEqual([expect.objectContaining({ id: generated.id, name: "initial", direction: "up" })])
+      const live = jsonOf(ok(await cli(pkg, ["reflect", "--url", side.url(app, 11), "--json"], { cwd: app })))
+      const migrated = jsonOf(ok(await cli(pkg, ["reflect", "--url", url, "--json"], { cwd: app })))
+      expect(userTables(migrated)).toEqual(userTables(live))
+      const applied = jsonOf(ok(await migrate("status")))
+      expect(applied.pending).toEqual([])
+      expect(applied.migrations).toEqual([expect.objectContaining({ id: generated.id, state: "applied" })])
+      expect(jsonOf(ok(await migrate("up")))).toEqual({ applied: [] })
+      expect(jsonOf(ok(await migrate("check", "--tables", "src/db/tables.ts", ...scratch)))).toEqual({ drift: false })
+
+      await side.exec(app, 13, ["ALTER TABLE books ADD COLUMN isbn TEXT"])
+      const drift = await migrate("check", ...scratch)
+      expect(drift.code, drift.stderr).toBe(3)
+      expect(jsonOf(drift).error).toMatchObject({ reason: "MigrationError", kind: "drift", exitCode: 3 })
+      expect(drift.stderr).toMatch(/^error: MigrationError: .*isbn/m)
+      await side.exec(app, 13, ["ALTER TABLE books DROP COLUMN isbn"])
+
+      const refused = await migrate("down")
+      expect(refused.code, refused.stderr).toBe(2)
+      expect(jsonOf(refused).error).toMatchObject({ reason: "MigrationError", kind: "destructive", exitCode: 2 })
+      const down = jsonOf(ok(await migrate("down", "--allow-destructive")))
+      expect(down.undone).toEqual([expect.objectContaining({ id: generated.id, direction: "down" })])
+      expect(userTables(jsonOf(ok(await cli(pkg, ["reflect", "--url", url, "--json"], { cwd: app }))))).toEqual([])
+      expect(jsonOf(ok(await migrate("status"))).pending).toEqual([`${generated.id}_initial`])
+
+      const lint = jsonOf(ok(await migrate("lint")))
+      expect(lint.migrations).toEqual([
+        expect.objectContaining({ id: generated.id, findings: expect.arrayContaining([expect.objectContaining({ direction: "down" })]) })
+      ])
+    }, 240_000)
   })
 }

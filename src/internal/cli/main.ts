@@ -13,6 +13,7 @@ import * as fs from "node:fs"
 import { codegen } from "./commands/codegen.js"
 import { createAll } from "./commands/createAll.js"
 import { dropAll } from "./commands/dropAll.js"
+import { migrate } from "./commands/migrate.js"
 import { ping } from "./commands/ping.js"
 import { reflect } from "./commands/reflect.js"
 import { CommandFailure, ExitCode } from "./failure.js"
@@ -22,10 +23,10 @@ import * as Platform from "./platform.js"
 /** @internal */
 export const root = Command.make("effect-sqlservice").pipe(
   Command.withDescription(
-    "The effect-sqlservice command line: check, create, drop and read a database's schema from your Table definitions, and generate them from a live database. " +
+    "The effect-sqlservice command line: check, create, drop and read a database's schema from your Table definitions, generate them from a live database, and migrate. " +
       "Exit codes: 0 ok, 1 database error, 2 usage or configuration error, 3 drift (migrate check), 70 a bug."
   ),
-  Command.withSubcommands([ping, createAll, dropAll, reflect, codegen])
+  Command.withSubcommands([ping, createAll, dropAll, reflect, codegen, migrate])
 )
 
 const version = (): string =>
