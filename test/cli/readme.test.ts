@@ -5,8 +5,11 @@
  * there: each `$ ` line runs in `sh` (`npx effect-sqlservice` being the
  * built command; `$ export NAME=value` sets the environment of the lines
  * after it) and must print exactly the lines under it, stdout and stderr
- * together. On a difference the failure shows the whole transcript as the
- * commands print it now, ready to paste.
+ * together. What depends on the clock (a migration's id, the time it was
+ * generated, and its checksum, of a file that contains the id) is matched
+ * by position: the n-th distinct id the commands print stands for the n-th
+ * the README shows. On a difference the failure shows the whole transcript
+ * as the commands print it now, ready to paste.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
@@ -48,6 +51,21 @@ const stepsOf = (text: string): Array<Step> => {
   return steps.map((s) => ({ command: s.command, expected: s.expected.join("\n") }))
 }
 
+/** Values that change from run to run: migration ids, and the checksums of the files that contain them. */
+const varying = [/(?<!\d)\d{14}(?!\d)/g, /(?<="checksum": ")[^"]*(?=")/g]
+
+/**
+ * `actual` with its n-th distinct match of each `varying` pattern replaced
+ * by the n-th distinct match in `expected` (when it has that many).
+ */
+const alignVarying = (actual: string, expected: string): string =>
+  varying.reduce((text, pattern) => {
+    const distinct = (t: string) => [...new Set([...t.matchAll(pattern)].map((m) => m[0]))]
+    const wanted = distinct(expected)
+    const found = distinct(text)
+    return text.replace(pattern, (match) => wanted[found.indexOf(match)] ?? match)
+  }, actual)
+
 let pkg: BuiltPackage
 beforeAll(() => {
   pkg = build("readme")
@@ -82,6 +100,7 @@ describe("README.md, Command line", () => {
       const ran = spawnSync("sh", ["-c", `{ ${command}; } 2>&1`], { cwd: app, env, encoding: "utf8", timeout: 60_000 })
       actual.push(`$ ${step.command}`, ran.stdout.replace(/\n$/, ""))
     }
-    expect(actual.join("\n"), "the transcript as the commands print it now").toBe(transcript[0]!.body)
+    const expected = transcript[0]!.body
+    expect(alignVarying(actual.join("\n"), expected), "the transcript as the commands print it now").toBe(expected)
   }, 240_000)
 })

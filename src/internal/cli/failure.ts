@@ -43,6 +43,8 @@ export class CommandFailure extends Data.TaggedError("CommandFailure")<{
   readonly reason: string
   readonly message: string
   readonly details?: Record<string, unknown>
+  /** What to do about it with this command's flags, printed after the message. */
+  readonly hint?: string
 }> {}
 
 /** @internal */
@@ -60,6 +62,12 @@ const exitCodeOf = (reason: Record<string, unknown>): ExitCode => {
   return ExitCode.database
 }
 
+/** The flag that lifts a `MigrationError` refusal (the library's message names the option). */
+const migrationHints: Record<string, string> = {
+  destructive: "pass --allow-destructive to run these steps",
+  outOfOrder: "pass --allow-out-of-order to apply them anyway"
+}
+
 /**
  * A `DatabaseError` as a command failure with its exit code (see above).
  * The reason's own fields (`kind`, `table`, `column`, `migrations`, ...)
@@ -74,10 +82,12 @@ export const fromDatabaseError = (error: DatabaseError.DatabaseError): CommandFa
     if (key === "_tag" || key === "message" || value === undefined) continue
     if (isPrimitive(value) || (Array.isArray(value) && value.every(isPrimitive))) details[key] = value
   }
+  const hint = reason["_tag"] === "MigrationError" ? migrationHints[String(reason["kind"])] : undefined
   return new CommandFailure({
     exitCode: exitCodeOf(reason),
     reason: String(reason["_tag"]),
     message: String(reason["message"]),
-    details
+    details,
+    ...(hint === undefined ? {} : { hint })
   })
 }

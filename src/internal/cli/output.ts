@@ -69,10 +69,16 @@ export const progress = (text: string): Effect.Effect<void> => write(process.std
 export const reportFailure = (failure: CommandFailure, json: boolean): Effect.Effect<void> =>
   Effect.gen(function*() {
     const tag = failure.reason === "UsageError" || failure.reason === "Drift" ? "" : `${failure.reason}: `
-    yield* write(process.stderr, `error: ${tag}${failure.message}`)
+    yield* write(process.stderr, `error: ${tag}${failure.message}${failure.hint === undefined ? "" : `\nhint: ${failure.hint}`}`)
     if (json) {
       yield* printJson({
-        error: { reason: failure.reason, message: failure.message, exitCode: failure.exitCode, ...failure.details }
+        error: {
+          reason: failure.reason,
+          message: failure.message,
+          exitCode: failure.exitCode,
+          ...failure.details,
+          ...(failure.hint === undefined ? {} : { hint: failure.hint })
+        }
       })
     }
   })
