@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as path from "node:path"
 import { pgAvailable } from "../support/layers.js"
 import {
@@ -16,6 +17,7 @@ import {
   jsonOf,
   pgDatabase,
   sqliteDatabase,
+  start,
   tablesModule,
   type TestDatabase
 } from "./support.js"
@@ -33,7 +35,7 @@ describe("effect-sqlservice", () => {
     const app = pkg.app("help")
     const help = await cli(pkg, ["--help"], { cwd: app })
     expect(help.code).toBe(0)
-    for (const command of ["ping", "create-all", "drop-all", "reflect"]) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, "m"))
+    for (const command of ["ping", "create-all", "drop-all", "reflect", "codegen", "migrate"]) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, "m"))
     const none = await cli(pkg, [], { cwd: app })
     expect(none.code).toBe(2)
     expect(none.stdout).toContain("SUBCOMMANDS")
@@ -80,6 +82,41 @@ describe("effect-sqlservice", () => {
     expect(ran.stderr).toContain("connecting to postgres://admin:****@127.0.0.1:1/db?sslpassword=****")
     expect(ran.stderr).toMatch(/^error: ConnectionError: /m)
     expect(jsonOf(ran).error).toMatchObject({ reason: "ConnectionError", kind: "refused", exitCode: 1 })
+  })
+
+  it("Ctrl-C (SIGINT) while it waits for a server ends the run at once with exit code 130", async () => {
+    // A server that accepts connections and never answers: the connection attempt hangs.
+    const sockets = new Set<net.Socket>()
+    const silent = net.createServer((socket) => sockets.add(socket))
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve))
+    try {
+      const port = (silent.address() as net.AddressInfo).port
+      const running = start(pkg, ["ping", "--url", `postgres://app:hunter2secret@127.0.0.1:${port}/db`], { cwd: pkg.app("sigint") })
+      const deadline = Date.now() + 20_000
+      while (!running.stderr().includes("connecting to") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      expect(running.stderr()).toContain("connecting to postgres://app:****@127.0.0.1:")
+      const sent = Date.now()
+      running.child.kill("SIGINT")
+      const ran = await running.done
+      expect(ran.code).toBe(130)
+      // Well before the 10 s connect timeout.
+      expect(Date.now() - sent).toBeLessThan(5_000)
+      expect(`${ran.stdout}${ran.stderr}`).not.toContain("hunter2secret")
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      silent.close()
+    }
+  }, 60_000)
+
+  it("a config file with an unknown key, or a --config that does not exist, is a usage error", async () => {
+    const app = pkg.app("config-errors")
+    fs.writeFileSync(path.join(app, "effect-sqlservice.config.json"), JSON.stringify({ url: "sqlite:///x.db", tabels: "t.ts" }))
+    const unknown = await cli(pkg, ["ping"], { cwd: app })
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain("config file effect-sqlservice.config.json: unknown key tabels (expected url, tables, migrations)")
+    const missing = await cli(pkg, ["ping", "--config", "elsewhere.json"], { cwd: app })
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain("config file elsewhere.json: no such file")
   })
 
   it("a missing tables module, or one without tables, is a usage error (exit 2) before any connection", async () => {

@@ -7,7 +7,7 @@
  * tables module's `import ... from "effect-sqlservice"` resolves to the same
  * built `dist` the command runs (a package may import itself by name).
  */
-import { spawn, spawnSync } from "node:child_process"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as path from "node:path"
@@ -65,28 +65,44 @@ const baseEnv = (): NodeJS.ProcessEnv => {
   return env
 }
 
-/** Runs the built command in `cwd`; never blocks this worker. */
-export const cli = (
+export interface Running {
+  readonly child: ChildProcess
+  /** What it has written to stderr so far. */
+  readonly stderr: () => string
+  readonly done: Promise<Ran>
+}
+
+/** Starts the built command in `cwd` (killed after a minute). */
+export const start = (
   pkg: BuiltPackage,
   args: ReadonlyArray<string>,
   options: { readonly cwd: string; readonly env?: Record<string, string> }
-): Promise<Ran> =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [pkg.bin, ...args], {
-      cwd: options.cwd,
-      env: { ...baseEnv(), ...options.env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000)
+): Running => {
+  const child = spawn(process.execPath, [pkg.bin, ...args], {
+    cwd: options.cwd,
+    env: { ...baseEnv(), ...options.env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let stdout = ""
+  let stderr = ""
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000)
+  const done = new Promise<Ran>((resolve) =>
     child.on("close", (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })
     })
-  })
+  )
+  return { child, stderr: () => stderr, done }
+}
+
+/** Runs the built command in `cwd` to its end; never blocks this worker. */
+export const cli = (
+  pkg: BuiltPackage,
+  args: ReadonlyArray<string>,
+  options: { readonly cwd: string; readonly env?: Record<string, string> }
+): Promise<Ran> => start(pkg, args, options).done
 
 /** The JSON a `--json` run printed on stdout, with its whole output in the error when it is not JSON. */
 export const jsonOf = (ran: Ran): any => {
