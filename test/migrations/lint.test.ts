@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Migrations } from "../../src/index.js"
 import * as Effect from "effect/Effect"
 import { schemaDialects } from "../../src/internal/dialect/schemaDialects.js"
 import { lintMigrations } from "../../src/internal/migrations/lint.js"
@@ -106,4 +107,15 @@ describe("lint", () => {
       ]
     }])
   })
+
+  it.effect("Migrations.lint reads Migrations.statements of a source; an unknown dialect is a ConfigError", () =>
+    Effect.gen(function*() {
+      const found = yield* Migrations.lint({
+        migrations: [{ id: "7", name: "drop", up: Migrations.statements([`DROP TABLE "old"`]) }],
+        dialect: "sqlite"
+      })
+      expect(found).toEqual([{ id: "7", name: "drop", findings: [{ direction: "up", step: "drop table old", statement: `DROP TABLE "old"` }] }])
+      const error = yield* Effect.flip(Migrations.lint({ migrations: [], dialect: "mysql" as "pg" }))
+      expect(error.reason._tag).toBe("ConfigError")
+    }))
 })

@@ -5,14 +5,16 @@
  * started together overlap. Exits 0 on success, 1 (printing the error)
  * otherwise.
  *
- * node --import tsx --conditions=source lockWorker.ts <url> <barrier file> [pooler]
+ * node --import tsx --conditions=source lockWorker.ts <url> <barrier file> <pooler|direct> [setup]
+ *
+ * With `setup` it applies the first migration only (the log table), at once.
  */
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as Database from "../../src/Database.js"
 import * as Migrations from "../../src/Migrations.js"
 
-const [url, barrier, mode] = process.argv.slice(2)
+const [url, barrier, mode, phase] = process.argv.slice(2)
 if (url === undefined || barrier === undefined) {
   console.error("usage: lockWorker.ts <url> <barrier file> [pooler]")
   process.exit(2)
@@ -46,7 +48,9 @@ const waitForBarrier = Effect.promise(async () => {
   while (!fs.existsSync(barrier)) await new Promise((resolve) => setTimeout(resolve, 5))
 })
 
-const program = Effect.andThen(waitForBarrier, Migrations.up({ migrations })).pipe(
+const run = phase === "setup" ? Migrations.up({ migrations, to: "1" }) : Effect.andThen(waitForBarrier, Migrations.up({ migrations }))
+
+const program = run.pipe(
   Effect.provide(Database.layer({ url, ...(mode === "pooler" ? { pooler: "transaction" as const } : {}) }))
 )
 

@@ -19,6 +19,7 @@ import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Migrations from "../../src/Migrations.js"
 import { failureOf, reasonOf } from "../support/failures.js"
 import type { LayerOptions, MakeLayer } from "../support/layers.js"
+import { expectMessageFormat } from "../support/messages.js"
 
 const TABLE = "effect_sqlservice_migrations"
 
@@ -44,6 +45,7 @@ const tableNames = (db: Database.Database) =>
 const migrationErrorOf = <A>(exit: Exit.Exit<A, unknown>) => {
   const reason = reasonOf(failureOf(exit))
   if (reason._tag !== "MigrationError") throw new Error(`expected a MigrationError, got ${reason._tag}: ${reason.message}`)
+  expectMessageFormat(reason)
   return reason
 }
 
@@ -171,8 +173,8 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         expect(refused.migrations).toEqual(["2_drop"])
         expect(refused.message).toContain("drop table m_a")
         expect(refused.message).toContain("allowDestructive")
-        // Refused before anything ran: not even the harmless first one.
-        expect(yield* tableNames(db)).toEqual([])
+        // Refused before anything ran: not even the harmless first one, nor the migrations table.
+        expect((yield* db.reflect()).tables).toEqual([])
         expect(yield* Migrations.up({ migrations: dropping, allowDestructive: true })).toHaveLength(2)
         expect(yield* tableNames(db)).toEqual([])
         const oneWay = migrationErrorOf(yield* Effect.exit(Migrations.down({ migrations: dropping, steps: 2 })))
@@ -209,6 +211,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         const reason = reasonOf(error)
         if (reason._tag !== "MigrationError") throw new Error(`expected a MigrationError, got ${reason._tag}`)
         expect(reason.kind).toBe("failed")
+        expectMessageFormat(reason)
         expect(reason.statement).toBe("INSERT INTO no_such_table (id) VALUES (1)")
         expect(reason.migrations).toEqual(["2_broken"])
         expect(reason.message).toContain("statement 3 of 3")
@@ -395,6 +398,21 @@ export const sqliteOnly = (makeLayer: MakeLayer) => {
         expect(yield* rowsOf(db, "SELECT id FROM parent")).toEqual([{ id: 1 }])
         expect(yield* foreignKeys(db)).toBe(1)
         expect(yield* appliedIds(db)).toEqual(["1"])
+      }))
+
+    test("an interrupted migration leaves foreign keys enforced again", (db) =>
+      Effect.gen(function*() {
+        const started = yield* Deferred.make<void>()
+        const stuck = {
+          id: "1",
+          name: "stuck",
+          up: Effect.andThen(Deferred.succeed(started, undefined), Effect.never)
+        }
+        const fiber = yield* Effect.forkChild(Migrations.up({ migrations: [stuck] }))
+        yield* Deferred.await(started)
+        yield* Fiber.interrupt(fiber)
+        expect(yield* foreignKeys(db)).toBe(1)
+        expect(yield* appliedIds(db)).toEqual([])
       }))
 
     test("transactional: false is refused: SQLite DDL is transactional", (db) =>

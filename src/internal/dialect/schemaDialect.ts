@@ -186,6 +186,12 @@ export interface SchemaDialect {
 export interface TableChange {
   readonly from: TableMetadata
   readonly to: TableMetadata
+  /**
+   * The target table as its side wrote it (not normalized): what normalizing
+   * merges, such as SQLite's AUTOINCREMENT and a plain INTEGER PRIMARY KEY,
+   * is still told apart here.
+   */
+  readonly written: TableMetadata
   /** The table's name before this migration (its constraints were named after it). */
   readonly formerName: string
   /** New column name → the name it had before this migration, for renamed columns. */

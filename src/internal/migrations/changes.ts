@@ -192,6 +192,7 @@ const alteration = (
 export const tableChange = (
   from: TableMetadata,
   to: TableMetadata,
+  written: TableMetadata,
   formerName: string,
   formerColumnNames: ReadonlyMap<string, string>,
   dialect: SchemaDialect,
@@ -208,6 +209,7 @@ export const tableChange = (
   const change: TableChange = {
     from,
     to,
+    written,
     formerName,
     formerColumnNames,
     columns: {

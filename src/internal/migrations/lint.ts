@@ -9,7 +9,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import type { DatabaseError } from "../../DatabaseError.js"
+import * as DatabaseError from "../../DatabaseError.js"
 import type { Dialect } from "../../Metadata.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
 import type { LexRules, Token } from "../schema/sqlText.js"
@@ -203,6 +203,12 @@ export const lintMigrations = (
  */
 export const lint = (
   options: Source & { readonly dialect?: Dialect | undefined }
-): Effect.Effect<ReadonlyArray<MigrationLint>, DatabaseError> =>
-  Effect.map(load(options), (migrations) =>
-    lintMigrations(migrations, statementsOf, schemaDialects[options.dialect ?? "pg"].lexRules))
+): Effect.Effect<ReadonlyArray<MigrationLint>, DatabaseError.DatabaseError> =>
+  Effect.suspend(() => {
+    const dialect = schemaDialects[options.dialect ?? "pg"] as (typeof schemaDialects)[Dialect] | undefined
+    return dialect === undefined
+      ? Effect.fail(DatabaseError.make(new DatabaseError.ConfigError({
+        message: `Migrations.lint: unknown dialect ${JSON.stringify(options.dialect)} (one of "sqlite", "pg")`
+      })))
+      : Effect.map(load(options), (migrations) => lintMigrations(migrations, statementsOf, dialect.lexRules))
+  })

@@ -22,15 +22,20 @@
 import * as Result from "effect/Result"
 import type { DatabaseError } from "../../DatabaseError.js"
 import type { ColumnMetadata, ForeignKeyMetadata, Metadata, TableMetadata } from "../../Metadata.js"
-import type { NamedType, SchemaDialect, TableChange } from "../dialect/schemaDialect.js"
+import type { SchemaDialect, TableChange } from "../dialect/schemaDialect.js"
 import { schemaError } from "../schema/analyze.js"
-import { plan as creationOrder, typesOf } from "../schema/ddl.js"
+import { plan as creationOrder } from "../schema/ddl.js"
 import { normalize } from "../schema/normalize.js"
-import { applyRenames, declaredRenames, namedTypeKey, type Renames, reverseRenames, tableChange, tableKey } from "./changes.js"
+import { applyRenames, declaredRenames, type Renames, reverseRenames, tableChange, tableKey } from "./changes.js"
 import type { PlannedMigration } from "./model.js"
 import { isWidening } from "./risk.js"
+import { planTypes } from "./types.js"
 
-/** The runner's own table: never part of a plan, whichever side has it. */
+/**
+ * The runner's own table: never part of a plan, whichever side has it.
+ *
+ * @internal
+ */
 export const MIGRATIONS_TABLE = "effect_sqlservice_migrations"
 
 const withoutRunnerTable = (metadata: Metadata): Metadata => ({
@@ -77,16 +82,6 @@ const label = tableKey
 
 const columnLabel = (t: TableMetadata, c: { readonly name: string }): string => `${label(t)}.${c.name}`
 
-const typeLabel = (t: NamedType): string => `${t.kind} ${t.schema === undefined ? "" : `${t.schema}.`}${t.name}`
-
-const typeContent = (t: NamedType): string => JSON.stringify(t)
-
-const isSubsequence = (small: ReadonlyArray<string>, big: ReadonlyArray<string>): boolean => {
-  let i = 0
-  for (const x of big) if (i < small.length && small[i] === x) i++
-  return i === small.length
-}
-
 /** A column's type by meaning (`varchar(50)`, `bigint`, enum `mood`), the same whichever side spelled it. */
 const typeText = (c: ColumnMetadata): string =>
   c.enum !== undefined ? `enum ${c.enum.name}` : c.domain !== undefined ? `domain ${c.domain.name}`
@@ -122,52 +117,23 @@ const direction = (
   const summary: Array<string> = []
   const destructive: Array<string> = []
   const irreversible: Array<string> = []
-  let transactional = true
 
-  // Named types (PostgreSQL enums and domains).
-  const named = dialect.namedTypes
-  const fromTypes = new Map(typesOf(dialect, from.tables).map((t) => [namedTypeKey(t), t]))
-  const toTypes = new Map(typesOf(dialect, to.tables).map((t) => [namedTypeKey(t), t]))
-  const typeStatements: Array<string> = []
-  const typeDrops: Array<string> = []
-  const recreated = new Set<string>()
-  if (named !== undefined) {
-    for (const [key, t] of toTypes) {
-      const before = fromTypes.get(key)
-      if (before === undefined) {
-        typeStatements.push(named.create(t))
-        summary.push(`create ${typeLabel(t)}`)
-      } else if (typeContent(before) !== typeContent(t)) {
-        if (before.kind === "enum" && t.kind === "enum" && isSubsequence(before.labels, t.labels) && ddl.extendEnum !== undefined) {
-          typeStatements.push(...ddl.extendEnum(before, t))
-          const added = t.labels.filter((l) => !before.labels.includes(l))
-          summary.push(`add ${added.map((l) => JSON.stringify(l)).join(", ")} to ${typeLabel(t)}`)
-          // A label added in a transaction cannot be used before it commits (PostgreSQL 55P04).
-          if (to.tables.some((tb) => tb.columns.some((c) => c.default !== undefined && added.some((l) => c.default!.includes(l))))) {
-            transactional = false
-          }
-        } else if (ddl.renameAside !== undefined && ddl.dropAside !== undefined) {
-          recreated.add(key)
-          typeStatements.push(ddl.renameAside(before), named.create(t))
-          typeDrops.push(ddl.dropAside(before))
-          summary.push(`recreate ${typeLabel(t)}`)
-          if (before.kind === "enum" && t.kind === "enum") {
-            const removed = before.labels.filter((l) => !t.labels.includes(l))
-            if (removed.length > 0) destructive.push(`remove ${removed.map((l) => JSON.stringify(l)).join(", ")} from ${typeLabel(t)}`)
-          } else {
-            destructive.push(`recreate ${typeLabel(t)} (its checks may refuse existing values)`)
-          }
-        } else {
-          return Result.fail(schemaError(`${typeLabel(t)} changed, and ${dialect.name} cannot alter it`))
-        }
-      }
-    }
-    for (const [key, t] of fromTypes) {
-      if (toTypes.has(key)) continue
-      typeDrops.push(named.drop(t))
-      summary.push(`drop ${typeLabel(t)}`)
-    }
-  }
+  const renameStatements = [
+    ...renames.tables.map((r) => {
+      summary.push(`rename table ${label({ name: r.from, schema: r.schema })} to ${r.to}`)
+      return ddl.renameTable({ name: r.from, ...(r.schema === undefined ? {} : { schema: r.schema }) }, r.to)
+    }),
+    ...renames.columns.map((r) => {
+      summary.push(`rename column ${label({ name: r.table, schema: r.schema })}.${r.from} to ${r.to}`)
+      return ddl.renameColumn({ name: r.table, ...(r.schema === undefined ? {} : { schema: r.schema }) }, r.from, r.to)
+    })
+  ]
+
+  const types = planTypes(from, to, dialect, ddl)
+  if (Result.isFailure(types)) return Result.fail(types.failure)
+  const { recreated } = types.success
+  summary.push(...types.success.summary)
+  destructive.push(...types.success.destructive)
 
   // Tables on both sides.
   const before: Array<string> = []
@@ -187,7 +153,8 @@ const direction = (
         t.name
       ))
     }
-    const change = tableChange(f, t, formerName, formerColumnNames, dialect, recreated)
+    const written = toInput.tables.find((w) => tableKey(w) === tableKey(t)) ?? t
+    const change = tableChange(f, t, written, formerName, formerColumnNames, dialect, recreated)
     // Defaults compare in canonical form: a column whose default only changed spelling is unchanged.
     const fc = fromCompared.get(tableKey(t))
     const tc = toCompared.get(tableKey(t))
@@ -232,20 +199,20 @@ const direction = (
     irreversible.push(`table ${label(t)} is dropped by up; down re-creates it empty`)
   }
 
-  const renameStatements = [
-    ...renames.tables.map((r) => {
-      summary.push(`rename table ${label({ name: r.from, schema: r.schema })} to ${r.to}`)
-      return ddl.renameTable({ name: r.from, ...(r.schema === undefined ? {} : { schema: r.schema }) }, r.to)
-    }),
-    ...renames.columns.map((r) => {
-      summary.push(`rename column ${label({ name: r.table, schema: r.schema })}.${r.from} to ${r.to}`)
-      return ddl.renameColumn({ name: r.table, ...(r.schema === undefined ? {} : { schema: r.schema }) }, r.from, r.to)
-    })
+  const statements = [
+    ...before,
+    ...renameStatements,
+    ...types.success.statements,
+    ...creates,
+    ...alter,
+    ...indexes,
+    ...foreignKeys,
+    ...drops,
+    ...types.success.drops
   ]
-  const statements = [...before, ...renameStatements, ...typeStatements, ...creates, ...alter, ...indexes, ...foreignKeys, ...drops, ...typeDrops]
   const bad = statements.find((s) => !ddl.isSingleStatement(s))
   if (bad !== undefined) return Result.fail(schemaError(`refusing to plan DDL that is not exactly one statement: ${bad}`))
-  return Result.succeed({ statements, destructive, irreversible, summary, transactional })
+  return Result.succeed({ statements, destructive, irreversible, summary, transactional: types.success.transactional })
 }
 
 /**

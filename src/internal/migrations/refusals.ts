@@ -99,5 +99,9 @@ export const transactionalRefusal = (
   const outside = migrations.filter((m) => m.transactional === false)
   if (outside.length === 0) return undefined
   const names = outside.map(label)
-  return migrationError("invalid", `${listing(names)} declare transactional: false: ${transactionalOnly}`, { migrations: names })
+  return migrationError(
+    "invalid",
+    `non-transactional migrations are not supported here: ${listing(names)} (${transactionalOnly})`,
+    { migrations: names }
+  )
 }

@@ -93,9 +93,17 @@ const withConnection = <A, E, R>(db: Database, use: (conn: Connection) => Effect
 const withLock = (table: MigrationsTable, session: Connection) =>
   table.lock === undefined ? Effect.void : Effect.asVoid(session.execute(table.lock.sql, table.lock.params))
 
-/** Creates the migrations table if missing, under the lock (two runners may start at once). */
-const ensureTable = ({ db, table }: Run) =>
-  db.begin(Effect.flatMap(Session, (session) => Effect.andThen(withLock(table, session), session.execute(table.create))))
+/**
+ * Creates the migrations table if missing, under the lock (two runners may
+ * start at once). Looked for first without it: most starts find the table,
+ * and need not wait for the write lock (SQLite) to learn so.
+ */
+const ensureTable = ({ db, table }: Run): Effect.Effect<void, DatabaseError.DatabaseError> =>
+  Effect.flatMap(withConnection(db, table.exists), (exists) =>
+    exists
+      ? Effect.void
+      : db.begin(Effect.flatMap(Session, (session) =>
+        Effect.andThen(withLock(table, session), Effect.asVoid(session.execute(table.create))))))
 
 /** The applied rows; none when the table does not exist yet (nothing is created). */
 const readApplied = ({ db, table }: Run): Effect.Effect<ReadonlyArray<AppliedRow>, DatabaseError.DatabaseError> =>
@@ -176,7 +184,7 @@ const lockWithoutSnapshot = (db: Database, table: MigrationsTable): Effect.Effec
 const needsSecondConnection = (m: Migration, cause: DatabaseError.DatabaseError) =>
   migrationError(
     "failed",
-    `migration ${label(m)} is not transactional: it runs on a connection of its own while another holds the migrations lock in a transaction, and no second connection became free (${cause.reason.message}) (raise poolSize to 2 or more for the run)`,
+    `migration ${label(m)} needs a second connection: it is not transactional, so it runs on a connection of its own while another holds the migrations lock in a transaction, and none became free within connectTimeout (raise poolSize to 2 or more)`,
     { migrations: [label(m)], cause }
   )
 
@@ -245,7 +253,6 @@ export const up = (options: UpOptions): Effect.Effect<ReadonlyArray<Applied>, Da
     yield* refuseFirst(transactionalRefusal(run.migrations, run.table.dialect.transactionalOnly))
     const target = options.to === undefined ? undefined : run.migrations.find((m) => m.id === options.to)
     if (options.to !== undefined && target === undefined) return yield* Effect.fail(unknownTarget(options.to, "the id of a migration given"))
-    yield* ensureTable(run)
     const applied = yield* readApplied(run)
     const appliedIds = new Set(applied.map((row) => row.id))
     const pending = run.migrations.filter((m) =>
@@ -256,6 +263,8 @@ export const up = (options: UpOptions): Effect.Effect<ReadonlyArray<Applied>, Da
       options.allowOutOfOrder === true ? undefined : outOfOrderRefusal(pending, applied),
       options.allowDestructive === true ? undefined : destructiveRefusal(pending, "up")
     )
+    // Only now, so that a refusal writes nothing, not even the table.
+    yield* ensureTable(run)
     return yield* runEach(run, pending, "up")
   })
 

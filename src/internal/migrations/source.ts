@@ -86,7 +86,8 @@ export const fromList = (
     return sorted(resolved)
   })
 
-const cannotImport = (file: string, error: unknown) => {
+/** Why a migration module could not be imported, and what to do. */
+export const cannotImport = (file: string, error: unknown) => {
   const code = (error as { code?: unknown } | null)?.code
   const text = error instanceof Error ? error.message : String(error)
   if (code === "ERR_UNKNOWN_FILE_EXTENSION" && /\.m?ts$/.test(file)) {

@@ -63,7 +63,8 @@ const columnStatements = (
   }
   if (a.check && a.from.check !== undefined) {
     const former = formerColumn(change, a.to.name)
-    out.push(`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${quote(checkName(change.formerName, former))}`)
+    // Without IF EXISTS: were the name not PostgreSQL's, the old check must not silently stay.
+    out.push(`ALTER TABLE ${table} DROP CONSTRAINT ${quote(checkName(change.formerName, former))}`)
   }
   if (a.identity && a.from.autoIncrement && a.from.serial !== true && (!a.to.autoIncrement || a.to.serial === true)) {
     out.push(alter("DROP IDENTITY IF EXISTS"))

@@ -39,7 +39,7 @@ export const sqliteMigrationDialect: MigrationDialect = {
   columnTypes: { text: "TEXT", timestamp: "TEXT", integer: "INTEGER" },
   lock: undefined,
   transactionalOnly:
-    "SQLite runs DDL inside transactions, so a migration never needs transactional: false there (remove it)",
+    "SQLite runs DDL inside transactions, so no migration needs to run outside one; remove transactional: false",
   aroundTransaction,
   violations
 }

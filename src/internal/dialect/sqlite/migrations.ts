@@ -16,7 +16,7 @@
  */
 import type { ColumnMetadata, TableMetadata } from "../../../Metadata.js"
 import { INTEGER_TYPES } from "../ddlCommon.js"
-import { isSingleStatement, tokenize } from "../../schema/sqlText.js"
+import { isSingleStatement, quoteString, tokenize } from "../../schema/sqlText.js"
 import type { MigrationDdl, TableChange, TableStatements } from "../schemaDialect.js"
 import { ddl } from "./ddl.js"
 import { lexRules } from "./lexer.js"
@@ -86,24 +86,63 @@ const copyRows = (change: TableChange, scratch: string): string => {
   return `INSERT INTO ${quote(scratch)} (${targets.join(", ")}) SELECT ${values.join(", ")} FROM ${quote(to.name)}`
 }
 
+/**
+ * An AUTOINCREMENT key never reuses a value, even of deleted rows: its
+ * counter in `sqlite_sequence` goes with the old table when it is dropped,
+ * so the new table takes it over first (the copied rows set a counter that
+ * may be lower).
+ */
+const keepCounter = (table: string, scratch: string): ReadonlyArray<string> => [
+  `DELETE FROM sqlite_sequence WHERE name = ${quoteString(scratch)}`,
+  `INSERT INTO sqlite_sequence (name, seq) SELECT ${quoteString(scratch)}, seq FROM sqlite_sequence WHERE name = ${quoteString(table)}`
+]
+
+/**
+ * Whether the rebuilt table's key is AUTOINCREMENT: normalizing makes every
+ * rowid alias auto-increment, so the table as written decides (a reflected
+ * table cannot tell; it keeps the keyword).
+ */
+const autoIncrements = (change: TableChange): boolean => {
+  if (!hasRowidAlias(change.to)) return false
+  const key = change.to.primaryKey[0]
+  return change.written.columns.find((c) => c.name === key)?.autoIncrement ?? true
+}
+
 const rebuild = (change: TableChange): ReadonlyArray<string> => {
   const { from, to } = change
   const scratch = `${to.name}__rebuild`
+  const autoIncrement = autoIncrements(change)
+  const columns = to.columns.map((c) => (to.primaryKey.length === 1 && c.name === to.primaryKey[0] ? { ...c, autoIncrement } : c))
   // Indexes are created on the final table: their names are free only once the old table is dropped.
-  const [create] = ddl.createTable({ ...to, name: scratch, indexes: [] }, { deferred: [] })
+  const [create] = ddl.createTable({ ...to, name: scratch, columns, indexes: [] }, { deferred: [] })
   return [
     create!,
     copyRows(change, scratch),
+    ...(autoIncrement ? keepCounter(to.name, scratch) : []),
     `DROP TABLE ${quote(to.name)}`,
+    // Views and other tables' triggers name the dropped table; the default rename re-checks them
+    // against the schema and fails ("error in view ..."). The legacy rename leaves them alone, and
+    // they read the rebuilt table once it has the name.
+    "PRAGMA legacy_alter_table = ON",
     `ALTER TABLE ${quote(scratch)} RENAME TO ${quote(to.name)}`,
+    "PRAGMA legacy_alter_table = OFF",
     ...to.indexes.map((i) => ddl.createIndex(to, i)),
     // Dropping the table dropped its triggers; they come back as the database printed them.
     ...(to.triggers ?? from.triggers ?? []).map((t) => t.definition)
   ]
 }
 
-const alterTable = (change: TableChange): TableStatements => {
-  if (needsRebuild(change)) return { before: [], alter: rebuild(change), indexes: [], foreignKeys: [] }
+const alterTable = (change: TableChange): TableStatements | { readonly unsupported: string } => {
+  if (needsRebuild(change)) {
+    // The triggers are recreated from their text as read before this migration's column renames.
+    if ((change.from.triggers ?? []).length > 0 && change.formerColumnNames.size > 0) {
+      return {
+        unsupported: `table ${change.to.name}: it has triggers and its columns are renamed in a migration that also rebuilds it; ` +
+          `rename the columns in a migration of their own first`
+      }
+    }
+    return { before: [], alter: rebuild(change), indexes: [], foreignKeys: [] }
+  }
   const { to } = change
   return {
     before: change.indexes.dropped.flatMap((i) => (i.name === undefined ? [] : [`DROP INDEX ${quote(i.name)}`])),
