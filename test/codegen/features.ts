@@ -49,7 +49,7 @@ export const features: Readonly<Record<Dialect, ReadonlyArray<string>>> = {
       search tsvector,
       settings jsonb NOT NULL DEFAULT '{}'::jsonb,
       created timestamptz NOT NULL DEFAULT now(),
-      best_friend_id integer
+      best_friend_id bigint
     )`,
     `CREATE TABLE "table" (
       region text NOT NULL,
@@ -70,5 +70,21 @@ export const features: Readonly<Record<Dialect, ReadonlyArray<string>>> = {
     `ALTER TABLE people ADD CONSTRAINT people_best_note FOREIGN KEY (best_friend_id) REFERENCES notes (id) ON DELETE SET NULL`,
     `CREATE UNIQUE INDEX notes_body ON notes USING btree (body, region)`,
     `CREATE INDEX people_search ON people USING gin (search)`
+  ]
+}
+
+/** Rows for `features`, so relations have something to load. */
+export const featureRows: Readonly<Record<Dialect, ReadonlyArray<string>>> = {
+  sqlite: [
+    `INSERT INTO people (id, full_name, shape) VALUES (1, 'Ada', 3), (2, 'Grace', NULL)`,
+    `INSERT INTO "table" (region, code, author_id, reviewer_id) VALUES ('eu', 1, 1, 2), ('us', 2, 2, NULL)`,
+    `INSERT INTO notes (region, code, body) VALUES ('eu', 1, 'first'), ('eu', 1, 'second')`
+  ],
+  pg: [
+    `INSERT INTO people (full_name, score, tags, matrix, moods, search) VALUES
+       ('Ada', 3, '{a,b}', '{{1,2},{3,4}}', '{sad,NULL}', 'fat cat'), ('Grace', NULL, '{}', NULL, NULL, NULL)`,
+    `INSERT INTO "table" (region, code, author_id, reviewer_id) VALUES ('eu', 1, 1, 2), ('us', 2, 2, NULL)`,
+    `INSERT INTO notes (region, code, body) VALUES ('eu', 1, 'first'), ('eu', 1, 'second')`,
+    `UPDATE people SET best_friend_id = 1 WHERE id = 2`
   ]
 }

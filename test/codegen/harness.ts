@@ -10,6 +10,7 @@ import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as path from "node:path"
 import * as Effect from "effect/Effect"
+import * as Relation from "../../src/Relation.js"
 import * as Table from "../../src/Table.js"
 
 const root = path.resolve(import.meta.dirname, "../..")
@@ -34,11 +35,12 @@ export const typeCheck = (dir: string): string => {
   return `${result.stdout}${result.stderr}${result.status === 0 ? "" : `\n(tsc exited with ${result.status})`}`.trim()
 }
 
-/** The `Table`s a generated module exports, and its other exports. */
+/** The `Table`s and `Relation`s a generated module exports, and the names of all its exports. */
 export const importTables = (file: string) =>
   Effect.promise(() => import(file) as Promise<Record<string, unknown>>).pipe(
     Effect.map((module) => ({
       tables: Object.values(module).filter(Table.isTable),
+      relations: Object.values(module).filter(Relation.isRelation),
       exports: Object.keys(module).sort()
     }))
   )

@@ -18,11 +18,12 @@ import * as Codegen from "../../src/Codegen.js"
 import * as Database from "../../src/Database.js"
 import type { Dialect } from "../../src/Metadata.js"
 import * as Metadata from "../../src/Metadata.js"
+import * as Query from "../../src/Query.js"
 import * as existingDatabases from "../fixtures/existingDatabases.js"
 import { inFreshDatabase } from "../suites/existingDatabases.js"
 import { type MakeLayer, pgAvailable, pgIsolated, sqliteMemory } from "../support/layers.js"
 import { importTables, scratchDir, typeCheck } from "./harness.js"
-import { features } from "./features.js"
+import { featureRows, features } from "./features.js"
 import { ddl, schemas } from "./randomSchema.js"
 
 vi.mock("effect-sqlservice", () => import("../../src/index.js"))
@@ -42,6 +43,8 @@ const spellings = (m: Metadata.Metadata) =>
 interface Case {
   readonly label: string
   readonly ddl: ReadonlyArray<string>
+  /** Rows written into the copy, read back through the generated tables and relations. */
+  readonly rows: ReadonlyArray<string>
   readonly source: Metadata.Metadata
   readonly file: string
 }
@@ -51,7 +54,7 @@ const suite = (name: string, dialect: Dialect, makeLayer: MakeLayer, fixture: ex
     const cases: Array<Case> = []
     let compiled = ""
 
-    const generateCase = (label: string, statements: ReadonlyArray<string>, dir: string) =>
+    const generateCase = (label: string, statements: ReadonlyArray<string>, rows: ReadonlyArray<string>, dir: string) =>
       Effect.gen(function*() {
         const { code, source } = yield* inFreshDatabase(makeLayer, statements, (db) =>
           Effect.all({ source: db.reflect(), code: Codegen.fromDatabase().pipe(Effect.provideService(Database.Database, db)) }))
@@ -59,16 +62,16 @@ const suite = (name: string, dialect: Dialect, makeLayer: MakeLayer, fixture: ex
         expect(code).toBe(Result.getOrThrow(Codegen.fromMetadata(source, { dialect })))
         const file = path.join(dir, `${label}.ts`)
         fs.writeFileSync(file, code)
-        cases.push({ label, ddl: statements, source, file })
+        cases.push({ label, ddl: statements, rows, source, file })
       })
 
     beforeAll(async () => {
       const dir = scratchDir(`codegen-${dialect}`)
       const samples = fc.sample(schemas, { seed, numRuns: runs })
       await Effect.runPromise(Effect.gen(function*() {
-        yield* generateCase("fixture", fixture.ddl, dir)
-        yield* generateCase("features", features[dialect], dir)
-        for (const [i, tables] of samples.entries()) yield* generateCase(`random_${i}`, ddl(tables, dialect), dir)
+        yield* generateCase("fixture", fixture.ddl, fixture.rows, dir)
+        yield* generateCase("features", features[dialect], featureRows[dialect], dir)
+        for (const [i, tables] of samples.entries()) yield* generateCase(`random_${i}`, ddl(tables, dialect), [], dir)
       }))
       compiled = typeCheck(dir)
     }, 170_000)
@@ -78,14 +81,33 @@ const suite = (name: string, dialect: Dialect, makeLayer: MakeLayer, fixture: ex
 
     const roundTrip = (c: Case) =>
       Effect.gen(function*() {
-        const { exports, tables } = yield* importTables(c.file)
-        const copy = yield* inFreshDatabase(makeLayer, [], (db) => Effect.andThen(db.createAll(), db.reflect()), { tables })
+        const { exports, relations, tables } = yield* importTables(c.file)
         const context = `${c.label} (seed ${seed})\n${c.ddl.join(";\n")}\n\n${fs.readFileSync(c.file, "utf8")}`
+        const { copy, loaded } = yield* inFreshDatabase(makeLayer, [], (db) =>
+          Effect.gen(function*() {
+            yield* db.createAll()
+            const copy = yield* db.reflect()
+            for (const row of c.rows) yield* db.sql.unsafe(row)
+            // Every row decodes with the generated Schemas, and every relation finds its join.
+            const loaded = yield* Effect.scoped(Effect.gen(function*() {
+              const session = yield* db.session
+              let n = 0
+              for (const table of tables) n += (yield* session.all(Query.select(table))).length
+              for (const relation of relations) {
+                const rows = yield* session.all(Query.select(relation.source).pipe(Query.with({ related: relation })))
+                n += rows.length
+              }
+              return n
+            }))
+            return { copy, loaded }
+          }), { tables })
+        if (c.rows.length > 0) expect(loaded, context).toBeGreaterThan(0)
         expect(Metadata.diff(c.source, copy, dialect).filter((d) => !notCreated(d)), context).toEqual([])
         expect(spellings(copy), context).toEqual(spellings(c.source))
         // Both sides of every foreign key between generated tables are a Relation.
         const links = c.source.tables.reduce((n, t) => n + t.foreignKeys.length, 0)
-        expect(exports.length - tables.length, context).toBe(2 * links)
+        expect(relations.length, context).toBe(2 * links)
+        expect(exports.length, context).toBe(tables.length + relations.length)
       })
 
     it("every generated module type-checks with the project's settings (one tsc run)", () => {

@@ -141,6 +141,15 @@ describe("Codegen text", () => {
     expect(odd).toContain(`  theId: Schema.String.check(Schema.isUUID()).pipe(Column.primaryKey, Column.name("the id"))`)
   })
 
+  it("notes a foreign key between columns of different Schemas (eager loading compares their values)", () => {
+    const owners: Metadata.TableMetadata = { ...devices, name: "owners", foreignKeys: [{ ...devices.foreignKeys[0]!, name: "owners_user" }] }
+    const wide = { ...users, columns: users.columns.map((c) => (c.name === "id" ? { ...c, type: "bigint" as const, dbType: "bigint" } : c)) }
+    expect(generate({ tables: [wide, owners] })).toContain(
+      `// note: user_id (Schema.Int) references users.id (Schema.BigInt): relations that join them compare values of different types`
+    )
+    expect(code).not.toContain("relations that join them")
+  })
+
   it("is deterministic: the order of tables and lists in the metadata does not change the text", () => {
     const shuffled: Metadata.Metadata = {
       ...metadata,

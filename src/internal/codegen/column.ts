@@ -186,6 +186,9 @@ const typed = (c: ColumnMetadata, dialect: SchemaDialect): { schema: string; typ
   return { schema: p.code, type: [`Column.dbType(${str(c.dbType)})`, ...meaning], literal: p.literal, notes }
 }
 
+/** The Schema of the column's (non-null) values, as code: columns joined by a foreign key should have the same one. */
+export const valueSchema = (c: ColumnMetadata, dialect: SchemaDialect): string => typed(c, dialect).schema
+
 /** The field of column `c`. */
 export const fieldCode = (c: ColumnMetadata, ctx: ColumnContext): FieldCode => {
   const t = typed(c, ctx.dialect)

@@ -19,10 +19,22 @@ export interface Link {
 
 const fieldList = (named: Named, columns: ReadonlyArray<string>): string => `[${columns.map((c) => str(named.fields.get(c)!)).join(", ")}]`
 
-/** `room_id` → `Room`; the parent's name when the column says nothing more (`id`, several columns). */
+/** The longest common prefix of `names` that ends at a `_` (`billing_country`, `billing_zip` → `billing`). */
+const sharedPrefix = (names: ReadonlyArray<string>): string => {
+  let prefix = names[0]!
+  for (const n of names) while (!n.startsWith(prefix)) prefix = prefix.slice(0, -1)
+  const cut = prefix.lastIndexOf("_")
+  return cut <= 0 ? "" : prefix.slice(0, cut)
+}
+
+/**
+ * What the foreign key's columns call the parent: `room_id` → `Room`,
+ * `billing_country, billing_zip` → `Billing`; the parent's name when they
+ * say nothing more (`id`).
+ */
 const roleOf = (link: Link): string => {
-  if (link.fk.columns.length !== 1) return link.parent.exportName
-  const stripped = link.fk.columns[0]!.replace(/_?id$/i, "")
+  const columns = link.fk.columns
+  const stripped = columns.length === 1 ? columns[0]!.replace(/_?id$/i, "") : sharedPrefix(columns)
   return stripped === "" ? link.parent.exportName : pascalCase(stripped)
 }
 
@@ -37,8 +49,10 @@ export const relationsCode = (links: ReadonlyArray<Link>, unique: (wanted: strin
     const several = pairCount.get(pairKey(link))! > 1
     const childFields = fieldList(child, fk.columns)
     const parentFields = fieldList(parent, fk.references.columns)
-    const belongsTo = unique(`${lowerFirst(child.exportName)}${roleOf(link)}`)
-    const many = unique(`${lowerFirst(parent.exportName)}${child.exportName}${several ? `By${pascalCase(fk.columns.join("_"))}` : ""}`)
+    const role = roleOf(link)
+    const belongsTo = unique(`${lowerFirst(child.exportName)}${role}`)
+    const by = role === parent.exportName ? pascalCase(fk.columns.join("_")) : role
+    const many = unique(`${lowerFirst(parent.exportName)}${child.exportName}${several ? `By${by}` : ""}`)
     const on = (source: string, target: string) => (several ? `, { source: ${source}, target: ${target} }` : "")
     return [
       `/** ${child.table.name}(${fk.columns.join(", ")}) → ${parent.table.name}(${fk.references.columns.join(", ")}) */`,

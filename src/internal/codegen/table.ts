@@ -9,7 +9,7 @@
 import type { ForeignKeyMetadata, ReferentialAction, TableMetadata } from "../../Metadata.js"
 import type { SchemaDialect } from "../dialect/schemaDialect.js"
 import { snakeCase, validateIdentifier } from "../schema/identifier.js"
-import { fieldCode } from "./column.js"
+import { fieldCode, valueSchema } from "./column.js"
 import { camelCase, isIdentifier, key, str, uniqueNames } from "./names.js"
 
 /** A table as the generated module names it. */
@@ -103,6 +103,19 @@ export const tableCode = (named: Named, ctx: TableContext): string => {
     }
     return [{ fk, target }]
   })
+  for (const { fk, target } of resolved) {
+    fk.columns.forEach((column, i) => {
+      const own = table.columns.find((c) => c.name === column)
+      const referenced = target.table.columns.find((c) => c.name === fk.references.columns[i])
+      if (own === undefined || referenced === undefined) return
+      const [a, b] = [valueSchema(own, ctx.dialect), valueSchema(referenced, ctx.dialect)]
+      if (a !== b) {
+        tableNotes.push(
+          `${column} (${a}) references ${target.table.name}.${referenced.name} (${b}): relations that join them compare values of different types`
+        )
+      }
+    })
+  }
   // A column's own foreign key is an annotation; composite ones (and a second one on a column) are table options.
   const onColumn = new Map<string, (typeof resolved)[number]>()
   const onTable: typeof resolved = []
