@@ -49,14 +49,14 @@ describe("effect-sqlservice", () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(pkg.dir, "package.json"), "utf8")) as { version: string }
     expect(ran.code).toBe(0)
     expect(ran.stdout).toContain(version)
-  })
+  }, 120_000)
 
   it("without a URL it says where one comes from and exits 2", async () => {
     const ran = await cli(pkg, ["ping", "--json"], { cwd: pkg.app("no-url") })
     expect(ran.code).toBe(2)
     expect(ran.stderr).toContain("no database URL: pass --url, set DATABASE_URL")
     expect(jsonOf(ran).error).toMatchObject({ reason: "UsageError", exitCode: 2 })
-  })
+  }, 120_000)
 
   it("a malformed URL is a ConfigError, exit 2, its password masked in every output", async () => {
     const ran = await cli(pkg, ["ping", "--json", "--url", "postgres://admin:hunter2secret@:5432/db"], { cwd: pkg.app("bad-url") })
@@ -68,7 +68,7 @@ describe("effect-sqlservice", () => {
     expect(scheme.code).toBe(2)
     expect(scheme.stderr).toContain(`error: ConfigError: database URL "mysql://admin:****@host/db": unknown database dialect "mysql"`)
     expect(`${scheme.stdout}${scheme.stderr}`).not.toContain("hunter2secret")
-  })
+  }, 120_000)
 
   it("an unreachable server is a ConnectionError, exit 1, the password (from DATABASE_URL) masked", async () => {
     const ran = await cli(pkg, ["ping", "--json"], {
@@ -82,7 +82,7 @@ describe("effect-sqlservice", () => {
     expect(ran.stderr).toContain("connecting to postgres://admin:****@127.0.0.1:1/db?sslpassword=****")
     expect(ran.stderr).toMatch(/^error: ConnectionError: /m)
     expect(jsonOf(ran).error).toMatchObject({ reason: "ConnectionError", kind: "refused", exitCode: 1 })
-  })
+  }, 120_000)
 
   it("Ctrl-C (SIGINT) while it waits for a server ends the run at once with exit code 130", async () => {
     // A server that accepts connections and never answers: the connection attempt hangs.
@@ -117,7 +117,7 @@ describe("effect-sqlservice", () => {
     const missing = await cli(pkg, ["ping", "--config", "elsewhere.json"], { cwd: app })
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain("config file elsewhere.json: no such file")
-  })
+  }, 120_000)
 
   it("a missing tables module, or one without tables, is a usage error (exit 2) before any connection", async () => {
     const app = pkg.app("tables-errors")
@@ -136,7 +136,7 @@ describe("effect-sqlservice", () => {
     expect(noTables.code).toBe(2)
     expect(noTables.stderr).toContain("create-all needs the tables: pass --tables")
     expect(fs.existsSync(path.join(app, "x.db"))).toBe(false)
-  })
+  }, 120_000)
 })
 
 const dialects: ReadonlyArray<readonly [string, boolean, () => Promise<TestDatabase>]> = [
@@ -162,7 +162,7 @@ for (const [dialect, available, makeDatabase] of dialects) {
       const json = await cli(pkg, ["ping", "--json"], { cwd: app, env: { DATABASE_URL: url } })
       expect(json.code, json.stderr).toBe(0)
       expect(jsonOf(json)).toEqual({ ok: true, url, dialect: dialect === "sqlite" ? "sqlite" : "pg" })
-    })
+    }, 120_000)
 
     it("create-all, reflect --json and drop-all --yes with a TypeScript tables module", async () => {
       const app = pkg.app(`${dialect}-schema`)
@@ -212,7 +212,7 @@ for (const [dialect, available, makeDatabase] of dialects) {
       expect(jsonOf(dropped)).toEqual({ dropped: ["posts", "users"], absent: [] })
       const gone = await cli(pkg, ["reflect", "--url", url, "--json"], { cwd: app })
       expect(jsonOf(gone).tables).toEqual([])
-    }, 90_000)
+    }, 240_000)
 
     it("a JavaScript tables module and a config file (url, tables) work without flags", async () => {
       const app = pkg.app(`${dialect}-config`)
@@ -245,6 +245,6 @@ export const Tag = Table.make("tags", { id: Schema.Int.pipe(Column.primaryKey), 
       const overridden = await cli(pkg, ["ping", "--url", "sqlite:///other.db", "--json"], { cwd: app })
       expect(jsonOf(overridden)).toMatchObject({ ok: true, url: "sqlite:///other.db" })
       await cli(pkg, ["drop-all", "--yes"], { cwd: app })
-    }, 90_000)
+    }, 240_000)
   })
 }

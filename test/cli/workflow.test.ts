@@ -140,7 +140,7 @@ for (const [dialect, available, makeSide] of dialects) {
       const recreated = jsonOf(ok(await cli(pkg, ["reflect", "--url", side.url(app, 2), "--json"], { cwd: app })))
       expect(recreated).toEqual(live)
       expect(live.tables.map((t: { name: string }) => t.name)).toEqual(["authors", "books"])
-    }, 120_000)
+    }, 300_000)
 
     it("migrate generate from the generated tables, then status, up, check, drift (exit 3), down, lint", async () => {
       const app = pkg.app(`${dialect}-migrate`)
@@ -197,6 +197,6 @@ for (const [dialect, available, makeSide] of dialects) {
       expect(lint.migrations).toEqual([
         expect.objectContaining({ id: generated.id, findings: expect.arrayContaining([expect.objectContaining({ direction: "down" })]) })
       ])
-    }, 240_000)
+    }, 600_000)
   })
 }
