@@ -13,6 +13,7 @@ import * as Option from "effect/Option"
 import { Flag } from "effect/cli"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import type { DialectName } from "../dialect/Dialect.js"
 import { mask, parse } from "../url.js"
 import { type CommandFailure, fromDatabaseError, usageError } from "./failure.js"
 import { importModule } from "./load.js"
@@ -112,6 +113,7 @@ export interface Settings {
   /** The URL as given: only ever handed to the library, never printed (print `maskedUrl`). */
   readonly url: string
   readonly maskedUrl: string
+  readonly dialect: DialectName
   /** The tables module, when one was named. */
   readonly tables: Option.Option<string>
   /** The migrations directory (default `migrations`). */
@@ -146,10 +148,11 @@ export const resolveSettings = (flags: CommonFlags): Effect.Effect<Settings, Com
       return yield* usageError("no database URL: pass --url, set DATABASE_URL, or put url in effect-sqlservice.config.ts")
     }
     protectUrl(url.value)
-    yield* Effect.mapError(Effect.fromResult(parse(url.value)), fromDatabaseError)
+    const parsed = yield* Effect.mapError(Effect.fromResult(parse(url.value)), fromDatabaseError)
     return {
       url: url.value,
       maskedUrl: mask(url.value),
+      dialect: parsed.dialect,
       tables: Option.orElse(flags.tables ?? Option.none(), () => fromConfig("tables")),
       migrations: Option.getOrElse(fromConfig("migrations"), () => "migrations")
     }

@@ -12,7 +12,6 @@ import { Argument, Command, Flag } from "effect/cli"
 import * as path from "node:path"
 import * as Database from "../../../Database.js"
 import * as Migrations from "../../../Migrations.js"
-import { parse } from "../../url.js"
 import { handler, withDatabase } from "../handler.js"
 import { loadTables, registerTypeScript } from "../load.js"
 import { print, printJson, progress } from "../output.js"
@@ -35,16 +34,10 @@ const scratchUrlFlag = Flag.String("scratch-url").pipe(
 
 const common = { url: urlFlag, config: configFlag, json: jsonFlag, migrations: migrationsFlag }
 
-const dialectOf = (settings: Settings): Database.Dialect => {
-  const parsed = parse(settings.url)
-  // resolveSettings has parsed the URL already: it is valid here.
-  return parsed._tag === "Success" ? parsed.success.dialect : "sqlite"
-}
-
 /** The dialect's migrations directory; migration files load in this process, TypeScript ones through tsx. */
 const directoryOf = (settings: Settings, flag: Option.Option<string>): string => {
   registerTypeScript()
-  return path.join(Option.getOrElse(flag, () => settings.migrations), dialectOf(settings))
+  return path.join(Option.getOrElse(flag, () => settings.migrations), settings.dialect)
 }
 
 const idLabel = (m: { readonly id: string; readonly name: string }) => `${m.id}_${m.name}`
@@ -67,7 +60,7 @@ const generate = Command.make(
       const generated = yield* Migrations.generate({
         directory,
         tables,
-        dialect: dialectOf(settings),
+        dialect: settings.dialect,
         name: input.name,
         allowDestructive: input.allowDestructive,
         scratchUrl: Option.getOrElse(input.scratchUrl, () => settings.url)
@@ -191,7 +184,7 @@ const lint = Command.make(
     Effect.gen(function*() {
       const settings = yield* resolveSettings(input)
       const directory = directoryOf(settings, input.migrations)
-      const found = yield* Migrations.lint({ directory, dialect: dialectOf(settings) })
+      const found = yield* Migrations.lint({ directory, dialect: settings.dialect })
       yield* input.json
         ? printJson({ migrations: found })
         : print(
