@@ -168,9 +168,19 @@ const effectOfApp = createRequire(import.meta.url).resolve("effect")
 console.log(JSON.stringify({ entry, rootKeys: Object.keys(root).sort(), modules, blocked, effectOfPackage, effectOfApp }))
 `
 
-/** Bare module specifiers a built file imports (static, dynamic, re-exports). */
+/**
+ * Bare module specifiers a built file imports (static, side-effect only,
+ * dynamic with a literal, re-exports). A static one is a statement that
+ * starts a line and has no string before its `from`, so text such as a
+ * flag's description ending in "from" followed by a string, or generated
+ * code held in a string, is not read as an import.
+ */
 const importsOf = (code: string): Array<string> =>
-  [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"'.][^"']*)["']/g)].map((m) => m[1]!)
+  [
+    ...code.matchAll(/^\s*(?:import|export)\b[^;"'`]*?(?:\s|\})from\s*["']([^"']+)["']/gm),
+    ...code.matchAll(/^\s*import\s*["']([^"']+)["']/gm),
+    ...code.matchAll(/\bimport\s*\(\s*["']([^"']+)["']\s*\)/g)
+  ].map((m) => m[1]!).filter((specifier) => !specifier.startsWith("."))
 
 const packageOf = (specifier: string) =>
   specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0]!
