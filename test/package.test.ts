@@ -7,7 +7,7 @@
  * exactly what dist imports, an exports map that opens the public modules and
  * nothing else, and a small program type-checked (strict, ESM, NodeNext, no
  * skipLibCheck) against the installed declarations and run with plain node:
- * no tsx, no `source` condition.
+ * no tsx, no `source` condition; and the `effect-sqlservice` command through npx.
  *
  * It runs everywhere, CI included, and is never skipped: it needs the npm
  * registry, as `npm ci` does. The app's install runs better-sqlite3's install
@@ -168,9 +168,19 @@ const effectOfApp = createRequire(import.meta.url).resolve("effect")
 console.log(JSON.stringify({ entry, rootKeys: Object.keys(root).sort(), modules, blocked, effectOfPackage, effectOfApp }))
 `
 
-/** Bare module specifiers a built file imports (static, dynamic, re-exports). */
+/**
+ * Bare module specifiers a built file imports (static, side-effect only,
+ * dynamic with a literal, re-exports). A static one is a statement that
+ * starts a line and has no string before its `from`, so text such as a
+ * flag's description ending in "from" followed by a string, or generated
+ * code held in a string, is not read as an import.
+ */
 const importsOf = (code: string): Array<string> =>
-  [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"'.][^"']*)["']/g)].map((m) => m[1]!)
+  [
+    ...code.matchAll(/^\s*(?:import|export)\b[^;"'`]*?(?:\s|\})from\s*["']([^"']+)["']/gm),
+    ...code.matchAll(/^\s*import\s*["']([^"']+)["']/gm),
+    ...code.matchAll(/\bimport\s*\(\s*["']([^"']+)["']\s*\)/g)
+  ].map((m) => m[1]!).filter((specifier) => !specifier.startsWith("."))
 
 const packageOf = (specifier: string) =>
   specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0]!
@@ -342,4 +352,29 @@ describe("the packed package in a fresh app", () => {
     const row = { id: 1, body: "written by an app" }
     expect(JSON.parse(ran.stdout)).toEqual({ saved: row, notes: [row], oneModule: true })
   }, minutes(6))
+
+  it("npx effect-sqlservice runs the installed command: --help, ping, and create-all from a TypeScript tables module", async () => {
+    const help = await must(npm, ["exec", "--no", "--", "effect-sqlservice", "--help"], app, minutes(1))
+    expect(help.stdout).toMatch(/^ {2}ping {2,}/m)
+    expect(help.stdout).toMatch(/^ {2}create-all {2,}/m)
+    const npx = await must("npx", ["--no-install", "effect-sqlservice", "ping", "--url", "sqlite:///app.db", "--json"], app, minutes(1))
+    expect(JSON.parse(npx.stdout)).toEqual({ ok: true, url: "sqlite:///app.db", dialect: "sqlite" })
+    fs.mkdirSync(path.join(app, "db"), { recursive: true })
+    fs.writeFileSync(
+      path.join(app, "db", "tables.ts"),
+      `import { Schema } from "effect"\nimport { Column, Table } from "effect-sqlservice"\n` +
+        `export const Note = Table.make("cli_notes", { id: Schema.Int.pipe(Column.primaryKey), body: Schema.String })\n`
+    )
+    const created = await must(
+      "npx",
+      ["--no-install", "effect-sqlservice", "create-all", "--url", "sqlite:///app.db", "--tables", "db/tables.ts", "--json"],
+      app,
+      minutes(1)
+    )
+    expect(JSON.parse(created.stdout)).toEqual({ created: ["cli_notes"], existing: [] })
+    const failed = await run("npx", ["--no-install", "effect-sqlservice", "ping", "--url", "postgres://u:pw-in-url@127.0.0.1:1/db"], app, minutes(1))
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toContain("postgres://u:****@127.0.0.1:1/db")
+    expect(`${failed.stdout}${failed.stderr}`).not.toContain("pw-in-url")
+  }, minutes(4))
 })

@@ -6,6 +6,10 @@
  * each one. Each block is followed by a ```text block (at most one line of
  * prose between them) showing what it prints, and it must print exactly that.
  *
+ * A block right after a `<!-- module: <path> -->` line is a module another
+ * tool loads (the command line's tables module, see test/cli/readme.test.ts):
+ * it is type-checked, not run, and needs no output block.
+ *
  * A block that reads DATABASE_URL_PG runs against PostgreSQL, in a schema of
  * its own that is dropped afterwards. A block that imports @effect/vitest is a
  * test file: it runs under vitest, and its ```text block lists the tests it
@@ -29,6 +33,7 @@ interface Block {
   readonly file: string
   readonly usesPostgres: boolean
   readonly isTestFile: boolean
+  readonly isModule: boolean
 }
 
 interface Fence {
@@ -64,13 +69,15 @@ const blocksOf = (markdown: string): ReadonlyArray<Block> => {
     const between = next === undefined ? [] : lines.slice(fence.end, next.line - 1).filter((l) => l.trim() !== "")
     const output = next !== undefined && next.lang === "text" && between.length <= 1 ? next.body : undefined
     const isTestFile = /from "@effect\/vitest"/.test(fence.body)
+    const before = lines.slice(0, fence.line - 1).filter((l) => l.trim() !== "").at(-1) ?? ""
     return [{
       line: fence.line,
       code: fence.body,
       output,
       file: path.join(scratch, `readme-line-${fence.line}${isTestFile ? ".test" : ""}.ts`),
       usesPostgres: fence.body.includes("DATABASE_URL_PG"),
-      isTestFile
+      isTestFile,
+      isModule: /^<!-- module: \S+ -->$/.test(before.trim())
     }]
   })
 }
@@ -157,6 +164,7 @@ describe("README.md", () => {
     expect(blocks.length).toBeGreaterThan(0)
     for (const block of blocks) {
       expect(block.code, `README.md:${block.line}`).toMatch(/^import /m)
+      if (block.isModule) continue
       expect(block.output, `README.md:${block.line} is not followed by a \`\`\`text block of its output`).toBeDefined()
     }
   })
@@ -184,7 +192,7 @@ describe("README.md", () => {
     }, 120_000)
   }
 
-  for (const block of blocks.filter((b) => !b.isTestFile)) {
+  for (const block of blocks.filter((b) => !b.isTestFile && !b.isModule)) {
     const title = `the block at README.md:${block.line} runs and prints what the README says${block.usesPostgres ? " (PostgreSQL)" : ""}`
     it.skipIf(block.usesPostgres && !postgres)(title, async () => {
       const pg = block.usesPostgres ? await isolatedPgUrl() : undefined
