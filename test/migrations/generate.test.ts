@@ -6,6 +6,7 @@ import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { vi } from "vitest"
 import { Column, Database, Migrations, Table } from "../../src/index.js"
+import { pgAvailable, pgUrl } from "../support/layers.js"
 
 // Generated files import "effect-sqlservice": these sources, as in the test.
 vi.mock("effect-sqlservice", async () => await import("../../src/index.js"))
@@ -13,6 +14,8 @@ vi.mock("effect-sqlservice", async () => await import("../../src/index.js"))
 const scratchRoot = path.join(import.meta.dirname, "../..", ".scratch", `migrations-generate-${process.pid}`)
 fs.rmSync(scratchRoot, { recursive: true, force: true })
 afterAll(() => fs.rmSync(scratchRoot, { recursive: true, force: true }))
+
+const available = await pgAvailable()
 
 let counter = 0
 const freshDirectory = () => path.join(scratchRoot, `d${counter++}`)
@@ -80,4 +83,34 @@ describe("Migrations.generate", () => {
       expect([first.id, second.id]).toEqual(["20261201050000", "20261201050001"])
       expect(fs.readdirSync(directory).sort()).toEqual(["20261201050000_notes.ts", "20261201050001_others.ts"])
     }))
+
+  // The planned statements are tried on the scratch database first; when one fails there (here a
+  // view of a hand-written migration depends on the dropped column), generate says so, not as a run.
+  const failingCandidate = (dialect: "sqlite" | "pg") =>
+    Effect.gen(function*() {
+      const directory = freshDirectory()
+      fs.mkdirSync(directory, { recursive: true })
+      fs.writeFileSync(path.join(directory, "20261201040000_notes.ts"), [
+        `import { Migrations } from "effect-sqlservice"`,
+        "export const up = Migrations.statements([",
+        "  `CREATE TABLE notes (id INTEGER NOT NULL PRIMARY KEY, body TEXT NOT NULL, extra TEXT)`,",
+        "  `CREATE VIEW note_extras AS SELECT id, extra FROM notes`",
+        "])",
+        ""
+      ].join("\n"))
+      const failure = yield* Effect.flip(Migrations.generate({
+        directory, tables: [Note], dialect, name: "drop extra", allowDestructive: true, scratchUrl: pgUrl
+      }))
+      expect(failure.reason).toMatchObject({ _tag: "MigrationError", kind: "failed" })
+      expect(failure.message).toMatch(/^MigrationError: Migrations\.generate: the planned migration's up failed on the scratch database/)
+      expect(failure.message).toContain("nothing was written")
+      expect(failure.message).not.toContain("run again")
+      expect(fs.readdirSync(directory)).toEqual(["20261201040000_notes.ts"])
+    })
+  it.effect("SQLite: a planned statement that fails on the scratch database is reported as generate's, nothing written", () =>
+    failingCandidate("sqlite"))
+  describe.skipIf(!available)("PostgreSQL", () => {
+    it.effect("a planned statement that fails on the scratch database is reported as generate's, nothing written", () =>
+      failingCandidate("pg"))
+  })
 })

@@ -546,6 +546,25 @@ const body = (label: string, layerFor: Layered) => {
       }).pipe(Effect.provide(layerFor([v1])))
     })
 
+    on("SQLite")("a created table's key is AUTOINCREMENT only when declared, as createAll creates it and a rebuild keeps it", () => {
+      const plain = Table.make("plain_keys", { id: Schema.Int.pipe(Column.primaryKey), label: Schema.String })
+      const counted = Table.make("counted_keys", { id: Schema.Int.pipe(Column.primaryKey, Column.autoIncrement), label: Schema.String })
+      const created = (name: string) =>
+        Effect.map(run(`SELECT sql FROM sqlite_master WHERE name = '${name}'`), (rows) => String(rows[0]?.sql))
+      return Effect.gen(function*() {
+        const plan = yield* planTo([plain, counted])
+        yield* apply(plan.up)
+        expect(yield* created("plain_keys")).not.toMatch(/AUTOINCREMENT/)
+        expect(yield* created("counted_keys")).toMatch(/AUTOINCREMENT/)
+        // A later rebuild (a type change) keeps each key as it was created.
+        const plainV2 = Table.make("plain_keys", { id: Schema.Int.pipe(Column.primaryKey), label: Schema.NullOr(Schema.String) })
+        const countedV2 = Table.make("counted_keys", { id: Schema.Int.pipe(Column.primaryKey, Column.autoIncrement), label: Schema.NullOr(Schema.String) })
+        yield* apply((yield* planTo([plainV2, countedV2])).up)
+        expect(yield* created("plain_keys")).not.toMatch(/AUTOINCREMENT/)
+        expect(yield* created("counted_keys")).toMatch(/AUTOINCREMENT/)
+      }).pipe(Effect.provide(layerFor([])))
+    })
+
     it.effect("a table and its columns renamed in one migration, referenced by another table", () => {
       const v1Shop = Table.make("shops", { id: Schema.Int.pipe(Column.primaryKey), title: Schema.String.pipe(Column.index) })
       const v1Sale = Table.make("sales", {

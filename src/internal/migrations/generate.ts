@@ -93,6 +93,25 @@ const unfaithful = (what: string, differences: ReadonlyArray<{ readonly message:
     )
   )
 
+/**
+ * A planned statement that fails on the scratch database is generate's
+ * failure: the runner's message would name a migration file that was never
+ * written and ask to fix it and run again.
+ */
+const plannedFailed = (direction: "up" | "down") => (error: DatabaseError.DatabaseError): DatabaseError.DatabaseError => {
+  if (error.reason._tag !== "MigrationError" || error.reason.kind !== "failed") return error
+  const driver = DatabaseError.isDatabaseError(error.cause) ? error.cause : error
+  const statement = error.reason.statement
+  return migrationError(
+    "failed",
+    `Migrations.generate: the planned migration's ${direction} failed on the scratch database` +
+      `${statement === undefined ? "" : ` at ${statement}`}: ${driver.reason._tag}: ${driver.reason.message} ` +
+      "(nothing was written; the existing migrations made something it does not expect, e.g. a view on a dropped column " +
+      "or a constraint under another name: change that in a migration of its own first, or write this migration by hand)",
+    { ...(statement === undefined ? {} : { statement }), cause: error }
+  )
+}
+
 /** Runs the planned migration up and down on the scratch database, which is at `before`. */
 const verify = (
   scratch: Database,
@@ -108,12 +127,14 @@ const verify = (
     const all = [...existing, candidate]
     const table = options.table === undefined ? {} : { table: options.table }
     yield* up({ migrations: all, allowDestructive: true, allowOutOfOrder: true, ...table }).pipe(
-      Effect.provideService(Database, scratch)
+      Effect.provideService(Database, scratch),
+      Effect.mapError(plannedFailed("up"))
     )
     const afterUp = diff(declared, yield* schemaOf(scratch, schemas, options.table), dialect)
     if (afterUp.length > 0) return yield* unfaithful("up does not produce the declared tables", afterUp)
     yield* down({ migrations: all, steps: 1, allowDestructive: true, ...table }).pipe(
-      Effect.provideService(Database, scratch)
+      Effect.provideService(Database, scratch),
+      Effect.mapError(plannedFailed("down"))
     )
     const afterDown = diff(before, yield* schemaOf(scratch, schemas, options.table), dialect)
     if (afterDown.length > 0) return yield* unfaithful("down does not bring back the schema before up", afterDown)

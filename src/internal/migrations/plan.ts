@@ -70,6 +70,25 @@ const prepared = (metadata: Metadata, dialect: SchemaDialect): Metadata => {
 const comparable = (metadata: Metadata, dialect: SchemaDialect): Map<string, TableMetadata> =>
   new Map(normalize(metadata, dialect.name).tables.map((t) => [tableKey(t), t]))
 
+/**
+ * A new table with its columns' auto-increment as the side wrote them.
+ * Normalizing makes every SQLite rowid alias auto-increment (the two compare
+ * equal); created from that, a key declared without `Column.autoIncrement`
+ * became AUTOINCREMENT, unlike `createAll`, and the next rebuild, which
+ * follows the declaration, silently dropped it again with its counter.
+ */
+const keysAsWritten = (t: TableMetadata, written: Metadata): TableMetadata => {
+  const w = written.tables.find((x) => tableKey(x) === tableKey(t))
+  if (w === undefined) return t
+  return {
+    ...t,
+    columns: t.columns.map((c) => {
+      const autoIncrement = w.columns.find((x) => x.name === c.name)?.autoIncrement
+      return autoIncrement === undefined || autoIncrement === c.autoIncrement ? c : { ...c, autoIncrement }
+    })
+  }
+}
+
 interface Direction {
   readonly statements: ReadonlyArray<string>
   readonly destructive: ReadonlyArray<string>
@@ -112,7 +131,7 @@ const direction = (
   const toCompared = comparable(toInput, dialect)
   const fromTables = new Map(from.tables.map((t) => [tableKey(t), t]))
   const toTables = new Map(to.tables.map((t) => [tableKey(t), t]))
-  const created = to.tables.filter((t) => !fromTables.has(tableKey(t)))
+  const created = to.tables.filter((t) => !fromTables.has(tableKey(t))).map((t) => keysAsWritten(t, toInput))
   const dropped = from.tables.filter((t) => !toTables.has(tableKey(t)))
   const summary: Array<string> = []
   const destructive: Array<string> = []
