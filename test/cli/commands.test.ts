@@ -25,8 +25,8 @@ import {
 const postgres = await pgAvailable()
 
 let pkg: BuiltPackage
-beforeAll(() => {
-  pkg = build("commands")
+beforeAll(async () => {
+  pkg = await build("commands")
 }, 300_000)
 afterAll(() => pkg?.remove())
 

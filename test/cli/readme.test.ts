@@ -67,8 +67,8 @@ const alignVarying = (actual: string, expected: string): string =>
   }, actual)
 
 let pkg: BuiltPackage
-beforeAll(() => {
-  pkg = build("readme")
+beforeAll(async () => {
+  pkg = await build("readme")
 }, 300_000)
 afterAll(() => pkg?.remove())
 

@@ -1,6 +1,6 @@
 /**
  * The built command, as a test file runs it: `build()` compiles the library
- * once per test file into a package of its own under `.scratch/` (its
+ * once per run of the sources into a package under `.scratch/` (its
  * package.json, `dist` from tsconfig.build.json, `node_modules` linked to the
  * repository's), and `cli(...)` runs `node dist/bin.js` there in a child
  * process. The apps the tests make are directories inside that package, so a
@@ -8,6 +8,7 @@
  * built `dist` the command runs (a package may import itself by name).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as path from "node:path"
@@ -26,29 +27,85 @@ export interface BuiltPackage {
   readonly remove: () => void
 }
 
-/** Compiles src into a scratch package (tsc, about 20 s of CPU). */
-export const build = (label: string): BuiltPackage => {
-  const dir = path.join(root, ".scratch", `cli-${label}-${process.pid}`)
-  fs.rmSync(dir, { recursive: true, force: true })
-  fs.mkdirSync(dir, { recursive: true })
-  fs.copyFileSync(path.join(root, "package.json"), path.join(dir, "package.json"))
-  fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir")
-  const compiled = spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json"), "--outDir", path.join(dir, "dist")], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 240_000
-  })
-  if (compiled.status !== 0) throw new Error(`tsc failed:\n${compiled.stdout}${compiled.stderr}`)
+/** What the compiled package is made of: every source file, the build settings and package.json. */
+const sourceHash = (): string => {
+  const hash = createHash("sha256")
+  const visit = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const file = path.join(dir, entry.name)
+      if (entry.isDirectory()) visit(file)
+      else if (entry.isFile()) hash.update(`${path.relative(root, file)}\0`).update(fs.readFileSync(file))
+    }
+  }
+  visit(path.join(root, "src"))
+  for (const file of ["tsconfig.build.json", "tsconfig.json", "package.json"]) hash.update(fs.readFileSync(path.join(root, file)))
+  return hash.digest("hex").slice(0, 16)
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Compiles src into a scratch package (tsc, about 20 s of CPU), once for
+ * every test file of a run: the package is named after a hash of the
+ * sources, the first file to get there compiles it while holding a lock
+ * directory, and the others wait for its `.built` mark. Each file's apps are
+ * its own directories inside it, removed by `remove()`.
+ */
+export const build = async (label: string): Promise<BuiltPackage> => {
+  const dir = path.join(root, ".scratch", `cli-build-${sourceHash()}`)
+  const built = path.join(dir, ".built")
+  const lock = `${dir}.lock`
+  const deadline = Date.now() + 280_000
+  while (!fs.existsSync(built)) {
+    let locked = false
+    try {
+      fs.mkdirSync(lock, { recursive: false })
+      locked = true
+    } catch {
+      // Another test file is compiling: wait for it. A lock left by a killed run is taken over after 4 minutes.
+      const held = fs.statSync(lock, { throwIfNoEntry: false })
+      if (held !== undefined && Date.now() - held.mtimeMs > 240_000) fs.rmSync(lock, { recursive: true, force: true })
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock} (another test file compiling the command)`)
+      await sleep(250)
+      continue
+    }
+    try {
+      if (fs.existsSync(built)) break
+      fs.rmSync(dir, { recursive: true, force: true })
+      fs.mkdirSync(dir, { recursive: true })
+      fs.copyFileSync(path.join(root, "package.json"), path.join(dir, "package.json"))
+      fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir")
+      const compiled = spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json"), "--outDir", path.join(dir, "dist")], {
+        cwd: root,
+        encoding: "utf8",
+        timeout: 240_000
+      })
+      if (compiled.status !== 0) throw new Error(`tsc failed:\n${compiled.stdout}${compiled.stderr}`)
+      fs.writeFileSync(built, "")
+      // Packages of older sources are of no further use.
+      for (const old of fs.readdirSync(path.dirname(dir))) {
+        if (old.startsWith("cli-build-") && path.join(path.dirname(dir), old) !== dir && !old.endsWith(".lock")) {
+          fs.rmSync(path.join(path.dirname(dir), old), { recursive: true, force: true })
+        }
+      }
+    } finally {
+      if (locked) fs.rmSync(lock, { recursive: true, force: true })
+    }
+  }
+  const mine: Array<string> = []
   let apps = 0
   return {
     dir,
     bin: path.join(dir, "dist", "bin.js"),
     app: (name) => {
-      const app = path.join(dir, `app-${apps++}-${name}`)
+      const app = path.join(dir, `app-${label}-${process.pid}-${apps++}-${name}`)
       fs.mkdirSync(app)
+      mine.push(app)
       return app
     },
-    remove: () => fs.rmSync(dir, { recursive: true, force: true })
+    remove: () => {
+      for (const app of mine) fs.rmSync(app, { recursive: true, force: true })
+    }
   }
 }
 

@@ -18,8 +18,8 @@ import { build, type BuiltPackage, cli, jsonOf, type Ran } from "./support.js"
 const postgres = await pgAvailable()
 
 let pkg: BuiltPackage
-beforeAll(() => {
-  pkg = build("workflow")
+beforeAll(async () => {
+  pkg = await build("workflow")
 }, 300_000)
 afterAll(() => pkg?.remove())
 
