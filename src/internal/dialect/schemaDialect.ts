@@ -254,8 +254,14 @@ export interface MigrationDdl {
    * holds `;`-separated statements between BEGIN and END and is still one.
    */
   readonly isSingleStatement: (sql: string) => boolean
-  readonly renameTable: (table: TableName, to: string) => string
-  readonly renameColumn: (table: TableName, from: string, to: string) => string
+  /**
+   * Renames a table; `former` is the table before the migration. PostgreSQL
+   * also renames the constraints it named after the table (`<table>_pkey`,
+   * `<table>_<column>_check`), so later migrations find them by those names.
+   */
+  readonly renameTable: (table: TableName, to: string, former: TableMetadata | undefined) => ReadonlyArray<string>
+  /** Renames a column; `former` is the column before the migration (PostgreSQL renames its `<table>_<column>_check`). */
+  readonly renameColumn: (table: TableName, from: string, to: string, former: ColumnMetadata | undefined) => ReadonlyArray<string>
   /** The statements that turn `change.from` into `change.to`; a failure message when the dialect cannot. */
   readonly alterTable: (change: TableChange) => TableStatements | { readonly unsupported: string }
   /**

@@ -140,12 +140,16 @@ const direction = (
   const renameStatements = [
     ...renames.tables.map((r) => {
       summary.push(`rename table ${label({ name: r.from, schema: r.schema })} to ${r.to}`)
-      return ddl.renameTable({ name: r.from, ...(r.schema === undefined ? {} : { schema: r.schema }) }, r.to)
-    }),
+      const former = fromInput.tables.find((t) => t.name === r.from && t.schema === r.schema)
+      return ddl.renameTable({ name: r.from, ...(r.schema === undefined ? {} : { schema: r.schema }) }, r.to, former)
+    }).flat(),
     ...renames.columns.map((r) => {
       summary.push(`rename column ${label({ name: r.table, schema: r.schema })}.${r.from} to ${r.to}`)
-      return ddl.renameColumn({ name: r.table, ...(r.schema === undefined ? {} : { schema: r.schema }) }, r.from, r.to)
-    })
+      // The table as it was before this migration (its name may be one a table rename replaces).
+      const formerTable = renames.tables.find((t) => t.to === r.table && t.schema === r.schema)?.from ?? r.table
+      const former = fromInput.tables.find((t) => t.name === formerTable && t.schema === r.schema)?.columns.find((c) => c.name === r.from)
+      return ddl.renameColumn({ name: r.table, ...(r.schema === undefined ? {} : { schema: r.schema }) }, r.from, r.to, former)
+    }).flat()
   ]
 
   const types = planTypes(from, to, dialect, ddl)

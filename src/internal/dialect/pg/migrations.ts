@@ -45,8 +45,33 @@ const uniqueName = (table: string, columns: ReadonlyArray<string>): string => `$
 /** PostgreSQL shortens longer generated names by rules of its own; those are not guessed. */
 const MAX_IDENTIFIER = 63
 
+/**
+ * PostgreSQL keeps a constraint's name when its table or column is renamed;
+ * renaming the ones it named after them keeps the names this planner expects
+ * for later migrations (a changed primary key or check of a renamed table).
+ * Names past the identifier limit were shortened by PostgreSQL and are left
+ * alone.
+ */
+const renamedConstraints = (table: string, names: ReadonlyArray<readonly [string, string]>): ReadonlyArray<string> =>
+  names
+    .filter(([from, to]) => from !== to && from.length <= MAX_IDENTIFIER && to.length <= MAX_IDENTIFIER)
+    .map(([from, to]) => `ALTER TABLE ${table} RENAME CONSTRAINT ${quote(from)} TO ${quote(to)}`)
+
 /** The column's name when the table was created (before this migration's renames). */
 const formerColumn = (change: TableChange, name: string): string => change.formerColumnNames.get(name) ?? name
+
+/**
+ * The name a column's check has once this migration's renames ran: the
+ * renames rename it along (`renamedConstraints`), except past the limit.
+ */
+const currentCheckName = (change: TableChange, column: string): string => {
+  const former = formerColumn(change, column)
+  let name = checkName(change.formerName, former)
+  for (const next of [checkName(change.to.name, former), checkName(change.to.name, column)]) {
+    if (next !== name && name.length <= MAX_IDENTIFIER && next.length <= MAX_IDENTIFIER) name = next
+  }
+  return name
+}
 
 const generated = (column: ColumnMetadata): string => column.identity === "always" ? "ALWAYS" : "BY DEFAULT"
 
@@ -62,9 +87,8 @@ const columnStatements = (
     return { unsupported: `${label}: turning a column into a serial is not generated; use Column.identity("byDefault") or write this migration by hand` }
   }
   if (a.check && a.from.check !== undefined) {
-    const former = formerColumn(change, a.to.name)
     // Without IF EXISTS: were the name not PostgreSQL's, the old check must not silently stay.
-    out.push(`ALTER TABLE ${table} DROP CONSTRAINT ${quote(checkName(change.formerName, former))}`)
+    out.push(`ALTER TABLE ${table} DROP CONSTRAINT ${quote(currentCheckName(change, a.to.name))}`)
   }
   if (a.identity && a.from.autoIncrement && a.from.serial !== true && (!a.to.autoIncrement || a.to.serial === true)) {
     out.push(alter("DROP IDENTITY IF EXISTS"))
@@ -169,8 +193,21 @@ const asideName = (type: NamedType): string => generatedName([type.name, "_old"]
 /** @internal */
 export const migrations: MigrationDdl = {
   isSingleStatement: (sql) => isSingleStatement(sql, ddl.lexRules),
-  renameTable: (table, to) => `ALTER TABLE ${qualify(table)} RENAME TO ${quote(to)}`,
-  renameColumn: (table, from, to) => `ALTER TABLE ${qualify(table)} RENAME COLUMN ${quote(from)} TO ${quote(to)}`,
+  renameTable: (table, to, former) => {
+    const renamed = qualify(nameIn(table, to))
+    const constraints: Array<[string, string]> = [
+      ...(former !== undefined && former.primaryKey.length > 0 ? [[pkeyName(table.name), pkeyName(to)] as [string, string]] : []),
+      ...(former?.columns ?? []).filter((c) => c.check !== undefined).map((c): [string, string] => [checkName(table.name, c.name), checkName(to, c.name)])
+    ]
+    return [
+      `ALTER TABLE ${qualify(table)} RENAME TO ${quote(to)}`,
+      ...renamedConstraints(renamed, constraints)
+    ]
+  },
+  renameColumn: (table, from, to, former) => [
+    `ALTER TABLE ${qualify(table)} RENAME COLUMN ${quote(from)} TO ${quote(to)}`,
+    ...renamedConstraints(qualify(table), former?.check === undefined ? [] : [[checkName(table.name, from), checkName(table.name, to)]])
+  ],
   alterTable,
   extendEnum,
   renameAside: (type) => `ALTER ${type.kind === "enum" ? "TYPE" : "DOMAIN"} ${typeName(type)} RENAME TO ${quote(asideName(type))}`,

@@ -177,7 +177,7 @@ const isSingle = (sql: string): boolean => {
 /** @internal */
 export const migrations: MigrationDdl = {
   isSingleStatement: isSingle,
-  renameTable: (table, to) => `ALTER TABLE ${quote(table.name)} RENAME TO ${quote(to)}`,
-  renameColumn: (table, from, to) => `ALTER TABLE ${quote(table.name)} RENAME COLUMN ${quote(from)} TO ${quote(to)}`,
+  renameTable: (table, to) => [`ALTER TABLE ${quote(table.name)} RENAME TO ${quote(to)}`],
+  renameColumn: (table, from, to) => [`ALTER TABLE ${quote(table.name)} RENAME COLUMN ${quote(from)} TO ${quote(to)}`],
   alterTable
 }
