@@ -12,14 +12,12 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type * as Redacted from "effect/Redacted"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Database } from "../../Database.js"
 import * as DatabaseError from "../../DatabaseError.js"
 import type { Dialect, Metadata } from "../../Metadata.js"
 import { diff } from "../schema/normalize.js"
-import type * as Table from "../../Table.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
 import { errorMessage, showValue } from "../errorMessage.js"
 import { fromTablesWith } from "../schema/declared.js"
@@ -28,41 +26,14 @@ import type { Migration, PlannedMigration } from "./model.js"
 import { defaultImportFrom, moduleText, nextId, slugOf } from "./moduleText.js"
 import { planMigration } from "./plan.js"
 import { replay, schemaOf, schemasOf } from "./replay.js"
+import type { Generated, GenerateOptions } from "../../Migrations.js"
 import { down, up } from "./runner.js"
 import { scratchDatabases } from "./scratch.js"
 import { load } from "./source.js"
 import { statements } from "./statements.js"
 
-/** @internal */
-export interface GenerateOptions {
-  /** The migrations directory of `dialect` (e.g. `migrations/pg`); created when missing. */
-  readonly directory: string
-  /** The tables as they should be after the new migration. */
-  readonly tables: ReadonlyArray<Table.Any>
-  readonly dialect: Dialect
-  /** What the migration does, for its file name (`add posts` → `<id>_add_posts.ts`). */
-  readonly name: string
-  /** PostgreSQL: the server to create the scratch database on (default: `DATABASE_URL`). */
-  readonly scratchUrl?: string | Redacted.Redacted<string> | undefined
-  /** Generate a migration whose `up` loses data (drops, narrowing type changes, NOT NULL on existing rows). */
-  readonly allowDestructive?: boolean | undefined
-  /** The time of the id (default: the clock). */
-  readonly now?: Date | undefined
-  /** Where the generated file imports `Migrations` from (default `effect-sqlservice`). */
-  readonly importFrom?: string | undefined
-  /** The migrations table, left out of the comparison (default `effect_sqlservice_migrations`). */
-  readonly table?: string | undefined
-}
-
-/** @internal */
-export interface Generated {
-  /** The file written. */
-  readonly path: string
-  readonly id: string
-  /** The slug of the file name. */
-  readonly name: string
-  readonly planned: PlannedMigration
-}
+// The option and result shapes are the public module's (documented there).
+export type { Generated, GenerateOptions }
 
 const configError = (message: string, cause?: unknown) =>
   DatabaseError.make(new DatabaseError.ConfigError({ message }), { cause })

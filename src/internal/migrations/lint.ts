@@ -17,27 +17,13 @@ import { tokenize } from "../schema/sqlText.js"
 import type { Migration } from "./model.js"
 import { load, type Source } from "./source.js"
 import { statementsOf } from "./statements.js"
+import type { LintFinding, MigrationLint } from "../../Migrations.js"
 
 /** @internal */
 export type Direction = "up" | "down"
 
-/** @internal */
-export interface LintFinding {
-  readonly direction: Direction
-  /** What is lost, e.g. `drop column users.age`. */
-  readonly step: string
-  /** The statement that does it; absent for a step the migration declares without a statement we could read. */
-  readonly statement?: string
-}
-
-/** @internal */
-export interface MigrationLint {
-  readonly id: string
-  readonly name: string
-  /** Where the migration came from (its file), when known. */
-  readonly source?: string
-  readonly findings: ReadonlyArray<LintFinding>
-}
+// The finding shapes are the public module's (documented there).
+export type { LintFinding, MigrationLint }
 
 /** The statements of each direction, when the migration's Effects are `Migrations.statements` lists. */
 export type StatementsOf = (effect: unknown) => ReadonlyArray<string> | undefined

@@ -30,49 +30,12 @@ import {
   sourceRefusal,
   transactionalRefusal
 } from "./refusals.js"
-import { load, type Source } from "./source.js"
+import type { Applied, DownOptions, Options, State, StatusEntry, UpOptions } from "../../Migrations.js"
+import { load } from "./source.js"
 import { type AppliedRow, migrationsTable, type MigrationsTable } from "./table.js"
 
-/** @internal */
-export type Options = Source & {
-  /** The migrations table (default `effect_sqlservice_migrations`). */
-  readonly table?: string | undefined
-}
-
-/** @internal */
-export type UpOptions = Options & {
-  readonly to?: string | undefined
-  readonly allowDestructive?: boolean | undefined
-  readonly allowOutOfOrder?: boolean | undefined
-}
-
-/** @internal */
-export type DownOptions = Options & {
-  readonly steps?: number | undefined
-  readonly to?: string | undefined
-  readonly allowDestructive?: boolean | undefined
-}
-
-/** @internal */
-export interface Applied {
-  readonly id: string
-  readonly name: string
-  readonly direction: "up" | "down"
-  readonly durationMs: number
-}
-
-/** @internal */
-export type State = "applied" | "pending" | "missing" | "modified"
-
-/** @internal */
-export interface StatusEntry {
-  readonly id: string
-  readonly name: string
-  readonly state: State
-  readonly appliedAt?: Date
-  readonly durationMs?: number
-  readonly checksum?: string
-}
+// The option and result shapes are the public module's (documented there).
+export type { Applied, DownOptions, Options, State, StatusEntry, UpOptions }
 
 interface Run {
   readonly db: Database
