@@ -81,7 +81,7 @@ describe("effect-sqlservice", () => {
     expect(output).not.toContain("keysecret99")
     expect(ran.stderr).toContain("connecting to postgres://admin:****@127.0.0.1:1/db?sslpassword=****")
     expect(ran.stderr).toMatch(/^error: ConnectionError: /m)
-    expect(jsonOf(ran).error).toMatchObject({ reason: "ConnectionError", kind: "refused", exitCode: 1 })
+    expect(jsonOf(ran).error).toMatchObject({ reason: "ConnectionError", kind: "unreachable", exitCode: 1 })
   }, 120_000)
 
   it("Ctrl-C (SIGINT) while it waits for a server ends the run at once with exit code 130", async () => {

@@ -8,6 +8,7 @@
  * unique application_name) or from the fault proxy in test/support.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as net from "node:net"
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -295,4 +296,23 @@ describe.skipIf(!available)("waiting for a PostgreSQL connection says why it fai
       expect(full.message).toMatch(/poolSize/)
       expect(full.message).toMatch(/connectTimeout/)
     }).pipe(Effect.scoped), 30_000)
+})
+
+describe("a server that refuses the first connection", () => {
+  it.live("Database.make fails with one ConnectionError whose message says where and why once", () =>
+    Effect.gen(function*() {
+      // A port nothing listens on: bind one, note it, close it.
+      const port = yield* Effect.promise(() =>
+        new Promise<number>((resolve) => {
+          const server = net.createServer()
+          server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo
+            server.close(() => resolve(port))
+          })
+        })
+      )
+      const error = yield* Effect.flip(Database.make({ url: `postgres://app:hunter2@127.0.0.1:${port}/db`, connectTimeout: "2 seconds" }))
+      expect(error.reason).toMatchObject({ _tag: "ConnectionError", kind: "unreachable", host: "127.0.0.1", port })
+      expect(error.message).toBe(`ConnectionError: cannot connect to PostgreSQL at 127.0.0.1:${port}/db: connect ECONNREFUSED 127.0.0.1:${port}`)
+    }).pipe(Effect.scoped))
 })

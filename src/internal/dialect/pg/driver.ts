@@ -430,8 +430,10 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       Effect.mapError((error) => {
         const cause = error.reason.cause
         const reason = dialect.classify(cause)
-        // The pool's connect failures already say where and why.
+        // The pool's connect failures already say where and why (the statement path carries them as
+        // the DatabaseError they make; wrapping it again printed "cannot connect ...: statement failed: ...").
         if (cause instanceof ConnectionFailure) return DatabaseError.make(reason, { cause })
+        if (DatabaseError.isDatabaseError(cause) && cause.reason._tag === "ConnectionError") return cause
         return DatabaseError.make(
           new DatabaseError.ConnectionError({
             kind: reason._tag === "ConnectionError" ? reason.kind : "refused",
