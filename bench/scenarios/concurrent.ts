@@ -10,10 +10,10 @@
  */
 import { eq, sql as dsql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
-import { drizzlePgLib, effectSql, kysely, ours, oursPooler, rawPg } from "../clients.js"
+import { drizzlePgLib, type EffectClient, effectSql, kysely, ours, oursPooler, rawPg } from "../clients.js"
 import { pgUsers } from "../drizzleSchema.js"
 import { createUsers, seedUsers, template } from "../fixtures.js"
-import { type Ctx, idSequence, implementation, type Implementation, type Scenario } from "../harness.js"
+import { type Ctx, idSequence, implementation, type Implementation, type Lib, type Scenario } from "../harness.js"
 
 export const ROWS = 10_000
 export const CONCURRENT = 3000
@@ -35,9 +35,9 @@ const drizzle = drizzlePgLib()
 /** What the Effect rows are compared with: one fiber per select, nothing else. */
 const FIBER_FLOOR = "raw fibers"
 
-/** Ours `db.sql`: each select takes a pooled connection and gives it back. */
-const dbSql = (name: string, lib: typeof ours): Implementation =>
-  implementation({
+/** `sql` of an `effect/sql` client (ours `db.sql`, `@effect/sql-pg`): each select takes a pooled connection and gives it back. */
+const dbSql = <C extends EffectClient<any>>(name: string, lib: Lib<C>): Implementation =>
+  implementation<C>({
     name,
     baseline: FIBER_FLOOR,
     lib,
@@ -111,19 +111,7 @@ export const implementations: Array<Implementation> = [
       }
     }
   }),
-  implementation({
-    name: "@effect/sql-pg",
-    baseline: FIBER_FLOOR,
-    lib: effectSql,
-    make: ({ runtime, sql }, ctx) => {
-      const q = selectTemplate(ctx)
-      const all = Effect.map(
-        Effect.all(ids.map((id) => Effect.map(sql(q, id), (rows) => rows[0])), { concurrency: "unbounded" }),
-        expectAll
-      )
-      return { run: () => runtime.runPromise(all) }
-    }
-  }),
+  dbSql("@effect/sql-pg", effectSql),
   dbSql("ours db.sql", ours),
   connectAll("ours connect.all", ours),
   // Pooler mode (every statement unnamed), reported, not targeted.

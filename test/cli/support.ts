@@ -12,8 +12,7 @@ import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as path from "node:path"
-import Pg from "pg"
-import { pgUrl } from "../support/layers.js"
+import { adminStatement, pgUrl } from "../support/layers.js"
 
 export const root = path.resolve(import.meta.dirname, "..", "..")
 
@@ -183,15 +182,7 @@ export const sqliteDatabase = (): TestDatabase => ({
 
 let schemas = 0
 
-const admin = async (sql: string) => {
-  const client = new Pg.Client({ connectionString: pgUrl })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
-}
+const admin = adminStatement
 
 /** A schema of its own, first on the search path of the command's connections; dropped by `dispose`. */
 export const pgDatabase = async (): Promise<TestDatabase> => {

@@ -167,8 +167,7 @@ describe("Codegen text", () => {
   it("refuses an unknown dialect and an empty importFrom with a SchemaError", () => {
     for (const options of [{ dialect: "mysql" as Metadata.Dialect }, { dialect: "pg" as const, importFrom: "" }]) {
       const result = Codegen.fromMetadata(metadata, options)
-      expect(Result.isFailure(result)).toBe(true)
-      if (Result.isFailure(result)) expect(DatabaseError.hasReason(result.failure, "SchemaError")).toBe(true)
+      expect(Result.isFailure(result) && DatabaseError.hasReason(result.failure, "SchemaError")).toBe(true)
     }
   })
 })

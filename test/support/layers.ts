@@ -33,6 +33,17 @@ export const pgAvailable = async (): Promise<boolean> => {
   }
 }
 
+/** Runs one statement on the test server on a connection of its own (creating and dropping schemas). */
+export const adminStatement = async (sql: string): Promise<void> => {
+  const client = new Pg.Client({ connectionString: pgUrl })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
+
 export const sqliteMemory: MakeLayer = (options = {}) => Database.layer({ ...options, url: "sqlite://:memory:" })
 
 let schemaCounter = 0
@@ -54,16 +65,7 @@ export const pgIsolatedVia = (via: (url: string) => string): MakeLayer => (optio
   Layer.unwrap(
     Effect.gen(function*() {
       const schema = `t_${process.pid}_${Date.now().toString(36)}_${schemaCounter++}`
-      const admin = (sql: string) =>
-        Effect.promise(async () => {
-          const client = new Pg.Client({ connectionString: pgUrl })
-          await client.connect()
-          try {
-            await client.query(sql)
-          } finally {
-            await client.end()
-          }
-        })
+      const admin = (sql: string) => Effect.promise(() => adminStatement(sql))
       yield* Effect.acquireRelease(
         admin(`CREATE SCHEMA "${schema}"`),
         () => admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).pipe(Effect.orDie)
