@@ -53,6 +53,27 @@ export interface BeginOptions {
 }
 
 /**
+ * Options of `db.sessionWith`.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface SessionOptions {
+  /**
+   * A read-only session: its transaction, and every `begin` on it, is read
+   * only, and a write through it (ORM or raw SQL) fails with a
+   * `DatabaseError` of reason `ReadOnlyError`, writing nothing. On SQLite it
+   * begins with a deferred `BEGIN` (no write lock, so readers in other
+   * processes do not queue behind it, nor it behind a writer in WAL mode)
+   * and sets `PRAGMA query_only` for the transaction, turning it off again
+   * however the transaction ends; on PostgreSQL it begins with
+   * `BEGIN READ ONLY`. It runs on the primary (use `db.replica.session` for a
+   * replica).
+   */
+  readonly readOnly?: boolean | undefined
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -94,8 +115,27 @@ export interface Database {
   readonly sql: SqlClient.SqlClient
   /** A connection reserved for the scope, returned to the pool when it closes. */
   readonly connect: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope>
-  /** A commit-as-you-go session on one connection; closing its scope rolls back what was not committed. */
+  /**
+   * A commit-as-you-go session on one connection; closing its scope rolls
+   * back what was not committed. On SQLite its transaction begins with
+   * `BEGIN IMMEDIATE` (it takes the write lock up front); a session that only
+   * reads is better opened with `sessionWith({ readOnly: true })`.
+   */
   readonly session: Effect.Effect<Session, DatabaseError.DatabaseError, Scope.Scope>
+  /**
+   * `session` with options: `sessionWith({ readOnly: true })` is a read-only
+   * session (see `SessionOptions`). `sessionWith()` is `session`.
+   *
+   * ```ts
+   * const names = Effect.scoped(Effect.gen(function*() {
+   *   const session = yield* db.sessionWith({ readOnly: true })
+   *   return yield* session.all(Query.select(User))
+   * }))
+   * ```
+   *
+   * @since 0.4.0
+   */
+  readonly sessionWith: (options?: SessionOptions) => Effect.Effect<Session, DatabaseError.DatabaseError, Scope.Scope>
   /**
    * Runs `effect` in a transaction with its `Session` in context: commits on
    * success, rolls back on failure, defect or interruption and re-raises the
@@ -314,6 +354,7 @@ const toPublic = (core: internal.Core): Database => ({
   sql: core.sql,
   connect: core.connect,
   session: core.session,
+  sessionWith: core.sessionWith,
   begin: core.begin,
   replica: core.replica,
   ping: core.ping,
@@ -467,6 +508,18 @@ export const session: Effect.Effect<Session, DatabaseError.DatabaseError, Databa
   Database,
   (db) => db.session
 )
+
+/**
+ * A scoped session with options (e.g. `{ readOnly: true }`) from the
+ * `Database` in context.
+ *
+ * @since 0.4.0
+ * @category accessors
+ */
+export const sessionWith = (
+  options?: SessionOptions
+): Effect.Effect<Session, DatabaseError.DatabaseError, Database | Scope.Scope> =>
+  Effect.flatMap(Database, (db) => db.sessionWith(options))
 
 /**
  * A scoped connection from the `Database` in context.

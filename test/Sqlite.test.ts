@@ -7,6 +7,7 @@ import { suite as hooksSuite } from "./suites/hooks.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as manyToManySuite } from "./suites/manyToMany.js"
 import { sqliteOnly as migrationsRunnerSqliteOnly, suite as migrationsRunnerSuite } from "./suites/migrationsRunner.js"
+import { suite as readOnlySuite } from "./suites/readOnly.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as pgTypesSuite } from "./suites/pgTypes.js"
@@ -38,3 +39,4 @@ hooksSuite("sqlite :memory:", sqliteMemory)
 typedSessionSuite("sqlite :memory:", sqliteMemory)
 migrationsRunnerSuite("sqlite :memory:", sqliteMemory)
 migrationsRunnerSqliteOnly(sqliteMemory)
+readOnlySuite("sqlite :memory:", sqliteMemory)

@@ -9,7 +9,7 @@ import type * as Scope from "effect/Scope"
 import * as SqlClient from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
 import type { Connection } from "../Connection.js"
-import type { BeginOptions, Database, Options, Replica } from "../Database.js"
+import type { BeginOptions, Database, Options, Replica, SessionOptions } from "../Database.js"
 import * as DatabaseError from "../DatabaseError.js"
 import * as Metadata from "../Metadata.js"
 import * as Table from "../Table.js"
@@ -242,9 +242,9 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
 
     // Holds a connection for the caller's scope and makes it the current one,
     // so `begin` and `SqlClient` statements in that scope run on it.
-    const hold = (autoBegin: boolean, from = reserve) =>
+    const hold = (autoBegin: boolean, from = reserve, readOnly = false) =>
       Effect.gen(function*() {
-        const root = makeRoot(yield* from, autoBegin)
+        const root = makeRoot(yield* from, autoBegin, false, readOnly)
         yield* Effect.addFinalizer(() => endScope(dialect, root))
         yield* Effect.updateServiceScoped(current, () => root)
         return root
@@ -261,6 +261,8 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     const connect = connectFrom(reserve)
 
     const session = Effect.map(hold(true), (root) => makeSession(sessions, root))
+    const readOnlySession = Effect.map(hold(true, reserve, true), (root) => makeSession(sessions, root))
+    const sessionWith = (options: SessionOptions = {}) => options.readOnly === true ? readOnlySession : session
 
     const toSqlError = (e: DatabaseError.DatabaseError): SqlError => sqlErrorFromDatabaseError(dialect, e)
     // `SqlClient` statements inside a block take turns on its connection like
@@ -269,7 +271,7 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     const frameConnection = (frame: Frame): DriverConnection => {
       let conn = frameConnections.get(frame)
       if (conn === undefined) {
-        conn = lockedConnection(frame, toSqlError)
+        conn = lockedConnection(frame, toSqlError, dialect)
         frameConnections.set(frame, conn)
       }
       return conn
@@ -371,6 +373,7 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       sql: client,
       connect,
       session,
+      sessionWith,
       begin: routedBegin,
       replica,
       ping,

@@ -20,8 +20,15 @@ export interface Held {
   readonly conn: DriverConnection
   /** Statements begin a transaction implicitly (sessions); raw connections run in autocommit. */
   readonly autoBegin: boolean
+  /**
+   * A read-only session: every transaction it begins (its own, or a `begin`
+   * on it) is read only.
+   */
+  readonly readOnly: boolean
   /** A transaction is open on `conn`. */
   inTransaction: boolean
+  /** The dialect's read-only guard is on (see `Dialect.readOnlyGuard`): turn it off when the transaction ends. */
+  guarded: boolean
   /** Next savepoint number: names are unique per connection hold, never reused by siblings. */
   savepoints: number
   /** The innermost open frame; undefined once the hold has ended. */
@@ -72,11 +79,13 @@ interface Waiter {
 export const isBlock = (frame: Frame): boolean => frame.transaction || frame.savepoint !== undefined
 
 /** @internal */
-export const makeRoot = (conn: DriverConnection, autoBegin: boolean, transaction = false): Frame => {
+export const makeRoot = (conn: DriverConnection, autoBegin: boolean, transaction = false, readOnly = false): Frame => {
   const held: Held = {
     conn,
     autoBegin,
+    readOnly,
     inTransaction: false,
+    guarded: false,
     savepoints: 0,
     owner: undefined,
     busy: false,

@@ -12,7 +12,7 @@ import * as Read from "./orm/read.js"
 import type { Runner } from "./orm/runner.js"
 import * as Write from "./orm/write.js"
 import { runCommitted } from "./afterCommit.js"
-import type { Dialect, DriverConnection } from "./dialect/Dialect.js"
+import type { BeginOptions, Dialect, DriverConnection } from "./dialect/Dialect.js"
 import { effectiveFrame, type Frame, type Held, isBlock, withConnection, withConnectionStream } from "./held.js"
 import { compile, fromSqlError, run, runInput } from "./statements.js"
 
@@ -68,11 +68,65 @@ export const controlError = (dialect: Dialect, phase: DatabaseError.TransactionE
 export const control = (dialect: Dialect, held: Held, phase: DatabaseError.TransactionError["phase"], sql: string) =>
   Effect.mapError(run(dialect, held.conn, sql, []), controlError(dialect, phase, sql))
 
-// Sessions begin their transaction with their first statement.
-const beginImplicitly = (dialect: Dialect, held: Held) =>
-  Effect.map(control(dialect, held, "begin", dialect.begin({})), () => {
-    held.inTransaction = true
+/**
+ * BEGIN on `held` (the caller holds the connection): read only when asked
+ * or when the session is, and then with the dialect's read-only guard on
+ * (SQLite's `PRAGMA query_only`), which `liftGuard` turns off once the
+ * transaction has ended. `statement` replaces the dialect's BEGIN
+ * (`SqlClient.BeginTransaction`).
+ *
+ * @internal
+ */
+export const beginTransaction = (
+  dialect: Dialect,
+  held: Held,
+  options: BeginOptions,
+  statement?: string
+): Effect.Effect<void, DatabaseError.DatabaseError> => {
+  const readOnly = options.readOnly === true || held.readOnly
+  const begun = Effect.map(
+    control(dialect, held, "begin", statement ?? dialect.begin(readOnly ? { ...options, readOnly } : options)),
+    () => {
+      held.inTransaction = true
+    }
+  )
+  const guard = readOnly ? dialect.readOnlyGuard : undefined
+  if (guard === undefined) return begun
+  // Marked guarded before the PRAGMA runs, so that however this ends (an
+  // interruption included) the end of the transaction turns it off again.
+  return Effect.uninterruptible(Effect.andThen(
+    begun,
+    Effect.suspend(() => {
+      held.guarded = true
+      return Effect.onError(control(dialect, held, "begin", guard.on), () =>
+        Effect.andThen(
+          Effect.ignore(control(dialect, held, "rollback", "ROLLBACK")),
+          Effect.sync(() => {
+            held.inTransaction = false
+          })
+        ).pipe(Effect.andThen(liftGuard(dialect, held))))
+    })
+  ))
+}
+
+/**
+ * Turns the read-only guard off after the transaction that turned it on has
+ * ended (committed, rolled back or failed): the connection goes on to other
+ * sessions (SQLite has one for the whole Database). If that fails the
+ * connection is invalidated, which resets it.
+ *
+ * @internal
+ */
+export const liftGuard = (dialect: Dialect, held: Held): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const guard = dialect.readOnlyGuard
+    if (!held.guarded || guard === undefined) return Effect.void
+    held.guarded = false
+    return Effect.catch(control(dialect, held, "rollback", guard.off), () => Effect.sync(held.conn.invalidate))
   })
+
+// Sessions begin their transaction with their first statement.
+const beginImplicitly = (dialect: Dialect, held: Held) => beginTransaction(dialect, held, {})
 
 const needsBegin = (held: Held) => held.autoBegin && !held.inTransaction
 
@@ -171,9 +225,12 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
         if (!held.inTransaction) return Effect.void
         held.inTransaction = false
         const callbacks = frame.callbacks.splice(0)
-        return Effect.map(control(dialect, held, what, what === "commit" ? "COMMIT" : "ROLLBACK"), () => {
-          if (what === "commit") committed = callbacks
-        })
+        return Effect.ensuring(
+          Effect.map(control(dialect, held, what, what === "commit" ? "COMMIT" : "ROLLBACK"), () => {
+            if (what === "commit") committed = callbacks
+          }),
+          liftGuard(dialect, held)
+        )
       })
       return Effect.andThen(end, Effect.suspend(() => runCommitted(committed)))
     })

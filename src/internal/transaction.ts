@@ -21,7 +21,7 @@ import {
   unfinishedChild
 } from "./held.js"
 import { runCommitted } from "./afterCommit.js"
-import { control, makeSession, type SessionContext } from "./session.js"
+import { beginTransaction, control, liftGuard, makeSession, type SessionContext } from "./session.js"
 
 /** @internal */
 export interface TransactionOptions extends BeginOptions {
@@ -107,10 +107,7 @@ const openBlock = (ctx: TransactionContext, parent: Frame, options: TransactionO
       const name = `effect_sqlservice_sp_${++held.savepoints}`
       return Effect.as(control(ctx.dialect, held, "savepoint", `SAVEPOINT ${name}`), push(parent, name))
     }
-    return Effect.map(control(ctx.dialect, held, "begin", options.beginStatement ?? ctx.dialect.begin(options)), () => {
-      held.inTransaction = true
-      return push(parent, undefined)
-    })
+    return Effect.map(beginTransaction(ctx.dialect, held, options, options.beginStatement), () => push(parent, undefined))
   })
 
 const isUnknownOutcome = (exit: Exit.Exit<unknown, DatabaseError.DatabaseError>) =>
@@ -118,6 +115,38 @@ const isUnknownOutcome = (exit: Exit.Exit<unknown, DatabaseError.DatabaseError>)
     (failure) => Option.isSome(failure) && DatabaseError.hasReason(failure.value, "TransactionError") &&
       failure.value.reason.outcome === "unknown"
   )
+
+// COMMIT on success (ROLLBACK if COMMIT fails), else ROLLBACK: the end of a
+// transaction frame. Runs with the connection taken for the ending frame.
+const endTransaction = <A, E, X>(
+  ctx: TransactionContext,
+  frame: Frame,
+  outcome: Exit.Exit<A, E | X>,
+  own: Own<X>,
+  committed: Array<Effect.Effect<void>>
+): Effect.Effect<Exit.Exit<A, E | X>> =>
+  Effect.gen(function*() {
+    const held = frame.held
+    const { dialect } = ctx
+    const run = (phase: DatabaseError.TransactionError["phase"], sql: string) =>
+      Effect.exit(Effect.mapError(control(dialect, held, phase, sql), own))
+    held.inTransaction = false
+    if (Exit.isSuccess(outcome)) {
+      const commit = yield* Effect.exit(control(dialect, held, "commit", "COMMIT"))
+      if (Exit.isSuccess(commit)) {
+        committed.push(...frame.callbacks)
+        return outcome
+      }
+      // SQLite keeps the transaction open after a failed COMMIT (e.g. BUSY);
+      // PostgreSQL has already ended it and answers ROLLBACK with a warning.
+      if (!isUnknownOutcome(commit)) yield* Effect.ignore(control(dialect, held, "rollback", "ROLLBACK"))
+      return Exit.failCause(Cause.map(commit.cause, own))
+    }
+    const rolledBack = yield* run("rollback", "ROLLBACK")
+    if (Exit.isSuccess(rolledBack)) return outcome
+    held.conn.invalidate()
+    return withCleanupFailure(outcome, rolledBack)
+  })
 
 /**
  * Ends `frame` with the outcome of its body: COMMIT or RELEASE on success,
@@ -150,24 +179,7 @@ const finishBlock = <A, E, X>(
     }
     preemptAbove(frame)
     held.owner = frame.parent
-    if (frame.transaction) {
-      held.inTransaction = false
-      if (Exit.isSuccess(outcome)) {
-        const commit = yield* Effect.exit(control(dialect, held, "commit", "COMMIT"))
-        if (Exit.isSuccess(commit)) {
-          committed.push(...frame.callbacks)
-          return outcome
-        }
-        // SQLite keeps the transaction open after a failed COMMIT (e.g. BUSY);
-        // PostgreSQL has already ended it and answers ROLLBACK with a warning.
-        if (!isUnknownOutcome(commit)) yield* Effect.ignore(control(dialect, held, "rollback", "ROLLBACK"))
-        return Exit.failCause(Cause.map(commit.cause, own))
-      }
-      const rolledBack = yield* run("rollback", "ROLLBACK")
-      if (Exit.isSuccess(rolledBack)) return outcome
-      held.conn.invalidate()
-      return withCleanupFailure(outcome, rolledBack)
-    }
+    if (frame.transaction) return yield* Effect.ensuring(endTransaction(ctx, frame, outcome, own, committed), liftGuard(dialect, held))
     const name = frame.savepoint!
     if (Exit.isSuccess(outcome)) {
       const released = yield* run("release", `RELEASE SAVEPOINT ${name}`)
@@ -234,6 +246,7 @@ export const endScope = (dialect: Dialect, root: Frame): Effect.Effect<void> =>
         held.inTransaction = false
         yield* Effect.catch(control(dialect, held, "rollback", "ROLLBACK"), () => Effect.sync(held.conn.invalidate))
       }
+      yield* liftGuard(dialect, held)
       release(held)
     })
   )

@@ -123,6 +123,13 @@ export interface Dialect {
     readonly maxParameters: number
   }
   readonly begin: (options: BeginOptions) => string
+  /**
+   * Statements that make the connection refuse writes during a read-only
+   * transaction and allow them again once it has ended, where BEGIN cannot
+   * say read only (SQLite's `PRAGMA query_only`). The setting outlives the
+   * transaction, so whoever turns it on must turn it off.
+   */
+  readonly readOnlyGuard?: { readonly on: string; readonly off: string } | undefined
   /** What follows LIMIT to mean "no limit" (SQLite takes OFFSET only after a LIMIT). */
   readonly unboundedLimit: string
   /** The bound-parameter marker for the 1-based `index`th parameter. */

@@ -231,7 +231,7 @@ export const classify = (cause: unknown): DatabaseError.Reason => {
         message: errorMessage(
           "read-only transaction",
           why,
-          "write outside a begin with readOnly: true, and on the primary server, not a standby"
+          "a read-only session or begin (readOnly: true) refuses writes: write in a session or begin without readOnly, on the primary server, not a standby"
         )
       })
     case "53100":

@@ -52,7 +52,10 @@ export const dialect: Dialect = {
   // A deferred BEGIN upgrades to a write lock at the first write and can then
   // fail with SQLITE_BUSY mid-transaction; IMMEDIATE takes the write lock up
   // front, where the busy timeout can wait for it.
+  // A read-only transaction takes no write lock, so readers in other
+  // processes do not queue behind it; query_only makes it refuse writes.
   begin: (options) => options.readOnly === true ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE",
+  readOnlyGuard: { on: "PRAGMA query_only = ON", off: "PRAGMA query_only = OFF" },
   unboundedLimit: "-1",
   inList,
   placeholder: () => "?",
@@ -323,6 +326,8 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
           // the best repair is to end whatever transaction was left open.
           try {
             if (db.inTransaction) db.exec("ROLLBACK")
+            // A read-only transaction's guard must not outlive it.
+            db.exec("PRAGMA query_only = OFF")
           } catch {
             // the connection reports its own state on the next statement
           }
