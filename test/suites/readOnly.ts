@@ -78,7 +78,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
     test("ORM and raw writes through a read-only session fail with ReadOnlyError and write nothing", (_, db) =>
       Effect.gen(function*() {
         const saved = yield* Effect.scoped(Effect.flatMap(Database.session, (s) => Effect.tap(s.save(User, ada), () => s.commit)))
-        const attempts = [
+        const attempts: ReadonlyArray<(s: Session.Session) => Effect.Effect<unknown, DatabaseError.DatabaseError>> = [
           (s: Session.Session) => s.save(User, { name: "Bob", email: "bob@example.com", phone: null }),
           (s: Session.Session) => s.saveAll(User, [{ name: "C", email: "c@example.com", phone: null }, { name: "D", email: "d@example.com", phone: null }]),
           (s: Session.Session) => s.update(Query.select(User), { name: "Renamed" }),
