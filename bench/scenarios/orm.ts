@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { Column, Query, Relation, Session, Table } from "effect-sqlservice"
-import { ours } from "../clients.js"
+import { ours, rawSqlite } from "../clients.js"
 import { chunks, makeUsers } from "../fixtures.js"
 import { type Ctx, idSequence, implementation } from "../harness.js"
 import * as eagerLoad from "./eagerLoad.js"
@@ -48,6 +48,70 @@ pointSelect.implementations.push(
             const session = yield* db.session
             for (let i = 0; i < n; i++) found(Option.getOrUndefined(yield* session.get(User, next())))
           })))
+      }
+    }
+  }),
+  // What a request handler does: a read-only session per lookup, so each get
+  // is its own (read) transaction, like raw's autocommitted select. Compared
+  // with the pooled raw row on PostgreSQL (a connection per lookup).
+  implementation({
+    name: "ours session.get (session per get)",
+    lib: ours,
+    make: ({ runtime, db }, ctx: Ctx) => {
+      const User = users(`${ctx.target.prefix}users`)
+      const next = ids()
+      const lookup = (id: number) =>
+        Effect.scoped(Effect.flatMap(db.sessionWith({ readOnly: true }), (session) => session.get(User, id)))
+      return {
+        run: (n) =>
+          runtime.runPromise(Effect.gen(function*() {
+            for (let i = 0; i < n; i++) found(Option.getOrUndefined(yield* lookup(next())))
+          }))
+      }
+    }
+  }),
+  // Where the time of a session per get goes (SQLite): the driver's floor for
+  // the same statements ours sends (deferred BEGIN, query_only on, the select,
+  // ROLLBACK, query_only off), and Effect's floor (a scope per lookup around
+  // the raw select).
+  implementation({
+    name: "raw read txn per get",
+    kind: "sqlite",
+    lib: rawSqlite,
+    make: (sqlite, ctx) => {
+      const select = sqlite.prepare(`SELECT id, name, email, age FROM ${ctx.target.prefix}users WHERE id = ?`)
+      const begin = sqlite.prepare("BEGIN DEFERRED")
+      const guardOn = sqlite.prepare("PRAGMA query_only = ON")
+      const rollback = sqlite.prepare("ROLLBACK")
+      const guardOff = sqlite.prepare("PRAGMA query_only = OFF")
+      const next = ids()
+      return {
+        run: async (n) => {
+          for (let i = 0; i < n; i++) {
+            begin.run()
+            guardOn.run()
+            found(select.get(next()))
+            rollback.run()
+            guardOff.run()
+          }
+        }
+      }
+    }
+  }),
+  implementation({
+    name: "effect scope per get (floor)",
+    kind: "sqlite",
+    lib: rawSqlite,
+    make: (sqlite, ctx) => {
+      const select = sqlite.prepare(`SELECT id, name, email, age FROM ${ctx.target.prefix}users WHERE id = ?`)
+      const next = ids()
+      const lookup = (id: number) =>
+        Effect.scoped(Effect.andThen(Effect.addFinalizer(() => Effect.void), Effect.sync(() => select.get(id))))
+      return {
+        run: (n) =>
+          Effect.runPromise(Effect.gen(function*() {
+            for (let i = 0; i < n; i++) found(yield* lookup(next()))
+          }))
       }
     }
   }),
