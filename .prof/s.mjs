@@ -5,7 +5,7 @@ const User = Table.make("users", { id: Schema.Int.pipe(Column.primaryKey), name:
 const mode = process.argv[2] ?? "ro"
 const file = `/tmp/roprof/t-${process.pid}.db`
 await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-  const db = yield* Database.make({ url: `sqlite:///${file}`, tables: [User] })
+  const db = yield* Database.make({ url: process.env.MEM ? "sqlite://:memory:" : `sqlite:///${file}`, tables: [User] })
   yield* db.createAll()
   yield* Effect.scoped(Effect.flatMap(db.session, (s) => Effect.andThen(s.saveAll(User, Array.from({length: 1000}, (_, i) => ({ id: i + 1, name: "n" + i }))), s.commit)))
   const get = (id) => Effect.scoped(Effect.flatMap(mode === "ro" ? db.sessionWith({ readOnly: true }) : db.session, (s) => s.get(User, id)))

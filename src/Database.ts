@@ -65,9 +65,9 @@ export interface SessionOptions {
    * `DatabaseError` of reason `ReadOnlyError`, writing nothing. On SQLite it
    * begins with a deferred `BEGIN` (no write lock, so readers in other
    * processes do not queue behind it, nor it behind a writer in WAL mode)
-   * and sets `PRAGMA query_only` for the transaction, turning it off again
-   * however the transaction ends; on PostgreSQL it begins with
-   * `BEGIN READ ONLY`. It runs on the primary (use `db.replica.session` for a
+   * and the connection refuses every statement that would write (what
+   * `PRAGMA query_only` refuses) until the transaction ends, however it
+   * ends; on PostgreSQL it begins with `BEGIN READ ONLY`. It runs on the primary (use `db.replica.session` for a
    * replica).
    */
   readonly readOnly?: boolean | undefined

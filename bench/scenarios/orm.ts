@@ -71,9 +71,8 @@ pointSelect.implementations.push(
     }
   }),
   // Where the time of a session per get goes (SQLite): the driver's floor for
-  // the same statements ours sends (deferred BEGIN, query_only on, the select,
-  // ROLLBACK, query_only off), and Effect's floor (a scope per lookup around
-  // the raw select).
+  // the same statements ours sends (deferred BEGIN, the select, ROLLBACK), and
+  // Effect's floor (a scope per lookup around the raw select).
   implementation({
     name: "raw read txn per get",
     kind: "sqlite",
@@ -81,18 +80,14 @@ pointSelect.implementations.push(
     make: (sqlite, ctx) => {
       const select = sqlite.prepare(`SELECT id, name, email, age FROM ${ctx.target.prefix}users WHERE id = ?`)
       const begin = sqlite.prepare("BEGIN DEFERRED")
-      const guardOn = sqlite.prepare("PRAGMA query_only = ON")
       const rollback = sqlite.prepare("ROLLBACK")
-      const guardOff = sqlite.prepare("PRAGMA query_only = OFF")
       const next = ids()
       return {
         run: async (n) => {
           for (let i = 0; i < n; i++) {
             begin.run()
-            guardOn.run()
             found(select.get(next()))
             rollback.run()
-            guardOff.run()
           }
         }
       }

@@ -27,7 +27,7 @@ export interface Held {
   readonly readOnly: boolean
   /** A transaction is open on `conn`. */
   inTransaction: boolean
-  /** The dialect's read-only guard is on (see `Dialect.readOnlyGuard`): turn it off when the transaction ends. */
+  /** The connection refuses writes for a read-only transaction (see `DriverConnection.refuseWrites`): undo it when the transaction ends. */
   guarded: boolean
   /** Next savepoint number: names are unique per connection hold, never reused by siblings. */
   savepoints: number

@@ -33,6 +33,7 @@ export const instrument = (conn: DriverConnection, listener: StatementListener):
     })
   return {
     invalidate: conn.invalidate,
+    refuseWrites: conn.refuseWrites,
     query: (sql, params) => Effect.andThen(observe(sql, params), conn.query(sql, params)),
     execute: (sql, params, t) => Effect.andThen(observe(sql, params), conn.execute(sql, params, t)),
     executeRaw: (sql, params) => Effect.andThen(observe(sql, params), conn.executeRaw(sql, params)),

@@ -33,6 +33,7 @@ export const lockedConnection = (
     )
   return {
     invalidate: conn.invalidate,
+    refuseWrites: conn.refuseWrites,
     query: (sql, params) => locked(conn.query(sql, params)),
     execute: (sql, params, transformRows) => locked(conn.execute(sql, params, transformRows)),
     executeRaw: (sql, params) => locked(conn.executeRaw(sql, params)),

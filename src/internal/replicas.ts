@@ -146,6 +146,7 @@ export const counting = (conn: DriverConnection, completed: () => void): DriverC
   const after = <A, E>(effect: Effect.Effect<A, E>) => Effect.ensuring(effect, Effect.sync(completed))
   return {
     invalidate: conn.invalidate,
+    refuseWrites: conn.refuseWrites,
     query: (sql, params) => after(conn.query(sql, params)),
     execute: (sql, params, t) => after(conn.execute(sql, params, t)),
     executeRaw: (sql, params) => after(conn.executeRaw(sql, params)),

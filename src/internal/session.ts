@@ -70,9 +70,9 @@ export const control = (dialect: Dialect, held: Held, phase: DatabaseError.Trans
 
 /**
  * BEGIN on `held` (the caller holds the connection): read only when asked
- * or when the session is, and then with the dialect's read-only guard on
- * (SQLite's `PRAGMA query_only`), which `liftGuard` turns off once the
- * transaction has ended. `statement` replaces the dialect's BEGIN
+ * or when the session is, and then, where BEGIN cannot say read only
+ * (SQLite), with the connection refusing writes, which `liftGuard` undoes
+ * once the transaction has ended. `statement` replaces the dialect's BEGIN
  * (`SqlClient.BeginTransaction`).
  *
  * @internal
@@ -90,39 +90,27 @@ export const beginTransaction = (
       held.inTransaction = true
     }
   )
-  const guard = readOnly ? dialect.readOnlyGuard : undefined
-  if (guard === undefined) return begun
-  // Marked guarded before the PRAGMA runs, so that however this ends (an
-  // interruption included) the end of the transaction turns it off again.
-  return Effect.uninterruptible(Effect.andThen(
-    begun,
-    Effect.suspend(() => {
-      held.guarded = true
-      return Effect.onError(control(dialect, held, "begin", guard.on), () =>
-        Effect.andThen(
-          Effect.ignore(control(dialect, held, "rollback", "ROLLBACK")),
-          Effect.sync(() => {
-            held.inTransaction = false
-          })
-        ).pipe(Effect.andThen(liftGuard(dialect, held))))
-    })
-  ))
+  const refuseWrites = readOnly ? held.conn.refuseWrites : undefined
+  if (refuseWrites === undefined) return begun
+  return Effect.uninterruptible(Effect.map(begun, () => {
+    held.guarded = true
+    refuseWrites(true)
+  }))
 }
 
 /**
- * Turns the read-only guard off after the transaction that turned it on has
- * ended (committed, rolled back or failed): the connection goes on to other
- * sessions (SQLite has one for the whole Database). If that fails the
- * connection is invalidated, which resets it.
+ * Lets the connection write again after the read-only transaction that
+ * refused writes has ended (committed, rolled back or failed): the
+ * connection goes on to other sessions (SQLite has one for the whole
+ * Database).
  *
  * @internal
  */
-export const liftGuard = (dialect: Dialect, held: Held): Effect.Effect<void> =>
-  Effect.suspend(() => {
-    const guard = dialect.readOnlyGuard
-    if (!held.guarded || guard === undefined) return Effect.void
+export const liftGuard = (held: Held): Effect.Effect<void> =>
+  Effect.sync(() => {
+    if (!held.guarded) return
     held.guarded = false
-    return Effect.catch(control(dialect, held, "rollback", guard.off), () => Effect.sync(held.conn.invalidate))
+    held.conn.refuseWrites?.(false)
   })
 
 // Sessions begin their transaction with their first statement.
@@ -229,7 +217,7 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
           Effect.map(control(dialect, held, what, what === "commit" ? "COMMIT" : "ROLLBACK"), () => {
             if (what === "commit") committed = callbacks
           }),
-          liftGuard(dialect, held)
+          liftGuard(held)
         )
       })
       return Effect.andThen(end, Effect.suspend(() => runCommitted(committed)))

@@ -179,7 +179,7 @@ const finishBlock = <A, E, X>(
     }
     preemptAbove(frame)
     held.owner = frame.parent
-    if (frame.transaction) return yield* Effect.ensuring(endTransaction(ctx, frame, outcome, own, committed), liftGuard(dialect, held))
+    if (frame.transaction) return yield* Effect.ensuring(endTransaction(ctx, frame, outcome, own, committed), liftGuard(held))
     const name = frame.savepoint!
     if (Exit.isSuccess(outcome)) {
       const released = yield* run("release", `RELEASE SAVEPOINT ${name}`)
@@ -246,7 +246,7 @@ export const endScope = (dialect: Dialect, root: Frame): Effect.Effect<void> =>
         held.inTransaction = false
         yield* Effect.catch(control(dialect, held, "rollback", "ROLLBACK"), () => Effect.sync(held.conn.invalidate))
       }
-      yield* liftGuard(dialect, held)
+      yield* liftGuard(held)
       release(held)
     })
   )

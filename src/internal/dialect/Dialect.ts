@@ -71,6 +71,14 @@ export interface DriverConnection extends SqlConnection.Connection {
   readonly query: (sql: string, params: ReadonlyArray<unknown>) => Effect.Effect<QueryResult, SqlError>
   /** Marks the connection unusable (a failed ROLLBACK): it is discarded, not returned to the pool. */
   readonly invalidate: () => void
+  /**
+   * Where BEGIN cannot say read only (SQLite): `true` makes the connection
+   * refuse every statement that would write, as the database refuses them
+   * in a read-only transaction, until it is called with `false`. The setting
+   * outlives the transaction, so whoever turns it on turns it off;
+   * `invalidate` turns it off too. Absent where BEGIN READ ONLY exists.
+   */
+  readonly refuseWrites?: ((refuse: boolean) => void) | undefined
 }
 
 /**
@@ -123,13 +131,6 @@ export interface Dialect {
     readonly maxParameters: number
   }
   readonly begin: (options: BeginOptions) => string
-  /**
-   * Statements that make the connection refuse writes during a read-only
-   * transaction and allow them again once it has ended, where BEGIN cannot
-   * say read only (SQLite's `PRAGMA query_only`). The setting outlives the
-   * transaction, so whoever turns it on must turn it off.
-   */
-  readonly readOnlyGuard?: { readonly on: string; readonly off: string } | undefined
   /** What follows LIMIT to mean "no limit" (SQLite takes OFFSET only after a LIMIT). */
   readonly unboundedLimit: string
   /** The bound-parameter marker for the 1-based `index`th parameter. */

@@ -53,9 +53,9 @@ export const dialect: Dialect = {
   // fail with SQLITE_BUSY mid-transaction; IMMEDIATE takes the write lock up
   // front, where the busy timeout can wait for it.
   // A read-only transaction takes no write lock, so readers in other
-  // processes do not queue behind it; query_only makes it refuse writes.
+  // processes do not queue behind it; the connection's refuseWrites makes it
+  // refuse writes.
   begin: (options) => options.readOnly === true ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE",
-  readOnlyGuard: { on: "PRAGMA query_only = ON", off: "PRAGMA query_only = OFF" },
   unboundedLimit: "-1",
   inList,
   placeholder: () => "?",
@@ -87,6 +87,10 @@ const normalizeParam = (p: unknown): unknown =>
 
 const bindable = (params: ReadonlyArray<unknown>): Array<unknown> =>
   needsNormalizing(params) ? params.map(normalizeParam) : params as Array<unknown>
+
+/** What SQLite throws for a write under PRAGMA query_only, for a write refused in a read-only transaction. */
+const readOnlyRefusal = () =>
+  Object.assign(new Error("attempt to write in a read-only transaction"), { code: "SQLITE_READONLY" })
 
 const isMemory = (filename: string) => filename === ":memory:" || filename === ""
 
@@ -152,6 +156,18 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
 
     const cacheSize = options.statementCacheSize ?? 256
     const statements = new Map<string, Sqlite.Statement>()
+    // A read-only transaction is on (refuseWrites): SQLite has no BEGIN READ
+    // ONLY, and PRAGMA query_only costs two statements per transaction (more
+    // than the deferred BEGIN, select and ROLLBACK of a point read together),
+    // so each statement is checked instead. sqlite3_stmt_readonly is false
+    // exactly for statements that may change a database file (transaction
+    // control, SAVEPOINT and ATTACH are not writes), which query_only refuses.
+    let writesRefused = false
+    const refusable = (statement: Sqlite.Statement): Sqlite.Statement => {
+      if (writesRefused && !statement.readonly) throw readOnlyRefusal()
+      return statement
+    }
+
     const prepare = (sql: string): Sqlite.Statement => {
       // better-sqlite3's own message for this is a TypeError that says nothing about why.
       if (!db.open) throw closedError()
@@ -163,7 +179,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         }
         statements.set(sql, statement)
       }
-      return statement
+      return writesRefused ? refusable(statement) : statement
     }
 
     const fail = (cause: unknown) => driverSqlError(dialect, cause)
@@ -282,7 +298,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
             try: () => {
               if (!db.open) throw closedError()
               // Not the cached statement: an open iterator keeps it busy.
-              const statement = db.prepare(sql)
+              const statement = refusable(db.prepare(sql))
               if (!statement.reader) throw new TypeError("stream() needs a statement that returns rows")
               statement.safeIntegers(safe)
               return statement.iterate(...bindable(params)) as IterableIterator<Record<string, unknown>>
@@ -324,10 +340,10 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         invalidate: () => {
           // One connection for the whole layer: there is nothing to swap in, so
           // the best repair is to end whatever transaction was left open.
+          // A read-only transaction's refusal must not outlive it.
+          writesRefused = false
           try {
             if (db.inTransaction) db.exec("ROLLBACK")
-            // A read-only transaction's guard must not outlive it.
-            db.exec("PRAGMA query_only = OFF")
           } catch {
             // the connection reports its own state on the next statement
           }
@@ -339,7 +355,10 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         executeValuesUnprepared: (sql, params) => run(values(sql, params)),
         executeUnprepared: (sql, params, transformRows) =>
           run(transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params)),
-        executeStream: stream(holdsLock)
+        executeStream: stream(holdsLock),
+        refuseWrites: (refuse) => {
+          writesRefused = refuse
+        }
       }
     }
 

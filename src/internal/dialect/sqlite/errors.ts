@@ -95,7 +95,7 @@ export const classify = (cause: unknown): DatabaseError.Reason => {
         message: errorMessage(
           "database is read-only",
           why,
-          "a read-only session or begin (readOnly: true) sets PRAGMA query_only and refuses writes: write in a session or begin without readOnly; otherwise the file, its directory or the connection is read-only: open a writable file to write"
+          "a read-only session or begin (readOnly: true) refuses writes: write in a session or begin without readOnly; otherwise the file, its directory or the connection is read-only (or PRAGMA query_only is on): open a writable file to write"
         )
       })
     case "SQLITE_FULL":
