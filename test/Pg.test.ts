@@ -7,6 +7,7 @@ import { pgOnly, suite as existingDatabasesSuite } from "./suites/existingDataba
 import { suite as hooksSuite } from "./suites/hooks.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as manyToManySuite } from "./suites/manyToMany.js"
+import { suite as eagerLoadSuite } from "./suites/eagerLoad.js"
 import { pgOnly as migrationsRunnerPgOnly, suite as migrationsRunnerSuite } from "./suites/migrationsRunner.js"
 import { suite as readOnlySuite } from "./suites/readOnly.js"
 import { suite as querySuite } from "./suites/query.js"
@@ -37,6 +38,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
   pgOnly(pgIsolated, existingDatabases.pg)
   querySuite("postgres", pgIsolated, { rowLocks: true })
   manyToManySuite("postgres", pgIsolated)
+  eagerLoadSuite("postgres", pgIsolated)
   datesSuite("postgres", pgIsolated)
   pgTypesSuite("postgres", pgIsolated)
   hooksSuite("postgres", pgIsolated)

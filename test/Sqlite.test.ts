@@ -6,6 +6,7 @@ import { sqliteRefuses, suite as existingDatabasesSuite } from "./suites/existin
 import { suite as hooksSuite } from "./suites/hooks.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as manyToManySuite } from "./suites/manyToMany.js"
+import { suite as eagerLoadSuite } from "./suites/eagerLoad.js"
 import { sqliteOnly as migrationsRunnerSqliteOnly, suite as migrationsRunnerSuite } from "./suites/migrationsRunner.js"
 import { suite as readOnlySuite } from "./suites/readOnly.js"
 import { suite as querySuite } from "./suites/query.js"
@@ -33,6 +34,7 @@ existingDatabasesSuite("sqlite :memory:", sqliteMemory, existingDatabases.sqlite
 sqliteRefuses(sqliteMemory)
 querySuite("sqlite :memory:", sqliteMemory, { rowLocks: false })
 manyToManySuite("sqlite :memory:", sqliteMemory)
+eagerLoadSuite("sqlite :memory:", sqliteMemory)
 datesSuite("sqlite :memory:", sqliteMemory)
 pgTypesSuite("sqlite :memory:", sqliteMemory)
 hooksSuite("sqlite :memory:", sqliteMemory)

@@ -8,7 +8,7 @@ import { analyze } from "../schema/analyze.js"
 import { inList, Params } from "./compile.js"
 import { resolveThrough, selectThrough } from "./manyToMany.js"
 import type { Runner } from "./runner.js"
-import { decodeAll, tableInfo, type TableInfo } from "./tableInfo.js"
+import { type ColumnInfo, decodeSelected, tableInfo, type TableInfo } from "./tableInfo.js"
 
 /** The join of a relation: `source[sourceFields] = target[targetFields]`. */
 export interface Join {
@@ -108,13 +108,59 @@ export const keyOf = (values: ReadonlyArray<unknown>): string => {
   return key
 }
 
-const hasNull = (values: ReadonlyArray<unknown>) => values.some((v) => v === null || v === undefined)
+/**
+ * The distinct non-null join keys of `rows` (values of `fields`), encoded
+ * for the `columns` they are compared with: `values[k]` holds column k's
+ * value of every key. A key of one column is its value (no array per row).
+ *
+ * @internal
+ */
+export const distinctKeys = (
+  rows: ReadonlyArray<Record<string, unknown>>,
+  fields: ReadonlyArray<string>,
+  columns: ReadonlyArray<ColumnInfo>
+): Result.Result<Array<Array<unknown>>, DatabaseError.DatabaseError> => {
+  const values: Array<Array<unknown>> = columns.map(() => [])
+  const seen = new Set<unknown>()
+  if (fields.length === 1) {
+    const field = fields[0]!
+    const column = columns[0]!
+    const out = values[0]!
+    for (const row of rows) {
+      const v = row[field]
+      if (v === null || v === undefined) continue
+      const key = typeof v === "number" || typeof v === "string" || typeof v === "bigint" ? v : keyOf([v])
+      if (seen.has(key)) continue
+      seen.add(key)
+      const encoded = column.encode(v)
+      if (Result.isFailure(encoded)) return Result.fail(encoded.failure)
+      out.push(encoded.success)
+    }
+    return Result.succeed(values)
+  }
+  for (const row of rows) {
+    const key = joinKey(row, fields)
+    if (seen.has(key)) continue
+    seen.add(key)
+    let nulls = false
+    for (const f of fields) if (row[f] === null || row[f] === undefined) nulls = true
+    if (nulls) continue
+    for (let k = 0; k < columns.length; k++) {
+      const encoded = columns[k]!.encode(row[fields[k]!])
+      if (Result.isFailure(encoded)) return Result.fail(encoded.failure)
+      values[k]!.push(encoded.success)
+    }
+  }
+  return Result.succeed(values)
+}
 
 /**
- * Selects the target rows whose `fields` match one of `keys` in one
- * statement (the dialect binds the whole key list, whatever its length), and
- * decodes them; rows come back ordered by the target's primary key so loaded
- * arrays are deterministic.
+ * Selects the target rows whose `fields` match one of the keys of `values`
+ * (already encoded, one array per field) in one statement (the dialect binds
+ * the whole key list as a fixed number of parameters, whatever its length),
+ * and decodes them; rows come back ordered by the target's primary key so
+ * loaded arrays are deterministic. Columns are selected under their field
+ * names, so plain rows are validated in place rather than copied.
  *
  * @internal
  */
@@ -122,25 +168,20 @@ export const selectByKeys = (
   runner: Runner,
   info: TableInfo,
   fields: ReadonlyArray<string>,
-  keys: ReadonlyArray<ReadonlyArray<unknown>>
-) =>
-  Effect.gen(function*() {
-    const columns = fields.map((f) => info.byField.get(f)!)
-    const order = info.primaryKey.length > 0 ? ` ORDER BY ${info.primaryKey.map((c) => c.quoted).join(", ")}` : ""
-    // One array of encoded values per column.
-    const values = columns.map(() => new Array<unknown>(keys.length))
-    for (let row = 0; row < keys.length; row++) {
-      for (let k = 0; k < columns.length; k++) {
-        const encoded = columns[k]!.encode(keys[row]![k])
-        if (Result.isFailure(encoded)) return yield* Effect.fail(encoded.failure)
-        values[k]![row] = encoded.success
-      }
-    }
-    const params = new Params(runner.dialect)
-    const where = yield* Effect.fromResult(inList(columns, values, params, false))
-    const result = yield* runner.run(`SELECT ${info.selectList} FROM ${info.qualified} WHERE ${where}${order}`, params.values)
-    return yield* decodeAll(info, result.rows)
-  })
+  values: ReadonlyArray<ReadonlyArray<unknown>>
+): Effect.Effect<Array<any>, DatabaseError.DatabaseError> => {
+  if (values[0]!.length === 0) return Effect.succeed([])
+  const columns = fields.map((f) => info.byField.get(f)!)
+  const order = info.primaryKey.length > 0 ? ` ORDER BY ${info.primaryKey.map((c) => c.quoted).join(", ")}` : ""
+  const params = new Params(runner.dialect)
+  const where = inList(columns, values, params, false)
+  if (Result.isFailure(where)) return Effect.fail(where.failure)
+  const list = info.fieldSelectList ?? info.selectList
+  return Effect.flatMap(
+    runner.run(`SELECT ${list} FROM ${info.qualified} WHERE ${where.success}${order}`, params.values),
+    (result) => decodeSelected(info, result.rows, info.fieldSelectList === undefined ? "name" : "field")
+  )
+}
 
 /**
  * Attaches the relations of `spec` to `rows` (rows of `table`): one
@@ -185,14 +226,9 @@ export const loadRelations = (
       }
       const join = joins.get(name)!
       const info = yield* Effect.fromResult(tableInfo(relation.target, runner.dialect.name, runner.dialect.valueOptions))
-      const keys = new Map<unknown, ReadonlyArray<unknown>>()
-      for (const row of out) {
-        const key = joinKey(row, join.sourceFields)
-        if (keys.has(key)) continue
-        const values = join.sourceFields.map((f) => row[f])
-        if (!hasNull(values)) keys.set(key, values)
-      }
-      const targets = keys.size === 0 ? [] : yield* selectByKeys(runner, info, join.targetFields, [...keys.values()])
+      const columns = join.targetFields.map((f) => info.byField.get(f)!)
+      const values = yield* Effect.fromResult(distinctKeys(out, join.sourceFields, columns))
+      const targets = yield* selectByKeys(runner, info, join.targetFields, values)
       const loaded = yield* loadRelations(runner, relation.target, targets, relation.nested)
       const byKey = new Map<unknown, Array<any>>()
       for (const target of loaded) {

@@ -5,9 +5,9 @@ import type * as Relation from "../../Relation.js"
 import type * as Table from "../../Table.js"
 import { errorMessage } from "../errorMessage.js"
 import { inList, Params } from "./compile.js"
-import { type Join, joinKey, keyOf, resolveJoin, selectByKeys } from "./eager.js"
+import { distinctKeys, type Join, joinKey, keyOf, resolveJoin, selectByKeys } from "./eager.js"
 import type { Runner } from "./runner.js"
-import { decodeAll, tableInfo, type TableInfo } from "./tableInfo.js"
+import { decodeSelected, tableInfo, type TableInfo } from "./tableInfo.js"
 
 /**
  * The two joins of a many-to-many relation: `source` pairs the source
@@ -95,27 +95,11 @@ export const selectThrough = (
     const info = yield* Effect.fromResult(tableInfo(relation.target, dialect.name, dialect.valueOptions))
     const link = yield* Effect.fromResult(tableInfo(join.link, dialect.name, dialect.valueOptions))
     const byOwner = new Map<unknown, Array<any>>()
-    const keys = new Map<unknown, ReadonlyArray<unknown>>()
-    for (const row of owners) {
-      const key = joinKey(row, join.source.sourceFields)
-      if (keys.has(key)) continue
-      const values = join.source.sourceFields.map((f) => row[f])
-      if (!values.some((v) => v === null || v === undefined)) keys.set(key, values)
-    }
-    if (keys.size === 0) return byOwner
+    const ownerColumns = join.source.targetFields.map((f) => link.byField.get(f)!)
+    const values = yield* Effect.fromResult(distinctKeys(owners, join.source.sourceFields, ownerColumns))
+    if (values[0]!.length === 0) return byOwner
     const t = dialect.quoteIdentifier("t")
     const l = dialect.quoteIdentifier("l")
-    const ownerColumns = join.source.targetFields.map((f) => link.byField.get(f)!)
-    const values = ownerColumns.map(() => new Array<unknown>(keys.size))
-    let row = 0
-    for (const key of keys.values()) {
-      for (let k = 0; k < ownerColumns.length; k++) {
-        const encoded = ownerColumns[k]!.encode(key[k])
-        if (Result.isFailure(encoded)) return yield* Effect.fail(encoded.failure)
-        values[k]![row] = encoded.success
-      }
-      row++
-    }
     const params = new Params(dialect)
     const where = yield* Effect.fromResult(inList(
       ownerColumns.map((c) => ({ quoted: `${l}.${c.quoted}`, dbType: c.dbType, name: c.name })),
@@ -138,18 +122,19 @@ export const selectThrough = (
     )
     const targetRows: Array<Record<string, unknown>> = new Array(result.rows.length)
     const linkRows: Array<Record<string, unknown>> = new Array(result.rows.length)
+    // Split into rows keyed by field, which decode without a second copy.
     result.rows.forEach((raw, i) => {
       const own: Record<string, unknown> = {}
-      for (const c of info.columns) own[c.name] = raw[c.name]
+      for (const c of info.columns) own[c.field] = raw[c.name]
       const linkRow: Record<string, unknown> = {}
       link.columns.forEach((c, k) => {
-        linkRow[c.name] = raw[linkAlias(k)]
+        linkRow[c.field] = raw[linkAlias(k)]
       })
       targetRows[i] = own
       linkRows[i] = linkRow
     })
-    const targets = yield* decodeAll(info, targetRows)
-    const links = yield* decodeAll(link, linkRows)
+    const targets = yield* decodeSelected(info, targetRows, "field")
+    const links = yield* decodeSelected(link, linkRows, "field")
     for (let i = 0; i < targets.length; i++) {
       const key = joinKey(links[i], join.source.targetFields)
       const group = byOwner.get(key)
@@ -161,7 +146,18 @@ export const selectThrough = (
 
 /** The link rows of the owners with these keys (values of the link's source fields), decoded. */
 const selectLinks = (runner: Runner, link: TableInfo, join: ThroughJoin, keys: ReadonlyArray<ReadonlyArray<unknown>>) =>
-  keys.length === 0 ? Effect.succeed([]) : selectByKeys(runner, link, join.source.targetFields, keys)
+  Effect.suspend(() => {
+    const columns = join.source.targetFields.map((f) => link.byField.get(f)!)
+    const values = columns.map(() => new Array<unknown>(keys.length))
+    for (let row = 0; row < keys.length; row++) {
+      for (let k = 0; k < columns.length; k++) {
+        const encoded = columns[k]!.encode(keys[row]![k])
+        if (Result.isFailure(encoded)) return Effect.fail(encoded.failure)
+        values[k]![row] = encoded.success
+      }
+    }
+    return selectByKeys(runner, link, join.source.targetFields, values)
+  })
 
 /** How `saveThrough` writes: the ORM's own save, insert and delete, so hooks and chunking apply. */
 export interface ThroughWrites<E> {

@@ -9,6 +9,7 @@ import { schemaDialects } from "../dialect/schemaDialects.js"
 import { analyze, type ColumnDef, type TableDef } from "../schema/analyze.js"
 import { parameterError, rowCodec, type RowCodec, toParameter } from "../schema/codec.js"
 import { storageOf } from "../schema/declared.js"
+import { plainValueCheck } from "../schema/fastPath.js"
 import { valueEncoder } from "../schema/parse.js"
 import { validateIdentifier } from "../schema/identifier.js"
 import { errorMessage, showValue } from "../errorMessage.js"
@@ -47,6 +48,15 @@ export interface TableInfo {
   readonly byField: ReadonlyMap<string, ColumnInfo>
   readonly primaryKey: ReadonlyArray<ColumnInfo>
   readonly selectList: string
+  /**
+   * The select list with every column named by its field
+   * (`"user_id" AS "userId"`), for rows decoded by `codec.decodeFields`;
+   * `undefined` when a field is no identifier the database keeps as written
+   * (PostgreSQL cuts names beyond 63 bytes), so rows cannot be keyed by field.
+   */
+  readonly fieldSelectList: string | undefined
+  /** Every column is named like its field: rows of `selectList` are keyed by field too. */
+  readonly namesAreFields: boolean
   readonly codec: RowCodec
 }
 
@@ -72,17 +82,24 @@ const columnEncoder = (
   options: ValueOptions
 ): ColumnInfo["encode"] => {
   const encode = valueEncoder(def.schema)
+  // A plain value Schema encodes a value it accepts to itself: the check is the encode.
+  const plain = plainValueCheck(def.schema)
   const sd = schemaDialects[dialect]
   return (value) => {
     if (value === null || value === undefined) return Result.succeed(null)
-    const encoded = encode(value)
-    if (Result.isFailure(encoded)) {
-      const problem = encoded.failure
-      return Result.fail(
-        encodeError(tableName, def.name, `cannot encode ${showValue(value)}: ${problem.messages.join("; ")}`, problem.cause)
-      )
+    let raw: unknown
+    if (plain !== undefined && plain(value)) {
+      raw = value
+    } else {
+      const encoded = encode(value)
+      if (Result.isFailure(encoded)) {
+        const problem = encoded.failure
+        return Result.fail(
+          encodeError(tableName, def.name, `cannot encode ${showValue(value)}: ${problem.messages.join("; ")}`, problem.cause)
+        )
+      }
+      raw = encoded.success
     }
-    const raw = encoded.success
     if (raw === null || raw === undefined) return Result.succeed(null)
     try {
       return Result.succeed(toParameter(sd, options, raw, type, def.unixTime))
@@ -139,6 +156,10 @@ const build = (table: Table.Any, dialect: Dialect, options: ValueOptions): Resul
       byField,
       primaryKey,
       selectList: columns.map((c) => c.quoted).join(", "),
+      fieldSelectList: columns.some((c) => validateIdentifier(c.field, sd.maxIdentifierLength) !== undefined)
+        ? undefined
+        : columns.map((c) => c.name === c.field ? c.quoted : `${c.quoted} AS ${sd.quote(c.field)}`).join(", "),
+      namesAreFields: columns.every((c) => c.name === c.field),
       codec
     }
   })
@@ -196,6 +217,33 @@ export const decodeAll = (info: TableInfo, rows: ReadonlyArray<Row>): Effect.Eff
     const decoded = info.codec.decodeEither(rows[i])
     if (decoded === undefined) {
       return Effect.forEach(rows, (row) => info.codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>)
+    }
+    if (Result.isFailure(decoded)) return Effect.fail(decoded.failure)
+    out[i] = decoded.success
+  }
+  return Effect.succeed(out)
+}
+
+/**
+ * Decodes the rows of a statement whose select list is exactly the table's
+ * columns (`selectList`, or `fieldSelectList` when `keyedBy` is "field"):
+ * rows keyed by field are validated in place where they can be (see
+ * `RowCodec.decodeFields`), others are copied as by `decodeAll`.
+ *
+ * @internal
+ */
+export const decodeSelected = (
+  info: TableInfo,
+  rows: ReadonlyArray<Row>,
+  keyedBy: "name" | "field"
+): Effect.Effect<Array<any>, DatabaseError.DatabaseError> => {
+  if (keyedBy === "name" && !info.namesAreFields) return decodeAll(info, rows)
+  const codec = info.codec
+  const out: Array<any> = new Array(rows.length)
+  for (let i = 0; i < rows.length; i++) {
+    const decoded = codec.decodeFieldsEither(rows[i])
+    if (decoded === undefined) {
+      return Effect.forEach(rows, (row) => codec.decodeFields(row) as Effect.Effect<any, DatabaseError.DatabaseError>)
     }
     if (Result.isFailure(decoded)) return Effect.fail(decoded.failure)
     out[i] = decoded.success

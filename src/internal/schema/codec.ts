@@ -28,6 +28,16 @@ export interface RowCodec {
   readonly decode: (row: unknown) => Effect.Effect<any, DatabaseError.DatabaseError, any>
   /** The synchronous decoder; `undefined` when the Schema needs the Effect path (async or services). */
   readonly decodeEither: (row: unknown) => Result.Result<any, DatabaseError.DatabaseError> | undefined
+  /**
+   * `decode` for a row of a statement whose select list is exactly the
+   * table's columns, each named by its field (`"user_id" AS "userId"`):
+   * where every value needs no conversion and the Schema is a plain struct
+   * that accepts the row, the driver's row object is the decoded row (no
+   * copy); anything else takes the same path as `decode`.
+   */
+  readonly decodeFields: (row: unknown) => Effect.Effect<any, DatabaseError.DatabaseError, any>
+  /** The synchronous `decodeFields`; `undefined` when the Schema needs the Effect path. */
+  readonly decodeFieldsEither: (row: unknown) => Result.Result<any, DatabaseError.DatabaseError> | undefined
   readonly encode: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
   readonly encodeInsert: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
   /** The synchronous insert encoder; `undefined` when the Schema needs the Effect path. */
@@ -93,6 +103,33 @@ interface CompiledColumn {
   readonly type: NeutralType
 }
 
+const TEXT_TYPES: ReadonlySet<NeutralType> = new Set(["text", "varchar", "char", "uuid", "numeric", "time", "date"])
+const NUMBER_TYPES: ReadonlySet<NeutralType> = new Set(["smallint", "integer", "real", "double"])
+
+/**
+ * For a column whose driver values of one JavaScript type are their own
+ * encoded value (`fromDriverColumn` and `canonicalToRep` return them
+ * unchanged, on both dialects): the test for that type. Text read as text,
+ * numbers as numbers, booleans where the driver has them (PostgreSQL; SQLite's
+ * 0/1 fail the test and are converted), bigints where the driver gives them.
+ * `undefined` for every other column (dates, JSON, bytes, unix times, ...).
+ */
+const unchangedDriverValue = (c: ColumnDef, type: NeutralType): ((u: unknown) => boolean) | undefined => {
+  if (c.unixTime !== undefined) return undefined
+  switch (c.kind.rep) {
+    case "string":
+      return TEXT_TYPES.has(type) ? (u) => typeof u === "string" : undefined
+    case "number":
+      return NUMBER_TYPES.has(type) ? (u) => typeof u === "number" : undefined
+    case "boolean":
+      return type === "boolean" ? (u) => typeof u === "boolean" : undefined
+    case "bigint":
+      return type === "bigint" ? (u) => typeof u === "bigint" : undefined
+    default:
+      return undefined
+  }
+}
+
 /**
  * Turns a Schema issue into "table t, column c: cannot <verb> value: ..." (the
  * first column the issues name; further issues follow, naming theirs).
@@ -155,7 +192,7 @@ const compile = (
     }
     const insertSchema = Schema.Struct(insertFields) as unknown as Schema.Codec<any, any, never, never>
 
-    const fromRow = (row: unknown): Result.Result<Record<string, unknown>, DatabaseError.DatabaseError> => {
+    const fromRowBy = (keyOf: (c: ColumnDef) => string) => (row: unknown): Result.Result<Record<string, unknown>, DatabaseError.DatabaseError> => {
       if (typeof row !== "object" || row === null) {
         return Result.fail(
           decodeError(def.name, errorMessage(`table ${def.name}`, `expected a row object, got ${row === null ? "null" : typeof row}`))
@@ -164,8 +201,9 @@ const compile = (
       const raw = row as Record<string, unknown>
       const out: Record<string, unknown> = {}
       for (const { def: c, type } of columns) {
-        if (!(c.name in raw)) continue
-        const value = raw[c.name]
+        const key = keyOf(c)
+        if (!(key in raw)) continue
+        const value = raw[key]
         if (value === null || value === undefined) {
           switch (c.nullRep) {
             case "null":
@@ -192,6 +230,9 @@ const compile = (
       }
       return Result.succeed(out)
     }
+
+    const fromRow = fromRowBy((c) => c.name)
+    const fromFieldRow = fromRowBy((c) => c.field)
 
     const toRow = (encoded: Record<string, unknown>): Result.Result<Record<string, unknown>, DatabaseError.DatabaseError> => {
       const out: Record<string, unknown> = {}
@@ -245,8 +286,9 @@ const compile = (
     // of every read.
     const decoder = syncFirst(SchemaParser.decodeUnknownExit(rowSchema), SchemaParser.decodeUnknownEffect(rowSchema))
     const plain = plainStructCheck(rowSchema)
-    const decodeEither = (row: unknown): Result.Result<any, DatabaseError.DatabaseError> | undefined => {
-      const encoded = fromRow(row)
+    const decodeEncoded = (
+      encoded: Result.Result<Record<string, unknown>, DatabaseError.DatabaseError>
+    ): Result.Result<any, DatabaseError.DatabaseError> | undefined => {
       if (Result.isFailure(encoded)) return encoded
       // A plain struct decodes to an equal object: fromRow's fresh object is the row.
       if (plain !== undefined && plain(encoded.success)) return encoded
@@ -254,6 +296,30 @@ const compile = (
       if (decoded === undefined) return undefined
       return Result.isSuccess(decoded) ? Result.succeed(decoded.success) : Result.fail(decodeFailure(decoded.failure))
     }
+    const decodeEither = (row: unknown) => decodeEncoded(fromRow(row))
+
+    // Rows keyed by field: validated in place where every column's driver
+    // value is its own encoded value (a NULL only where the encoded side is
+    // null) and the plain struct accepts the row. Such a row is exactly what
+    // the copy would hold (same keys, same values), so the copy is skipped.
+    const inPlace = plain === undefined ? undefined : columns.map(({ def: c, type }) => ({
+      field: c.field,
+      nullable: c.nullRep === "null",
+      unchanged: unchangedDriverValue(c, type)
+    }))
+    const inPlaceOk = inPlace === undefined || inPlace.some((c) => c.unchanged === undefined || c.field === "__proto__")
+      ? undefined
+      : (row: Record<string, unknown>): boolean => {
+        for (const c of inPlace) {
+          const value = row[c.field]
+          if (value === null ? !c.nullable : !c.unchanged!(value)) return false
+        }
+        return plain!(row)
+      }
+    const decodeFieldsEither = (row: unknown): Result.Result<any, DatabaseError.DatabaseError> | undefined =>
+      inPlaceOk !== undefined && typeof row === "object" && row !== null && inPlaceOk(row as Record<string, unknown>)
+        ? Result.succeed(row)
+        : decodeEncoded(fromFieldRow(row))
 
     const rowEncoder = encoderFor(rowSchema)
     const insertEncoder = encoderFor(insertSchema)
@@ -264,6 +330,15 @@ const compile = (
         if (decoded !== undefined) return Effect.fromResult(decoded)
         return Effect.flatMap(
           Effect.fromResult(fromRow(row)),
+          (encoded) => Effect.mapError(decoder.effect(encoded), decodeFailure)
+        )
+      },
+      decodeFieldsEither,
+      decodeFields: (row: unknown) => {
+        const decoded = decodeFieldsEither(row)
+        if (decoded !== undefined) return Effect.fromResult(decoded)
+        return Effect.flatMap(
+          Effect.fromResult(fromFieldRow(row)),
           (encoded) => Effect.mapError(decoder.effect(encoded), decodeFailure)
         )
       },

@@ -114,3 +114,12 @@ export const plainStructCheck = (schema: Schema.Top): Check | undefined => {
     return true
   }
 }
+
+/**
+ * A predicate that holds exactly when a single value's Schema would encode
+ * (and decode) `u` to itself, or `undefined` when the Schema is not a plain
+ * value (see `plainStructCheck`).
+ *
+ * @internal
+ */
+export const plainValueCheck = (schema: Schema.Top): Check | undefined => valueCheck(schema.ast)
