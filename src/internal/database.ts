@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -28,6 +29,7 @@ import { fromSqlError, run, runInput } from "./statements.js"
 import { begin, beginWith, endScope, sessionContext, type TransactionContext } from "./transaction.js"
 import * as Replicas from "./replicas.js"
 import * as SqlClientPath from "./sqlClient.js"
+import * as BatchedGet from "./orm/batchedGet.js"
 import * as Url from "./url.js"
 
 /** @internal */
@@ -361,6 +363,17 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       ]
     })
 
+    const batchedGet = BatchedGet.make({
+      dialect,
+      frameOf: (fiber) => fiber.getRef(current),
+      connection: (frame) =>
+        frame === undefined
+          ? Result.succeed(shared)
+          : frame.open
+          ? Result.succeed(frameConnection(frame))
+          : Result.fail(detachedError())
+    })
+
     const ping = runInput(dialect, shared, "SELECT 1", []).pipe(
       // A pooled connection whose server side went away fails once, and is
       // dropped from the pool by that failure; the retry gets a fresh one.
@@ -376,6 +389,7 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       session,
       begin: routedBegin,
       replica,
+      get: batchedGet,
       ping,
       poolStats: driver.poolStats,
       metadata,
