@@ -11,6 +11,7 @@ import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
@@ -154,6 +155,36 @@ export interface Database {
    * @since 0.3.0
    */
   readonly replica: Replica
+  /**
+   * The row with this primary key, like `session.get`, for the many small
+   * reads of concurrent fibers: lookups of one table that fibers make in the
+   * same tick are sent together as one statement (`WHERE pk IN (...)`, the
+   * key list bound as one parameter: `= ANY($1)` on PostgreSQL), and each
+   * caller gets its own row. 3000 fibers reading a row each cost one
+   * statement instead of 3000.
+   *
+   * Keys are checked and encoded as `session.get` checks them: a bad key
+   * fails its own caller with an `InputError` before any SQL, and never the
+   * batch. Equal keys share one place in the list. Each caller decodes its
+   * row itself: a row that does not decode fails only the callers of that
+   * key. An interrupted caller leaves the batch, the others still get their
+   * rows; when every caller of a sent batch is gone its statement is
+   * cancelled.
+   *
+   * It runs where `db.sql` runs: on the caller's connection inside
+   * `db.begin`, a session or `db.connect` (batched per connection), else on
+   * a pooled connection taken for the batch, outside any transaction. Rows
+   * are matched to keys by the key's value as the driver sends and returns
+   * it (text as written, uuids in any case), so a key the database matches
+   * only through a case-insensitive collation (citext) is not found here,
+   * where `session.get` finds it.
+   *
+   * @since 0.3.0
+   */
+  readonly get: <T extends Table.Any>(
+    table: T,
+    primaryKey: Table.PrimaryKey<NoInfer<T>>
+  ) => Effect.Effect<Option.Option<Table.Type<T>>, DatabaseError.DatabaseError, Table.Context<T>>
   /** `SELECT 1`, retried once if a pooled connection turns out to be dead. */
   readonly ping: Effect.Effect<void, DatabaseError.DatabaseError>
   readonly poolStats: Effect.Effect<PoolStats>
@@ -357,6 +388,7 @@ const toPublic = (core: internal.Core): Database => ({
   sessionWith: core.sessionWith,
   begin: core.begin,
   replica: core.replica,
+  get: core.get,
   ping: core.ping,
   poolStats: core.poolStats,
   metadata: core.metadata,

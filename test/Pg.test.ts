@@ -1,4 +1,5 @@
 import { describe } from "@effect/vitest"
+import { suite as batchedGetSuite } from "./suites/batchedGet.js"
 import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as datesSuite } from "./suites/dates.js"
@@ -26,6 +27,7 @@ const available = await pgAvailable()
 describe.skipIf(!available)("PostgreSQL", () => {
   coreSuite("postgres", pgIsolated)
   concurrencySuite("postgres", pgIsolated, { parallelConnections: true })
+  batchedGetSuite("postgres", pgIsolated)
   tablesSuite("postgres", pgIsolated({ tables: suiteTables }))
   sessionSuite("postgres", pgIsolated)
   readOnlySuite("postgres", pgIsolated)

@@ -1,3 +1,4 @@
+import { suite as batchedGetSuite } from "./suites/batchedGet.js"
 import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as datesSuite } from "./suites/dates.js"
@@ -22,6 +23,7 @@ import { sqliteMemory } from "./support/layers.js"
 
 coreSuite("sqlite :memory:", sqliteMemory)
 concurrencySuite("sqlite :memory:", sqliteMemory, { parallelConnections: false })
+batchedGetSuite("sqlite :memory:", sqliteMemory)
 tablesSuite("sqlite :memory:", sqliteMemory({ tables: suiteTables }))
 sessionSuite("sqlite :memory:", sqliteMemory)
 valuesSuite("sqlite :memory:", sqliteMemory)

@@ -10,6 +10,9 @@
  */
 import { eq, sql as dsql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { Column, Table } from "effect-sqlservice"
 import { drizzlePgLib, type EffectClient, effectSql, kysely, ours, oursPooler, rawPg } from "../clients.js"
 import { pgUsers } from "../drizzleSchema.js"
 import { createUsers, seedUsers, template } from "../fixtures.js"
@@ -70,6 +73,26 @@ const connectAll = (name: string, lib: typeof ours): Implementation =>
     }
   })
 
+/** Ours `db.get`: the 3000 lookups by key of concurrent fibers, batched into one statement. */
+const batchedGet = (name: string, lib: typeof ours): Implementation =>
+  implementation({
+    name,
+    lib,
+    make: ({ runtime, db }, ctx) => {
+      const users = Table.make(table(ctx), {
+        id: Schema.Int.pipe(Column.primaryKey),
+        name: Schema.String,
+        email: Schema.String,
+        age: Schema.Int
+      })
+      const all = Effect.map(
+        Effect.all(ids.map((id) => Effect.map(db.get(users, id), Option.getOrUndefined)), { concurrency: "unbounded" }),
+        expectAll
+      )
+      return { run: () => runtime.runPromise(all) }
+    }
+  })
+
 /** Extension point: push further implementations onto this list. */
 export const implementations: Array<Implementation> = [
   implementation({
@@ -114,6 +137,7 @@ export const implementations: Array<Implementation> = [
   dbSql("@effect/sql-pg", effectSql),
   dbSql("ours db.sql", ours),
   connectAll("ours connect.all", ours),
+  batchedGet("ours db.get batched", ours),
   // Pooler mode (every statement unnamed), reported, not targeted.
   dbSql("ours pooler db.sql", oursPooler),
   connectAll("ours pooler connect.all", oursPooler),

@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -27,6 +28,8 @@ import { lockedConnection } from "./lockedConnection.js"
 import { fromSqlError, run, runInput } from "./statements.js"
 import { begin, beginWith, endScope, sessionContext, type TransactionContext } from "./transaction.js"
 import * as Replicas from "./replicas.js"
+import * as SqlClientPath from "./sqlClient.js"
+import * as BatchedGet from "./orm/batchedGet.js"
 import * as Url from "./url.js"
 
 /** @internal */
@@ -221,10 +224,7 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
         reserve: Effect.map(Effect.mapError(replica.reserve, toDatabaseError), (conn) => instrument(conn, listener))
       })),
       primary: reserve,
-      primaryPosition: Effect.scoped(Effect.flatMap(
-        Effect.mapError(driver.shared, toDatabaseError),
-        (conn) => Effect.map(run(dialect, conn, replication.primaryPosition, []), (r) => String(r.rows[0]!.lsn))
-      )),
+      primaryPosition: Effect.map(run(dialect, driver.shared, replication.primaryPosition, []), (r) => String(r.rows[0]!.lsn)),
       lagTimeout,
       retryAfter: 1000,
       connectBound: 1000
@@ -276,26 +276,22 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       }
       return conn
     }
-    const sharedConnection = Effect.map(driver.shared, (conn) => instrument(counted(conn), listener))
+    const shared = instrument(counted(driver.shared), listener)
     // The connection a `SqlClient` statement of this fiber runs on: its
-    // block's, or the shared one. One object per Database: effect/sql caches
-    // a statement constructor per acquirer.
-    const connectionNowOr = (
-      outside: Effect.Effect<DriverConnection, SqlError, Scope.Scope>
-    ): Effect.Effect<DriverConnection, SqlError, Scope.Scope> =>
-      Effect.flatMap(
-        Effect.service(current),
-        (frame) =>
-          frame === undefined
-            ? outside
-            : frame.open
-            ? Effect.succeed(frameConnection(frame))
-            : Effect.fail(toSqlError(detachedError()))
-      )
-    const connectionNow = connectionNowOr(sharedConnection)
-
-    const made = yield* SqlClient.make({
-      acquirer: connectionNow,
+    // block's, or (outside any block) whatever `outside` lends it.
+    const borrowOnFrom = (
+      outside: <A, E, R>(use: (conn: DriverConnection) => Effect.Effect<A, E, R>) => Effect.Effect<A, E | SqlError, R>
+    ): SqlClientPath.BorrowOn =>
+    (fiber, use) => {
+      const frame = fiber.getRef(current)
+      if (frame === undefined) return outside(use)
+      return frame.open ? use(frameConnection(frame)) : Effect.fail(toSqlError(detachedError()))
+    }
+    const borrowOn = borrowOnFrom((use) => use(shared))
+    const made = yield* SqlClientPath.make({
+      // For streams and `reserve`-like uses: the same connections, taken for a scope.
+      acquirer: Effect.withFiber((fiber) => borrowOn(fiber, Effect.succeed)),
+      borrowOn,
       compiler: dialect.compiler,
       spanAttributes: driver.spanAttributes,
       driver: `effect-sqlservice/${dialect.name}`
@@ -316,8 +312,20 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     // `db.replica.sql`: statements outside a block run on a replica (one
     // reserved per statement, after its read-your-writes check); inside one,
     // on the block's connection like the primary's client.
-    const replicaMade = yield* SqlClient.make({
-      acquirer: connectionNowOr(Effect.mapError(replicaReserve, toSqlError)),
+    const replicaBorrowOn = borrowOnFrom((use) =>
+      Effect.scoped(Effect.flatMap(Effect.mapError(replicaReserve, toSqlError), use))
+    )
+    const replicaMade = yield* SqlClientPath.make({
+      acquirer: Effect.flatMap(
+        Effect.service(current),
+        (frame) =>
+          frame === undefined
+            ? Effect.mapError(replicaReserve, toSqlError)
+            : frame.open
+            ? Effect.succeed(frameConnection(frame))
+            : Effect.fail(toSqlError(detachedError()))
+      ),
+      borrowOn: replicaBorrowOn,
       compiler: dialect.compiler,
       spanAttributes: driver.spanAttributes,
       driver: `effect-sqlservice/${dialect.name}`
@@ -357,10 +365,18 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       ]
     })
 
-    const ping = Effect.scoped(Effect.flatMap(
-      Effect.mapError(sharedConnection, toDatabaseError),
-      (conn) => runInput(dialect, conn, "SELECT 1", [])
-    )).pipe(
+    const batchedGet = BatchedGet.make({
+      dialect,
+      frameOf: (fiber) => fiber.getRef(current),
+      connection: (frame) =>
+        frame === undefined
+          ? Result.succeed(shared)
+          : frame.open
+          ? Result.succeed(frameConnection(frame))
+          : Result.fail(detachedError())
+    })
+
+    const ping = runInput(dialect, shared, "SELECT 1", []).pipe(
       // A pooled connection whose server side went away fails once, and is
       // dropped from the pool by that failure; the retry gets a fresh one.
       Effect.retry({ times: 1, while: (e) => DatabaseError.hasReason(e, "ConnectionError") }),
@@ -376,6 +392,7 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       sessionWith,
       begin: routedBegin,
       replica,
+      get: batchedGet,
       ping,
       poolStats: driver.poolStats,
       metadata,

@@ -16,6 +16,7 @@ import * as Migrator from "effect/sql/Migrator"
 import * as SqlClient from "effect/sql/SqlClient"
 import { isSqlError, type SqlError } from "effect/sql/SqlError"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
 import type { LayerOptions, MakeLayer } from "../support/layers.js"
@@ -390,6 +391,66 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           expect(yield* sql`SELECT id FROM pets`).toEqual([{ id: 7 }])
           expect(yield* Migrator.make({})({ loader: Migrator.fromRecord({}) })).toEqual([])
         }))
+    })
+
+    describe("tracing", () => {
+      test(
+        "with a tracer that records, every statement is a client span with the query text, inside and outside a block",
+        (_, dialect) =>
+          Effect.gen(function*() {
+            const sql = yield* SqlClient.SqlClient
+            const db = yield* Database.Database
+            const spans: Array<Tracer.Span> = []
+            const recording = Tracer.make({
+              span: (options) => {
+                const span = Tracer.nativeTracer.span(options)
+                spans.push(span)
+                return span
+              }
+            })
+            yield* Effect.gen(function*() {
+              yield* sql`SELECT ${1} AS one`
+              yield* sql`SELECT ${2} AS two`.values
+              yield* db.begin(sql`SELECT ${3} AS three`)
+            }).pipe(Effect.withTracer(recording))
+            const statements = spans.filter((s) => s.kind === "client")
+            expect(statements.map((s) => s.attributes.get("db.query.text"))).toEqual([
+              dialect === "pg" ? "SELECT $1 AS one" : "SELECT ? AS one",
+              dialect === "pg" ? "SELECT $1 AS two" : "SELECT ? AS two",
+              dialect === "pg" ? "SELECT $1 AS three" : "SELECT ? AS three"
+            ])
+            expect(statements.map((s) => s.attributes.get("db.system.name"))).toEqual(
+              Array(3).fill(dialect === "pg" ? "postgresql" : "sqlite")
+            )
+            expect(statements.every((s) => s.status._tag === "Ended")).toBe(true)
+          })
+      )
+
+      test(
+        "with Effect's default tracer no statement span is made (nobody would read it), and results are the same",
+        () =>
+          Effect.gen(function*() {
+            const sql = yield* SqlClient.SqlClient
+            const db = yield* Database.Database
+            const native = Tracer.nativeTracer as { span: Tracer.Tracer["span"] }
+            const original = native.span
+            let made = 0
+            native.span = (options) => {
+              if (options.kind === "client") made++
+              return original.call(native, options)
+            }
+            const rows = yield* Effect.gen(function*() {
+              const one = yield* sql<{ one: number }>`SELECT ${1} AS one`
+              const two = yield* sql`SELECT ${2} AS two`.values
+              const three = yield* db.begin(sql<{ three: number }>`SELECT ${3} AS three`)
+              return [Number(one[0]!.one), Number(two[0]![0]), Number(three[0]!.three)]
+            }).pipe(Effect.ensuring(Effect.sync(() => {
+              native.span = original
+            })))
+            expect(rows).toEqual([1, 2, 3])
+            expect(made).toBe(0)
+          })
+      )
     })
 
     describe("afterCommit", () => {

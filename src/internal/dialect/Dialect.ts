@@ -168,8 +168,12 @@ export interface Driver {
   readonly dialect: Dialect
   /** Reserves one connection for the caller's scope (transactions, sessions). */
   readonly reserve: Effect.Effect<DriverConnection, SqlError, Scope.Scope>
-  /** A connection usable for one statement at a time, taken from the pool per statement. */
-  readonly shared: Effect.Effect<DriverConnection, SqlError, Scope.Scope>
+  /**
+   * A connection whose every statement takes a pooled connection for itself
+   * and gives it back when it ends (SQLite: takes the one connection's lock).
+   * One object for the driver's life: nothing to acquire, nothing to release.
+   */
+  readonly shared: DriverConnection
   /** Statistics used by tests and diagnostics. */
   readonly poolStats: Effect.Effect<{ readonly total: number; readonly idle: number; readonly waiting: number }>
   /** How many statements the driver keeps prepared on its open connections (tests, diagnostics). */

@@ -95,8 +95,12 @@ export const decodeStatement = (runner: Runner, table: Table.Any, rows: Readonly
 
 const getSqlCache = new WeakMap<TableInfo, string>()
 
-/** The primary key given as a value, a tuple in key order, or a record of key fields. */
-const primaryKeyValues = (i: TableInfo, pk: unknown): Result.Result<ReadonlyArray<unknown>, DatabaseError.DatabaseError> => {
+/**
+ * The primary key given as a value, a tuple in key order, or a record of key fields.
+ *
+ * @internal
+ */
+export const primaryKeyValues = (i: TableInfo, pk: unknown): Result.Result<ReadonlyArray<unknown>, DatabaseError.DatabaseError> => {
   const fields = i.primaryKey.map((c) => c.field)
   const shape = `(${fields.join(", ")})`
   const fail = (why: string, hint?: string) => Result.fail(inputError(errorMessage(`get of ${i.def.name}`, why, hint), i.def.name))

@@ -462,7 +462,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       dialect,
       reserve: Effect.map(leased, (lease) =>
         makeConnection(lease, () => lease.markBroken(new Error("connection invalidated after a failed ROLLBACK")))),
-      shared: Effect.succeed(makeConnection(undefined, () => {})),
+      shared: makeConnection(undefined, () => {}),
       poolStats: Effect.sync(pool.stats),
       preparedStatements: Effect.sync(() => prepared.count(pool.clients())),
       spanAttributes: [

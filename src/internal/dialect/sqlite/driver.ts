@@ -368,7 +368,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
     return {
       dialect: safeIntegers ? safeIntegersDialect : dialect,
       reserve: Effect.as(hold, reserved),
-      shared: Effect.succeed(shared),
+      shared,
       poolStats: Effect.sync(() => ({ total: 1, idle: db.inTransaction ? 0 : 1, waiting: gate.waiting })),
       preparedStatements: Effect.sync(() => statements.size),
       spanAttributes: [["db.system.name", "sqlite"]],
