@@ -9,6 +9,7 @@ import { schemaDialects } from "../dialect/schemaDialects.js"
 import { analyze, type ColumnDef, type TableDef } from "../schema/analyze.js"
 import { parameterError, rowCodec, type RowCodec, toParameter } from "../schema/codec.js"
 import { storageOf } from "../schema/declared.js"
+import { plainValueCheck } from "../schema/fastPath.js"
 import { valueEncoder } from "../schema/parse.js"
 import { validateIdentifier } from "../schema/identifier.js"
 import { errorMessage, showValue } from "../errorMessage.js"
@@ -72,17 +73,22 @@ const columnEncoder = (
   options: ValueOptions
 ): ColumnInfo["encode"] => {
   const encode = valueEncoder(def.schema)
+  // A plain value (no transformation) that passes the Schema's checks encodes to itself.
+  const plain = plainValueCheck(def.schema)
   const sd = schemaDialects[dialect]
   return (value) => {
     if (value === null || value === undefined) return Result.succeed(null)
-    const encoded = encode(value)
-    if (Result.isFailure(encoded)) {
-      const problem = encoded.failure
-      return Result.fail(
-        encodeError(tableName, def.name, `cannot encode ${showValue(value)}: ${problem.messages.join("; ")}`, problem.cause)
-      )
+    let raw: unknown = value
+    if (plain === undefined || !plain(value)) {
+      const encoded = encode(value)
+      if (Result.isFailure(encoded)) {
+        const problem = encoded.failure
+        return Result.fail(
+          encodeError(tableName, def.name, `cannot encode ${showValue(value)}: ${problem.messages.join("; ")}`, problem.cause)
+        )
+      }
+      raw = encoded.success
     }
-    const raw = encoded.success
     if (raw === null || raw === undefined) return Result.succeed(null)
     try {
       return Result.succeed(toParameter(sd, options, raw, type, def.unixTime))

@@ -12,12 +12,14 @@ import * as SchemaParser from "effect/SchemaParser"
 import * as DatabaseError from "../../DatabaseError.js"
 import type { Dialect, NeutralType } from "../../Metadata.js"
 import type { UnixTimeUnit } from "../../Column.js"
+import type { Row } from "../../Connection.js"
 import type * as Table from "../../Table.js"
 import { defaultValueOptions, type SchemaDialect, type ValueOptions } from "../dialect/schemaDialect.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
 import { analyze, type ColumnDef, type TableDef } from "./analyze.js"
 import { storageOf } from "./declared.js"
 import { plainStructCheck } from "./fastPath.js"
+import { inPlaceRowCheck } from "./inPlace.js"
 import { errorMessage, foreignText, showValue } from "../errorMessage.js"
 import { issueItems, syncFirst } from "./parse.js"
 import { fromUnixTime, toUnixTime } from "./unixTime.js"
@@ -28,6 +30,12 @@ export interface RowCodec {
   readonly decode: (row: unknown) => Effect.Effect<any, DatabaseError.DatabaseError, any>
   /** The synchronous decoder; `undefined` when the Schema needs the Effect path (async or services). */
   readonly decodeEither: (row: unknown) => Result.Result<any, DatabaseError.DatabaseError> | undefined
+  /**
+   * `decodeEither` for a row of the table's own select list (exactly its
+   * columns, by name, as the ORM selects them): such a row is validated in
+   * place and returned itself where reading it would change nothing.
+   */
+  readonly decodeSelected: (row: Row) => Result.Result<any, DatabaseError.DatabaseError> | undefined
   readonly encode: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
   readonly encodeInsert: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
   /** The synchronous insert encoder; `undefined` when the Schema needs the Effect path. */
@@ -255,10 +263,17 @@ const compile = (
       return Result.isSuccess(decoded) ? Result.succeed(decoded.success) : Result.fail(decodeFailure(decoded.failure))
     }
 
+    const inPlace = inPlaceRowCheck(columns, plain)
+    const decodeSelected = inPlace === undefined
+      ? decodeEither
+      : (row: Row): Result.Result<any, DatabaseError.DatabaseError> | undefined =>
+        inPlace(row) ? Result.succeed(row) : decodeEither(row)
+
     const rowEncoder = encoderFor(rowSchema)
     const insertEncoder = encoderFor(insertSchema)
     return {
       decodeEither,
+      decodeSelected,
       decode: (row: unknown) => {
         const decoded = decodeEither(row)
         if (decoded !== undefined) return Effect.fromResult(decoded)

@@ -13,7 +13,7 @@ import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.
 import { Gate } from "../gate.js"
 import { defaultValueOptions } from "../schemaDialect.js"
 import { driverSqlError } from "../sqlError.js"
-import { syncQuery, type SyncQueryable } from "../../statements.js"
+import { syncQuery, syncQueryRow, type SyncQueryable } from "../../statements.js"
 import { compiler } from "./compiler.js"
 import { classify, sqlErrorReason } from "./errors.js"
 import { registerFunctions } from "./functions.js"
@@ -53,6 +53,7 @@ export const dialect: Dialect = {
   // fail with SQLITE_BUSY mid-transaction; IMMEDIATE takes the write lock up
   // front, where the busy timeout can wait for it.
   begin: (options) => options.readOnly === true ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE",
+  inlinePaging: true,
   unboundedLimit: "-1",
   inList,
   placeholder: () => "?",
@@ -174,6 +175,18 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
     }
 
     const queryNow = (sql: string, params: ReadonlyArray<unknown>): QueryResult => runStatement(prepare(sql), params)
+
+    // A point lookup: better-sqlite3 reads the first row only, without an array.
+    const queryRowNow = (sql: string, params: ReadonlyArray<unknown>): Record<string, unknown> | undefined => {
+      const statement = prepare(sql)
+      if (!statement.reader) {
+        statement.run(...bindable(params))
+        return undefined
+      }
+      return (params.length === 1 && !needsNormalizing(params)
+        ? statement.get(params[0])
+        : statement.get(...bindable(params))) as Record<string, unknown> | undefined
+    }
 
     /**
      * Runs `f` on the cached statement with integers read as bigint when
@@ -317,6 +330,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         // Statements are synchronous: the statement path runs them without an
         // effect of their own (only where the connection is already held).
         [syncQuery]: holdsLock ? queryNow : undefined,
+        [syncQueryRow]: holdsLock ? queryRowNow : undefined,
         query: (sql, params) => run(query(sql, params)),
         invalidate: () => {
           // One connection for the whole layer: there is nothing to swap in, so
