@@ -8,6 +8,7 @@ import { suite as hooksSuite } from "./suites/hooks.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as manyToManySuite } from "./suites/manyToMany.js"
 import { pgOnly as migrationsRunnerPgOnly, suite as migrationsRunnerSuite } from "./suites/migrationsRunner.js"
+import { suite as pointLookupsSuite } from "./suites/pointLookups.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as pgTypesSuite } from "./suites/pgTypes.js"
@@ -26,6 +27,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
   concurrencySuite("postgres", pgIsolated, { parallelConnections: true })
   tablesSuite("postgres", pgIsolated({ tables: suiteTables }))
   sessionSuite("postgres", pgIsolated)
+  pointLookupsSuite("postgres", pgIsolated)
   valuesSuite("postgres", pgIsolated)
   ddlSafetySuite("postgres", pgIsolated)
   writeInputsSuite("postgres", pgIsolated)

@@ -7,6 +7,7 @@ import { suite as hooksSuite } from "./suites/hooks.js"
 import { suite as inListsSuite } from "./suites/inLists.js"
 import { suite as manyToManySuite } from "./suites/manyToMany.js"
 import { sqliteOnly as migrationsRunnerSqliteOnly, suite as migrationsRunnerSuite } from "./suites/migrationsRunner.js"
+import { suite as pointLookupsSuite } from "./suites/pointLookups.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as pgTypesSuite } from "./suites/pgTypes.js"
@@ -22,6 +23,7 @@ coreSuite("sqlite :memory:", sqliteMemory)
 concurrencySuite("sqlite :memory:", sqliteMemory, { parallelConnections: false })
 tablesSuite("sqlite :memory:", sqliteMemory({ tables: suiteTables }))
 sessionSuite("sqlite :memory:", sqliteMemory)
+pointLookupsSuite("sqlite :memory:", sqliteMemory)
 valuesSuite("sqlite :memory:", sqliteMemory)
 valuesSuite("sqlite :memory: safeIntegers", sqliteMemory, { safeIntegers: true })
 ddlSafetySuite("sqlite :memory:", sqliteMemory)
