@@ -143,7 +143,7 @@ const isActive = (frame: Frame | undefined) => frame === undefined || frame.open
  * to fail.
  */
 const dispatch = (held: Held): void => {
-  if (held.busy) return
+  if (held.busy || held.waiters.size === 0) return
   for (const waiter of held.waiters) {
     if (waiter.frame === undefined) return waiter.wake()
   }

@@ -183,8 +183,9 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         statement.run(...bindable(params))
         return undefined
       }
-      return (params.length === 1 && !needsNormalizing(params)
-        ? statement.get(params[0])
+      const only = params.length === 1 ? params[0] : undefined
+      return (typeof only === "number" || typeof only === "string"
+        ? statement.get(only)
         : statement.get(...bindable(params))) as Record<string, unknown> | undefined
     }
 
