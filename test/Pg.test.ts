@@ -11,6 +11,7 @@ import { suite as manyToManySuite } from "./suites/manyToMany.js"
 import { suite as eagerLoadSuite } from "./suites/eagerLoad.js"
 import { pgOnly as migrationsRunnerPgOnly, suite as migrationsRunnerSuite } from "./suites/migrationsRunner.js"
 import { suite as readOnlySuite } from "./suites/readOnly.js"
+import { suite as pointLookupsSuite } from "./suites/pointLookups.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as pgTypesSuite } from "./suites/pgTypes.js"
@@ -31,6 +32,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
   tablesSuite("postgres", pgIsolated({ tables: suiteTables }))
   sessionSuite("postgres", pgIsolated)
   readOnlySuite("postgres", pgIsolated)
+  pointLookupsSuite("postgres", pgIsolated)
   valuesSuite("postgres", pgIsolated)
   ddlSafetySuite("postgres", pgIsolated)
   writeInputsSuite("postgres", pgIsolated)

@@ -10,6 +10,7 @@ import { suite as manyToManySuite } from "./suites/manyToMany.js"
 import { suite as eagerLoadSuite } from "./suites/eagerLoad.js"
 import { sqliteOnly as migrationsRunnerSqliteOnly, suite as migrationsRunnerSuite } from "./suites/migrationsRunner.js"
 import { suite as readOnlySuite } from "./suites/readOnly.js"
+import { suite as pointLookupsSuite } from "./suites/pointLookups.js"
 import { suite as querySuite } from "./suites/query.js"
 import { suite as sessionSuite } from "./suites/session.js"
 import { suite as pgTypesSuite } from "./suites/pgTypes.js"
@@ -26,6 +27,7 @@ concurrencySuite("sqlite :memory:", sqliteMemory, { parallelConnections: false }
 batchedGetSuite("sqlite :memory:", sqliteMemory)
 tablesSuite("sqlite :memory:", sqliteMemory({ tables: suiteTables }))
 sessionSuite("sqlite :memory:", sqliteMemory)
+pointLookupsSuite("sqlite :memory:", sqliteMemory)
 valuesSuite("sqlite :memory:", sqliteMemory)
 valuesSuite("sqlite :memory: safeIntegers", sqliteMemory, { safeIntegers: true })
 ddlSafetySuite("sqlite :memory:", sqliteMemory)

@@ -152,7 +152,7 @@ const isActive = (frame: Frame | undefined) => frame === undefined || frame.open
  * to fail.
  */
 const dispatch = (held: Held): void => {
-  if (held.busy) return
+  if (held.busy || held.waiters.size === 0) return
   for (const waiter of held.waiters) {
     if (waiter.frame === undefined) return waiter.wake()
   }
@@ -249,12 +249,28 @@ export const withConnection = <A, E, R>(
   frame: Frame,
   use: (conn: DriverConnection) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | DatabaseError.DatabaseError, R> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.andThen(
-      acquire(frame, restore),
-      Effect.ensuring(restore(use(frame.held.conn)), Effect.sync(() => release(frame.held)))
-    )
-  )
+  Effect.uninterruptibleMask((restore) => {
+    const held = frame.held
+    const using = Effect.ensuring(restore(use(held.conn)), Effect.sync(() => release(held)))
+    // Free for this frame now (the usual case): taken here, without acquire's own steps.
+    if (takeNow(frame)) return using
+    return Effect.andThen(acquire(frame, restore), using)
+  })
+
+/**
+ * Takes the connection for `frame` if it may use it right now (the frame is
+ * open, no statement or stream runs, no nested block owns it); the caller
+ * then gives it back with `release`. False leaves everything as it was: the
+ * caller waits with `acquire`, which also says why a frame cannot have it.
+ *
+ * @internal
+ */
+export const takeNow = (frame: Frame): boolean => {
+  const held = frame.held
+  if (!frame.open || held.busy || held.streaming || held.owner !== frame) return false
+  held.busy = true
+  return true
+}
 
 /**
  * A stream that holds the connection taken for `frame` from its first pull

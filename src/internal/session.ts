@@ -9,12 +9,21 @@ import * as Query from "../Query.js"
 import type { Session } from "../Session.js"
 import * as Table from "../Table.js"
 import * as Read from "./orm/read.js"
-import type { Runner } from "./orm/runner.js"
+import type { Runner, Statement } from "./orm/runner.js"
 import * as Write from "./orm/write.js"
 import { runCommitted } from "./afterCommit.js"
-import type { BeginOptions, Dialect, DriverConnection } from "./dialect/Dialect.js"
-import { effectiveFrame, type Frame, type Held, isBlock, withConnection, withConnectionStream } from "./held.js"
-import { compile, fromSqlError, run, runInput } from "./statements.js"
+import type { BeginOptions, Dialect, DriverConnection, QueryResult } from "./dialect/Dialect.js"
+import { effectiveFrame, type Frame, type Held, isBlock, release, takeNow, withConnection, withConnectionStream } from "./held.js"
+import {
+  compile,
+  fromDriverError,
+  fromSqlError,
+  run,
+  runInput,
+  syncQuery,
+  syncQueryRow,
+  type SyncQueryable
+} from "./statements.js"
 
 /** @internal */
 export type { Frame, Held } from "./held.js"
@@ -86,16 +95,23 @@ export const beginTransaction = (
   const readOnly = options.readOnly === true || held.readOnly
   const begun = Effect.map(
     control(dialect, held, "begin", statement ?? dialect.begin(readOnly ? { ...options, readOnly } : options)),
-    () => {
-      held.inTransaction = true
-    }
+    () => began(held, readOnly)
   )
+  return readOnly && held.conn.refuseWrites !== undefined ? Effect.uninterruptible(begun) : begun
+}
+
+/**
+ * Marks `held` as in its transaction once BEGIN has run, a read-only one
+ * with the connection refusing writes where BEGIN cannot say read only.
+ *
+ * @internal
+ */
+export const began = (held: Held, readOnly: boolean): void => {
+  held.inTransaction = true
   const refuseWrites = readOnly ? held.conn.refuseWrites : undefined
-  if (refuseWrites === undefined) return begun
-  return Effect.uninterruptible(Effect.map(begun, () => {
-    held.guarded = true
-    refuseWrites(true)
-  }))
+  if (refuseWrites === undefined) return
+  held.guarded = true
+  refuseWrites(true)
 }
 
 /**
@@ -128,6 +144,12 @@ const multipleRows = (count: number) =>
     new DatabaseError.MultipleRowsError({ message: `expected at most one row, the query returned ${count}`, count })
   )
 
+const firstOf = (r: ReadonlyArray<any>) => Effect.succeed(Option.fromNullishOr(r[0]))
+const exactlyOne = (r: ReadonlyArray<any>) =>
+  r.length === 1 ? Effect.succeed(r[0]) : Effect.fail(r.length === 0 ? noRow("the query") : multipleRows(r.length))
+const oneOrNoneOf = (r: ReadonlyArray<any>) =>
+  r.length <= 1 ? Effect.succeed(Option.fromNullishOr(r[0])) : Effect.fail(multipleRows(r.length))
+
 const noRow = (what: string) =>
   DatabaseError.make(new DatabaseError.NotFoundError({ message: `expected one row, ${what} returned none` }))
 
@@ -157,9 +179,84 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
   const held = home.held
   const frameNow = Effect.map(Effect.service(ctx.current), (current) => effectiveFrame(home, current))
 
+  const inFrame = <A>(frame: Frame, use: (conn: DriverConnection) => Effect.Effect<A, DatabaseError.DatabaseError>) =>
+    withConnection(frame, (conn) => needsBegin(held) ? Effect.andThen(beginImplicitly(dialect, held), use(conn)) : use(conn))
+
   const onConnection = <A>(use: (conn: DriverConnection) => Effect.Effect<A, DatabaseError.DatabaseError>) =>
-    Effect.flatMap(frameNow, (frame) =>
-      withConnection(frame, (conn) => needsBegin(held) ? Effect.andThen(beginImplicitly(dialect, held), use(conn)) : use(conn)))
+    Effect.withFiber((fiber) => inFrame(effectiveFrame(home, fiber.getRef(ctx.current)), use))
+
+  /**
+   * The one-step path of a statement: on a driver that runs statements
+   * synchronously (SQLite), with the connection free for `frame` right now,
+   * it is taken, the session's transaction begun if needed, the statement
+   * run and the connection given back, all within the caller's fiber step:
+   * nothing can interleave, so this is what `inFrame` does without its
+   * steps. `undefined` when the ordinary path must run (an asynchronous or
+   * instrumented driver, a connection in use, a frame that has ended).
+   */
+  const immediately = <A>(
+    frame: Frame,
+    sql: string,
+    statement: (conn: SyncQueryable) => A
+  ): Result.Result<A, DatabaseError.DatabaseError> | undefined => {
+    const conn = held.conn as SyncQueryable
+    const query = conn[syncQuery]
+    if (query === undefined || !takeNow(frame)) return undefined
+    try {
+      if (needsBegin(held)) {
+        const begin = dialect.begin(held.readOnly ? { readOnly: true } : {})
+        try {
+          query(begin, [])
+        } catch (cause) {
+          return Result.fail(controlError(dialect, "begin", begin)(fromDriverError(dialect, begin, cause)))
+        }
+        began(held, held.readOnly)
+      }
+      try {
+        return Result.succeed(statement(conn))
+      } catch (cause) {
+        return Result.fail(fromDriverError(dialect, sql, cause))
+      }
+    } finally {
+      release(held)
+    }
+  }
+
+  /**
+   * Compiles the statement and runs it, then `then` on the result, in the
+   * calling fiber's step where `immediately` can (a compile failure fails
+   * without touching the connection).
+   */
+  const runThen = <A>(
+    statement: () => Result.Result<Statement, DatabaseError.DatabaseError>,
+    then: (result: QueryResult) => Effect.Effect<A, DatabaseError.DatabaseError>
+  ): Effect.Effect<A, DatabaseError.DatabaseError> =>
+    Effect.withFiber((fiber) => {
+      const compiled = statement()
+      if (Result.isFailure(compiled)) return Effect.fail(compiled.failure)
+      const [sql, params] = compiled.success
+      const frame = effectiveFrame(home, fiber.getRef(ctx.current))
+      const now = immediately(frame, sql, (conn) => conn[syncQuery]!(sql, params))
+      if (now !== undefined) return Result.isSuccess(now) ? then(now.success) : Effect.fail(now.failure)
+      return Effect.flatMap(inFrame(frame, (conn) => run(dialect, conn, sql, params)), then)
+    })
+
+  const firstRowThen = <A>(
+    statement: () => Result.Result<Statement, DatabaseError.DatabaseError>,
+    then: (row: Row | undefined) => Effect.Effect<A, DatabaseError.DatabaseError>
+  ): Effect.Effect<A, DatabaseError.DatabaseError> =>
+    Effect.withFiber((fiber) => {
+      const compiled = statement()
+      if (Result.isFailure(compiled)) return Effect.fail(compiled.failure)
+      const [sql, params] = compiled.success
+      const frame = effectiveFrame(home, fiber.getRef(ctx.current))
+      const now = immediately(frame, sql, (conn) => {
+        const row = conn[syncQueryRow]
+        return row !== undefined ? row(sql, params) : conn[syncQuery]!(sql, params).rows[0]
+      })
+      if (now !== undefined) return Result.isSuccess(now) ? then(now.success) : Effect.fail(now.failure)
+      return Effect.flatMap(inFrame(frame, (conn) => run(dialect, conn, sql, params)), (result) => then(result.rows[0]))
+    })
 
   const execute = (input: Input, params?: ReadonlyArray<unknown>) =>
     onConnection((conn) => runInput(dialect, conn, input, params))
@@ -179,6 +276,8 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
   const runner: Runner = {
     dialect,
     run: (sql, params) => onConnection((conn) => run(dialect, conn, sql, params)),
+    runThen,
+    firstRowThen,
     stream: streamSql,
     atomically: (effect) => Effect.flatMap(frameNow, (frame) => ctx.beginOn(frame)(effect)),
     session: () => self
@@ -191,6 +290,14 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
     if (Table.isTable(first)) return Effect.flatMap(rawAll(second, third), (r) => Read.decodeStatement(runner, first, r))
     return rawAll(first, second)
   }
+
+  // `rows`, then `then`: a Query's rows go to `then` in the step that reads them.
+  const rowsThen = <A>(
+    args: ReadonlyArray<any>,
+    atMost: number,
+    then: (rows: ReadonlyArray<any>) => Effect.Effect<A, DatabaseError.DatabaseError>
+  ): Effect.Effect<A, DatabaseError.DatabaseError> =>
+    Query.isSelect(args[0]) ? Read.selectThen(runner, args[0], atMost, then) : Effect.flatMap(rows(args, atMost), then)
 
   const refuseInsideBegin = (what: string) =>
     DatabaseError.make(
@@ -226,7 +333,7 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
   const impl = {
     dialect: dialect.name,
     execute,
-    all: (...args: ReadonlyArray<any>) => rows(args),
+    all: (...args: ReadonlyArray<any>) => Query.isSelect(args[0]) ? Read.selectThen(runner, args[0], undefined, Effect.succeed) : rows(args),
     stream: (...args: ReadonlyArray<any>) => {
       const [first, second] = args
       if (Query.isSelect(first)) return Read.streamQuery(runner, first)
@@ -235,13 +342,9 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
         return Result.isFailure(compiled) ? Stream.fail(compiled.failure) : streamSql(compiled.success[0], compiled.success[1])
       })
     },
-    first: (...args: ReadonlyArray<any>) => Effect.map(rows(args, 1), (r) => Option.fromNullishOr(r[0])),
-    one: (...args: ReadonlyArray<any>) =>
-      Effect.flatMap(rows(args, 2), (r) =>
-        r.length === 1 ? Effect.succeed(r[0]) : Effect.fail(r.length === 0 ? noRow("the query") : multipleRows(r.length))),
-    oneOrNone: (...args: ReadonlyArray<any>) =>
-      Effect.flatMap(rows(args, 2), (r) =>
-        r.length <= 1 ? Effect.succeed(Option.fromNullishOr(r[0])) : Effect.fail(multipleRows(r.length))),
+    first: (...args: ReadonlyArray<any>) => rowsThen(args, 1, firstOf),
+    one: (...args: ReadonlyArray<any>) => rowsThen(args, 2, exactlyOne),
+    oneOrNone: (...args: ReadonlyArray<any>) => rowsThen(args, 2, oneOrNoneOf),
     scalar: (input: Input | Query.Any, params?: ReadonlyArray<unknown>) =>
       Effect.map(Query.isSelect(input) ? rows([input], 1) : rawAll(input, params), (r) => {
         const row = r[0] as Record<string, unknown> | undefined

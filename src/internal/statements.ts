@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import type { SqlError } from "effect/sql/SqlError"
-import type { Input } from "../Connection.js"
+import type { Input, Row } from "../Connection.js"
 import * as DatabaseError from "../DatabaseError.js"
 import type { Dialect, DriverConnection, QueryResult } from "./dialect/Dialect.js"
 
@@ -17,9 +17,18 @@ import type { Dialect, DriverConnection, QueryResult } from "./dialect/Dialect.j
  */
 export const syncQuery: unique symbol = Symbol.for("effect-sqlservice/syncQuery") as never
 
+/**
+ * Beside `syncQuery`, the first row of a statement that returns at most one
+ * (better-sqlite3's `.get()`: no array, no further rows read).
+ *
+ * @internal
+ */
+export const syncQueryRow: unique symbol = Symbol.for("effect-sqlservice/syncQueryRow") as never
+
 /** @internal */
 export interface SyncQueryable {
   readonly [syncQuery]?: ((sql: string, params: ReadonlyArray<unknown>) => QueryResult) | undefined
+  readonly [syncQueryRow]?: ((sql: string, params: ReadonlyArray<unknown>) => Row | undefined) | undefined
 }
 
 const runSync = (
@@ -56,7 +65,12 @@ export const compile = (
   }
 }
 
-const fromDriverError = (dialect: Dialect, sql: string, cause: unknown): DatabaseError.DatabaseError =>
+/**
+ * What a driver threw for `sql`, classified by the dialect.
+ *
+ * @internal
+ */
+export const fromDriverError = (dialect: Dialect, sql: string, cause: unknown): DatabaseError.DatabaseError =>
   DatabaseError.make(dialect.classify(cause), { sql, cause })
 
 /**

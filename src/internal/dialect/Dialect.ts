@@ -131,6 +131,14 @@ export interface Dialect {
     readonly maxParameters: number
   }
   readonly begin: (options: BeginOptions) => string
+  /**
+   * LIMIT and OFFSET counts (non-negative safe integers, checked) are written
+   * into the statement as digits instead of bound: SQLite runs a primary-key
+   * lookup with a bound LIMIT about three times slower than the lookup
+   * itself. The text then varies with the count (a prepared statement per
+   * count used).
+   */
+  readonly inlinePaging: boolean
   /** What follows LIMIT to mean "no limit" (SQLite takes OFFSET only after a LIMIT). */
   readonly unboundedLimit: string
   /** The bound-parameter marker for the 1-based `index`th parameter. */

@@ -478,6 +478,16 @@ export const compileCondition = (scope: Scope, condition: Query.ConditionNode, p
   }
 }
 
+/**
+ * A LIMIT or OFFSET count (checked to be a non-negative integer): written
+ * as digits where the dialect asks for it (`Dialect.inlinePaging`: SQLite
+ * runs a statement with a bound LIMIT several times slower), else bound.
+ */
+const pagingCount = (params: Params, n: number): string =>
+  inlinesCount(params.dialect, n) ? String(n) : params.add(n)
+
+const inlinesCount = (dialect: Dialect, n: number): boolean => dialect.inlinePaging && Number.isSafeInteger(n) && n >= 0
+
 const nonNegativeInt = (name: string, n: number | undefined, table: string) =>
   n === undefined || (Number.isInteger(n) && n >= 0)
     ? Result.succeed(n)
@@ -646,8 +656,8 @@ const compileQueryIn = (parent: Scope | undefined, dialect: Dialect, query: Quer
     }
     const limit = yield* nonNegativeInt("limit", query.limit, table)
     const offset = yield* nonNegativeInt("offset", query.offset, table)
-    if (limit !== undefined) sql += ` LIMIT ${params.add(limit)}`
-    if (offset !== undefined) sql += `${limit === undefined ? ` LIMIT ${dialect.unboundedLimit}` : ""} OFFSET ${params.add(offset)}`
+    if (limit !== undefined) sql += ` LIMIT ${pagingCount(params, limit)}`
+    if (offset !== undefined) sql += `${limit === undefined ? ` LIMIT ${dialect.unboundedLimit}` : ""} OFFSET ${pagingCount(params, offset)}`
 
     if (lock !== undefined) {
       const of: Array<string> = []
@@ -697,7 +707,7 @@ const projectionDecoder = (fields: CompiledQuery["fields"]) => (row: Record<stri
  * @internal
  */
 export const compileQuery = (info: TableInfo, dialect: Dialect, query: Query.Any): R<Compiled_> => {
-  if (isPlain(query)) return Result.map(compileSelect(info, dialect, query), ([sql, params]) => ({ sql, params, info, decodeRow: undefined }))
+  if (isPlain(query)) return Result.map(compileSelectCached(info, dialect, query), ([sql, params]) => ({ sql, params, info, decodeRow: undefined }))
   const params = new Params(dialect)
   return Result.map(compileQueryIn(undefined, dialect, query, params, true), (c) => ({
     sql: c.sql,
@@ -743,9 +753,9 @@ export const compileSelect = (
   if (Result.isFailure(limit)) return Result.fail(limit.failure)
   const offset = nonNegativeInt("offset", query.offset, info.def.name)
   if (Result.isFailure(offset)) return Result.fail(offset.failure)
-  if (limit.success !== undefined) sql += ` LIMIT ${params.add(limit.success)}`
+  if (limit.success !== undefined) sql += ` LIMIT ${pagingCount(params, limit.success)}`
   if (offset.success !== undefined) {
-    sql += `${limit.success === undefined ? ` LIMIT ${dialect.unboundedLimit}` : ""} OFFSET ${params.add(offset.success)}`
+    sql += `${limit.success === undefined ? ` LIMIT ${dialect.unboundedLimit}` : ""} OFFSET ${pagingCount(params, offset.success)}`
   }
   return Result.succeed([sql, params.values] as const)
 }
@@ -769,8 +779,8 @@ export const compileCount = (info: TableInfo, dialect: Dialect, query: Query.Any
     const limit = yield* nonNegativeInt("limit", query.limit, info.def.name)
     const offset = yield* nonNegativeInt("offset", query.offset, info.def.name)
     let paged = inner
-    if (limit !== undefined) paged += ` LIMIT ${params.add(limit)}`
-    if (offset !== undefined) paged += `${limit === undefined ? ` LIMIT ${dialect.unboundedLimit}` : ""} OFFSET ${params.add(offset)}`
+    if (limit !== undefined) paged += ` LIMIT ${pagingCount(params, limit)}`
+    if (offset !== undefined) paged += `${limit === undefined ? ` LIMIT ${dialect.unboundedLimit}` : ""} OFFSET ${pagingCount(params, offset)}`
     return [`SELECT COUNT(*) AS n FROM (${paged}) AS counted`, params.values] as const
   })
 
@@ -815,3 +825,133 @@ export const compileUpdate = (
     }
     return [`UPDATE ${info.qualified} SET ${sets.join(", ")}${yield* whereClause(info, dialect, query, params)}`, params.values] as const
   })
+
+/**
+ * A plain query's SQL depends only on its shape (which columns it compares,
+ * how, in what order, whether it pages), not on its values: the text is
+ * kept per shape, and a query of a known shape only has its values encoded
+ * and bound. The shape key is written while the values are collected, in
+ * the order `compileSelect` binds them. Anything outside the few shapes
+ * understood here, and any value that fails, takes `compileSelect`, which
+ * also makes every error.
+ */
+interface Slot {
+  readonly value: unknown
+  /** The column's encoder; undefined for a value bound as given (a LIKE pattern), a paging count `null`. */
+  readonly encode: ColumnInfo["encode"] | undefined | null
+}
+
+const shapeCache = new WeakMap<TableInfo, Map<string, string>>()
+const MAX_SHAPES = 256
+
+const ownColumn = (info: TableInfo, operand: Query.Operand): ColumnInfo | undefined =>
+  Column.isColumnRef(operand) && operand.table === info.def.name ? info.byField.get(operand.field) : undefined
+
+const conditionShape = (info: TableInfo, c: Query.ConditionNode, slots: Array<Slot>): string | undefined => {
+  switch (c._tag) {
+    case "Compare": {
+      const col = ownColumn(info, c.column)
+      if (col === undefined) return undefined
+      if (c.value === null || c.value === undefined) return c.op === "=" || c.op === "<>" ? `N${c.op}${col.field};` : undefined
+      slots.push({ value: c.value, encode: col.encode })
+      return `C${c.op}${col.field};`
+    }
+    case "IsNull": {
+      const col = ownColumn(info, c.column)
+      return col === undefined ? undefined : `I${c.negated ? "!" : ""}${col.field};`
+    }
+    case "Like":
+    case "ILike": {
+      const col = ownColumn(info, c.column)
+      if (col === undefined) return undefined
+      slots.push({ value: c.pattern, encode: undefined })
+      return `${c._tag}${col.field};`
+    }
+    case "And":
+    case "Or": {
+      let key = `${c._tag}(`
+      for (const inner of c.conditions) {
+        const part = conditionShape(info, inner, slots)
+        if (part === undefined) return undefined
+        key += part
+      }
+      return `${key})`
+    }
+    case "Not": {
+      const inner = conditionShape(info, c.condition, slots)
+      return inner === undefined ? undefined : `!(${inner})`
+    }
+    default:
+      return undefined
+  }
+}
+
+const queryShape = (info: TableInfo, dialect: Dialect, query: Query.Any, slots: Array<Slot>): string | undefined => {
+  let key = ""
+  if (query.condition !== undefined) {
+    const where = conditionShape(info, query.condition, slots)
+    if (where === undefined) return undefined
+    key = where
+  }
+  for (const o of query.order) {
+    const col = ownColumn(info, o.column)
+    if (col === undefined) return undefined
+    key += `O${o.direction === "desc" ? "-" : "+"}${col.field};`
+  }
+  for (const [mark, n] of [["L", query.limit], ["F", query.offset]] as const) {
+    if (n === undefined) continue
+    if (inlinesCount(dialect, n)) {
+      // Written into the text: part of the shape.
+      key += `${mark}${n};`
+    } else {
+      slots.push({ value: n, encode: null })
+      key += `${mark};`
+    }
+  }
+  return key
+}
+
+/**
+ * `compileSelect` for plain queries, with the SQL text kept per shape.
+ *
+ * @internal
+ */
+export const compileSelectCached = (
+  info: TableInfo,
+  dialect: Dialect,
+  query: Query.Any
+): Result.Result<readonly [string, ReadonlyArray<unknown>], DatabaseError.DatabaseError> => {
+  if (!isPlain(query)) return compileSelect(info, dialect, query)
+  const slots: Array<Slot> = []
+  const key = queryShape(info, dialect, query, slots)
+  if (key === undefined) return compileSelect(info, dialect, query)
+  let shapes = shapeCache.get(info)
+  if (shapes === undefined) {
+    shapes = new Map()
+    shapeCache.set(info, shapes)
+  }
+  const sql = shapes.get(key)
+  if (sql === undefined) {
+    const compiled = compileSelect(info, dialect, query)
+    if (Result.isSuccess(compiled) && compiled.success[1].length === slots.length && shapes.size < MAX_SHAPES) {
+      shapes.set(key, compiled.success[0])
+    }
+    return compiled
+  }
+  const params: Array<unknown> = new Array(slots.length)
+  for (let k = 0; k < slots.length; k++) {
+    const slot = slots[k]!
+    if (slot.encode === undefined) {
+      params[k] = slot.value
+    } else if (slot.encode === null) {
+      const n = slot.value
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 0) return compileSelect(info, dialect, query)
+      params[k] = n
+    } else {
+      const encoded = slot.encode(slot.value)
+      if (Result.isFailure(encoded)) return compileSelect(info, dialect, query)
+      params[k] = encoded.success
+    }
+  }
+  return Result.succeed([sql, params] as const)
+}

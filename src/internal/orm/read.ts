@@ -6,10 +6,11 @@ import type { Row } from "../../Connection.js"
 import * as DatabaseError from "../../DatabaseError.js"
 import type * as Query from "../../Query.js"
 import type * as Table from "../../Table.js"
-import { compileCount, compileQuery, inputError, Params } from "./compile.js"
+import { compileCount, compileQuery, compileSelectCached, inputError, isPlain, Params } from "./compile.js"
 import { loadRelations } from "./eager.js"
 import type { Runner } from "./runner.js"
 import { errorMessage, showValue } from "../errorMessage.js"
+import type { RowCodec } from "../schema/codec.js"
 import { decodeAll, tableInfo, type TableInfo } from "./tableInfo.js"
 
 export { decodeAll }
@@ -56,6 +57,41 @@ const hasRelations = (query: Query.Any) => {
 
 /** @internal */
 export const selectAll = runSelect
+
+/**
+ * Whole rows of a plain query without relations, at most `atMost` of them,
+ * handed to `then`: compiled (from the shape cache), run and decoded in one
+ * step where the runner can (`Runner.runThen`); anything else is
+ * `selectAtMost` then `then`.
+ *
+ * @internal
+ */
+export const selectThen = <A>(
+  runner: Runner,
+  query: Query.Any,
+  atMost: number | undefined,
+  then: (rows: ReadonlyArray<any>) => Effect.Effect<A, DatabaseError.DatabaseError>
+): Effect.Effect<A, DatabaseError.DatabaseError> => {
+  const q = atMost === undefined || (query.limit !== undefined && query.limit <= atMost) ? query : { ...query, limit: atMost }
+  if (hasRelations(q) || !isPlain(q)) return Effect.flatMap(runSelect(runner, q), then)
+  let info: TableInfo
+  return runner.runThen(() => {
+    const i = tableInfo(q.table, runner.dialect.name, runner.dialect.valueOptions)
+    if (Result.isFailure(i)) return Result.fail(i.failure)
+    info = i.success
+    return compileSelectCached(info, runner.dialect, q)
+  }, (result) => {
+    const rows = result.rows
+    const out: Array<any> = new Array(rows.length)
+    for (let k = 0; k < rows.length; k++) {
+      const decoded = info.codec.decodeSelected(rows[k]!)
+      if (decoded === undefined) return Effect.flatMap(decodeAll(info, rows), then)
+      if (Result.isFailure(decoded)) return Effect.fail(decoded.failure)
+      out[k] = decoded.success
+    }
+    return then(out)
+  })
+}
 
 /** @internal */
 export const selectAtMost = (runner: Runner, query: Query.Any, n: number) =>
@@ -110,7 +146,7 @@ export const primaryKeyValues = (i: TableInfo, pk: unknown): Result.Result<Reado
       ? Result.succeed(pk)
       : fail(`the primary key is ${shape}; got a tuple of ${pk.length} values`)
   }
-  if (typeof pk === "object" && pk !== null && !(pk instanceof Date) && !(pk instanceof Uint8Array)) {
+  if (isKeyRecord(pk)) {
     const record = pk as Record<string, unknown>
     const missing = fields.filter((f) => record[f] === undefined)
     return missing.length === 0
@@ -120,6 +156,27 @@ export const primaryKeyValues = (i: TableInfo, pk: unknown): Result.Result<Reado
   return fields.length === 1
     ? Result.succeed([pk])
     : fail(`the table has a composite primary key ${shape}`, "pass a tuple or a record")
+}
+
+const isKeyRecord = (pk: unknown): boolean =>
+  typeof pk === "object" && pk !== null && !(pk instanceof Date) && !(pk instanceof Uint8Array)
+
+/** The primary key's bound parameters: a single-column key given as its value skips the shape checks. */
+const keyParams = (i: TableInfo, pk: unknown): Result.Result<Array<unknown>, DatabaseError.DatabaseError> => {
+  const key = i.primaryKey
+  if (key.length === 1 && !Array.isArray(pk) && !isKeyRecord(pk)) {
+    const e = key[0]!.encode(pk)
+    return Result.isFailure(e) ? Result.fail(e.failure) : Result.succeed([e.success])
+  }
+  const values = primaryKeyValues(i, pk)
+  if (Result.isFailure(values)) return Result.fail(values.failure)
+  const encoded: Array<unknown> = new Array(key.length)
+  for (let k = 0; k < key.length; k++) {
+    const e = key[k]!.encode(values.success[k])
+    if (Result.isFailure(e)) return Result.fail(e.failure)
+    encoded[k] = e.success
+  }
+  return Result.succeed(encoded)
 }
 
 const getSql = (runner: Runner, i: TableInfo): string => {
@@ -132,35 +189,32 @@ const getSql = (runner: Runner, i: TableInfo): string => {
   return sql
 }
 
+const none = Effect.succeed(Option.none())
+
 /**
- * `get` is the point lookup benchmarks measure, so it avoids generators and
- * per-call allocation beyond the parameter array: cached SQL, synchronous
- * encode and decode.
+ * `get` is the point lookup benchmarks measure: cached SQL, the key checked
+ * and bound without the Schema where it is a plain value, the driver's
+ * single-row read, the row validated in place, and on SQLite all of it in
+ * one fiber step (see `Runner.firstRowThen`).
  *
  * @internal
  */
-export const get = (runner: Runner, table: Table.Any, pk: unknown): Effect.Effect<Option.Option<any>, DatabaseError.DatabaseError> =>
-  Effect.suspend(() => {
+export const get = (runner: Runner, table: Table.Any, pk: unknown): Effect.Effect<Option.Option<any>, DatabaseError.DatabaseError> => {
+  let codec: RowCodec
+  return runner.firstRowThen(() => {
     const i = tableInfo(table, runner.dialect.name, runner.dialect.valueOptions)
-    if (Result.isFailure(i)) return Effect.fail(i.failure)
-    const values = primaryKeyValues(i.success, pk)
-    if (Result.isFailure(values)) return Effect.fail(values.failure)
-    const key = i.success.primaryKey
-    const encoded: Array<unknown> = new Array(key.length)
-    for (let k = 0; k < key.length; k++) {
-      const e = key[k]!.encode(values.success[k])
-      if (Result.isFailure(e)) return Effect.fail(e.failure)
-      encoded[k] = e.success
-    }
-    const codec = i.success.codec
-    return Effect.flatMap(runner.run(getSql(runner, i.success), encoded), (result) => {
-      const row = result.rows[0]
-      if (row === undefined) return Effect.succeed(Option.none())
-      const decoded = codec.decodeEither(row)
-      if (decoded === undefined) return Effect.map(codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>, Option.some)
-      return Result.isSuccess(decoded) ? Effect.succeed(Option.some(decoded.success)) : Effect.fail(decoded.failure)
-    })
+    if (Result.isFailure(i)) return Result.fail(i.failure)
+    const params = keyParams(i.success, pk)
+    if (Result.isFailure(params)) return Result.fail(params.failure)
+    codec = i.success.codec
+    return Result.succeed([getSql(runner, i.success), params.success] as const)
+  }, (row) => {
+    if (row === undefined) return none
+    const decoded = codec.decodeSelected(row)
+    if (decoded === undefined) return Effect.map(codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>, Option.some)
+    return Result.isSuccess(decoded) ? Effect.succeed(Option.some(decoded.success)) : Effect.fail(decoded.failure)
   })
+}
 
 /** @internal */
 export const notFound = (table: Table.Any, pk: unknown) =>

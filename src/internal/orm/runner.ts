@@ -1,9 +1,17 @@
 import type * as Effect from "effect/Effect"
+import type * as Result from "effect/Result"
 import type * as Stream from "effect/Stream"
 import type { Row } from "../../Connection.js"
 import type * as DatabaseError from "../../DatabaseError.js"
 import type { Session } from "../../Session.js"
 import type { Dialect, QueryResult } from "../dialect/Dialect.js"
+
+/**
+ * SQL text and its bound parameters.
+ *
+ * @internal
+ */
+export type Statement = readonly [sql: string, params: ReadonlyArray<unknown>]
 
 /**
  * What ORM operations need from a session: run SQL on its connection (with
@@ -14,6 +22,20 @@ import type { Dialect, QueryResult } from "../dialect/Dialect.js"
 export interface Runner {
   readonly dialect: Dialect
   readonly run: (sql: string, params: ReadonlyArray<unknown>) => Effect.Effect<QueryResult, DatabaseError.DatabaseError>
+  /**
+   * Compiles a statement and runs it, then `then` on its result: one fiber
+   * step where the driver runs statements synchronously and the connection
+   * is free. A failed compile fails before the connection is touched.
+   */
+  readonly runThen: <A>(
+    statement: () => Result.Result<Statement, DatabaseError.DatabaseError>,
+    then: (result: QueryResult) => Effect.Effect<A, DatabaseError.DatabaseError>
+  ) => Effect.Effect<A, DatabaseError.DatabaseError>
+  /** `runThen` for a statement that returns at most one row: the driver reads that row only, where it can. */
+  readonly firstRowThen: <A>(
+    statement: () => Result.Result<Statement, DatabaseError.DatabaseError>,
+    then: (row: Row | undefined) => Effect.Effect<A, DatabaseError.DatabaseError>
+  ) => Effect.Effect<A, DatabaseError.DatabaseError>
   readonly stream: (sql: string, params: ReadonlyArray<unknown>) => Stream.Stream<Row, DatabaseError.DatabaseError>
   /** All or nothing: a savepoint inside an open transaction, else a transaction. */
   readonly atomically: <A, E, R>(

@@ -12,12 +12,14 @@ import * as SchemaParser from "effect/SchemaParser"
 import * as DatabaseError from "../../DatabaseError.js"
 import type { Dialect, NeutralType } from "../../Metadata.js"
 import type { UnixTimeUnit } from "../../Column.js"
+import type { Row } from "../../Connection.js"
 import type * as Table from "../../Table.js"
 import { defaultValueOptions, type SchemaDialect, type ValueOptions } from "../dialect/schemaDialect.js"
 import { schemaDialects } from "../dialect/schemaDialects.js"
 import { analyze, type ColumnDef, type TableDef } from "./analyze.js"
 import { storageOf } from "./declared.js"
 import { plainStructCheck } from "./fastPath.js"
+import { inPlaceRowCheck } from "./inPlace.js"
 import { errorMessage, foreignText, showValue } from "../errorMessage.js"
 import { issueItems, syncFirst } from "./parse.js"
 import { fromUnixTime, toUnixTime } from "./unixTime.js"
@@ -38,6 +40,12 @@ export interface RowCodec {
   readonly decodeFields: (row: unknown) => Effect.Effect<any, DatabaseError.DatabaseError, any>
   /** The synchronous `decodeFields`; `undefined` when the Schema needs the Effect path. */
   readonly decodeFieldsEither: (row: unknown) => Result.Result<any, DatabaseError.DatabaseError> | undefined
+  /**
+   * `decodeEither` for a row of the table's own select list (exactly its
+   * columns, by name, as the ORM selects them): such a row is validated in
+   * place and returned itself where reading it would change nothing.
+   */
+  readonly decodeSelected: (row: Row) => Result.Result<any, DatabaseError.DatabaseError> | undefined
   readonly encode: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
   readonly encodeInsert: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
   /** The synchronous insert encoder; `undefined` when the Schema needs the Effect path. */
@@ -101,33 +109,6 @@ export const parameterError = (table: string, column: string, e: unknown): Datab
 interface CompiledColumn {
   readonly def: ColumnDef
   readonly type: NeutralType
-}
-
-const TEXT_TYPES: ReadonlySet<NeutralType> = new Set(["text", "varchar", "char", "uuid", "numeric", "time", "date"])
-const NUMBER_TYPES: ReadonlySet<NeutralType> = new Set(["smallint", "integer", "real", "double"])
-
-/**
- * For a column whose driver values of one JavaScript type are their own
- * encoded value (`fromDriverColumn` and `canonicalToRep` return them
- * unchanged, on both dialects): the test for that type. Text read as text,
- * numbers as numbers, booleans where the driver has them (PostgreSQL; SQLite's
- * 0/1 fail the test and are converted), bigints where the driver gives them.
- * `undefined` for every other column (dates, JSON, bytes, unix times, ...).
- */
-const unchangedDriverValue = (c: ColumnDef, type: NeutralType): ((u: unknown) => boolean) | undefined => {
-  if (c.unixTime !== undefined) return undefined
-  switch (c.kind.rep) {
-    case "string":
-      return TEXT_TYPES.has(type) ? (u) => typeof u === "string" : undefined
-    case "number":
-      return NUMBER_TYPES.has(type) ? (u) => typeof u === "number" : undefined
-    case "boolean":
-      return type === "boolean" ? (u) => typeof u === "boolean" : undefined
-    case "bigint":
-      return type === "bigint" ? (u) => typeof u === "bigint" : undefined
-    default:
-      return undefined
-  }
 }
 
 /**
@@ -298,33 +279,22 @@ const compile = (
     }
     const decodeEither = (row: unknown) => decodeEncoded(fromRow(row))
 
-    // Rows keyed by field: validated in place where every column's driver
-    // value is its own encoded value (a NULL only where the encoded side is
-    // null) and the plain struct accepts the row. Such a row is exactly what
-    // the copy would hold (same keys, same values), so the copy is skipped.
-    const inPlace = plain === undefined ? undefined : columns.map(({ def: c, type }) => ({
-      field: c.field,
-      nullable: c.nullRep === "null",
-      unchanged: unchangedDriverValue(c, type)
-    }))
-    const inPlaceOk = inPlace === undefined || inPlace.some((c) => c.unchanged === undefined || c.field === "__proto__")
-      ? undefined
-      : (row: Record<string, unknown>): boolean => {
-        for (const c of inPlace) {
-          const value = row[c.field]
-          if (value === null ? !c.nullable : !c.unchanged!(value)) return false
-        }
-        return plain!(row)
-      }
+    // A row that reading would not change is its own decoded value (no copy).
+    const fieldsInPlace = inPlaceRowCheck(columns, plain, "field")
     const decodeFieldsEither = (row: unknown): Result.Result<any, DatabaseError.DatabaseError> | undefined =>
-      inPlaceOk !== undefined && typeof row === "object" && row !== null && inPlaceOk(row as Record<string, unknown>)
-        ? Result.succeed(row)
-        : decodeEncoded(fromFieldRow(row))
+      fieldsInPlace !== undefined && fieldsInPlace(row) ? Result.succeed(row) : decodeEncoded(fromFieldRow(row))
+
+    const namesInPlace = inPlaceRowCheck(columns, plain, "name")
+    const decodeSelected = namesInPlace === undefined
+      ? decodeEither
+      : (row: Row): Result.Result<any, DatabaseError.DatabaseError> | undefined =>
+        namesInPlace(row) ? Result.succeed(row) : decodeEither(row)
 
     const rowEncoder = encoderFor(rowSchema)
     const insertEncoder = encoderFor(insertSchema)
     return {
       decodeEither,
+      decodeSelected,
       decode: (row: unknown) => {
         const decoded = decodeEither(row)
         if (decoded !== undefined) return Effect.fromResult(decoded)

@@ -19,6 +19,71 @@ type Check = (u: unknown) => boolean
 
 const noOptions: AST.ParseOptions = {}
 
+const finiteNumber = (u: unknown): u is number => typeof u === "number" && Number.isFinite(u)
+
+/**
+ * Effect's built-in checks as direct predicates (the same test the check's
+ * own predicate makes, without building and normalizing its output); any
+ * other check runs as the Schema runs it.
+ */
+const directFilter = (filter: AST.Filter<any>, ast: AST.AST): Check => {
+  const r = filter.annotations?.["representation"] as { readonly id?: unknown; readonly payload?: any } | undefined
+  const p = r?.payload
+  switch (r?.id) {
+    case "effect/schema/isInt":
+      return (u) => Number.isSafeInteger(u)
+    case "effect/schema/isFinite":
+      return (u) => Number.isFinite(u)
+    case "effect/schema/isMinLength":
+      if (finiteNumber(p?.minLength)) {
+        const min = p.minLength
+        return (u) => (u as { readonly length: number }).length >= min
+      }
+      break
+    case "effect/schema/isMaxLength":
+      if (finiteNumber(p?.maxLength)) {
+        const max = p.maxLength
+        return (u) => (u as { readonly length: number }).length <= max
+      }
+      break
+    case "effect/schema/isBetweenLength":
+      if (finiteNumber(p?.minimum) && finiteNumber(p?.maximum)) {
+        const min = p.minimum
+        const max = p.maximum
+        return (u) => {
+          const length = (u as { readonly length: number }).length
+          return length >= min && length <= max
+        }
+      }
+      break
+    case "effect/schema/isGreaterThanOrEqualTo":
+      if (finiteNumber(p?.minimum)) {
+        const min = p.minimum
+        return (u) => (u as number) >= min
+      }
+      break
+    case "effect/schema/isGreaterThan":
+      if (finiteNumber(p?.exclusiveMinimum)) {
+        const min = p.exclusiveMinimum
+        return (u) => (u as number) > min
+      }
+      break
+    case "effect/schema/isLessThanOrEqualTo":
+      if (finiteNumber(p?.maximum)) {
+        const max = p.maximum
+        return (u) => (u as number) <= max
+      }
+      break
+    case "effect/schema/isLessThan":
+      if (finiteNumber(p?.exclusiveMaximum)) {
+        const max = p.exclusiveMaximum
+        return (u) => (u as number) < max
+      }
+      break
+  }
+  return (u) => filter.run(u, ast, noOptions) === undefined
+}
+
 const valueCheck = (ast: AST.AST): Check | undefined => {
   // A transformation changes the value: not a plain validation.
   if (ast.encoding !== undefined) return undefined
@@ -67,15 +132,28 @@ const valueCheck = (ast: AST.AST): Check | undefined => {
     default:
       return undefined
   }
-  const filters = leafFilters(ast.checks)
+  const filters = leafFilters(ast.checks).map((filter) => directFilter(filter, ast))
   if (filters.length === 0) return typeCheck
   const typed = typeCheck
+  if (filters.length === 1) {
+    const only = filters[0]!
+    return (u) => typed(u) && only(u)
+  }
   return (u) => {
     if (!typed(u)) return false
-    for (const filter of filters) if (filter.run(u, ast, noOptions) !== undefined) return false
+    for (const filter of filters) if (!filter(u)) return false
     return true
   }
 }
+
+/**
+ * A predicate that holds exactly when a column's Schema encodes `u` to
+ * itself (a plain value, its checks passing), or `undefined` when the Schema
+ * transforms values.
+ *
+ * @internal
+ */
+export const plainValueCheck = (schema: Schema.Top): Check | undefined => valueCheck(schema.ast)
 
 // The parser's own test for a present key.
 const hasKey = (record: object, key: PropertyKey): boolean =>
@@ -114,12 +192,3 @@ export const plainStructCheck = (schema: Schema.Top): Check | undefined => {
     return true
   }
 }
-
-/**
- * A predicate that holds exactly when a single value's Schema would encode
- * (and decode) `u` to itself, or `undefined` when the Schema is not a plain
- * value (see `plainStructCheck`).
- *
- * @internal
- */
-export const plainValueCheck = (schema: Schema.Top): Check | undefined => valueCheck(schema.ast)

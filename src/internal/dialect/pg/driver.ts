@@ -82,6 +82,7 @@ export const dialect: Dialect = {
     if (options.readOnly === true) sql += " READ ONLY"
     return sql
   },
+  inlinePaging: false,
   unboundedLimit: "ALL",
   inList,
   placeholder: (index) => `$${index}`,

@@ -13,7 +13,7 @@ import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.
 import { Gate } from "../gate.js"
 import { defaultValueOptions } from "../schemaDialect.js"
 import { driverSqlError } from "../sqlError.js"
-import { syncQuery, type SyncQueryable } from "../../statements.js"
+import { syncQuery, syncQueryRow, type SyncQueryable } from "../../statements.js"
 import { compiler } from "./compiler.js"
 import { classify, sqlErrorReason } from "./errors.js"
 import { registerFunctions } from "./functions.js"
@@ -56,6 +56,7 @@ export const dialect: Dialect = {
   // processes do not queue behind it; the connection's refuseWrites makes it
   // refuse writes.
   begin: (options) => options.readOnly === true ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE",
+  inlinePaging: true,
   unboundedLimit: "-1",
   inList,
   placeholder: () => "?",
@@ -193,6 +194,19 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
     }
 
     const queryNow = (sql: string, params: ReadonlyArray<unknown>): QueryResult => runStatement(prepare(sql), params)
+
+    // A point lookup: better-sqlite3 reads the first row only, without an array.
+    const queryRowNow = (sql: string, params: ReadonlyArray<unknown>): Record<string, unknown> | undefined => {
+      const statement = prepare(sql)
+      if (!statement.reader) {
+        statement.run(...bindable(params))
+        return undefined
+      }
+      const only = params.length === 1 ? params[0] : undefined
+      return (typeof only === "number" || typeof only === "string"
+        ? statement.get(only)
+        : statement.get(...bindable(params))) as Record<string, unknown> | undefined
+    }
 
     /**
      * Runs `f` on the cached statement with integers read as bigint when
@@ -336,6 +350,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
         // Statements are synchronous: the statement path runs them without an
         // effect of their own (only where the connection is already held).
         [syncQuery]: holdsLock ? queryNow : undefined,
+        [syncQueryRow]: holdsLock ? queryRowNow : undefined,
         query: (sql, params) => run(query(sql, params)),
         invalidate: () => {
           // One connection for the whole layer: there is nothing to swap in, so
