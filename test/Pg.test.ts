@@ -1,4 +1,5 @@
 import { describe } from "@effect/vitest"
+import { suite as bulkWriteSuite } from "./suites/bulkWrite.js"
 import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as datesSuite } from "./suites/dates.js"
@@ -29,6 +30,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
   valuesSuite("postgres", pgIsolated)
   ddlSafetySuite("postgres", pgIsolated)
   writeInputsSuite("postgres", pgIsolated)
+  bulkWriteSuite("postgres", pgIsolated)
   inListsSuite("postgres", pgIsolated)
   sqlClientSuite("postgres", pgIsolated)
   existingDatabasesSuite("postgres", pgIsolated, existingDatabases.pg)

@@ -1,3 +1,4 @@
+import { suite as bulkWriteSuite } from "./suites/bulkWrite.js"
 import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as datesSuite } from "./suites/dates.js"
@@ -26,6 +27,7 @@ valuesSuite("sqlite :memory:", sqliteMemory)
 valuesSuite("sqlite :memory: safeIntegers", sqliteMemory, { safeIntegers: true })
 ddlSafetySuite("sqlite :memory:", sqliteMemory)
 writeInputsSuite("sqlite :memory:", sqliteMemory)
+bulkWriteSuite("sqlite :memory:", sqliteMemory)
 inListsSuite("sqlite :memory:", sqliteMemory)
 sqlClientSuite("sqlite :memory:", sqliteMemory)
 existingDatabasesSuite("sqlite :memory:", sqliteMemory, existingDatabases.sqlite)

@@ -146,7 +146,7 @@ export const counting = (conn: DriverConnection, completed: () => void): DriverC
   const after = <A, E>(effect: Effect.Effect<A, E>) => Effect.ensuring(effect, Effect.sync(completed))
   return {
     invalidate: conn.invalidate,
-    query: (sql, params) => after(conn.query(sql, params)),
+    query: (sql, params, options) => after(conn.query(sql, params, options)),
     execute: (sql, params, t) => after(conn.execute(sql, params, t)),
     executeRaw: (sql, params) => after(conn.executeRaw(sql, params)),
     executeValues: (sql, params) => after(conn.executeValues(sql, params)),

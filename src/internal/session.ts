@@ -136,7 +136,7 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
   let self: Session
   const runner: Runner = {
     dialect,
-    run: (sql, params) => onConnection((conn) => run(dialect, conn, sql, params)),
+    run: (sql, params, options) => onConnection((conn) => run(dialect, conn, sql, params, options)),
     stream: streamSql,
     atomically: (effect) => Effect.flatMap(frameNow, (frame) => ctx.beginOn(frame)(effect)),
     session: () => self

@@ -3,7 +3,7 @@ import type * as Stream from "effect/Stream"
 import type { Row } from "../../Connection.js"
 import type * as DatabaseError from "../../DatabaseError.js"
 import type { Session } from "../../Session.js"
-import type { Dialect, QueryResult } from "../dialect/Dialect.js"
+import type { Dialect, QueryOptions, QueryResult } from "../dialect/Dialect.js"
 
 /**
  * What ORM operations need from a session: run SQL on its connection (with
@@ -13,7 +13,11 @@ import type { Dialect, QueryResult } from "../dialect/Dialect.js"
  */
 export interface Runner {
   readonly dialect: Dialect
-  readonly run: (sql: string, params: ReadonlyArray<unknown>) => Effect.Effect<QueryResult, DatabaseError.DatabaseError>
+  readonly run: (
+    sql: string,
+    params: ReadonlyArray<unknown>,
+    options?: QueryOptions
+  ) => Effect.Effect<QueryResult, DatabaseError.DatabaseError>
   readonly stream: (sql: string, params: ReadonlyArray<unknown>) => Stream.Stream<Row, DatabaseError.DatabaseError>
   /** All or nothing: a savepoint inside an open transaction, else a transaction. */
   readonly atomically: <A, E, R>(

@@ -34,6 +34,12 @@ export interface RowCodec {
   readonly encodeInsertEither: (
     value: unknown
   ) => Result.Result<Record<string, unknown>, DatabaseError.DatabaseError> | undefined
+  /**
+   * For a plain struct (see `fastPath.ts`): the compiled check that holds
+   * exactly when the insert Schema encodes a row to itself; `undefined`
+   * otherwise. Bulk writes validate with it and bind the row's own values.
+   */
+  readonly insertPlain: ((value: unknown) => boolean) | undefined
 }
 
 // Reading: a row the database returned does not fit the Schema.
@@ -237,7 +243,7 @@ const compile = (
             Effect.flatMap((encoded) => Effect.fromResult(toRow(encoded as Record<string, unknown>)))
           )
         })
-      return { sync, effect }
+      return { sync, effect, plain }
     }
 
     // Reads: rows are decoded synchronously; only a Schema with asynchronous
@@ -269,7 +275,8 @@ const compile = (
       },
       encode: rowEncoder.effect,
       encodeInsert: insertEncoder.effect,
-      encodeInsertEither: insertEncoder.sync
+      encodeInsertEither: insertEncoder.sync,
+      insertPlain: insertEncoder.plain
     }
   })
 
