@@ -256,6 +256,13 @@ const integerProblem = (value: unknown, type: "smallint" | "integer" | "bigint",
   if (typeof value === "number") {
     if (!Number.isInteger(value)) return `${value} is not an integer, and the column is ${type.toUpperCase()}`
     if (Object.is(value, -0)) return `-0 would read back as 0 from an integer column; pass 0`
+    // The common case without a BigInt per value: a safe integer compared with
+    // the bounds as numbers (exact for 16 and 32 bits; ±2^63 rounded outward,
+    // beyond every safe integer, for 64).
+    if (Number.isSafeInteger(value)) {
+      const [min, max] = f.integerRange[type]
+      if (value >= Number(min) && value <= Number(max)) return undefined
+    }
     n = BigInt(value)
   } else if (typeof value === "bigint") {
     n = value

@@ -95,30 +95,53 @@ export const insertSql = (
   return sql
 }
 
-const isPlainObject = (value: object): boolean => {
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
+/** A column with the compiled check of its field in the insert Schema. */
+interface Binder {
+  readonly column: ColumnInfo
+  readonly key: string
+  readonly optional: boolean
+  readonly check: (value: unknown) => boolean
+}
+
+const binderCache = new WeakMap<TableInfo, ReadonlyArray<Binder> | null>()
+
+/** The columns in order with their fields' checks, or `null` when the insert Schema is not a plain struct of them. */
+const bindersOf = (info: TableInfo): ReadonlyArray<Binder> | null => {
+  let binders = binderCache.get(info)
+  if (binders !== undefined) return binders
+  const fields = info.codec.insertFields
+  binders = null
+  if (fields !== undefined && fields.length === info.columns.length) {
+    const list: Array<Binder> = []
+    for (const column of info.columns) {
+      const field = fields.find((f) => f.key === column.field)
+      if (field === undefined || column.def.encodedKey !== column.field) break
+      list.push({ column, key: column.field, optional: field.optional, check: field.check })
+    }
+    if (list.length === info.columns.length) binders = list
+  }
+  binderCache.set(info, binders)
+  return binders
 }
 
 /** What the single pass made of the rows: the statements' parameters, and the stored rows when they are known. */
 interface Plan {
   readonly columns: ReadonlyArray<ColumnInfo>
   readonly mode: Mode
-  readonly perChunk: number
   readonly chunks: ReadonlyArray<Array<unknown>>
   readonly stored: Array<Record<string, unknown>> | undefined
 }
 
 /**
  * The single pass, or `undefined` when these rows need the general path:
- * anything it cannot vouch for (a row the compiled check refuses, a value
+ * anything it cannot vouch for (a row the compiled checks refuse, a value
  * that does not bind, a foreign field, rows with different column sets, a
  * duplicate or partial key, a row whose stored form the metadata cannot
  * tell) goes back to the general path, which writes it or refuses it with
  * its own message. It accepts only rows the general path writes, with the
- * same parameters: the compiled check holds exactly when the insert Schema
- * encodes the row to itself, and the values bind through the same
- * `toParameter`.
+ * same parameters: each field is checked by the insert Schema's compiled
+ * check (`plainStructFields`, which holds exactly when the Schema encodes
+ * the value to itself), and the values bind through the same `toParameter`.
  */
 const plan = (
   runner: Runner,
@@ -127,17 +150,17 @@ const plan = (
   mode: Mode,
   returnRows: boolean
 ): Plan | undefined => {
-  const plain = info.codec.insertPlain
-  if (plain === undefined || rows.length === 0) return undefined
+  const binders = bindersOf(info)
+  if (binders === null || rows.length === 0) return undefined
   if (returnRows && !info.storedAsWritten) return undefined
   if (mode === "upsert" && info.primaryKey.length === 0) return undefined
   const first = rows[0]
   if (typeof first !== "object" || first === null) return undefined
-  const all = info.columns
-  const columns = all.filter((c) => (first as Record<string, unknown>)[c.field] !== undefined)
+  const present = binders.map((b) => (first as Record<string, unknown>)[b.key] !== undefined)
+  const columns = info.columns.filter((_, k) => present[k])
   const width = columns.length
   // Rows of the stored form only when every column is given (nothing left to a default).
-  if (width === 0 || (returnRows && width !== all.length)) return undefined
+  if (width === 0 || (returnRows && width !== binders.length)) return undefined
   let keyParts = 0
   for (const c of info.primaryKey) if (columns.includes(c)) keyParts++
   if (mode === "upsert" && keyParts > 0 && keyParts < info.primaryKey.length) return undefined
@@ -149,34 +172,39 @@ const plan = (
   const perChunk = chunkRows(runner, width)
   const chunks: Array<Array<unknown>> = []
   const stored: Array<Record<string, unknown>> | undefined = returnRows ? new Array(rows.length) : undefined
-  const byField = info.byField
+  const n = binders.length
   let params: Array<unknown> = []
   let at = 0
   try {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as Record<string, unknown>
-      if (typeof row !== "object" || row === null || Array.isArray(row) || !isPlainObject(row) || !plain(row)) return undefined
-      let given = 0
-      for (const k in row) {
-        if (!byField.has(k)) return undefined
-        if (row[k] !== undefined) given++
-      }
-      if (given !== width) return undefined
+      if (typeof row !== "object" || row === null || Array.isArray(row)) return undefined
+      const proto = Object.getPrototypeOf(row)
+      if (proto !== Object.prototype && proto !== null) return undefined
+      // Every key is one of the `width` given columns (each checked below): no foreign field.
+      let keys = 0
+      for (const _ in row) keys++
+      if (keys !== width) return undefined
       if (i % perChunk === 0) {
         params = new Array(Math.min(perChunk, rows.length - i) * width)
         chunks.push(params)
         at = 0
       }
-      for (let k = 0; k < width; k++) {
-        const c = columns[k]!
-        const v = row[c.field]
-        if (v === undefined) return undefined
+      for (let k = 0; k < n; k++) {
+        const b = binders[k]!
+        const v = row[b.key]
+        if (v === undefined) {
+          // Absent where the first row had it, given as undefined, or required: the general path says what it makes of it.
+          if (present[k] || b.key in row || !b.optional) return undefined
+          continue
+        }
+        if (!present[k] || !b.check(v)) return undefined
         if (v === null) {
-          // A NULL key makes the row an insert in the general path; a NULL read back as null only where the Schema says so.
-          if (c.def.primaryKey || (returnRows && c.def.nullRep !== "null")) return undefined
+          // A NULL key makes the row an insert in the general path; a NULL reads back as null only where the Schema says so.
+          if (b.column.def.primaryKey || (returnRows && b.column.def.nullRep !== "null")) return undefined
           params[at++] = null
         } else {
-          params[at++] = c.toParameter(v)
+          params[at++] = b.column.toParameter(v)
         }
       }
       if (seen !== undefined) {
@@ -184,16 +212,13 @@ const plan = (
         if (seen.has(id)) return undefined
         seen.add(id)
       }
-      if (stored !== undefined) {
-        const out: Record<string, unknown> = {}
-        for (const c of all) out[c.field] = row[c.field]
-        stored[i] = out
-      }
+      // Exactly the table's fields, each stored as given (`storedAsWritten`): what a read-back decodes to.
+      if (stored !== undefined) stored[i] = { ...row }
     }
   } catch {
     return undefined
   }
-  return { columns, mode: rowMode, perChunk, chunks, stored }
+  return { columns, mode: rowMode, chunks, stored }
 }
 
 /**

@@ -17,7 +17,7 @@ import { defaultValueOptions, type SchemaDialect, type ValueOptions } from "../d
 import { schemaDialects } from "../dialect/schemaDialects.js"
 import { analyze, type ColumnDef, type TableDef } from "./analyze.js"
 import { storageOf } from "./declared.js"
-import { plainStructCheck } from "./fastPath.js"
+import { type PlainField, plainStructCheck, plainStructFields } from "./fastPath.js"
 import { errorMessage, foreignText, showValue } from "../errorMessage.js"
 import { issueItems, syncFirst } from "./parse.js"
 import { fromUnixTime, toUnixTime } from "./unixTime.js"
@@ -40,6 +40,8 @@ export interface RowCodec {
    * otherwise. Bulk writes validate with it and bind the row's own values.
    */
   readonly insertPlain: ((value: unknown) => boolean) | undefined
+  /** The insert Schema's fields when it is a plain struct (`plainStructFields`), else `undefined`. */
+  readonly insertFields: ReadonlyArray<PlainField> | undefined
 }
 
 // Reading: a row the database returned does not fit the Schema.
@@ -276,7 +278,8 @@ const compile = (
       encode: rowEncoder.effect,
       encodeInsert: insertEncoder.effect,
       encodeInsertEither: insertEncoder.sync,
-      insertPlain: insertEncoder.plain
+      insertPlain: insertEncoder.plain,
+      insertFields: plainStructFields(insertSchema)
     }
   })
 
