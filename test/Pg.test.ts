@@ -30,7 +30,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
   valuesSuite("postgres", pgIsolated)
   ddlSafetySuite("postgres", pgIsolated)
   writeInputsSuite("postgres", pgIsolated)
-  bulkWriteSuite("postgres", pgIsolated)
+  bulkWriteSuite("postgres", pgIsolated, { pgPreparedStatements: true })
   inListsSuite("postgres", pgIsolated)
   sqlClientSuite("postgres", pgIsolated)
   existingDatabasesSuite("postgres", pgIsolated, existingDatabases.pg)

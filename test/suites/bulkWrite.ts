@@ -93,7 +93,7 @@ class Undo extends Error {
   }
 }
 
-export const suite = (name: string, makeLayer: MakeLayer) => {
+export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pgPreparedStatements?: boolean } = {}) => {
   const test = <A, E>(
     title: string,
     body: (trace: Trace) => Effect.Effect<A, E, Database.Database | SqlClient.SqlClient>,
@@ -269,6 +269,19 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         const rows = yield* db.begin(Effect.flatMap(Session.Session, (s) => readBack(s, Bulk)))
         expect(rows).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].flatMap(batch))
       }), 60_000)
+
+    if (options.pgPreparedStatements === true) {
+      test("PostgreSQL: the chunks run as named prepared statements, one per chunk size", () =>
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          const prepared = yield* db.begin(Effect.flatMap(Session.Session, (s) =>
+            Effect.andThen(
+              s.insertAll(Bulk, Array.from({ length: 2500 }, (_, i) => ({ id: i + 1, name: "p", score: 0, small: 0, flag: true, note: null }))),
+              s.all(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO%bulk_rows%'`)
+            )))
+          expect(prepared).toEqual([{ n: 2 }])
+        }))
+    }
 
     test("interrupted inside begin once saveAll's statements started: nothing is written", (trace) =>
       Effect.gen(function*() {
