@@ -31,6 +31,35 @@ export interface SaveOptions<S extends Relation.Spec = Relation.Spec> {
    * then the rows, then children with their foreign keys filled in.
    */
   readonly with?: S | undefined
+  /**
+   * What the write returns.
+   *
+   * - absent (the default): the stored rows. They are read back with
+   *   `RETURNING` unless the table's metadata proves each row is stored as
+   *   given: every column given a value, no hook, and every column a plain
+   *   (untransformed) text, integer, double or boolean field the database
+   *   neither generates nor changes. Then the rows are returned as written,
+   *   without `RETURNING`.
+   * - `true`: the stored rows, always read back with `RETURNING`: for a
+   *   table whose rows the database changes in ways its metadata does not
+   *   declare (a trigger, a column created differently from its
+   *   declaration).
+   * - `false`: no rows, only how many rows were written (inserted or
+   *   updated), as the database reports it.
+   *
+   * @since 0.4.0
+   */
+  readonly returning?: boolean | undefined
+}
+
+/**
+ * `SaveOptions` asking for a count instead of rows (`returning: false`).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface CountOptions<S extends Relation.Spec = Relation.Spec> extends SaveOptions<S> {
+  readonly returning: false
 }
 
 /**
@@ -117,34 +146,62 @@ export interface Session extends Connection {
    * inserted); returns the stored row, server defaults and generated ids
    * included.
    */
-  readonly save: <T extends Table.Any, S extends Relation.Spec = {}>(
-    table: T,
-    row: Table.Insert<T> & Relation.Writable<NoInfer<S>>,
-    options?: SaveOptions<S>
-  ) => Effect.Effect<Relation.Saved<T, S>, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
+  readonly save: {
+    <T extends Table.Any, S extends Relation.Spec = {}>(
+      table: T,
+      row: Table.Insert<T> & Relation.Writable<NoInfer<S>>,
+      options: CountOptions<S>
+    ): Effect.Effect<number, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
+    <T extends Table.Any, S extends Relation.Spec = {}>(
+      table: T,
+      row: Table.Insert<T> & Relation.Writable<NoInfer<S>>,
+      options?: SaveOptions<S>
+    ): Effect.Effect<Relation.Saved<T, S>, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
+  }
   /**
    * `save` for many rows, in multi-row statements chunked under the
    * dialect's parameter limit, all or nothing. Returns the stored rows in
    * input order. An empty list, two rows with one primary key, or a row
    * with fields the table lacks fail with `InputError` before any SQL runs.
    */
-  readonly saveAll: <T extends Table.Any, S extends Relation.Spec = {}>(
-    table: T,
-    rows: ReadonlyArray<Table.Insert<T> & Relation.Writable<NoInfer<S>>>,
-    options?: SaveOptions<S>
-  ) => Effect.Effect<Array<Relation.Saved<T, S>>, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
+  readonly saveAll: {
+    <T extends Table.Any, S extends Relation.Spec = {}>(
+      table: T,
+      rows: ReadonlyArray<Table.Insert<T> & Relation.Writable<NoInfer<S>>>,
+      options: CountOptions<S>
+    ): Effect.Effect<number, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
+    <T extends Table.Any, S extends Relation.Spec = {}>(
+      table: T,
+      rows: ReadonlyArray<Table.Insert<T> & Relation.Writable<NoInfer<S>>>,
+      options?: SaveOptions<S>
+    ): Effect.Effect<Array<Relation.Saved<T, S>>, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
+  }
   /** Plain INSERT (a duplicate key is a `ConstraintError`); returns the stored row. */
-  readonly insert: <T extends Table.Any, S extends Relation.Spec = {}>(
-    table: T,
-    row: Table.Insert<T> & Relation.Writable<NoInfer<S>>,
-    options?: SaveOptions<S>
-  ) => Effect.Effect<Relation.Saved<T, S>, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
+  readonly insert: {
+    <T extends Table.Any, S extends Relation.Spec = {}>(
+      table: T,
+      row: Table.Insert<T> & Relation.Writable<NoInfer<S>>,
+      options: CountOptions<S>
+    ): Effect.Effect<number, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
+    <T extends Table.Any, S extends Relation.Spec = {}>(
+      table: T,
+      row: Table.Insert<T> & Relation.Writable<NoInfer<S>>,
+      options?: SaveOptions<S>
+    ): Effect.Effect<Relation.Saved<T, S>, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
+  }
   /** Plain multi-row INSERT; returns the stored rows in input order. */
-  readonly insertAll: <T extends Table.Any, S extends Relation.Spec = {}>(
-    table: T,
-    rows: ReadonlyArray<Table.Insert<T> & Relation.Writable<NoInfer<S>>>,
-    options?: SaveOptions<S>
-  ) => Effect.Effect<Array<Relation.Saved<T, S>>, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
+  readonly insertAll: {
+    <T extends Table.Any, S extends Relation.Spec = {}>(
+      table: T,
+      rows: ReadonlyArray<Table.Insert<T> & Relation.Writable<NoInfer<S>>>,
+      options: CountOptions<S>
+    ): Effect.Effect<number, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
+    <T extends Table.Any, S extends Relation.Spec = {}>(
+      table: T,
+      rows: ReadonlyArray<Table.Insert<T> & Relation.Writable<NoInfer<S>>>,
+      options?: SaveOptions<S>
+    ): Effect.Effect<Array<Relation.Saved<T, S>>, DatabaseError | Hooks.ErrorOf<T> | Hooks.SpecErrorOf<S>, Table.Context<T>>
+  }
   /** `UPDATE ... SET values WHERE <query's conditions>`; returns how many rows changed. */
   readonly update: <T extends Table.Any, W>(
     query: Query.Select<T, W, any, any>,

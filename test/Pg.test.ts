@@ -1,5 +1,6 @@
 import { describe } from "@effect/vitest"
 import { suite as batchedGetSuite } from "./suites/batchedGet.js"
+import { suite as bulkWriteSuite } from "./suites/bulkWrite.js"
 import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as datesSuite } from "./suites/dates.js"
@@ -36,6 +37,7 @@ describe.skipIf(!available)("PostgreSQL", () => {
   valuesSuite("postgres", pgIsolated)
   ddlSafetySuite("postgres", pgIsolated)
   writeInputsSuite("postgres", pgIsolated)
+  bulkWriteSuite("postgres", pgIsolated, { pgPreparedStatements: true })
   inListsSuite("postgres", pgIsolated)
   sqlClientSuite("postgres", pgIsolated)
   existingDatabasesSuite("postgres", pgIsolated, existingDatabases.pg)

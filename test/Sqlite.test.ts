@@ -1,4 +1,5 @@
 import { suite as batchedGetSuite } from "./suites/batchedGet.js"
+import { suite as bulkWriteSuite } from "./suites/bulkWrite.js"
 import { suite as concurrencySuite } from "./suites/concurrency.js"
 import { suite as coreSuite } from "./suites/core.js"
 import { suite as datesSuite } from "./suites/dates.js"
@@ -32,6 +33,7 @@ valuesSuite("sqlite :memory:", sqliteMemory)
 valuesSuite("sqlite :memory: safeIntegers", sqliteMemory, { safeIntegers: true })
 ddlSafetySuite("sqlite :memory:", sqliteMemory)
 writeInputsSuite("sqlite :memory:", sqliteMemory)
+bulkWriteSuite("sqlite :memory:", sqliteMemory)
 inListsSuite("sqlite :memory:", sqliteMemory)
 sqlClientSuite("sqlite :memory:", sqliteMemory)
 existingDatabasesSuite("sqlite :memory:", sqliteMemory, existingDatabases.sqlite)

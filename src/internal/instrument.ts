@@ -34,7 +34,7 @@ export const instrument = (conn: DriverConnection, listener: StatementListener):
   return {
     invalidate: conn.invalidate,
     refuseWrites: conn.refuseWrites,
-    query: (sql, params) => Effect.andThen(observe(sql, params), conn.query(sql, params)),
+    query: (sql, params, options) => Effect.andThen(observe(sql, params), conn.query(sql, params, options)),
     execute: (sql, params, t) => Effect.andThen(observe(sql, params), conn.execute(sql, params, t)),
     executeRaw: (sql, params) => Effect.andThen(observe(sql, params), conn.executeRaw(sql, params)),
     executeValues: (sql, params) => Effect.andThen(observe(sql, params), conn.executeValues(sql, params)),

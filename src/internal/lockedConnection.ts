@@ -34,7 +34,7 @@ export const lockedConnection = (
   return {
     invalidate: conn.invalidate,
     refuseWrites: conn.refuseWrites,
-    query: (sql, params) => locked(conn.query(sql, params)),
+    query: (sql, params, options) => locked(conn.query(sql, params, options)),
     execute: (sql, params, transformRows) => locked(conn.execute(sql, params, transformRows)),
     executeRaw: (sql, params) => locked(conn.executeRaw(sql, params)),
     executeValues: (sql, params) => locked(conn.executeValues(sql, params)),

@@ -147,7 +147,7 @@ export const counting = (conn: DriverConnection, completed: () => void): DriverC
   return {
     invalidate: conn.invalidate,
     refuseWrites: conn.refuseWrites,
-    query: (sql, params) => after(conn.query(sql, params)),
+    query: (sql, params, options) => after(conn.query(sql, params, options)),
     execute: (sql, params, t) => after(conn.execute(sql, params, t)),
     executeRaw: (sql, params) => after(conn.executeRaw(sql, params)),
     executeValues: (sql, params) => after(conn.executeValues(sql, params)),

@@ -275,7 +275,7 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
   let self: Session
   const runner: Runner = {
     dialect,
-    run: (sql, params) => onConnection((conn) => run(dialect, conn, sql, params)),
+    run: (sql, params, options) => onConnection((conn) => run(dialect, conn, sql, params, options)),
     runThen,
     firstRowThen,
     stream: streamSql,

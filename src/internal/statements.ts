@@ -3,7 +3,7 @@ import * as Result from "effect/Result"
 import type { SqlError } from "effect/sql/SqlError"
 import type { Input, Row } from "../Connection.js"
 import * as DatabaseError from "../DatabaseError.js"
-import type { Dialect, DriverConnection, QueryResult } from "./dialect/Dialect.js"
+import type { Dialect, DriverConnection, QueryOptions, QueryResult } from "./dialect/Dialect.js"
 
 /**
  * A driver whose statements complete synchronously (better-sqlite3) puts its
@@ -105,12 +105,13 @@ export const run = (
   dialect: Dialect,
   conn: DriverConnection,
   sql: string,
-  params: ReadonlyArray<unknown>
+  params: ReadonlyArray<unknown>,
+  options?: QueryOptions
 ): Effect.Effect<QueryResult, DatabaseError.DatabaseError> => {
   const query = (conn as SyncQueryable)[syncQuery]
   return query !== undefined
     ? Effect.suspend(() => runSync(dialect, query, sql, params))
-    : Effect.mapError(conn.query(sql, params), fromSqlError(dialect, sql))
+    : Effect.mapError(conn.query(sql, params, options), fromSqlError(dialect, sql))
 }
 
 /**

@@ -61,6 +61,21 @@ export interface QueryResult {
 }
 
 /**
+ * How one statement is to be run.
+ *
+ * @internal
+ */
+export interface QueryOptions {
+  /**
+   * The text will run again and again (a bulk write's chunk): prepare it
+   * under a name even when it is longer, or has more parameters, than a
+   * statement the driver names by itself. Drivers that prepare everything,
+   * and pooler mode (where nothing is named), ignore it.
+   */
+  readonly reuse?: boolean | undefined
+}
+
+/**
  * A connection of ours: `effect/sql`'s `Connection` (so `SqlClient`
  * statements can run on it) plus a direct `query` that also reports the
  * affected row count.
@@ -68,7 +83,7 @@ export interface QueryResult {
  * @internal
  */
 export interface DriverConnection extends SqlConnection.Connection {
-  readonly query: (sql: string, params: ReadonlyArray<unknown>) => Effect.Effect<QueryResult, SqlError>
+  readonly query: (sql: string, params: ReadonlyArray<unknown>, options?: QueryOptions) => Effect.Effect<QueryResult, SqlError>
   /** Marks the connection unusable (a failed ROLLBACK): it is discarded, not returned to the pool. */
   readonly invalidate: () => void
   /**

@@ -251,11 +251,29 @@ const describeJsonProblem = (root: unknown, f: Fidelity): string | undefined => 
   return undefined
 }
 
-const integerProblem = (value: unknown, type: "smallint" | "integer" | "bigint", f: Fidelity, options: ValueOptions) => {
+type IntegerType = "smallint" | "integer" | "bigint"
+type NumberRanges = { readonly [K in IntegerType]: readonly [number, number] }
+
+// ±2^63 round outward as numbers, beyond every safe integer: a safe integer
+// within these bounds is within the column's range.
+const numberRanges = (f: Fidelity): NumberRanges => ({
+  smallint: [Number(f.integerRange.smallint[0]), Number(f.integerRange.smallint[1])],
+  integer: [Number(f.integerRange.integer[0]), Number(f.integerRange.integer[1])],
+  bigint: [Number(f.integerRange.bigint[0]), Number(f.integerRange.bigint[1])]
+})
+
+const integerProblem = (value: unknown, type: IntegerType, f: Fidelity, options: ValueOptions, ranges: NumberRanges) => {
   let n: bigint
   if (typeof value === "number") {
     if (!Number.isInteger(value)) return `${value} is not an integer, and the column is ${type.toUpperCase()}`
     if (Object.is(value, -0)) return `-0 would read back as 0 from an integer column; pass 0`
+    // The common case without a BigInt per value: a safe integer compared with
+    // the bounds as numbers (exact for 16 and 32 bits; ±2^63 rounded outward,
+    // beyond every safe integer, for 64).
+    if (Number.isSafeInteger(value)) {
+      const [min, max] = ranges[type]
+      if (value >= min && value <= max) return undefined
+    }
     n = BigInt(value)
   } else if (typeof value === "bigint") {
     n = value
@@ -282,13 +300,18 @@ const floatProblem = (value: unknown, f: Fidelity): string | undefined => {
  *
  * @internal
  */
-export const unstorableWith = (f: Fidelity) => (value: unknown, type: NeutralType, options: ValueOptions): string | undefined => {
+export const unstorableWith = (f: Fidelity) => {
+  const ranges = numberRanges(f)
+  return (value: unknown, type: NeutralType, options: ValueOptions): string | undefined => unstorable(f, ranges, value, type, options)
+}
+
+const unstorable = (f: Fidelity, ranges: NumberRanges, value: unknown, type: NeutralType, options: ValueOptions): string | undefined => {
   if (value === null || value === undefined) return undefined
   switch (type) {
     case "smallint":
     case "integer":
     case "bigint":
-      return integerProblem(value, type, f, options)
+      return integerProblem(value, type, f, options, ranges)
     case "real":
     case "double":
       return floatProblem(value, f)

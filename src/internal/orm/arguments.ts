@@ -128,6 +128,10 @@ export const saveOptionsProblem = (options: unknown): string | undefined => {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     return `the options must be an object such as { with: { devices: userDevices } }, got ${describe(options)}`
   }
+  const returning = (options as { readonly returning?: unknown }).returning
+  if (returning !== undefined && typeof returning !== "boolean") {
+    return `option "returning" must be true, false or absent, got ${describe(returning)}`
+  }
   const spec = (options as { readonly with?: unknown }).with
   if (spec === undefined) return undefined
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {

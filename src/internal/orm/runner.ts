@@ -4,7 +4,7 @@ import type * as Stream from "effect/Stream"
 import type { Row } from "../../Connection.js"
 import type * as DatabaseError from "../../DatabaseError.js"
 import type { Session } from "../../Session.js"
-import type { Dialect, QueryResult } from "../dialect/Dialect.js"
+import type { Dialect, QueryOptions, QueryResult } from "../dialect/Dialect.js"
 
 /**
  * SQL text and its bound parameters.
@@ -21,7 +21,11 @@ export type Statement = readonly [sql: string, params: ReadonlyArray<unknown>]
  */
 export interface Runner {
   readonly dialect: Dialect
-  readonly run: (sql: string, params: ReadonlyArray<unknown>) => Effect.Effect<QueryResult, DatabaseError.DatabaseError>
+  readonly run: (
+    sql: string,
+    params: ReadonlyArray<unknown>,
+    options?: QueryOptions
+  ) => Effect.Effect<QueryResult, DatabaseError.DatabaseError>
   /**
    * Compiles a statement and runs it, then `then` on its result: one fiber
    * step where the driver runs statements synchronously and the connection

@@ -15,14 +15,16 @@ import { saveThrough } from "./manyToMany.js"
 import type { Runner } from "./runner.js"
 import { clip, errorMessage, showValue } from "../errorMessage.js"
 import { type ColumnInfo, tableInfo, type TableInfo } from "./tableInfo.js"
+import { chunkRows, insertSql, type Mode, pkKey, writePlain } from "./bulkInsert.js"
 
 /** @internal */
 export interface SaveOptions {
   /** Relations whose rows, nested in the given rows, are saved too (parents first). */
   readonly with?: Relation.Spec | undefined
+  /** See `Session.SaveOptions.returning`. */
+  readonly returning?: boolean | undefined
 }
 
-type Mode = "insert" | "upsert"
 
 /**
  * What a write fails with: a `DatabaseError`, or whatever error of its own a
@@ -87,19 +89,6 @@ const runRowHook = (
       }
     }), { discard: true })
   return Effect.map(inHookContext(runner, table, name, each), () => replaced)
-}
-
-/**
- * A Map key for a primary key: the value itself for a one-column key of a
- * primitive type (no string building on the bulk path), else a composed string.
- */
-const pkKey = (info: TableInfo, row: Record<string, unknown>, by: "field" | "name"): unknown => {
-  const key = info.primaryKey
-  if (key.length === 1) {
-    const v = row[by === "field" ? key[0]!.field : key[0]!.name]
-    if (typeof v === "number" || typeof v === "string" || typeof v === "bigint") return v
-  }
-  return keyOf(key.map((c) => row[by === "field" ? c.field : c.name]))
 }
 
 /**
@@ -186,67 +175,17 @@ const writeGroup = (
       }
       return stored
     }
-    const size = Math.max(1, Math.floor(runner.dialect.capabilities.maxParameters / columns.length))
+    const size = chunkRows(runner, columns.length)
     for (let start = 0; start < rows.length; start += size) {
       const chunk = rows.length <= size ? rows : rows.slice(start, start + size)
       const values: Array<unknown> = new Array(chunk.length * columns.length)
       let at = 0
       for (const row of chunk) for (const c of columns) values[at++] = row[c.name]
-      const result = yield* runner.run(insertSql(runner, info, columns, chunk.length, mode), values)
+      const result = yield* runner.run(insertSql(runner, info, columns, chunk.length, mode), values, { reuse: true })
       for (const row of result.rows) stored.push(row)
     }
     return stored
   })
-
-// Statement text per table, column set, mode and row count: bulk writes reuse
-// a handful of shapes, so the text (and the driver's prepared statement) is
-// built once instead of once per chunk.
-const insertSqlCache = new WeakMap<TableInfo, Map<string, string>>()
-
-const insertSql = (
-  runner: Runner,
-  info: TableInfo,
-  columns: ReadonlyArray<ColumnInfo>,
-  rowCount: number,
-  mode: Mode
-): string => {
-  let cache = insertSqlCache.get(info)
-  if (cache === undefined) insertSqlCache.set(info, cache = new Map())
-  const key = `${mode}:${rowCount}:${columns.map((c) => c.name).join(",")}`
-  let sql = cache.get(key)
-  if (sql !== undefined) return sql
-  let conflict = ""
-  if (mode === "upsert") {
-    const pk = new Set(info.primaryKey.map((c) => c.field))
-    // A GENERATED ALWAYS column can only be set to DEFAULT; the stored value stays.
-    const updates = columns.filter((c) => !pk.has(c.field) && c.overriding === undefined)
-    // With nothing else to update, a no-op update still makes RETURNING return the row
-    // (a GENERATED ALWAYS key cannot even be set to itself: another column is).
-    const keyParts = info.primaryKey.filter((c) => c.overriding === undefined)
-    const spare = info.columns.find((c) => c.overriding === undefined)
-    const set = updates.length > 0 || keyParts.length > 0 || spare === undefined
-      ? (updates.length > 0 ? updates : keyParts.length > 0 ? keyParts : info.primaryKey).map((c) => `${c.quoted} = excluded.${c.quoted}`)
-      : [`${spare.quoted} = ${info.qualified}.${spare.quoted}`]
-    conflict = ` ON CONFLICT (${info.primaryKey.map((c) => c.quoted).join(", ")}) DO UPDATE SET ${set.join(", ")}`
-  }
-  const params = new Params(runner.dialect)
-  const tuples: Array<string> = new Array(rowCount)
-  for (let r = 0; r < rowCount; r++) {
-    const placeholders: Array<string> = new Array(columns.length)
-    for (let k = 0; k < columns.length; k++) placeholders[k] = params.add(undefined)
-    tuples[r] = `(${placeholders.join(", ")})`
-  }
-  const overriding = columns.find((c) => c.overriding !== undefined)?.overriding
-  sql = `INSERT INTO ${info.qualified} (${columns.map((c) => c.quoted).join(", ")})${
-    overriding === undefined ? "" : ` ${overriding}`
-  } VALUES ${
-    tuples.join(", ")
-  }${conflict} RETURNING ${info.selectList}`
-  // Row counts vary with the input; keep the few recent shapes, not every one ever seen.
-  if (cache.size >= 16) cache.delete(cache.keys().next().value!)
-  cache.set(key, sql)
-  return sql
-}
 
 /** The primary keys among `keys` that already exist (one statement per chunk). */
 const existingKeys = (runner: Runner, info: TableInfo, keys: ReadonlyArray<ReadonlyArray<unknown>>) =>
@@ -541,7 +480,9 @@ const loadNotGiven = (
 
 // One row of a table without hooks is one statement, atomic by itself: no savepoint needed.
 const needsAtomicity = (table: Table.Any, rows: ReadonlyArray<unknown>, spec: Relation.Spec) =>
-  Object.keys(spec).length > 0 || rows.length !== 1 || Object.keys(Hooks.hooksOf(table)).length > 0
+  Object.keys(spec).length > 0 || rows.length !== 1 || hasHooks(table)
+
+const hasHooks = (table: Table.Any) => Object.keys(Hooks.hooksOf(table)).length > 0
 
 /**
  * The values of rows and of the related rows nested in them, each checked
@@ -595,21 +536,29 @@ export const saveAll = (
   options: SaveOptions = {},
   mode: Mode = "upsert",
   single = false
-): Effect.Effect<Array<any>, WriteError> =>
+): Effect.Effect<Array<any> | number, WriteError> =>
   Effect.suspend(() => {
     const problem = saveArgumentsProblem(table, rows, options, single)
     if (problem !== undefined) return Effect.fail(shapeError(table, problem))
     const spec = options.with ?? {}
+    const returnRows = options.returning !== false
     const atomic = <A, E>(write: Effect.Effect<A, E>) => needsAtomicity(table, rows, spec) ? runner.atomically(write) : write
+    const result = <E>(write: Effect.Effect<Array<any>, E>) => returnRows ? write : Effect.map(write, (stored) => stored.length)
     // Every value is checked before any SQL runs, the BEGIN or SAVEPOINT of `atomic` included.
     if (Object.keys(spec).length === 0) {
-      return Effect.gen(function*() {
+      // Plain tables without hooks: one pass over the rows and no RETURNING where the metadata allows.
+      if (options.returning !== true && !hasHooks(table)) {
+        const info = tableInfo(table, runner.dialect.name, runner.dialect.valueOptions)
+        const fast = Result.isSuccess(info) ? writePlain(runner, info.success, rows, mode, returnRows) : undefined
+        if (fast !== undefined) return fast
+      }
+      return result(Effect.gen(function*() {
         yield* validateRows(yield* infoOf(runner, table), rows, new Set(), mode)
         const prepared = yield* prepareRows(runner, table, rows, mode)
         return yield* atomic(saveRows(runner, table, rows, mode, prepared))
-      })
+      }))
     }
-    return Effect.andThen(checkValues(runner, table, rows, spec), atomic(saveTree(runner, table, rows, spec, mode)))
+    return result(Effect.andThen(checkValues(runner, table, rows, spec), atomic(saveTree(runner, table, rows, spec, mode))))
   })
 
 /**
@@ -618,7 +567,7 @@ export const saveAll = (
  * @internal
  */
 export const saveOne = (runner: Runner, table: Table.Any, row: Record<string, unknown>, options?: SaveOptions, mode?: Mode) =>
-  Effect.map(saveAll(runner, table, [row], options, mode, true), (stored) => stored[0])
+  Effect.map(saveAll(runner, table, [row], options, mode, true), (stored) => typeof stored === "number" ? stored : stored[0])
 
 const primaryKeyCondition = (info: TableInfo, params: Params, rows: ReadonlyArray<Record<string, unknown>>) =>
   Effect.gen(function*() {

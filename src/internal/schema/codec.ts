@@ -18,7 +18,7 @@ import { defaultValueOptions, type SchemaDialect, type ValueOptions } from "../d
 import { schemaDialects } from "../dialect/schemaDialects.js"
 import { analyze, type ColumnDef, type TableDef } from "./analyze.js"
 import { storageOf } from "./declared.js"
-import { plainStructCheck } from "./fastPath.js"
+import { type PlainField, plainStructCheck, plainStructFields } from "./fastPath.js"
 import { inPlaceRowCheck } from "./inPlace.js"
 import { errorMessage, foreignText, showValue } from "../errorMessage.js"
 import { issueItems, syncFirst } from "./parse.js"
@@ -52,6 +52,14 @@ export interface RowCodec {
   readonly encodeInsertEither: (
     value: unknown
   ) => Result.Result<Record<string, unknown>, DatabaseError.DatabaseError> | undefined
+  /**
+   * For a plain struct (see `fastPath.ts`): the compiled check that holds
+   * exactly when the insert Schema encodes a row to itself; `undefined`
+   * otherwise. Bulk writes validate with it and bind the row's own values.
+   */
+  readonly insertPlain: ((value: unknown) => boolean) | undefined
+  /** The insert Schema's fields when it is a plain struct (`plainStructFields`), else `undefined`. */
+  readonly insertFields: ReadonlyArray<PlainField> | undefined
 }
 
 // Reading: a row the database returned does not fit the Schema.
@@ -259,7 +267,7 @@ const compile = (
             Effect.flatMap((encoded) => Effect.fromResult(toRow(encoded as Record<string, unknown>)))
           )
         })
-      return { sync, effect }
+      return { sync, effect, plain }
     }
 
     // Reads: rows are decoded synchronously; only a Schema with asynchronous
@@ -314,7 +322,9 @@ const compile = (
       },
       encode: rowEncoder.effect,
       encodeInsert: insertEncoder.effect,
-      encodeInsertEither: insertEncoder.sync
+      encodeInsertEither: insertEncoder.sync,
+      insertPlain: insertEncoder.plain,
+      insertFields: plainStructFields(insertSchema)
     }
   })
 

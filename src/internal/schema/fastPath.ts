@@ -160,22 +160,48 @@ const hasKey = (record: object, key: PropertyKey): boolean =>
   key === "__proto__" ? Object.hasOwn(record, key) : key in record
 
 /**
+ * One field of a plain struct: its key, whether it may be absent, and the
+ * compiled check of a present value.
+ *
+ * @internal
+ */
+export interface PlainField {
+  readonly key: PropertyKey
+  readonly optional: boolean
+  readonly check: Check
+}
+
+/**
+ * The fields of a plain struct, or `undefined` when the Schema is not one.
+ * `plainStructCheck` is these fields' checks over an object; a caller that
+ * reads each field anyway (a bulk write) can run them itself, with the same
+ * rule for absent keys (see `plainStructCheck`).
+ *
+ * @internal
+ */
+export const plainStructFields = (schema: Schema.Top): ReadonlyArray<PlainField> | undefined => {
+  const ast = schema.ast
+  if (ast._tag !== "Objects" || ast.indexSignatures.length > 0 || ast.encoding !== undefined || ast.checks !== undefined) {
+    return undefined
+  }
+  const fields: Array<PlainField> = []
+  for (const ps of ast.propertySignatures) {
+    const check = valueCheck(ps.type)
+    if (check === undefined) return undefined
+    fields.push({ key: ps.name, optional: AST.isOptional(ps.type), check })
+  }
+  return fields
+}
+
+/**
  * A predicate that holds exactly when the Schema would decode `u` to an
  * equal value, or `undefined` when the Schema is not a plain struct.
  *
  * @internal
  */
 export const plainStructCheck = (schema: Schema.Top): Check | undefined => {
-  const ast = schema.ast
-  if (ast._tag !== "Objects" || ast.indexSignatures.length > 0 || ast.encoding !== undefined || ast.checks !== undefined) {
-    return undefined
-  }
-  const fields: Array<{ readonly key: PropertyKey; readonly optional: boolean; readonly check: Check }> = []
-  for (const ps of ast.propertySignatures) {
-    const check = valueCheck(ps.type)
-    if (check === undefined) return undefined
-    fields.push({ key: ps.name, optional: AST.isOptional(ps.type), check })
-  }
+  const fields = plainStructFields(schema)
+  if (fields === undefined) return undefined
   return (u) => {
     if (typeof u !== "object" || u === null || Array.isArray(u)) return false
     const record = u as Record<PropertyKey, unknown>

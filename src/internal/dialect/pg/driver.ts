@@ -6,7 +6,7 @@ import * as Stream from "effect/Stream"
 import type Pg from "pg"
 import * as DatabaseError from "../../../DatabaseError.js"
 import { classifyWith, closed, ConnectionFailure, sqlErrorReasonWith } from "../connectionFailure.js"
-import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
+import type { Dialect, Driver, DriverConnection, QueryOptions, QueryResult } from "../Dialect.js"
 import { defaultValueOptions } from "../schemaDialect.js"
 import { driverSqlError } from "../sqlError.js"
 import { compiler } from "./compiler.js"
@@ -107,6 +107,8 @@ interface StatementText {
    * never named (prepared).
    */
   readonly protocol: "extended" | "simple"
+  /** Name it whatever its size (see `QueryOptions.reuse`). */
+  readonly reuse?: boolean | undefined
 }
 
 const revoked = () => toSqlError(closed("this PostgreSQL database"))
@@ -178,7 +180,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     // A statement for `client`: its name depends on what that connection
     // has prepared, so it is chosen right before the statement is queued.
     const configFor = (client: Pg.ClientBase, statement: StatementText): Pg.QueryConfig => {
-      const name = statement.protocol === "simple" ? undefined : prepared.nameFor(client, statement.sql, statement.params)
+      const name = statement.protocol === "simple" ? undefined : prepared.nameFor(client, statement.sql, statement.params, statement.reuse === true)
       return {
         text: statement.sql,
         values: bindable(statement.params),
@@ -377,16 +379,18 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
         params: ReadonlyArray<unknown>,
         map: (result: Pg.QueryResult) => A,
         rowMode?: "array",
-        protocol: "extended" | "simple" = "extended"
+        protocol: "extended" | "simple" = "extended",
+        reuse?: boolean
       ): Effect.Effect<A, SqlError> => {
-        const statement: StatementText = { sql, params, rowMode, protocol }
+        const statement: StatementText = { sql, params, rowMode, protocol, reuse }
         if (options.pooler === "transaction") {
           const refusal = sessionStateRefusal(sql)
           if (refusal !== undefined) return Effect.fail(toSqlError(new ReasonFailure(refusal)))
         }
         return reserved !== undefined ? runOn(reserved, statement, map) : runPooled(statement, map)
       }
-      const query = (sql: string, params: ReadonlyArray<unknown>) => withClient(sql, params, toResult)
+      const query = (sql: string, params: ReadonlyArray<unknown>, queryOptions?: QueryOptions) =>
+        withClient(sql, params, toResult, undefined, "extended", queryOptions?.reuse)
       const rows = (sql: string, params: ReadonlyArray<unknown>) =>
         withClient(sql, params, (r) => r.rows ?? [] as ReadonlyArray<any>)
       return {

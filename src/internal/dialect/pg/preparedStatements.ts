@@ -104,11 +104,14 @@ export const make = (options: PreparedStatementsOptions) => {
     /**
      * The name `sql` runs under on `client`, or undefined to send it
      * unnamed. Call it right before queueing the statement: a statement it
-     * evicts is closed ahead of it on the same client.
+     * evicts is closed ahead of it on the same client. `reuse`: the caller
+     * runs this text again and again (a bulk write's chunks), so it is named
+     * whatever its size.
      */
-    nameFor: (client: Pg.ClientBase, sql: string, params: ReadonlyArray<unknown>): string | undefined => {
+    nameFor: (client: Pg.ClientBase, sql: string, params: ReadonlyArray<unknown>, reuse = false): string | undefined => {
       if (
-        !options.enabled || params.length === 0 || params.length > MAX_NAMED_PARAMS || sql.length > MAX_NAMED_TEXT ||
+        !options.enabled || params.length === 0 ||
+        (!reuse && (params.length > MAX_NAMED_PARAMS || sql.length > MAX_NAMED_TEXT)) ||
         (unnamed.size > 0 && unnamed.has(sql))
       ) {
         return undefined
