@@ -115,6 +115,9 @@ const child = (impl: string, kind?: "sqlite" | "pg"): Implementation =>
 /** Extension point: an entry here needs a matching runner in streamChild.mjs. */
 export const implementations: Array<Implementation> = [
   child("raw"),
+  // The raw loop in a process with ours loaded: what loading Effect does to
+  // the RSS growth of a stream that retains nothing (streamChild.mjs says why).
+  child("raw, ours loaded"),
   child("@effect/sql-pg", "pg"),
   child("ours"),
   child("kysely")

@@ -123,6 +123,26 @@ const runners = {
   }
 }
 
+// A control for the memory columns: the raw loop in a process that has
+// loaded what ours loads (effect, effect-sqlservice) and built its layer once,
+// but streams without it. V8 sizes its young generation by how much survived
+// earlier scavenges, start-up included, so a process with Effect loaded may
+// double its semi-spaces (+16 MB RSS) during a stream that retains nothing.
+for (const kind of /** @type {const} */ (["sqlite", "pg"])) {
+  runners[`${kind}/raw, ours loaded`] = async () => {
+    const Effect = await import("effect/Effect")
+    await import("effect/Stream")
+    const { Database } = await import("effect-sqlservice")
+    const url = kind === "pg" ? job.url : `sqlite:///${job.file}`
+    await Effect.runPromise(Effect.scoped(Effect.asVoid(Effect.flatMap(Database.Database, (db) => db.connect))).pipe(
+      Effect.provide(Database.layer({ url }))
+    ))
+    const raw = runners[`${kind}/raw`]
+    if (raw === undefined) throw new Error(`no raw runner for ${kind}`)
+    await raw()
+  }
+}
+
 const runner = runners[`${job.kind}/${job.impl}`]
 if (runner === undefined) throw new Error(`no stream implementation ${job.kind}/${job.impl}`)
 await runner()

@@ -1,4 +1,8 @@
+import * as Cause from "effect/Cause"
+import * as Channel from "effect/Channel"
 import * as Effect from "effect/Effect"
+import * as Pull from "effect/Pull"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as DatabaseError from "../DatabaseError.js"
 import type { DriverConnection } from "./dialect/Dialect.js"
@@ -273,31 +277,54 @@ export const takeNow = (frame: Frame): boolean => {
 }
 
 /**
- * A stream that holds the connection taken for `frame` from its first pull
- * until it ends. The connection is given back as soon as the stream fails,
- * not only when its scope closes: a failing stream may close the scopes
- * around it first (Effect 3 did: the session's, whose end waits for the
- * connection).
+ * A stream that holds the connection taken for `frame` from its start until
+ * it ends: `before` runs first, holding it (a session's implicit BEGIN), then
+ * the rows of `use`, their failures mapped by `mapError`. The connection is
+ * given back as soon as the stream fails, not only when its scope closes: a
+ * failing stream may close the scopes around it first (Effect 3 did: the
+ * session's, whose end waits for the connection).
+ *
+ * One channel around the driver's: each combinator stacked on a stream
+ * (`unwrap`, `mapError`, `onError`) is another Effect step on every pull and
+ * another scope when it starts, which is most of what a short stream costs
+ * beyond its rows.
  *
  * @internal
  */
-export const withConnectionStream = <A, E, R>(
-  frame: Frame,
-  use: (conn: DriverConnection) => Stream.Stream<A, E, R>
-): Stream.Stream<A, E | DatabaseError.DatabaseError, R> =>
-  Stream.unwrap(Effect.uninterruptibleMask((restore) =>
-    Effect.gen(function*() {
-      yield* acquire(frame, restore, true)
-      let released = false
-      const giveBack = Effect.sync(() => {
-        if (released) return
-        released = true
-        release(frame.held)
-      })
-      yield* Effect.addFinalizer(() => giveBack)
-      return Stream.onError(use(frame.held.conn), () => giveBack)
-    })
-  ))
+export const withConnectionStream = <A, E, E2 = never, E3 = E>(
+  frame: Frame | Effect.Effect<Frame>,
+  use: (conn: DriverConnection) => Stream.Stream<A, E>,
+  before?: (conn: DriverConnection) => Effect.Effect<void, E2> | undefined,
+  mapError?: (error: E) => E3
+): Stream.Stream<A, E2 | E3 | DatabaseError.DatabaseError> =>
+  Stream.fromChannel(Channel.fromTransform((_, scope): Effect.Effect<Pull.Pull<any, any, void>, any> =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(Effect.isEffect(frame) ? frame : Effect.succeed(frame), (frame) =>
+        Effect.andThen(acquire(frame, restore, true), () => {
+          let released = false
+          const giveBack = Effect.sync(() => {
+            if (released) return
+            released = true
+            release(frame.held)
+          })
+          const conn = frame.held.conn
+          const start = Effect.andThen(
+            Scope.addFinalizer(scope, giveBack),
+            Effect.onError(
+              restore(Effect.andThen(before?.(conn) ?? Effect.void, Channel.toPullScoped(Stream.toChannel(use(conn)), scope))),
+              () => giveBack
+            )
+          )
+          return Effect.map(start, (pull: Pull.Pull<any, any, void>) =>
+            Effect.catchCause(pull, (cause): Effect.Effect<never, any> => {
+              if (Pull.isDoneCause(cause)) return Effect.failCause(cause)
+              const failed = Effect.andThen(giveBack, Effect.failCause(cause))
+              return mapError === undefined ? failed : Effect.mapError(failed, (e) => Cause.isDone(e) ? e : mapError(e as E))
+            }))
+        })
+      )
+    )
+  )) as Stream.Stream<A, E2 | E3 | DatabaseError.DatabaseError>
 
 /**
  * Marks `frame` and every frame above it as ended: their fibers can no

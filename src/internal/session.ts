@@ -2,6 +2,7 @@ import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
+import type { SqlError } from "effect/sql/SqlError"
 import * as Stream from "effect/Stream"
 import type { Input, Row } from "../Connection.js"
 import * as DatabaseError from "../DatabaseError.js"
@@ -264,13 +265,12 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
 
   // A stream holds the connection from its first pull until it ends.
   const streamSql = (sql: string, values: ReadonlyArray<unknown>): Stream.Stream<Row, DatabaseError.DatabaseError> =>
-    Stream.unwrap(Effect.map(frameNow, (frame) =>
-      withConnectionStream(frame, (conn) => {
-        const rows = conn.executeStream(sql, values, undefined).pipe(
-          Stream.mapError(fromSqlError(dialect, sql))
-        ) as Stream.Stream<Row, DatabaseError.DatabaseError>
-        return needsBegin(held) ? Stream.unwrap(Effect.as(beginImplicitly(dialect, held), rows)) : rows
-      })))
+    withConnectionStream(
+      frameNow,
+      (conn) => conn.executeStream(sql, values, undefined) as Stream.Stream<Row, SqlError>,
+      () => needsBegin(held) ? beginImplicitly(dialect, held) : undefined,
+      fromSqlError(dialect, sql)
+    )
 
   let self: Session
   const runner: Runner = {

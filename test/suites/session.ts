@@ -1,12 +1,16 @@
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import fc from "fast-check"
 import * as Column from "../../src/Column.js"
 import * as Database from "../../src/Database.js"
+import * as DatabaseError from "../../src/DatabaseError.js"
 import * as Hooks from "../../src/Hooks.js"
 import * as Query from "../../src/Query.js"
 import * as Relation from "../../src/Relation.js"
@@ -489,6 +493,94 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
     })
 
     describe("stream", () => {
+      // Sizes around both drivers' chunk sizes (SQLite reads 256 rows a pull,
+      // PostgreSQL's cursor 512), then some at random (fixed seed).
+      const streamSizes = [
+        ...new Set([0, 1, 255, 256, 257, 511, 512, 513, 1024, 1025, ...fc.sample(fc.integer({ min: 0, max: 2600 }), { seed: 20261201, numRuns: 4 })])
+      ]
+      const fillAuditLog = (n: number) =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const db = yield* Database.Database
+          yield* db.begin(Effect.flatMap(Session.Session, (s) =>
+            Effect.andThen(
+              s.execute("DELETE FROM audit_log"),
+              s.execute(
+                db.dialect === "pg"
+                  ? sql`INSERT INTO audit_log (entry) SELECT 'e' || g FROM generate_series(1, ${n}::int) AS g`
+                  : sql`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ${n}) INSERT INTO audit_log (entry) SELECT 'e' || n FROM g WHERE ${n} > 0`
+              )
+            )))
+        })
+
+      test("a stream gives exactly the rows all() gives, at every size around the chunk size (query, projection, statement)", () =>
+        Effect.gen(function*() {
+          const ordered = Query.select(AuditLog).pipe(Query.orderBy(AuditLog.columns.id))
+          const projected = ordered.pipe(Query.fields({ id: AuditLog.columns.id, entry: AuditLog.columns.entry }))
+          const statement = "SELECT id, entry FROM audit_log ORDER BY id"
+          for (const n of streamSizes) {
+            yield* fillAuditLog(n)
+            yield* inSession((s) =>
+              Effect.gen(function*() {
+                const all = yield* s.all(ordered)
+                expect(all.length).toBe(n)
+                expect(Array.from(yield* Stream.runCollect(s.stream(ordered)))).toEqual(all)
+                expect(Array.from(yield* Stream.runCollect(s.stream(projected)))).toEqual(yield* s.all(projected))
+                expect(Array.from(yield* Stream.runCollect(s.stream(statement)))).toEqual(yield* s.all(statement))
+              }))
+          }
+        }), 60_000)
+
+      test("Stream.take, an interruption mid-stream and a stream inside begin give the connection back: the next statement runs", () =>
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          yield* fillAuditLog(1500)
+          const ordered = Query.select(AuditLog).pipe(Query.orderBy(AuditLog.columns.id))
+          yield* inSession((s) =>
+            Effect.gen(function*() {
+              const taken = yield* Stream.runCollect(Stream.take(s.stream(ordered), 300))
+              expect(Array.from(taken).map((r) => r.id)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1))
+              expect(yield* s.count(ordered)).toBe(1500)
+              // Interrupted while its consumer waits, with rows still unread.
+              const started = yield* Deferred.make<void>()
+              const fiber = yield* Effect.forkChild(Stream.runForEach(s.stream(ordered), () =>
+                Effect.andThen(Deferred.succeed(started, undefined), Effect.never)))
+              yield* Deferred.await(started)
+              yield* Fiber.interrupt(fiber)
+              expect(yield* s.count(ordered)).toBe(1500)
+            }))
+          // Inside begin, from forked fibers, one after another (a stream holds the connection until it ends).
+          const counts = yield* db.begin(Effect.flatMap(Session.Session, (s) =>
+            Effect.all([
+              Stream.runCount(s.stream(ordered)),
+              Effect.andThen(s.insert(AuditLog, { entry: "more" }), Stream.runCount(s.stream(ordered)))
+            ], { concurrency: 1 }).pipe(Effect.forkChild, Effect.flatMap(Fiber.join))))
+          expect(counts).toEqual([1500, 1501])
+        }))
+
+      test("a row that fails to decode mid-stream fails the stream with its DatabaseError, after every row before it", () =>
+        Effect.gen(function*() {
+          // The same table read through a stricter Schema: row 300 (past the
+          // first SQLite chunk, inside the first PostgreSQL one) does not match it.
+          const Strict = Table.make("audit_log", {
+            id: Schema.Int.pipe(Column.primaryKey, Column.autoIncrement),
+            entry: Schema.String.check(Schema.isPattern(/^e\d+$/))
+          })
+          yield* fillAuditLog(1000)
+          yield* inSession((s) => s.execute("UPDATE audit_log SET entry = 'not a match' WHERE id = 300"))
+          const seen: Array<number> = []
+          const error = yield* inSession((s) =>
+            Effect.flip(Stream.runForEach(s.stream(Query.select(Strict).pipe(Query.orderBy(Strict.columns.id))), (row) =>
+              Effect.sync(() => seen.push(row.id))))
+          )
+          expect(error).toBeInstanceOf(DatabaseError.DatabaseError)
+          expect(error.reason._tag).toBe("DecodeError")
+          expect(error.message).toContain("not a match")
+          expect(seen).toEqual(Array.from({ length: 299 }, (_, i) => i + 1))
+          // The connection is free again: the session goes on.
+          expect(yield* inSession((s) => s.count(Query.select(AuditLog)))).toBe(1000)
+        }))
+
       test("streams 100k decoded rows in bounded chunks", () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient

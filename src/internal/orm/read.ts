@@ -121,9 +121,64 @@ export const streamQuery = (runner: Runner, query: Query.Any): Stream.Stream<any
     }
     const i = yield* info(runner, query.table)
     const { decodeRow, params, sql } = yield* Effect.fromResult(compileQuery(i, runner.dialect, query))
-    if (decodeRow !== undefined) return Stream.mapEffect(runner.stream(sql, params), (row) => Effect.fromResult(decodeRow(row)))
-    return Stream.mapEffect(runner.stream(sql, params), (row) => i.codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>)
+    const codec = i.codec
+    return decodeChunks(
+      runner.stream(sql, params),
+      decodeRow ?? ((row) => codec.decodeEither(row)),
+      (row) => codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>
+    )
   }))
+
+type Decoded = Result.Result<any, DatabaseError.DatabaseError>
+
+/**
+ * Decodes a stream's rows a chunk at a time, synchronously where the Schema
+ * allows (an Effect per row cost more than the driver's read of it); rows
+ * whose Schema needs an Effect (`decodeEither` gives undefined) go through
+ * `decodeEffect` one by one. A row that fails ends the stream with its error
+ * after the rows decoded before it, as a decode per row did.
+ */
+const decodeChunks = (
+  rows: Stream.Stream<Row, DatabaseError.DatabaseError>,
+  decodeEither: (row: Row) => Decoded | undefined,
+  decodeEffect: (row: Row) => Effect.Effect<any, DatabaseError.DatabaseError>
+): Stream.Stream<any, DatabaseError.DatabaseError> =>
+  Stream.transformPull(rows, (pull) =>
+    Effect.sync(() => {
+      // The error of a chunk whose first rows were emitted: the next pull fails with it.
+      let pending: DatabaseError.DatabaseError | undefined
+      const failAfter = (out: Array<any>, error: DatabaseError.DatabaseError) => {
+        if (out.length === 0) return Effect.fail(error)
+        pending = error
+        return Effect.succeed(out as unknown as readonly [any, ...Array<any>])
+      }
+      // From row `at` on, through the Effect path (Schemas that need one).
+      const decodeRest = (
+        chunk: ReadonlyArray<Row>,
+        at: number,
+        out: Array<any>
+      ): Effect.Effect<readonly [any, ...Array<any>], DatabaseError.DatabaseError> =>
+        at === chunk.length
+          ? Effect.succeed(out as unknown as readonly [any, ...Array<any>])
+          : Effect.matchEffect(decodeEffect(chunk[at]!), {
+            onFailure: (error) => failAfter(out, error),
+            onSuccess: (row) => {
+              out.push(row)
+              return decodeRest(chunk, at + 1, out)
+            }
+          })
+      const decodeChunk = (chunk: ReadonlyArray<Row>) => {
+        const out: Array<any> = []
+        for (let at = 0; at < chunk.length; at++) {
+          const decoded = decodeEither(chunk[at]!)
+          if (decoded === undefined) return decodeRest(chunk, at, out)
+          if (Result.isFailure(decoded)) return failAfter(out, decoded.failure)
+          out.push(decoded.success)
+        }
+        return Effect.succeed(out as unknown as readonly [any, ...Array<any>])
+      }
+      return Effect.suspend(() => pending !== undefined ? Effect.fail(pending) : Effect.flatMap(pull, decodeChunk))
+    }))
 
 /** @internal */
 export const decodeStatement = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Row>) =>

@@ -4,6 +4,7 @@ import type * as Scope from "effect/Scope"
 import type { SqlError } from "effect/sql/SqlError"
 import * as Stream from "effect/Stream"
 import Cursor from "pg-cursor"
+import { fromScopedPull } from "../../scopedPull.js"
 import { driverSqlError } from "../sqlError.js"
 import { destroy, type Lease } from "./connections.js"
 import { classify, sqlErrorReason } from "./errors.js"
@@ -83,7 +84,7 @@ export const stream = (
   transformRows: (<A extends object>(rows: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined,
   cleanup: CursorCleanup
 ): Stream.Stream<any, SqlError> =>
-  Effect.gen(function*() {
+  fromScopedPull(Effect.gen(function*() {
     const held = yield* lease
     // Whether a read is outstanding; pg-cursor's own state cannot tell (a
     // RowDescription arriving after the first read marks the cursor idle).
@@ -106,5 +107,5 @@ export const stream = (
         }
       })
     })
-    return Stream.fromPull(Effect.succeed(pull as Effect.Effect<readonly [any, ...Array<any>], SqlError | Cause.Done>))
-  }).pipe(Stream.unwrap)
+    return pull as Effect.Effect<readonly [any, ...Array<any>], SqlError | Cause.Done>
+  }))

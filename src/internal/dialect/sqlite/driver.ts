@@ -13,6 +13,7 @@ import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.
 import { Gate } from "../gate.js"
 import { defaultValueOptions } from "../schemaDialect.js"
 import { driverSqlError } from "../sqlError.js"
+import { fromScopedPull } from "../../scopedPull.js"
 import { syncQuery, syncQueryRow, type SyncQueryable } from "../../statements.js"
 import { compiler } from "./compiler.js"
 import { classify, sqlErrorReason } from "./errors.js"
@@ -304,28 +305,36 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
       params: ReadonlyArray<unknown>,
       transformRows: (<A extends object>(rows: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined
     ): Stream.Stream<any, SqlError> =>
-      Effect.gen(function*() {
+      fromScopedPull(Effect.gen(function*() {
         if (!holdsLock) yield* hold
         const safe = yield* fiberSafeIntegers((safe) => Effect.succeed(safe))
         const iterator = yield* Effect.acquireRelease(
           Effect.try({
             try: () => {
-              if (!db.open) throw closedError()
-              // Not the cached statement: an open iterator keeps it busy.
-              const statement = refusable(db.prepare(sql))
+              // The cached statement unless an open iterator keeps it busy
+              // (a stream of the same statement on a connection of its own).
+              const cached = prepare(sql)
+              const statement = cached.busy ? refusable(db.prepare(sql)) : cached
               if (!statement.reader) throw new TypeError("stream() needs a statement that returns rows")
-              statement.safeIntegers(safe)
-              return statement.iterate(...bindable(params)) as IterableIterator<Record<string, unknown>>
+              if (safe !== safeIntegers) statement.safeIntegers(safe)
+              const rows = statement.iterate(...bindable(params)) as IterableIterator<Record<string, unknown>>
+              return { statement, rows }
             },
             catch: fail
           }),
-          (iterator) => Effect.sync(() => iterator.return?.())
+          ({ rows, statement }) =>
+            Effect.sync(() => {
+              rows.return?.()
+              // The statement is shared: the connection's default goes back.
+              if (safe !== safeIntegers && db.open) statement.safeIntegers(safeIntegers)
+            })
         )
-        const pull = Effect.suspend((): Effect.Effect<readonly [any, ...Array<any>], SqlError | Cause.Done> => {
+        const rows = iterator.rows
+        return Effect.suspend((): Effect.Effect<readonly [any, ...Array<any>], SqlError | Cause.Done> => {
           try {
             const batch: Array<Record<string, unknown>> = []
             while (batch.length < STREAM_CHUNK) {
-              const next = iterator.next()
+              const next = rows.next()
               if (next.done === true) break
               batch.push(next.value)
             }
@@ -335,8 +344,7 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
             return Effect.fail(fail(cause))
           }
         })
-        return Stream.fromPull(Effect.succeed(pull))
-      }).pipe(Stream.unwrap)
+      }))
 
     // The shared connection takes the connection for each statement and runs
     // it before giving it back, so that no transaction of another fiber can
