@@ -2,7 +2,7 @@
  * A focused profile of ours on the SQLite :memory: point select:
  *
  *   npm run build   # ours is loaded from dist, as in the benchmark
- *   node --import tsx bench/profile/pointSelect.ts [session|connect|dbsql|raw] [seconds] [--profile]
+ *   node --import tsx bench/profile/pointSelect.ts [session|connect|dbsql|get|getPerSession|raw] [seconds] [--profile]
  *   node bench/profile/summarize.mjs bench/profile/out/<variant>.cpuprofile
  *
  * Runs point selects in batches of 1000 inside one runPromise, like the
@@ -19,7 +19,9 @@ import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import Sqlite from "better-sqlite3"
-import { Database } from "effect-sqlservice"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { Column, Database, Table } from "effect-sqlservice"
 import { createUsers, seedUsers, template } from "../fixtures.js"
 import { idSequence } from "../harness.js"
 
@@ -35,6 +37,12 @@ const db = await runtime.runPromise(Database.Database)
 const sql = db.sql
 await runtime.runPromise(sql.unsafe(createUsers("sqlite", table)))
 await runtime.runPromise(sql.unsafe(seedUsers("sqlite", table, ROWS)))
+const User = Table.make(table, {
+  id: Schema.Int.pipe(Column.primaryKey),
+  name: Schema.String,
+  email: Schema.String,
+  age: Schema.Int
+})
 const q = template(`SELECT id, name, email, age FROM ${table} WHERE id = `, "")
 
 const raw = new Sqlite(":memory:")
@@ -58,6 +66,20 @@ const batch = (n: number): Promise<void> => {
         const conn = yield* db.connect
         for (let i = 0; i < n; i++) sink ^= (yield* conn.all(sql(q, ids[at++ & 0xffff])))[0]!.id as number
       })))
+    case "get":
+      return runtime.runPromise(Effect.scoped(Effect.gen(function*() {
+        const session = yield* db.session
+        for (let i = 0; i < n; i++) sink ^= Option.getOrThrow(yield* session.get(User, ids[at++ & 0xffff]!)).id
+      })))
+    case "getPerSession":
+      return runtime.runPromise(Effect.gen(function*() {
+        for (let i = 0; i < n; i++) {
+          const id = ids[at++ & 0xffff]!
+          sink ^= Option.getOrThrow(
+            yield* Effect.scoped(Effect.flatMap(db.sessionWith({ readOnly: true }), (session) => session.get(User, id)))
+          ).id
+        }
+      }))
     case "dbsql":
       return runtime.runPromise(Effect.gen(function*() {
         for (let i = 0; i < n; i++) sink ^= (yield* sql(q, ids[at++ & 0xffff]))[0]!.id as number
