@@ -23,6 +23,9 @@ import {
 import { runCommitted } from "./afterCommit.js"
 import { beginTransaction, control, liftGuard, makeSession, type SessionContext } from "./session.js"
 
+// Generators here are module-level functions run through `Effect.gen(() => body(...))`: see
+// `hold` in database.ts for why a generator closure made per call costs microseconds.
+
 /** @internal */
 export interface TransactionOptions extends BeginOptions {
   /**
@@ -124,29 +127,36 @@ const endTransaction = <A, E, X>(
   outcome: Exit.Exit<A, E | X>,
   own: Own<X>,
   committed: Array<Effect.Effect<void>>
-): Effect.Effect<Exit.Exit<A, E | X>> =>
-  Effect.gen(function*() {
-    const held = frame.held
-    const { dialect } = ctx
-    const run = (phase: DatabaseError.TransactionError["phase"], sql: string) =>
-      Effect.exit(Effect.mapError(control(dialect, held, phase, sql), own))
-    held.inTransaction = false
-    if (Exit.isSuccess(outcome)) {
-      const commit = yield* Effect.exit(control(dialect, held, "commit", "COMMIT"))
-      if (Exit.isSuccess(commit)) {
-        committed.push(...frame.callbacks)
-        return outcome
-      }
-      // SQLite keeps the transaction open after a failed COMMIT (e.g. BUSY);
-      // PostgreSQL has already ended it and answers ROLLBACK with a warning.
-      if (!isUnknownOutcome(commit)) yield* Effect.ignore(control(dialect, held, "rollback", "ROLLBACK"))
-      return Exit.failCause(Cause.map(commit.cause, own))
+): Effect.Effect<Exit.Exit<A, E | X>> => Effect.gen(() => endingTransaction(ctx, frame, outcome, own, committed))
+
+function* endingTransaction<A, E, X>(
+  ctx: TransactionContext,
+  frame: Frame,
+  outcome: Exit.Exit<A, E | X>,
+  own: Own<X>,
+  committed: Array<Effect.Effect<void>>
+) {
+  const held = frame.held
+  const { dialect } = ctx
+  const run = (phase: DatabaseError.TransactionError["phase"], sql: string) =>
+    Effect.exit(Effect.mapError(control(dialect, held, phase, sql), own))
+  held.inTransaction = false
+  if (Exit.isSuccess(outcome)) {
+    const commit = yield* Effect.exit(control(dialect, held, "commit", "COMMIT"))
+    if (Exit.isSuccess(commit)) {
+      committed.push(...frame.callbacks)
+      return outcome
     }
-    const rolledBack = yield* run("rollback", "ROLLBACK")
-    if (Exit.isSuccess(rolledBack)) return outcome
-    held.conn.invalidate()
-    return withCleanupFailure(outcome, rolledBack)
-  })
+    // SQLite keeps the transaction open after a failed COMMIT (e.g. BUSY);
+    // PostgreSQL has already ended it and answers ROLLBACK with a warning.
+    if (!isUnknownOutcome(commit)) yield* Effect.ignore(control(dialect, held, "rollback", "ROLLBACK"))
+    return Exit.failCause(Cause.map(commit.cause, own))
+  }
+  const rolledBack = yield* run("rollback", "ROLLBACK")
+  if (Exit.isSuccess(rolledBack)) return outcome
+  held.conn.invalidate()
+  return withCleanupFailure(outcome, rolledBack)
+}
 
 /**
  * Ends `frame` with the outcome of its body: COMMIT or RELEASE on success,
@@ -162,42 +172,49 @@ const finishBlock = <A, E, X>(
   exit: Exit.Exit<A, E>,
   own: Own<X>,
   committed: Array<Effect.Effect<void>>
-): Effect.Effect<Exit.Exit<A, E | X>> =>
-  Effect.gen(function*() {
-    if (frame.preempted) return Exit.isSuccess(exit) ? Exit.fail(own(rolledBackByEnclosing())) : exit
-    const held = frame.held
-    const { dialect } = ctx
-    const run = (phase: DatabaseError.TransactionError["phase"], sql: string) =>
-      Effect.exit(Effect.mapError(control(dialect, held, phase, sql), own))
-    let outcome: Exit.Exit<A, E | X> = exit
-    if (Exit.isSuccess(exit)) {
-      const unfinished = unfinishedChild(frame)
-      if (unfinished !== undefined) {
-        const undone = yield* run("rollback", `ROLLBACK TO SAVEPOINT ${unfinished.savepoint}`)
-        if (Exit.isFailure(undone)) outcome = Exit.failCause(undone.cause)
-      }
+): Effect.Effect<Exit.Exit<A, E | X>> => Effect.gen(() => finishingBlock(ctx, frame, exit, own, committed))
+
+function* finishingBlock<A, E, X>(
+  ctx: TransactionContext,
+  frame: Frame,
+  exit: Exit.Exit<A, E>,
+  own: Own<X>,
+  committed: Array<Effect.Effect<void>>
+) {
+  if (frame.preempted) return Exit.isSuccess(exit) ? Exit.fail(own(rolledBackByEnclosing())) : exit
+  const held = frame.held
+  const { dialect } = ctx
+  const run = (phase: DatabaseError.TransactionError["phase"], sql: string) =>
+    Effect.exit(Effect.mapError(control(dialect, held, phase, sql), own))
+  let outcome: Exit.Exit<A, E | X> = exit
+  if (Exit.isSuccess(exit)) {
+    const unfinished = unfinishedChild(frame)
+    if (unfinished !== undefined) {
+      const undone = yield* run("rollback", `ROLLBACK TO SAVEPOINT ${unfinished.savepoint}`)
+      if (Exit.isFailure(undone)) outcome = Exit.failCause(undone.cause)
     }
-    preemptAbove(frame)
-    held.owner = frame.parent
-    if (frame.transaction) return yield* Effect.ensuring(endTransaction(ctx, frame, outcome, own, committed), liftGuard(held))
-    const name = frame.savepoint!
-    if (Exit.isSuccess(outcome)) {
-      const released = yield* run("release", `RELEASE SAVEPOINT ${name}`)
-      if (Exit.isFailure(released)) return Exit.failCause(released.cause)
-      frame.parent!.callbacks.push(...frame.callbacks)
-      return outcome
-    }
-    const rolledBack = yield* Effect.exit(
-      Effect.mapError(
-        Effect.andThen(
-          control(dialect, held, "rollback", `ROLLBACK TO SAVEPOINT ${name}`),
-          control(dialect, held, "release", `RELEASE SAVEPOINT ${name}`)
-        ),
-        own
-      )
+  }
+  preemptAbove(frame)
+  held.owner = frame.parent
+  if (frame.transaction) return yield* Effect.ensuring(endTransaction(ctx, frame, outcome, own, committed), liftGuard(held))
+  const name = frame.savepoint!
+  if (Exit.isSuccess(outcome)) {
+    const released = yield* run("release", `RELEASE SAVEPOINT ${name}`)
+    if (Exit.isFailure(released)) return Exit.failCause(released.cause)
+    frame.parent!.callbacks.push(...frame.callbacks)
+    return outcome
+  }
+  const rolledBack = yield* Effect.exit(
+    Effect.mapError(
+      Effect.andThen(
+        control(dialect, held, "rollback", `ROLLBACK TO SAVEPOINT ${name}`),
+        control(dialect, held, "release", `RELEASE SAVEPOINT ${name}`)
+      ),
+      own
     )
-    return Exit.isSuccess(rolledBack) ? outcome : withCleanupFailure(outcome, rolledBack)
-  })
+  )
+  return Exit.isSuccess(rolledBack) ? outcome : withCleanupFailure(outcome, rolledBack)
+}
 
 /**
  * One `begin` block on the connection `parent` is on: open it (waiting while
@@ -212,18 +229,28 @@ const runBlock = <A, E, R, X>(
   own: Own<X>,
   committed: Array<Effect.Effect<void>>
 ): Effect.Effect<A, E | X, Exclude<R, Session>> =>
-  Effect.flatten(Effect.gen(function*() {
-    const held = parent.held
-    yield* Effect.mapError(acquire(parent, restore), own)
-    const frame = yield* Effect.mapError(
-      Effect.ensuring(openBlock(ctx, parent, options), Effect.sync(() => release(held))),
-      own
-    )
-    const exit = yield* Effect.exit(restore(within(ctx, frame, effect)))
-    close(frame)
-    yield* acquireToEnd(held, restore)
-    return yield* Effect.ensuring(finishBlock(ctx, frame, exit, own, committed), Effect.sync(() => release(held)))
-  }))
+  Effect.flatten(Effect.gen(() => runningBlock(ctx, parent, effect, options, restore, own, committed)))
+
+function* runningBlock<A, E, R, X>(
+  ctx: TransactionContext,
+  parent: Frame,
+  effect: Effect.Effect<A, E, R>,
+  options: TransactionOptions,
+  restore: Restore,
+  own: Own<X>,
+  committed: Array<Effect.Effect<void>>
+) {
+  const held = parent.held
+  yield* Effect.mapError(acquire(parent, restore), own)
+  const frame = yield* Effect.mapError(
+    Effect.ensuring(openBlock(ctx, parent, options), Effect.sync(() => release(held))),
+    own
+  )
+  const exit = yield* Effect.exit(restore(within(ctx, frame, effect)))
+  close(frame)
+  yield* acquireToEnd(held, restore)
+  return yield* Effect.ensuring(finishBlock(ctx, frame, exit, own, committed), Effect.sync(() => release(held)))
+}
 
 /**
  * Ends the scope that reserved a connection (a session, `connect`, or the
@@ -234,22 +261,22 @@ const runBlock = <A, E, R, X>(
  * @internal
  */
 export const endScope = (dialect: Dialect, root: Frame): Effect.Effect<void> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.gen(function*() {
-      const held = root.held
-      close(root)
-      yield* acquireToEnd(held, restore)
-      preemptAbove(root)
-      held.owner = undefined
-      root.callbacks.length = 0
-      if (held.inTransaction) {
-        held.inTransaction = false
-        yield* Effect.catch(control(dialect, held, "rollback", "ROLLBACK"), () => Effect.sync(held.conn.invalidate))
-      }
-      yield* liftGuard(held)
-      release(held)
-    })
-  )
+  Effect.uninterruptibleMask((restore) => Effect.gen(() => endingScope(dialect, root, restore)))
+
+function* endingScope(dialect: Dialect, root: Frame, restore: Restore) {
+  const held = root.held
+  close(root)
+  yield* acquireToEnd(held, restore)
+  preemptAbove(root)
+  held.owner = undefined
+  root.callbacks.length = 0
+  if (held.inTransaction) {
+    held.inTransaction = false
+    yield* Effect.catch(control(dialect, held, "rollback", "ROLLBACK"), () => Effect.sync(held.conn.invalidate))
+  }
+  yield* liftGuard(held)
+  release(held)
+}
 
 /**
  * `begin` with the block's own failures reported by `own` (see `Own`): a
