@@ -10,6 +10,9 @@ import { resolveThrough, selectThrough } from "./manyToMany.js"
 import type { Runner } from "./runner.js"
 import { type ColumnInfo, decodeSelected, tableInfo, type TableInfo } from "./tableInfo.js"
 
+// Generators here are module-level functions run through `Effect.gen(() => body(...))`: see
+// `hold` in database.ts for why a generator closure made per call costs microseconds.
+
 /** The join of a relation: `source[sourceFields] = target[targetFields]`. */
 export interface Join {
   readonly sourceFields: ReadonlyArray<string>
@@ -195,52 +198,59 @@ export const loadRelations = (
   rows: ReadonlyArray<any>,
   spec: Relation.Spec
 ): Effect.Effect<Array<any>, DatabaseError.DatabaseError> =>
-  Effect.gen(function*() {
-    const names = Object.keys(spec)
-    if (names.length === 0) return rows as Array<any>
-    // Relations are checked even when there are no rows, so a wrong one fails every time.
-    const joins = new Map<string, Join>()
-    for (const name of names) {
-      const relation = spec[name]!
-      if (relation.source.name !== table.name) {
-        return yield* Effect.fail(schemaError(
-          `relation "${name}" starts from ${relation.source.name}, but the rows are of ${table.name}`,
-          table.name
-        ))
-      }
-      if (relation.through !== undefined) yield* Effect.fromResult(resolveThrough(relation))
-      else joins.set(name, yield* Effect.fromResult(resolveJoin(relation)))
+  Effect.gen(() => loadRelationsBody(runner, table, rows, spec))
+
+function* loadRelationsBody(
+  runner: Runner,
+  table: Table.Any,
+  rows: ReadonlyArray<any>,
+  spec: Relation.Spec
+) {
+  const names = Object.keys(spec)
+  if (names.length === 0) return rows as Array<any>
+  // Relations are checked even when there are no rows, so a wrong one fails every time.
+  const joins = new Map<string, Join>()
+  for (const name of names) {
+    const relation = spec[name]!
+    if (relation.source.name !== table.name) {
+      return yield* Effect.fail(schemaError(
+        `relation "${name}" starts from ${relation.source.name}, but the rows are of ${table.name}`,
+        table.name
+      ))
     }
-    if (rows.length === 0) return rows as Array<any>
-    // The rows were just decoded by us: relations are attached in place.
-    const out = rows as Array<any>
-    for (const name of names) {
-      const relation = spec[name]!
-      if (relation.through !== undefined) {
-        const through = yield* Effect.fromResult(resolveThrough(relation))
-        const byOwner = yield* selectThrough(runner, relation, through, out)
-        // Nested relations of the targets: one statement per level for all owners together.
-        yield* loadRelations(runner, relation.target, [...byOwner.values()].flat(), relation.nested)
-        for (const row of out) row[name] = byOwner.get(joinKey(row, through.source.sourceFields)) ?? []
-        continue
-      }
-      const join = joins.get(name)!
-      const info = yield* Effect.fromResult(tableInfo(relation.target, runner.dialect.name, runner.dialect.valueOptions))
-      const columns = join.targetFields.map((f) => info.byField.get(f)!)
-      const values = yield* Effect.fromResult(distinctKeys(out, join.sourceFields, columns))
-      const targets = yield* selectByKeys(runner, info, join.targetFields, values)
-      const loaded = yield* loadRelations(runner, relation.target, targets, relation.nested)
-      const byKey = new Map<unknown, Array<any>>()
-      for (const target of loaded) {
-        const key = joinKey(target, join.targetFields)
-        const group = byKey.get(key)
-        if (group === undefined) byKey.set(key, [target])
-        else group.push(target)
-      }
-      for (const row of out) {
-        const group = byKey.get(joinKey(row, join.sourceFields)) ?? []
-        row[name] = relation.kind === "many" ? group : Option.fromNullishOr(group[0])
-      }
+    if (relation.through !== undefined) yield* Effect.fromResult(resolveThrough(relation))
+    else joins.set(name, yield* Effect.fromResult(resolveJoin(relation)))
+  }
+  if (rows.length === 0) return rows as Array<any>
+  // The rows were just decoded by us: relations are attached in place.
+  const out = rows as Array<any>
+  for (const name of names) {
+    const relation = spec[name]!
+    if (relation.through !== undefined) {
+      const through = yield* Effect.fromResult(resolveThrough(relation))
+      const byOwner = yield* selectThrough(runner, relation, through, out)
+      // Nested relations of the targets: one statement per level for all owners together.
+      yield* loadRelations(runner, relation.target, [...byOwner.values()].flat(), relation.nested)
+      for (const row of out) row[name] = byOwner.get(joinKey(row, through.source.sourceFields)) ?? []
+      continue
     }
-    return out
-  })
+    const join = joins.get(name)!
+    const info = yield* Effect.fromResult(tableInfo(relation.target, runner.dialect.name, runner.dialect.valueOptions))
+    const columns = join.targetFields.map((f) => info.byField.get(f)!)
+    const values = yield* Effect.fromResult(distinctKeys(out, join.sourceFields, columns))
+    const targets = yield* selectByKeys(runner, info, join.targetFields, values)
+    const loaded = yield* loadRelations(runner, relation.target, targets, relation.nested)
+    const byKey = new Map<unknown, Array<any>>()
+    for (const target of loaded) {
+      const key = joinKey(target, join.targetFields)
+      const group = byKey.get(key)
+      if (group === undefined) byKey.set(key, [target])
+      else group.push(target)
+    }
+    for (const row of out) {
+      const group = byKey.get(joinKey(row, join.sourceFields)) ?? []
+      row[name] = relation.kind === "many" ? group : Option.fromNullishOr(group[0])
+    }
+  }
+  return out
+}

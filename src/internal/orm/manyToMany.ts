@@ -9,6 +9,9 @@ import { distinctKeys, type Join, joinKey, keyOf, resolveJoin, selectByKeys } fr
 import type { Runner } from "./runner.js"
 import { decodeSelected, tableInfo, type TableInfo } from "./tableInfo.js"
 
+// Generators here are module-level functions run through `Effect.gen(() => body(...))`: see
+// `hold` in database.ts for why a generator closure made per call costs microseconds.
+
 /**
  * The two joins of a many-to-many relation: `source` pairs the source
  * table's fields (`sourceFields`) with the link's (`targetFields`), `target`
@@ -90,59 +93,66 @@ export const selectThrough = (
   join: ThroughJoin,
   owners: ReadonlyArray<Record<string, unknown>>
 ) =>
-  Effect.gen(function*() {
-    const dialect = runner.dialect
-    const info = yield* Effect.fromResult(tableInfo(relation.target, dialect.name, dialect.valueOptions))
-    const link = yield* Effect.fromResult(tableInfo(join.link, dialect.name, dialect.valueOptions))
-    const byOwner = new Map<unknown, Array<any>>()
-    const ownerColumns = join.source.targetFields.map((f) => link.byField.get(f)!)
-    const values = yield* Effect.fromResult(distinctKeys(owners, join.source.sourceFields, ownerColumns))
-    if (values[0]!.length === 0) return byOwner
-    const t = dialect.quoteIdentifier("t")
-    const l = dialect.quoteIdentifier("l")
-    const params = new Params(dialect)
-    const where = yield* Effect.fromResult(inList(
-      ownerColumns.map((c) => ({ quoted: `${l}.${c.quoted}`, dbType: c.dbType, name: c.name })),
-      values,
-      params,
-      false
-    ))
-    const on = join.target.sourceFields.map((f, k) =>
-      `${l}.${link.byField.get(join.target.targetFields[k]!)!.quoted} = ${t}.${info.byField.get(f)!.quoted}`
-    ).join(" AND ")
-    // Link columns come back under aliases the target's own columns cannot have; they are decoded as link rows.
-    const list = [
-      ...info.columns.map((c) => `${t}.${c.quoted} AS ${c.quoted}`),
-      ...link.columns.map((c, k) => `${l}.${c.quoted} AS ${dialect.quoteIdentifier(linkAlias(k))}`)
-    ].join(", ")
-    const order = info.primaryKey.length > 0 ? ` ORDER BY ${info.primaryKey.map((c) => `${t}.${c.quoted}`).join(", ")}` : ""
-    const result = yield* runner.run(
-      `SELECT ${list} FROM ${info.qualified} AS ${t} INNER JOIN ${link.qualified} AS ${l} ON ${on} WHERE ${where}${order}`,
-      params.values
-    )
-    const targetRows: Array<Record<string, unknown>> = new Array(result.rows.length)
-    const linkRows: Array<Record<string, unknown>> = new Array(result.rows.length)
-    // Split into rows keyed by field, which decode without a second copy.
-    result.rows.forEach((raw, i) => {
-      const own: Record<string, unknown> = {}
-      for (const c of info.columns) own[c.field] = raw[c.name]
-      const linkRow: Record<string, unknown> = {}
-      link.columns.forEach((c, k) => {
-        linkRow[c.field] = raw[linkAlias(k)]
-      })
-      targetRows[i] = own
-      linkRows[i] = linkRow
+  Effect.gen(() => selectThroughBody(runner, relation, join, owners))
+
+function* selectThroughBody(
+  runner: Runner,
+  relation: Relation.Any,
+  join: ThroughJoin,
+  owners: ReadonlyArray<Record<string, unknown>>
+) {
+  const dialect = runner.dialect
+  const info = yield* Effect.fromResult(tableInfo(relation.target, dialect.name, dialect.valueOptions))
+  const link = yield* Effect.fromResult(tableInfo(join.link, dialect.name, dialect.valueOptions))
+  const byOwner = new Map<unknown, Array<any>>()
+  const ownerColumns = join.source.targetFields.map((f) => link.byField.get(f)!)
+  const values = yield* Effect.fromResult(distinctKeys(owners, join.source.sourceFields, ownerColumns))
+  if (values[0]!.length === 0) return byOwner
+  const t = dialect.quoteIdentifier("t")
+  const l = dialect.quoteIdentifier("l")
+  const params = new Params(dialect)
+  const where = yield* Effect.fromResult(inList(
+    ownerColumns.map((c) => ({ quoted: `${l}.${c.quoted}`, dbType: c.dbType, name: c.name })),
+    values,
+    params,
+    false
+  ))
+  const on = join.target.sourceFields.map((f, k) =>
+    `${l}.${link.byField.get(join.target.targetFields[k]!)!.quoted} = ${t}.${info.byField.get(f)!.quoted}`
+  ).join(" AND ")
+  // Link columns come back under aliases the target's own columns cannot have; they are decoded as link rows.
+  const list = [
+    ...info.columns.map((c) => `${t}.${c.quoted} AS ${c.quoted}`),
+    ...link.columns.map((c, k) => `${l}.${c.quoted} AS ${dialect.quoteIdentifier(linkAlias(k))}`)
+  ].join(", ")
+  const order = info.primaryKey.length > 0 ? ` ORDER BY ${info.primaryKey.map((c) => `${t}.${c.quoted}`).join(", ")}` : ""
+  const result = yield* runner.run(
+    `SELECT ${list} FROM ${info.qualified} AS ${t} INNER JOIN ${link.qualified} AS ${l} ON ${on} WHERE ${where}${order}`,
+    params.values
+  )
+  const targetRows: Array<Record<string, unknown>> = new Array(result.rows.length)
+  const linkRows: Array<Record<string, unknown>> = new Array(result.rows.length)
+  // Split into rows keyed by field, which decode without a second copy.
+  result.rows.forEach((raw, i) => {
+    const own: Record<string, unknown> = {}
+    for (const c of info.columns) own[c.field] = raw[c.name]
+    const linkRow: Record<string, unknown> = {}
+    link.columns.forEach((c, k) => {
+      linkRow[c.field] = raw[linkAlias(k)]
     })
-    const targets = yield* decodeSelected(info, targetRows, "field")
-    const links = yield* decodeSelected(link, linkRows, "field")
-    for (let i = 0; i < targets.length; i++) {
-      const key = joinKey(links[i], join.source.targetFields)
-      const group = byOwner.get(key)
-      if (group === undefined) byOwner.set(key, [targets[i]])
-      else group.push(targets[i])
-    }
-    return byOwner
+    targetRows[i] = own
+    linkRows[i] = linkRow
   })
+  const targets = yield* decodeSelected(info, targetRows, "field")
+  const links = yield* decodeSelected(link, linkRows, "field")
+  for (let i = 0; i < targets.length; i++) {
+    const key = joinKey(links[i], join.source.targetFields)
+    const group = byOwner.get(key)
+    if (group === undefined) byOwner.set(key, [targets[i]])
+    else group.push(targets[i])
+  }
+  return byOwner
+}
 
 /** The link rows of the owners with these keys (values of the link's source fields), decoded. */
 const selectLinks = (runner: Runner, link: TableInfo, join: ThroughJoin, keys: ReadonlyArray<ReadonlyArray<unknown>>) =>
@@ -188,82 +198,91 @@ export const saveThrough = <E>(
   stored: Array<any>,
   writes: ThroughWrites<E>
 ): Effect.Effect<void, E | DatabaseError.DatabaseError> =>
-  Effect.gen(function*() {
-    const owners: Array<number> = []
-    rows.forEach((row, i) => {
-      if (row[name] !== undefined && row[name] !== null) owners.push(i)
-    })
-    if (owners.length === 0) return
-    const join = yield* Effect.fromResult(resolveThrough(relation))
-    const dialect = runner.dialect
-    const link = yield* Effect.fromResult(tableInfo(join.link, dialect.name, dialect.valueOptions))
-    const info = yield* Effect.fromResult(tableInfo(relation.target, dialect.name, dialect.valueOptions))
-    if (link.primaryKey.length === 0) {
-      return yield* Effect.fail(schemaError(
-        errorMessage(
-          `save of ${relation.source.name} with ${name}`,
-          `the link table ${join.link.name} has no primary key, so its rows cannot be deleted one by one`,
-          `declare a primary key on ${join.link.name}, e.g. its two foreign keys`
-        ),
-        join.link.name
-      ))
-    }
+  Effect.gen(() => saveThroughBody(runner, relation, name, rows, stored, writes))
 
-    // Targets, one per primary key (rows without a key are new and distinct).
-    const unique: Array<Record<string, unknown>> = []
-    const slotOfKey = new Map<unknown, number>()
-    const slots: Array<Array<number>> = owners.map((i) =>
-      (rows[i]![name] as ReadonlyArray<Record<string, unknown>>).map((target) => {
-        const pk = info.primaryKey.map((c) => target[c.field])
-        if (pk.length === 0 || pk.some((v) => v === undefined || v === null)) return unique.push(target) - 1
-        const key = keyOf(pk)
-        const slot = slotOfKey.get(key)
-        if (slot === undefined) {
-          slotOfKey.set(key, unique.length)
-          return unique.push(target) - 1
-        }
-        unique[slot] = target
-        return slot
-      })
-    )
-    const saved = unique.length === 0 ? [] : yield* writes.saveTargets(relation.target, unique, relation.nested)
-
-    // The links each owner should have, keyed by (owner fields, target fields) of the link.
-    const linkFields = [...join.source.targetFields, ...join.target.targetFields]
-    const wanted = new Map<unknown, Record<string, unknown>>()
-    owners.forEach((i, o) => {
-      const owner = stored[i]
-      const list: Array<any> = []
-      const seen = new Set<number>()
-      for (const slot of slots[o]!) {
-        if (seen.has(slot)) continue
-        seen.add(slot)
-        const target = saved[slot]
-        list.push(target)
-        const linkRow: Record<string, unknown> = {}
-        join.source.targetFields.forEach((f, k) => {
-          linkRow[f] = owner[join.source.sourceFields[k]!]
-        })
-        join.target.targetFields.forEach((f, k) => {
-          linkRow[f] = target[join.target.sourceFields[k]!]
-        })
-        wanted.set(keyOf(linkFields.map((f) => linkRow[f])), linkRow)
-      }
-      owner[name] = list
-    })
-
-    const ownerKeys = new Map<unknown, ReadonlyArray<unknown>>()
-    for (const i of owners) {
-      const values = join.source.sourceFields.map((f) => stored[i][f])
-      ownerKeys.set(keyOf(values), values)
-    }
-    const existing = yield* selectLinks(runner, link, join, [...ownerKeys.values()])
-    const stale: Array<Record<string, unknown>> = []
-    for (const row of existing) {
-      const key = keyOf(linkFields.map((f) => row[f]))
-      if (wanted.has(key)) wanted.delete(key)
-      else stale.push(row)
-    }
-    if (stale.length > 0) yield* writes.deleteLinks(join.link, stale)
-    if (wanted.size > 0) yield* writes.insertLinks(join.link, [...wanted.values()])
+function* saveThroughBody<E>(
+  runner: Runner,
+  relation: Relation.Any,
+  name: string,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  stored: Array<any>,
+  writes: ThroughWrites<E>
+) {
+  const owners: Array<number> = []
+  rows.forEach((row, i) => {
+    if (row[name] !== undefined && row[name] !== null) owners.push(i)
   })
+  if (owners.length === 0) return
+  const join = yield* Effect.fromResult(resolveThrough(relation))
+  const dialect = runner.dialect
+  const link = yield* Effect.fromResult(tableInfo(join.link, dialect.name, dialect.valueOptions))
+  const info = yield* Effect.fromResult(tableInfo(relation.target, dialect.name, dialect.valueOptions))
+  if (link.primaryKey.length === 0) {
+    return yield* Effect.fail(schemaError(
+      errorMessage(
+        `save of ${relation.source.name} with ${name}`,
+        `the link table ${join.link.name} has no primary key, so its rows cannot be deleted one by one`,
+        `declare a primary key on ${join.link.name}, e.g. its two foreign keys`
+      ),
+      join.link.name
+    ))
+  }
+
+  // Targets, one per primary key (rows without a key are new and distinct).
+  const unique: Array<Record<string, unknown>> = []
+  const slotOfKey = new Map<unknown, number>()
+  const slots: Array<Array<number>> = owners.map((i) =>
+    (rows[i]![name] as ReadonlyArray<Record<string, unknown>>).map((target) => {
+      const pk = info.primaryKey.map((c) => target[c.field])
+      if (pk.length === 0 || pk.some((v) => v === undefined || v === null)) return unique.push(target) - 1
+      const key = keyOf(pk)
+      const slot = slotOfKey.get(key)
+      if (slot === undefined) {
+        slotOfKey.set(key, unique.length)
+        return unique.push(target) - 1
+      }
+      unique[slot] = target
+      return slot
+    })
+  )
+  const saved = unique.length === 0 ? [] : yield* writes.saveTargets(relation.target, unique, relation.nested)
+
+  // The links each owner should have, keyed by (owner fields, target fields) of the link.
+  const linkFields = [...join.source.targetFields, ...join.target.targetFields]
+  const wanted = new Map<unknown, Record<string, unknown>>()
+  owners.forEach((i, o) => {
+    const owner = stored[i]
+    const list: Array<any> = []
+    const seen = new Set<number>()
+    for (const slot of slots[o]!) {
+      if (seen.has(slot)) continue
+      seen.add(slot)
+      const target = saved[slot]
+      list.push(target)
+      const linkRow: Record<string, unknown> = {}
+      join.source.targetFields.forEach((f, k) => {
+        linkRow[f] = owner[join.source.sourceFields[k]!]
+      })
+      join.target.targetFields.forEach((f, k) => {
+        linkRow[f] = target[join.target.sourceFields[k]!]
+      })
+      wanted.set(keyOf(linkFields.map((f) => linkRow[f])), linkRow)
+    }
+    owner[name] = list
+  })
+
+  const ownerKeys = new Map<unknown, ReadonlyArray<unknown>>()
+  for (const i of owners) {
+    const values = join.source.sourceFields.map((f) => stored[i][f])
+    ownerKeys.set(keyOf(values), values)
+  }
+  const existing = yield* selectLinks(runner, link, join, [...ownerKeys.values()])
+  const stale: Array<Record<string, unknown>> = []
+  for (const row of existing) {
+    const key = keyOf(linkFields.map((f) => row[f]))
+    if (wanted.has(key)) wanted.delete(key)
+    else stale.push(row)
+  }
+  if (stale.length > 0) yield* writes.deleteLinks(join.link, stale)
+  if (wanted.size > 0) yield* writes.insertLinks(join.link, [...wanted.values()])
+}

@@ -17,6 +17,9 @@ import { clip, errorMessage, showValue } from "../errorMessage.js"
 import { type ColumnInfo, tableInfo, type TableInfo } from "./tableInfo.js"
 import { chunkRows, insertSql, type Mode, pkKey, writePlain } from "./bulkInsert.js"
 
+// Generators here are module-level functions run through `Effect.gen(() => body(...))`: see
+// `hold` in database.ts for why a generator closure made per call costs microseconds.
+
 /** @internal */
 export interface SaveOptions {
   /** Relations whose rows, nested in the given rows, are saved too (parents first). */
@@ -165,50 +168,60 @@ const writeGroup = (
   rows: ReadonlyArray<Record<string, unknown>>,
   mode: Mode
 ) =>
-  Effect.gen(function*() {
-    const stored: Array<Record<string, unknown>> = []
-    const returning = ` RETURNING ${info.selectList}`
-    if (columns.length === 0) {
-      for (let i = 0; i < rows.length; i++) {
-        const result = yield* runner.run(`INSERT INTO ${info.qualified} DEFAULT VALUES${returning}`, [])
-        stored.push(...result.rows)
-      }
-      return stored
-    }
-    const size = chunkRows(runner, columns.length)
-    for (let start = 0; start < rows.length; start += size) {
-      const chunk = rows.length <= size ? rows : rows.slice(start, start + size)
-      const values: Array<unknown> = new Array(chunk.length * columns.length)
-      let at = 0
-      for (const row of chunk) for (const c of columns) values[at++] = row[c.name]
-      const result = yield* runner.run(insertSql(runner, info, columns, chunk.length, mode), values, { reuse: true })
-      for (const row of result.rows) stored.push(row)
+  Effect.gen(() => writeGroupBody(runner, info, columns, rows, mode))
+
+function* writeGroupBody(
+  runner: Runner,
+  info: TableInfo,
+  columns: ReadonlyArray<ColumnInfo>,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  mode: Mode
+) {
+  const stored: Array<Record<string, unknown>> = []
+  const returning = ` RETURNING ${info.selectList}`
+  if (columns.length === 0) {
+    for (let i = 0; i < rows.length; i++) {
+      const result = yield* runner.run(`INSERT INTO ${info.qualified} DEFAULT VALUES${returning}`, [])
+      stored.push(...result.rows)
     }
     return stored
-  })
+  }
+  const size = chunkRows(runner, columns.length)
+  for (let start = 0; start < rows.length; start += size) {
+    const chunk = rows.length <= size ? rows : rows.slice(start, start + size)
+    const values: Array<unknown> = new Array(chunk.length * columns.length)
+    let at = 0
+    for (const row of chunk) for (const c of columns) values[at++] = row[c.name]
+    const result = yield* runner.run(insertSql(runner, info, columns, chunk.length, mode), values, { reuse: true })
+    for (const row of result.rows) stored.push(row)
+  }
+  return stored
+}
 
 /** The primary keys among `keys` that already exist (one statement per chunk). */
 const existingKeys = (runner: Runner, info: TableInfo, keys: ReadonlyArray<ReadonlyArray<unknown>>) =>
-  Effect.gen(function*() {
-    const found = new Set<string>()
-    if (keys.length === 0) return found
-    const width = info.primaryKey.length
-    const size = Math.max(1, Math.floor(Math.min(runner.dialect.capabilities.maxParameters, 10_000) / width))
-    const target = width === 1 ? info.primaryKey[0]!.quoted : `(${info.primaryKey.map((c) => c.quoted).join(", ")})`
-    for (let start = 0; start < keys.length; start += size) {
-      const params = new Params(runner.dialect)
-      const tuples = keys.slice(start, start + size).map((key) => {
-        const ps = key.map((v) => params.add(v))
-        return width === 1 ? ps[0]! : `(${ps.join(", ")})`
-      })
-      const result = yield* runner.run(
-        `SELECT ${info.primaryKey.map((c) => c.quoted).join(", ")} FROM ${info.qualified} WHERE ${target} IN (${tuples.join(", ")})`,
-        params.values
-      )
-      for (const row of result.rows) found.add(keyOf(info.primaryKey.map((c) => row[c.name])))
-    }
-    return found
-  })
+  Effect.gen(() => existingKeysBody(runner, info, keys))
+
+function* existingKeysBody(runner: Runner, info: TableInfo, keys: ReadonlyArray<ReadonlyArray<unknown>>) {
+  const found = new Set<string>()
+  if (keys.length === 0) return found
+  const width = info.primaryKey.length
+  const size = Math.max(1, Math.floor(Math.min(runner.dialect.capabilities.maxParameters, 10_000) / width))
+  const target = width === 1 ? info.primaryKey[0]!.quoted : `(${info.primaryKey.map((c) => c.quoted).join(", ")})`
+  for (let start = 0; start < keys.length; start += size) {
+    const params = new Params(runner.dialect)
+    const tuples = keys.slice(start, start + size).map((key) => {
+      const ps = key.map((v) => params.add(v))
+      return width === 1 ? ps[0]! : `(${ps.join(", ")})`
+    })
+    const result = yield* runner.run(
+      `SELECT ${info.primaryKey.map((c) => c.quoted).join(", ")} FROM ${info.qualified} WHERE ${target} IN (${tuples.join(", ")})`,
+      params.values
+    )
+    for (const row of result.rows) found.add(keyOf(info.primaryKey.map((c) => row[c.name])))
+  }
+  return found
+}
 
 /** Encodes rows for writing, synchronously unless a Schema needs the Effect path. */
 const encodeRows = (info: TableInfo, rows: ReadonlyArray<Record<string, unknown>>, mode: Mode) =>
@@ -248,17 +261,19 @@ interface Prepared {
 
 /** The part of saving rows of one table that runs no SQL: the key rule, then every value encoded and checked. */
 const prepareRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>, mode: Mode) =>
-  Effect.gen(function*() {
-    const info = yield* infoOf(runner, table)
-    if (mode === "upsert" && info.primaryKey.length === 0) {
-      return yield* Effect.fail(inputError(
-        errorMessage(`saveAll of ${info.def.name}`, "the table has no primary key to tell new rows from existing ones", "use insert"),
-        info.def.name
-      ))
-    }
-    const pending = yield* encodeRows(info, rows, mode)
-    return { info, pending } satisfies Prepared
-  })
+  Effect.gen(() => prepareRowsBody(runner, table, rows, mode))
+
+function* prepareRowsBody(runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>, mode: Mode) {
+  const info = yield* infoOf(runner, table)
+  if (mode === "upsert" && info.primaryKey.length === 0) {
+    return yield* Effect.fail(inputError(
+      errorMessage(`saveAll of ${info.def.name}`, "the table has no primary key to tell new rows from existing ones", "use insert"),
+      info.def.name
+    ))
+  }
+  const pending = yield* encodeRows(info, rows, mode)
+  return { info, pending } satisfies Prepared
+}
 
 /**
  * Saves rows of one table (no relations): validates, encodes (unless
@@ -273,80 +288,88 @@ const saveRows = (
   mode: Mode,
   prepared?: Prepared
 ) =>
-  Effect.gen(function*() {
-    const given = prepared ?? (yield* prepareRows(runner, table, rows, mode))
-    const info = given.info
-    let pending = given.pending
+  Effect.gen(() => saveRowsBody(runner, table, rows, mode, prepared))
 
-    const hooks = Hooks.hooksOf(table)
-    const hooked = hooks.beforeInsert || hooks.afterInsert || hooks.beforeUpdate || hooks.afterUpdate || hooks.beforeSave ||
-      hooks.afterSave
-    // Hooks need to know inserts from updates; without hooks an upsert decides by itself.
-    let updates = new Set<number>()
-    if (hooked) {
-      const keyed = pending.filter((p) => p.mode === "upsert")
-      const existing = yield* existingKeys(runner, info, keyed.map((p) => info.primaryKey.map((c) => p.encoded[c.name])))
-      updates = new Set(keyed.filter((p) => existing.has(keyOf(info.primaryKey.map((c) => p.encoded[c.name])))).map((p) => p.index))
-      // Before-hooks may return the row to write; each sees what the one before it returned.
-      const current = [...rows]
-      const all = pending.map((p) => p.index)
-      const replaced = [
-        yield* runRowHook(runner, table, "beforeSave", current, all),
-        yield* runRowHook(runner, table, "beforeInsert", current, all.filter((i) => !updates.has(i))),
-        yield* runRowHook(runner, table, "beforeUpdate", current, all.filter((i) => updates.has(i)))
-      ].some(Boolean)
-      if (replaced) {
-        // Returned rows are input like any other: checked and encoded again before anything is written.
-        yield* validateRows(info, current, new Set(), mode)
-        yield* checkValues(runner, table, current, {})
-        pending = yield* encodeRows(info, current, mode)
-      }
-    }
+function* saveRowsBody(
+  runner: Runner,
+  table: Table.Any,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  mode: Mode,
+  prepared?: Prepared
+) {
+  const given = prepared ?? (yield* prepareRows(runner, table, rows, mode))
+  const info = given.info
+  let pending = given.pending
 
-    // Group by mode and column set: multi-row VALUES cannot say DEFAULT on SQLite.
-    const groups = new Map<unknown, { mode: Mode; columns: Array<ColumnInfo>; items: Array<Pending> }>()
-    const columns = info.columns
-    for (const p of pending) {
-      // A bit per present column; tables wider than 30 columns fall back to a string.
-      let mask = 0
-      let wide = ""
-      for (let k = 0; k < columns.length; k++) {
-        const present = p.encoded[columns[k]!.name] !== undefined
-        if (k < 30) mask |= present ? 1 << k : 0
-        else wide += present ? "1" : "0"
-      }
-      const key = wide === "" ? (p.mode === "upsert" ? -1 - mask : mask) : `${p.mode}${mask}${wide}`
-      const group = groups.get(key)
-      if (group === undefined) {
-        groups.set(key, { mode: p.mode, columns: info.columns.filter((c) => p.encoded[c.name] !== undefined), items: [p] })
-      } else {
-        group.items.push(p)
-      }
+  const hooks = Hooks.hooksOf(table)
+  const hooked = hooks.beforeInsert || hooks.afterInsert || hooks.beforeUpdate || hooks.afterUpdate || hooks.beforeSave ||
+    hooks.afterSave
+  // Hooks need to know inserts from updates; without hooks an upsert decides by itself.
+  let updates = new Set<number>()
+  if (hooked) {
+    const keyed = pending.filter((p) => p.mode === "upsert")
+    const existing = yield* existingKeys(runner, info, keyed.map((p) => info.primaryKey.map((c) => p.encoded[c.name])))
+    updates = new Set(keyed.filter((p) => existing.has(keyOf(info.primaryKey.map((c) => p.encoded[c.name])))).map((p) => p.index))
+    // Before-hooks may return the row to write; each sees what the one before it returned.
+    const current = [...rows]
+    const all = pending.map((p) => p.index)
+    const replaced = [
+      yield* runRowHook(runner, table, "beforeSave", current, all),
+      yield* runRowHook(runner, table, "beforeInsert", current, all.filter((i) => !updates.has(i))),
+      yield* runRowHook(runner, table, "beforeUpdate", current, all.filter((i) => updates.has(i)))
+    ].some(Boolean)
+    if (replaced) {
+      // Returned rows are input like any other: checked and encoded again before anything is written.
+      yield* validateRows(info, current, new Set(), mode)
+      yield* checkValues(runner, table, current, {})
+      pending = yield* encodeRows(info, current, mode)
     }
-    const stored: Array<any> = new Array(rows.length)
-    for (const group of groups.values()) {
-      const raw = yield* writeGroup(runner, info, group.columns, group.items.map((p) => p.encoded), group.mode)
-      const decoded = yield* decodeAll(info, raw)
-      if (group.mode === "upsert") {
-        const byKey = new Map<unknown, unknown>()
-        for (const row of decoded) byKey.set(pkKey(info, row, "field"), row)
-        group.items.forEach((p, k) => {
-          stored[p.index] = byKey.get(pkKey(info, p.encoded, "name")) ?? decoded[k]
-        })
-      } else {
-        // INSERT ... RETURNING returns rows in VALUES order on both dialects.
-        group.items.forEach((p, k) => {
-          stored[p.index] = decoded[k]
-        })
-      }
+  }
+
+  // Group by mode and column set: multi-row VALUES cannot say DEFAULT on SQLite.
+  const groups = new Map<unknown, { mode: Mode; columns: Array<ColumnInfo>; items: Array<Pending> }>()
+  const columns = info.columns
+  for (const p of pending) {
+    // A bit per present column; tables wider than 30 columns fall back to a string.
+    let mask = 0
+    let wide = ""
+    for (let k = 0; k < columns.length; k++) {
+      const present = p.encoded[columns[k]!.name] !== undefined
+      if (k < 30) mask |= present ? 1 << k : 0
+      else wide += present ? "1" : "0"
     }
-    if (hooked) {
-      yield* runHook(runner, table, "afterInsert", pending.filter((p) => !updates.has(p.index)).map((p) => stored[p.index]))
-      yield* runHook(runner, table, "afterUpdate", pending.filter((p) => updates.has(p.index)).map((p) => stored[p.index]))
-      yield* runHook(runner, table, "afterSave", stored)
+    const key = wide === "" ? (p.mode === "upsert" ? -1 - mask : mask) : `${p.mode}${mask}${wide}`
+    const group = groups.get(key)
+    if (group === undefined) {
+      groups.set(key, { mode: p.mode, columns: info.columns.filter((c) => p.encoded[c.name] !== undefined), items: [p] })
+    } else {
+      group.items.push(p)
     }
-    return stored
-  })
+  }
+  const stored: Array<any> = new Array(rows.length)
+  for (const group of groups.values()) {
+    const raw = yield* writeGroup(runner, info, group.columns, group.items.map((p) => p.encoded), group.mode)
+    const decoded = yield* decodeAll(info, raw)
+    if (group.mode === "upsert") {
+      const byKey = new Map<unknown, unknown>()
+      for (const row of decoded) byKey.set(pkKey(info, row, "field"), row)
+      group.items.forEach((p, k) => {
+        stored[p.index] = byKey.get(pkKey(info, p.encoded, "name")) ?? decoded[k]
+      })
+    } else {
+      // INSERT ... RETURNING returns rows in VALUES order on both dialects.
+      group.items.forEach((p, k) => {
+        stored[p.index] = decoded[k]
+      })
+    }
+  }
+  if (hooked) {
+    yield* runHook(runner, table, "afterInsert", pending.filter((p) => !updates.has(p.index)).map((p) => stored[p.index]))
+    yield* runHook(runner, table, "afterUpdate", pending.filter((p) => updates.has(p.index)).map((p) => stored[p.index]))
+    yield* runHook(runner, table, "afterSave", stored)
+  }
+  return stored
+}
 
 /**
  * Saves rows with their related rows: `belongsTo` targets first (their keys
@@ -360,107 +383,115 @@ const saveTree = (
   spec: Relation.Spec,
   mode: Mode
 ): Effect.Effect<Array<any>, WriteError> =>
-  Effect.gen(function*() {
-    const names = Object.keys(spec)
-    const relationNames = new Set(names)
-    const info = yield* infoOf(runner, table)
-    yield* validateRows(info, rows, relationNames, mode)
-    for (const name of names) {
-      if (spec[name]!.source.name !== table.name) {
-        return yield* Effect.fail(inputError(
-          errorMessage(`save of ${table.name}`, `relation "${name}" starts from ${spec[name]!.source.name}, not ${table.name}`),
-          table.name
-        ))
+  Effect.gen(() => saveTreeBody(runner, table, rows, spec, mode))
+
+function* saveTreeBody(
+  runner: Runner,
+  table: Table.Any,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  spec: Relation.Spec,
+  mode: Mode
+) {
+  const names = Object.keys(spec)
+  const relationNames = new Set(names)
+  const info = yield* infoOf(runner, table)
+  yield* validateRows(info, rows, relationNames, mode)
+  for (const name of names) {
+    if (spec[name]!.source.name !== table.name) {
+      return yield* Effect.fail(inputError(
+        errorMessage(`save of ${table.name}`, `relation "${name}" starts from ${spec[name]!.source.name}, not ${table.name}`),
+        table.name
+      ))
+    }
+  }
+  const nested = relationValuesProblem(table, rows, spec)
+  if (nested !== undefined) return yield* Effect.fail(inputError(nested, table.name))
+  const own = names.length === 0 ? rows : rows.map((row) => ({ ...stripRelations(row, relationNames) }))
+
+  // Parents of this row (many-to-one) are saved first.
+  const parents: Record<string, ReadonlyArray<any>> = {}
+  for (const name of names) {
+    const relation = spec[name]!
+    if (relation.foreignKeySide !== "source") continue
+    const join = yield* Effect.fromResult(resolveJoin(relation))
+    const indexes: Array<number> = []
+    const targets: Array<Record<string, unknown>> = []
+    rows.forEach((row, i) => {
+      const value = row[name]
+      const target = Option.isOption(value) ? Option.getOrUndefined(value) : value
+      if (target !== undefined && target !== null) {
+        indexes.push(i)
+        targets.push(target as Record<string, unknown>)
       }
-    }
-    const nested = relationValuesProblem(table, rows, spec)
-    if (nested !== undefined) return yield* Effect.fail(inputError(nested, table.name))
-    const own = names.length === 0 ? rows : rows.map((row) => ({ ...stripRelations(row, relationNames) }))
-
-    // Parents of this row (many-to-one) are saved first.
-    const parents: Record<string, ReadonlyArray<any>> = {}
-    for (const name of names) {
-      const relation = spec[name]!
-      if (relation.foreignKeySide !== "source") continue
-      const join = yield* Effect.fromResult(resolveJoin(relation))
-      const indexes: Array<number> = []
-      const targets: Array<Record<string, unknown>> = []
-      rows.forEach((row, i) => {
-        const value = row[name]
-        const target = Option.isOption(value) ? Option.getOrUndefined(value) : value
-        if (target !== undefined && target !== null) {
-          indexes.push(i)
-          targets.push(target as Record<string, unknown>)
-        }
+    })
+    if (targets.length === 0) continue
+    const saved = yield* saveTree(runner, relation.target, targets, relation.nested, "upsert")
+    saved.forEach((target, k) => {
+      join.sourceFields.forEach((f, j) => {
+        own[indexes[k]!]![f] = target[join.targetFields[j]!]
       })
-      if (targets.length === 0) continue
-      const saved = yield* saveTree(runner, relation.target, targets, relation.nested, "upsert")
-      saved.forEach((target, k) => {
-        join.sourceFields.forEach((f, j) => {
-          own[indexes[k]!]![f] = target[join.targetFields[j]!]
+    })
+    parents[name] = saved
+  }
+
+  const saved = yield* saveRows(runner, table, own, mode)
+  // Rows get relation properties below; copies keep the decoded rows untouched.
+  const stored = names.length === 0 ? saved : saved.map((row) => ({ ...row }))
+  for (const [name, saved] of Object.entries(parents)) {
+    let k = 0
+    rows.forEach((row, i) => {
+      const value = row[name]
+      const present = Option.isOption(value) ? Option.isSome(value) : value !== undefined && value !== null
+      if (present) stored[i][name] = Option.some(saved[k++])
+    })
+  }
+
+  for (const name of names) {
+    const relation = spec[name]!
+    if (relation.through !== undefined) {
+      yield* saveThrough(runner, relation, name, rows, stored, {
+        saveTargets: (target, targets, nested) => saveTree(runner, target, targets, nested, "upsert"),
+        insertLinks: (link, links) => saveRows(runner, link, links, "insert"),
+        deleteLinks: (link, links) => deleteChecked(runner, link, links)
+      })
+      continue
+    }
+    if (relation.foreignKeySide !== "target") continue
+    const join = yield* Effect.fromResult(resolveJoin(relation))
+    const owners: Array<number> = []
+    const children: Array<Record<string, unknown>> = []
+    rows.forEach((row, i) => {
+      const value = row[name]
+      const list = relation.kind === "many"
+        ? (value ?? []) as ReadonlyArray<Record<string, unknown>>
+        : Option.isOption(value)
+        ? Option.toArray(value) as Array<Record<string, unknown>>
+        : value === undefined || value === null
+        ? []
+        : [value as Record<string, unknown>]
+      for (const child of list) {
+        const filled: Record<string, unknown> = { ...child }
+        join.targetFields.forEach((f, j) => {
+          filled[f] = stored[i][join.sourceFields[j]!]
         })
-      })
-      parents[name] = saved
-    }
-
-    const saved = yield* saveRows(runner, table, own, mode)
-    // Rows get relation properties below; copies keep the decoded rows untouched.
-    const stored = names.length === 0 ? saved : saved.map((row) => ({ ...row }))
-    for (const [name, saved] of Object.entries(parents)) {
-      let k = 0
-      rows.forEach((row, i) => {
-        const value = row[name]
-        const present = Option.isOption(value) ? Option.isSome(value) : value !== undefined && value !== null
-        if (present) stored[i][name] = Option.some(saved[k++])
-      })
-    }
-
-    for (const name of names) {
-      const relation = spec[name]!
-      if (relation.through !== undefined) {
-        yield* saveThrough(runner, relation, name, rows, stored, {
-          saveTargets: (target, targets, nested) => saveTree(runner, target, targets, nested, "upsert"),
-          insertLinks: (link, links) => saveRows(runner, link, links, "insert"),
-          deleteLinks: (link, links) => deleteChecked(runner, link, links)
-        })
-        continue
+        owners.push(i)
+        children.push(filled)
       }
-      if (relation.foreignKeySide !== "target") continue
-      const join = yield* Effect.fromResult(resolveJoin(relation))
-      const owners: Array<number> = []
-      const children: Array<Record<string, unknown>> = []
-      rows.forEach((row, i) => {
-        const value = row[name]
-        const list = relation.kind === "many"
-          ? (value ?? []) as ReadonlyArray<Record<string, unknown>>
-          : Option.isOption(value)
-          ? Option.toArray(value) as Array<Record<string, unknown>>
-          : value === undefined || value === null
-          ? []
-          : [value as Record<string, unknown>]
-        for (const child of list) {
-          const filled: Record<string, unknown> = { ...child }
-          join.targetFields.forEach((f, j) => {
-            filled[f] = stored[i][join.sourceFields[j]!]
-          })
-          owners.push(i)
-          children.push(filled)
-        }
-      })
-      rows.forEach((row, i) => {
-        if (row[name] !== undefined) stored[i][name] = relation.kind === "many" ? [] : Option.none()
-      })
-      if (children.length === 0) continue
-      const saved = yield* saveTree(runner, relation.target, children, relation.nested, "upsert")
-      saved.forEach((child, k) => {
-        const owner = stored[owners[k]!]
-        if (relation.kind === "many") owner[name].push(child)
-        else owner[name] = Option.some(child)
-      })
-    }
-    yield* loadNotGiven(runner, table, stored, spec)
-    return stored
-  })
+    })
+    rows.forEach((row, i) => {
+      if (row[name] !== undefined) stored[i][name] = relation.kind === "many" ? [] : Option.none()
+    })
+    if (children.length === 0) continue
+    const saved = yield* saveTree(runner, relation.target, children, relation.nested, "upsert")
+    saved.forEach((child, k) => {
+      const owner = stored[owners[k]!]
+      if (relation.kind === "many") owner[name].push(child)
+      else owner[name] = Option.some(child)
+    })
+  }
+  yield* loadNotGiven(runner, table, stored, spec)
+  return stored
+}
 
 /**
  * Relations of `spec` the save did not attach to a row (not given, or a
@@ -552,11 +583,11 @@ export const saveAll = (
         const fast = Result.isSuccess(info) ? writePlain(runner, info.success, rows, mode, returnRows) : undefined
         if (fast !== undefined) return fast
       }
-      return result(Effect.gen(function*() {
-        yield* validateRows(yield* infoOf(runner, table), rows, new Set(), mode)
-        const prepared = yield* prepareRows(runner, table, rows, mode)
-        return yield* atomic(saveRows(runner, table, rows, mode, prepared))
-      }))
+      return result(Effect.flatMap(infoOf(runner, table), (info) =>
+        Effect.andThen(
+          validateRows(info, rows, new Set(), mode),
+          Effect.flatMap(prepareRows(runner, table, rows, mode), (prepared) => atomic(saveRows(runner, table, rows, mode, prepared)))
+        )))
     }
     return result(Effect.andThen(checkValues(runner, table, rows, spec), atomic(saveTree(runner, table, rows, spec, mode))))
   })
@@ -570,24 +601,26 @@ export const saveOne = (runner: Runner, table: Table.Any, row: Record<string, un
   Effect.map(saveAll(runner, table, [row], options, mode, true), (stored) => typeof stored === "number" ? stored : stored[0])
 
 const primaryKeyCondition = (info: TableInfo, params: Params, rows: ReadonlyArray<Record<string, unknown>>) =>
-  Effect.gen(function*() {
-    const tuples: Array<string> = []
-    for (const row of rows) {
-      const parts: Array<string> = []
-      for (const c of info.primaryKey) {
-        const value = row[c.field]
-        if (value === undefined || value === null) {
-          return yield* Effect.fail(
-            inputError(errorMessage(`delete of ${info.def.name}`, `a row has no value for its primary key ${c.field}`), info.def.name)
-          )
-        }
-        parts.push(params.add(yield* Effect.fromResult(c.encode(value))))
+  Effect.gen(() => primaryKeyConditionBody(info, params, rows))
+
+function* primaryKeyConditionBody(info: TableInfo, params: Params, rows: ReadonlyArray<Record<string, unknown>>) {
+  const tuples: Array<string> = []
+  for (const row of rows) {
+    const parts: Array<string> = []
+    for (const c of info.primaryKey) {
+      const value = row[c.field]
+      if (value === undefined || value === null) {
+        return yield* Effect.fail(
+          inputError(errorMessage(`delete of ${info.def.name}`, `a row has no value for its primary key ${c.field}`), info.def.name)
+        )
       }
-      tuples.push(info.primaryKey.length === 1 ? parts[0]! : `(${parts.join(", ")})`)
+      parts.push(params.add(yield* Effect.fromResult(c.encode(value))))
     }
-    const target = info.primaryKey.length === 1 ? info.primaryKey[0]!.quoted : `(${info.primaryKey.map((c) => c.quoted).join(", ")})`
-    return `${target} IN (${tuples.join(", ")})`
-  })
+    tuples.push(info.primaryKey.length === 1 ? parts[0]! : `(${parts.join(", ")})`)
+  }
+  const target = info.primaryKey.length === 1 ? info.primaryKey[0]!.quoted : `(${info.primaryKey.map((c) => c.quoted).join(", ")})`
+  return `${target} IN (${tuples.join(", ")})`
+}
 
 /** Deletes rows given by value (matched on primary key); returns how many were deleted. */
 export const deleteRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>) =>
@@ -597,49 +630,55 @@ export const deleteRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray
   })
 
 const deleteChecked = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>) =>
-  Effect.gen(function*() {
-    const info = yield* infoOf(runner, table)
-    if (info.primaryKey.length === 0) {
-      return yield* Effect.fail(inputError(
-        errorMessage(`delete of ${info.def.name}`, "deleting rows by value needs a primary key, and the table has none", "delete with a query"),
-        info.def.name
-      ))
-    }
-    if (rows.length === 0) return 0
-    yield* runHook(runner, table, "beforeDelete", rows)
-    let deleted = 0
-    const size = Math.max(1, Math.floor(runner.dialect.capabilities.maxParameters / info.primaryKey.length))
-    for (let start = 0; start < rows.length; start += size) {
-      const params = new Params(runner.dialect)
-      const where = yield* primaryKeyCondition(info, params, rows.slice(start, start + size))
-      deleted += (yield* runner.run(`DELETE FROM ${info.qualified} WHERE ${where}`, params.values)).rowsAffected
-    }
-    yield* runHook(runner, table, "afterDelete", rows)
-    return deleted
-  })
+  Effect.gen(() => deleteCheckedBody(runner, table, rows))
+
+function* deleteCheckedBody(runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>) {
+  const info = yield* infoOf(runner, table)
+  if (info.primaryKey.length === 0) {
+    return yield* Effect.fail(inputError(
+      errorMessage(`delete of ${info.def.name}`, "deleting rows by value needs a primary key, and the table has none", "delete with a query"),
+      info.def.name
+    ))
+  }
+  if (rows.length === 0) return 0
+  yield* runHook(runner, table, "beforeDelete", rows)
+  let deleted = 0
+  const size = Math.max(1, Math.floor(runner.dialect.capabilities.maxParameters / info.primaryKey.length))
+  for (let start = 0; start < rows.length; start += size) {
+    const params = new Params(runner.dialect)
+    const where = yield* primaryKeyCondition(info, params, rows.slice(start, start + size))
+    deleted += (yield* runner.run(`DELETE FROM ${info.qualified} WHERE ${where}`, params.values)).rowsAffected
+  }
+  yield* runHook(runner, table, "afterDelete", rows)
+  return deleted
+}
 
 /** @internal */
 export const deleteQuery = (runner: Runner, query: Query.Any) =>
-  Effect.gen(function*() {
-    const info = yield* infoOf(runner, query.table)
-    const hooks = Hooks.hooksOf(query.table)
-    if (hooks.beforeDelete || hooks.afterDelete) {
-      // The same refusals as without hooks (joins, paging, ...), before anything is selected.
-      yield* Effect.fromResult(compileDelete(info, runner.dialect, query))
-      // Hooks see the rows: select them, then delete exactly those.
-      const rows = yield* selectAll(runner, { ...query, relations: {} })
-      return yield* deleteRows(runner, query.table, rows)
-    }
-    const [sql, params] = yield* Effect.fromResult(compileDelete(info, runner.dialect, query))
-    return (yield* runner.run(sql, params)).rowsAffected
-  })
+  Effect.gen(() => deleteQueryBody(runner, query))
+
+function* deleteQueryBody(runner: Runner, query: Query.Any) {
+  const info = yield* infoOf(runner, query.table)
+  const hooks = Hooks.hooksOf(query.table)
+  if (hooks.beforeDelete || hooks.afterDelete) {
+    // The same refusals as without hooks (joins, paging, ...), before anything is selected.
+    yield* Effect.fromResult(compileDelete(info, runner.dialect, query))
+    // Hooks see the rows: select them, then delete exactly those.
+    const rows = yield* selectAll(runner, { ...query, relations: {} })
+    return yield* deleteRows(runner, query.table, rows)
+  }
+  const [sql, params] = yield* Effect.fromResult(compileDelete(info, runner.dialect, query))
+  return (yield* runner.run(sql, params)).rowsAffected
+}
 
 /** @internal */
 export const updateQuery = (runner: Runner, query: Query.Any, values: Readonly<Record<string, unknown>>) =>
-  Effect.gen(function*() {
-    const shape = queryProblem(query) ?? valuesProblem(query.table, values)
-    if (shape !== undefined) return yield* Effect.fail(inputError(shape, Query.isSelect(query) ? query.table.name : undefined))
-    const info = yield* infoOf(runner, query.table)
-    const [sql, params] = yield* Effect.fromResult(compileUpdate(info, runner.dialect, query, values))
-    return (yield* runner.run(sql, params)).rowsAffected
-  })
+  Effect.gen(() => updateQueryBody(runner, query, values))
+
+function* updateQueryBody(runner: Runner, query: Query.Any, values: Readonly<Record<string, unknown>>) {
+  const shape = queryProblem(query) ?? valuesProblem(query.table, values)
+  if (shape !== undefined) return yield* Effect.fail(inputError(shape, Query.isSelect(query) ? query.table.name : undefined))
+  const info = yield* infoOf(runner, query.table)
+  const [sql, params] = yield* Effect.fromResult(compileUpdate(info, runner.dialect, query, values))
+  return (yield* runner.run(sql, params)).rowsAffected
+}
