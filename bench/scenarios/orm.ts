@@ -93,6 +93,24 @@ pointSelect.implementations.push(
       }
     }
   }),
+  // Effect's floor for a lookup in a held session (`ours session.get`'s
+  // like): one fiber step per get around the raw select, the least any
+  // Effect API that returns a row per call can cost.
+  implementation({
+    name: "effect step per get (floor)",
+    kind: "sqlite",
+    lib: rawSqlite,
+    make: (sqlite, ctx) => {
+      const select = sqlite.prepare(`SELECT id, name, email, age FROM ${ctx.target.prefix}users WHERE id = ?`)
+      const next = ids()
+      return {
+        run: (n) =>
+          Effect.runPromise(Effect.gen(function*() {
+            for (let i = 0; i < n; i++) found(yield* Effect.sync(() => select.get(next())))
+          }))
+      }
+    }
+  }),
   implementation({
     name: "effect scope per get (floor)",
     kind: "sqlite",
