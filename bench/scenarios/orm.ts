@@ -4,7 +4,6 @@
  * scenario's list, so it is interleaved with raw and the peers like any other
  * implementation.
  */
-import type Sqlite from "better-sqlite3"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -29,10 +28,6 @@ const ids = () => {
   let at = 0
   return () => sequence[at++ & 0xffff]!
 }
-
-/** The raw point select, the statement raw's own row runs. */
-const selectUser = (sqlite: Sqlite.Database, ctx: Ctx) =>
-  sqlite.prepare(`SELECT id, name, email, age FROM ${ctx.target.prefix}users WHERE id = ?`)
 
 const found = <A>(row: A | undefined | null): A => {
   if (row === undefined || row === null) throw new Error("point select found no row")
@@ -83,7 +78,7 @@ pointSelect.implementations.push(
     kind: "sqlite",
     lib: rawSqlite,
     make: (sqlite, ctx) => {
-      const select = selectUser(sqlite, ctx)
+      const select = sqlite.prepare(`SELECT id, name, email, age FROM ${ctx.target.prefix}users WHERE id = ?`)
       const begin = sqlite.prepare("BEGIN DEFERRED")
       const rollback = sqlite.prepare("ROLLBACK")
       const next = ids()
@@ -106,7 +101,7 @@ pointSelect.implementations.push(
     kind: "sqlite",
     lib: rawSqlite,
     make: (sqlite, ctx) => {
-      const select = selectUser(sqlite, ctx)
+      const select = sqlite.prepare(`SELECT id, name, email, age FROM ${ctx.target.prefix}users WHERE id = ?`)
       const next = ids()
       return {
         run: (n) =>
@@ -121,7 +116,7 @@ pointSelect.implementations.push(
     kind: "sqlite",
     lib: rawSqlite,
     make: (sqlite, ctx) => {
-      const select = selectUser(sqlite, ctx)
+      const select = sqlite.prepare(`SELECT id, name, email, age FROM ${ctx.target.prefix}users WHERE id = ?`)
       const next = ids()
       const lookup = (id: number) =>
         Effect.scoped(Effect.andThen(Effect.addFinalizer(() => Effect.void), Effect.sync(() => select.get(id))))
