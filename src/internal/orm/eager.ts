@@ -10,8 +10,8 @@ import { resolveThrough, selectThrough } from "./manyToMany.js"
 import type { Runner } from "./runner.js"
 import { type ColumnInfo, decodeSelected, tableInfo, type TableInfo } from "./tableInfo.js"
 
-// Generator functions here are made once (`Effect.fnUntraced` at module level): see `hold` in
-// database.ts for why a generator closure made per call costs microseconds.
+// Generators here are module-level functions run through `Effect.gen(() => body(...))`: see
+// `hold` in database.ts for why a generator closure made per call costs microseconds.
 
 /** The join of a relation: `source[sourceFields] = target[targetFields]`. */
 export interface Join {
@@ -192,12 +192,15 @@ export const selectByKeys = (
  *
  * @internal
  */
-export const loadRelations: (
+export const loadRelations = (
   runner: Runner,
   table: Table.Any,
   rows: ReadonlyArray<any>,
   spec: Relation.Spec
-) => Effect.Effect<Array<any>, DatabaseError.DatabaseError> = Effect.fnUntraced(function*(
+): Effect.Effect<Array<any>, DatabaseError.DatabaseError> =>
+  Effect.gen(() => loadRelationsBody(runner, table, rows, spec))
+
+function* loadRelationsBody(
   runner: Runner,
   table: Table.Any,
   rows: ReadonlyArray<any>,
@@ -250,4 +253,4 @@ export const loadRelations: (
     }
   }
   return out
-})
+}
