@@ -242,17 +242,14 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
 
     // Holds a connection for the caller's scope and makes it the current one,
     // so `begin` and `SqlClient` statements in that scope run on it.
-    // (A generator made once: V8 gives every new generator closure its own
-    // hidden class, about 3 µs, which a `Effect.gen(function*...)` built per
-    // call pays every time.)
-    function* holding(autoBegin: boolean, from: typeof reserve, readOnly: boolean) {
+    // Made once, not per call (`Effect.fnUntraced`, not `Effect.gen(function* ...)` here):
+    // V8 gives every new generator closure its own hidden class, about 3 µs a call.
+    const hold = Effect.fnUntraced(function*(autoBegin: boolean, from: typeof reserve = reserve, readOnly = false) {
       const root = makeRoot(yield* from, autoBegin, false, readOnly)
       yield* Effect.addFinalizer(() => endScope(dialect, root))
       yield* Effect.updateServiceScoped(current, () => root)
       return root
-    }
-    const hold = (autoBegin: boolean, from = reserve, readOnly = false) =>
-      Effect.gen(() => holding(autoBegin, from, readOnly))
+    })
 
     const connectFrom = (from: typeof reserve): Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope> =>
       Effect.map(

@@ -23,8 +23,8 @@ import {
 import { runCommitted } from "./afterCommit.js"
 import { beginTransaction, control, liftGuard, makeSession, type SessionContext } from "./session.js"
 
-// Generators here are module-level functions run through `Effect.gen(() => body(...))`: see
-// `hold` in database.ts for why a generator closure made per call costs microseconds.
+// Generator functions here are made once (`Effect.fnUntraced` at module level): see `hold` in
+// database.ts for why a generator closure made per call costs microseconds.
 
 /** @internal */
 export interface TransactionOptions extends BeginOptions {
@@ -121,15 +121,7 @@ const isUnknownOutcome = (exit: Exit.Exit<unknown, DatabaseError.DatabaseError>)
 
 // COMMIT on success (ROLLBACK if COMMIT fails), else ROLLBACK: the end of a
 // transaction frame. Runs with the connection taken for the ending frame.
-const endTransaction = <A, E, X>(
-  ctx: TransactionContext,
-  frame: Frame,
-  outcome: Exit.Exit<A, E | X>,
-  own: Own<X>,
-  committed: Array<Effect.Effect<void>>
-): Effect.Effect<Exit.Exit<A, E | X>> => Effect.gen(() => endingTransaction(ctx, frame, outcome, own, committed))
-
-function* endingTransaction<A, E, X>(
+const endTransaction = Effect.fnUntraced(function*<A, E, X>(
   ctx: TransactionContext,
   frame: Frame,
   outcome: Exit.Exit<A, E | X>,
@@ -156,7 +148,7 @@ function* endingTransaction<A, E, X>(
   if (Exit.isSuccess(rolledBack)) return outcome
   held.conn.invalidate()
   return withCleanupFailure(outcome, rolledBack)
-}
+})
 
 /**
  * Ends `frame` with the outcome of its body: COMMIT or RELEASE on success,
@@ -166,15 +158,7 @@ function* endingTransaction<A, E, X>(
  * callbacks go to its parent when its savepoint is released, to `committed`
  * when its transaction commits, and nowhere otherwise.
  */
-const finishBlock = <A, E, X>(
-  ctx: TransactionContext,
-  frame: Frame,
-  exit: Exit.Exit<A, E>,
-  own: Own<X>,
-  committed: Array<Effect.Effect<void>>
-): Effect.Effect<Exit.Exit<A, E | X>> => Effect.gen(() => finishingBlock(ctx, frame, exit, own, committed))
-
-function* finishingBlock<A, E, X>(
+const finishBlock = Effect.fnUntraced(function*<A, E, X>(
   ctx: TransactionContext,
   frame: Frame,
   exit: Exit.Exit<A, E>,
@@ -214,24 +198,13 @@ function* finishingBlock<A, E, X>(
     )
   )
   return Exit.isSuccess(rolledBack) ? outcome : withCleanupFailure(outcome, rolledBack)
-}
+})
 
 /**
  * One `begin` block on the connection `parent` is on: open it (waiting while
  * a sibling block owns the connection), run the body in it, end it.
  */
-const runBlock = <A, E, R, X>(
-  ctx: TransactionContext,
-  parent: Frame,
-  effect: Effect.Effect<A, E, R>,
-  options: TransactionOptions,
-  restore: Restore,
-  own: Own<X>,
-  committed: Array<Effect.Effect<void>>
-): Effect.Effect<A, E | X, Exclude<R, Session>> =>
-  Effect.flatten(Effect.gen(() => runningBlock(ctx, parent, effect, options, restore, own, committed)))
-
-function* runningBlock<A, E, R, X>(
+const runBlock = Effect.fnUntraced(function*<A, E, R, X>(
   ctx: TransactionContext,
   parent: Frame,
   effect: Effect.Effect<A, E, R>,
@@ -249,8 +222,9 @@ function* runningBlock<A, E, R, X>(
   const exit = yield* Effect.exit(restore(within(ctx, frame, effect)))
   close(frame)
   yield* acquireToEnd(held, restore)
-  return yield* Effect.ensuring(finishBlock(ctx, frame, exit, own, committed), Effect.sync(() => release(held)))
-}
+  const outcome = yield* Effect.ensuring(finishBlock(ctx, frame, exit, own, committed), Effect.sync(() => release(held)))
+  return yield* outcome
+})
 
 /**
  * Ends the scope that reserved a connection (a session, `connect`, or the
@@ -261,9 +235,9 @@ function* runningBlock<A, E, R, X>(
  * @internal
  */
 export const endScope = (dialect: Dialect, root: Frame): Effect.Effect<void> =>
-  Effect.uninterruptibleMask((restore) => Effect.gen(() => endingScope(dialect, root, restore)))
+  Effect.uninterruptibleMask((restore) => endingScope(dialect, root, restore))
 
-function* endingScope(dialect: Dialect, root: Frame, restore: Restore) {
+const endingScope = Effect.fnUntraced(function*(dialect: Dialect, root: Frame, restore: Restore) {
   const held = root.held
   close(root)
   yield* acquireToEnd(held, restore)
@@ -276,7 +250,7 @@ function* endingScope(dialect: Dialect, root: Frame, restore: Restore) {
   }
   yield* liftGuard(held)
   release(held)
-}
+})
 
 /**
  * `begin` with the block's own failures reported by `own` (see `Own`): a

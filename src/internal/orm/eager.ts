@@ -10,8 +10,8 @@ import { resolveThrough, selectThrough } from "./manyToMany.js"
 import type { Runner } from "./runner.js"
 import { type ColumnInfo, decodeSelected, tableInfo, type TableInfo } from "./tableInfo.js"
 
-// Generators here are module-level functions run through `Effect.gen(() => body(...))`: see
-// `hold` in database.ts for why a generator closure made per call costs microseconds.
+// Generator functions here are made once (`Effect.fnUntraced` at module level): see `hold` in
+// database.ts for why a generator closure made per call costs microseconds.
 
 /** The join of a relation: `source[sourceFields] = target[targetFields]`. */
 export interface Join {
@@ -192,15 +192,12 @@ export const selectByKeys = (
  *
  * @internal
  */
-export const loadRelations = (
+export const loadRelations: (
   runner: Runner,
   table: Table.Any,
   rows: ReadonlyArray<any>,
   spec: Relation.Spec
-): Effect.Effect<Array<any>, DatabaseError.DatabaseError> =>
-  Effect.gen(() => loadRelationsBody(runner, table, rows, spec))
-
-function* loadRelationsBody(
+) => Effect.Effect<Array<any>, DatabaseError.DatabaseError> = Effect.fnUntraced(function*(
   runner: Runner,
   table: Table.Any,
   rows: ReadonlyArray<any>,
@@ -253,4 +250,4 @@ function* loadRelationsBody(
     }
   }
   return out
-}
+})

@@ -9,8 +9,8 @@ import { distinctKeys, type Join, joinKey, keyOf, resolveJoin, selectByKeys } fr
 import type { Runner } from "./runner.js"
 import { decodeSelected, tableInfo, type TableInfo } from "./tableInfo.js"
 
-// Generators here are module-level functions run through `Effect.gen(() => body(...))`: see
-// `hold` in database.ts for why a generator closure made per call costs microseconds.
+// Generator functions here are made once (`Effect.fnUntraced` at module level): see `hold` in
+// database.ts for why a generator closure made per call costs microseconds.
 
 /**
  * The two joins of a many-to-many relation: `source` pairs the source
@@ -87,15 +87,7 @@ const linkAlias = (k: number) => `__link_${k}`
  *
  * @internal
  */
-export const selectThrough = (
-  runner: Runner,
-  relation: Relation.Any,
-  join: ThroughJoin,
-  owners: ReadonlyArray<Record<string, unknown>>
-) =>
-  Effect.gen(() => selectThroughBody(runner, relation, join, owners))
-
-function* selectThroughBody(
+export const selectThrough = Effect.fnUntraced(function*(
   runner: Runner,
   relation: Relation.Any,
   join: ThroughJoin,
@@ -152,7 +144,7 @@ function* selectThroughBody(
     else group.push(targets[i])
   }
   return byOwner
-}
+})
 
 /** The link rows of the owners with these keys (values of the link's source fields), decoded. */
 const selectLinks = (runner: Runner, link: TableInfo, join: ThroughJoin, keys: ReadonlyArray<ReadonlyArray<unknown>>) =>
@@ -190,17 +182,7 @@ export interface ThroughWrites<E> {
  *
  * @internal
  */
-export const saveThrough = <E>(
-  runner: Runner,
-  relation: Relation.Any,
-  name: string,
-  rows: ReadonlyArray<Record<string, unknown>>,
-  stored: Array<any>,
-  writes: ThroughWrites<E>
-): Effect.Effect<void, E | DatabaseError.DatabaseError> =>
-  Effect.gen(() => saveThroughBody(runner, relation, name, rows, stored, writes))
-
-function* saveThroughBody<E>(
+export const saveThrough = Effect.fnUntraced(function*<E>(
   runner: Runner,
   relation: Relation.Any,
   name: string,
@@ -285,4 +267,4 @@ function* saveThroughBody<E>(
   }
   if (stale.length > 0) yield* writes.deleteLinks(join.link, stale)
   if (wanted.size > 0) yield* writes.insertLinks(join.link, [...wanted.values()])
-}
+})

@@ -13,8 +13,8 @@ import { errorMessage, showValue } from "../errorMessage.js"
 import type { RowCodec } from "../schema/codec.js"
 import { decodeAll, tableInfo, type TableInfo } from "./tableInfo.js"
 
-// Generators here are module-level functions run through `Effect.gen(() => body(...))`: see
-// `hold` in database.ts for why a generator closure made per call costs microseconds.
+// Generator functions here are made once (`Effect.fnUntraced` at module level): see `hold` in
+// database.ts for why a generator closure made per call costs microseconds.
 
 export { decodeAll }
 
@@ -101,15 +101,12 @@ export const selectAtMost = (runner: Runner, query: Query.Any, n: number) =>
   runSelect(runner, query.limit === undefined || query.limit > n ? { ...query, limit: n } : query)
 
 /** @internal */
-export const count = (runner: Runner, query: Query.Any) =>
-  Effect.gen(() => countBody(runner, query))
-
-function* countBody(runner: Runner, query: Query.Any) {
+export const count = Effect.fnUntraced(function*(runner: Runner, query: Query.Any) {
   const i = yield* info(runner, query.table)
   const [sql, params] = yield* Effect.fromResult(compileCount(i, runner.dialect, query))
   const result = yield* runner.run(sql, params)
   return Number(result.rows[0]?.n ?? 0)
-}
+})
 
 /** @internal */
 export const streamQuery = (runner: Runner, query: Query.Any): Stream.Stream<any, DatabaseError.DatabaseError> =>

@@ -17,8 +17,8 @@ import { clip, errorMessage, showValue } from "../errorMessage.js"
 import { type ColumnInfo, tableInfo, type TableInfo } from "./tableInfo.js"
 import { chunkRows, insertSql, type Mode, pkKey, writePlain } from "./bulkInsert.js"
 
-// Generators here are module-level functions run through `Effect.gen(() => body(...))`: see
-// `hold` in database.ts for why a generator closure made per call costs microseconds.
+// Generator functions here are made once (`Effect.fnUntraced` at module level): see `hold` in
+// database.ts for why a generator closure made per call costs microseconds.
 
 /** @internal */
 export interface SaveOptions {
@@ -161,16 +161,7 @@ const stripRelations = (row: Record<string, unknown>, relationNames: ReadonlySet
 }
 
 /** Multi-row INSERT (or upsert) statements for rows sharing one column set, under the parameter limit. */
-const writeGroup = (
-  runner: Runner,
-  info: TableInfo,
-  columns: ReadonlyArray<ColumnInfo>,
-  rows: ReadonlyArray<Record<string, unknown>>,
-  mode: Mode
-) =>
-  Effect.gen(() => writeGroupBody(runner, info, columns, rows, mode))
-
-function* writeGroupBody(
+const writeGroup = Effect.fnUntraced(function*(
   runner: Runner,
   info: TableInfo,
   columns: ReadonlyArray<ColumnInfo>,
@@ -196,13 +187,10 @@ function* writeGroupBody(
     for (const row of result.rows) stored.push(row)
   }
   return stored
-}
+})
 
 /** The primary keys among `keys` that already exist (one statement per chunk). */
-const existingKeys = (runner: Runner, info: TableInfo, keys: ReadonlyArray<ReadonlyArray<unknown>>) =>
-  Effect.gen(() => existingKeysBody(runner, info, keys))
-
-function* existingKeysBody(runner: Runner, info: TableInfo, keys: ReadonlyArray<ReadonlyArray<unknown>>) {
+const existingKeys = Effect.fnUntraced(function*(runner: Runner, info: TableInfo, keys: ReadonlyArray<ReadonlyArray<unknown>>) {
   const found = new Set<string>()
   if (keys.length === 0) return found
   const width = info.primaryKey.length
@@ -221,7 +209,7 @@ function* existingKeysBody(runner: Runner, info: TableInfo, keys: ReadonlyArray<
     for (const row of result.rows) found.add(keyOf(info.primaryKey.map((c) => row[c.name])))
   }
   return found
-}
+})
 
 /** Encodes rows for writing, synchronously unless a Schema needs the Effect path. */
 const encodeRows = (info: TableInfo, rows: ReadonlyArray<Record<string, unknown>>, mode: Mode) =>
@@ -260,10 +248,7 @@ interface Prepared {
 }
 
 /** The part of saving rows of one table that runs no SQL: the key rule, then every value encoded and checked. */
-const prepareRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>, mode: Mode) =>
-  Effect.gen(() => prepareRowsBody(runner, table, rows, mode))
-
-function* prepareRowsBody(runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>, mode: Mode) {
+const prepareRows = Effect.fnUntraced(function*(runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>, mode: Mode) {
   const info = yield* infoOf(runner, table)
   if (mode === "upsert" && info.primaryKey.length === 0) {
     return yield* Effect.fail(inputError(
@@ -273,7 +258,7 @@ function* prepareRowsBody(runner: Runner, table: Table.Any, rows: ReadonlyArray<
   }
   const pending = yield* encodeRows(info, rows, mode)
   return { info, pending } satisfies Prepared
-}
+})
 
 /**
  * Saves rows of one table (no relations): validates, encodes (unless
@@ -281,16 +266,7 @@ function* prepareRowsBody(runner: Runner, table: Table.Any, rows: ReadonlyArray<
  * writes in multi-row statements and returns the stored rows decoded, in
  * input order.
  */
-const saveRows = (
-  runner: Runner,
-  table: Table.Any,
-  rows: ReadonlyArray<Record<string, unknown>>,
-  mode: Mode,
-  prepared?: Prepared
-) =>
-  Effect.gen(() => saveRowsBody(runner, table, rows, mode, prepared))
-
-function* saveRowsBody(
+const saveRows = Effect.fnUntraced(function*(
   runner: Runner,
   table: Table.Any,
   rows: ReadonlyArray<Record<string, unknown>>,
@@ -369,23 +345,20 @@ function* saveRowsBody(
     yield* runHook(runner, table, "afterSave", stored)
   }
   return stored
-}
+})
 
 /**
  * Saves rows with their related rows: `belongsTo` targets first (their keys
  * fill this row's foreign key), then the rows, then children (their foreign
  * keys filled from the stored parents).
  */
-const saveTree = (
+const saveTree: (
   runner: Runner,
   table: Table.Any,
   rows: ReadonlyArray<Record<string, unknown>>,
   spec: Relation.Spec,
   mode: Mode
-): Effect.Effect<Array<any>, WriteError> =>
-  Effect.gen(() => saveTreeBody(runner, table, rows, spec, mode))
-
-function* saveTreeBody(
+) => Effect.Effect<Array<any>, WriteError> = Effect.fnUntraced(function*(
   runner: Runner,
   table: Table.Any,
   rows: ReadonlyArray<Record<string, unknown>>,
@@ -491,7 +464,7 @@ function* saveTreeBody(
   }
   yield* loadNotGiven(runner, table, stored, spec)
   return stored
-}
+})
 
 /**
  * Relations of `spec` the save did not attach to a row (not given, or a
@@ -600,10 +573,7 @@ export const saveAll = (
 export const saveOne = (runner: Runner, table: Table.Any, row: Record<string, unknown>, options?: SaveOptions, mode?: Mode) =>
   Effect.map(saveAll(runner, table, [row], options, mode, true), (stored) => typeof stored === "number" ? stored : stored[0])
 
-const primaryKeyCondition = (info: TableInfo, params: Params, rows: ReadonlyArray<Record<string, unknown>>) =>
-  Effect.gen(() => primaryKeyConditionBody(info, params, rows))
-
-function* primaryKeyConditionBody(info: TableInfo, params: Params, rows: ReadonlyArray<Record<string, unknown>>) {
+const primaryKeyCondition = Effect.fnUntraced(function*(info: TableInfo, params: Params, rows: ReadonlyArray<Record<string, unknown>>) {
   const tuples: Array<string> = []
   for (const row of rows) {
     const parts: Array<string> = []
@@ -620,7 +590,7 @@ function* primaryKeyConditionBody(info: TableInfo, params: Params, rows: Readonl
   }
   const target = info.primaryKey.length === 1 ? info.primaryKey[0]!.quoted : `(${info.primaryKey.map((c) => c.quoted).join(", ")})`
   return `${target} IN (${tuples.join(", ")})`
-}
+})
 
 /** Deletes rows given by value (matched on primary key); returns how many were deleted. */
 export const deleteRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>) =>
@@ -629,10 +599,7 @@ export const deleteRows = (runner: Runner, table: Table.Any, rows: ReadonlyArray
     return problem === undefined ? runner.atomically(deleteChecked(runner, table, rows)) : Effect.fail(shapeError(table, problem))
   })
 
-const deleteChecked = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>) =>
-  Effect.gen(() => deleteCheckedBody(runner, table, rows))
-
-function* deleteCheckedBody(runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>) {
+const deleteChecked = Effect.fnUntraced(function*(runner: Runner, table: Table.Any, rows: ReadonlyArray<Record<string, unknown>>) {
   const info = yield* infoOf(runner, table)
   if (info.primaryKey.length === 0) {
     return yield* Effect.fail(inputError(
@@ -651,13 +618,10 @@ function* deleteCheckedBody(runner: Runner, table: Table.Any, rows: ReadonlyArra
   }
   yield* runHook(runner, table, "afterDelete", rows)
   return deleted
-}
+})
 
 /** @internal */
-export const deleteQuery = (runner: Runner, query: Query.Any) =>
-  Effect.gen(() => deleteQueryBody(runner, query))
-
-function* deleteQueryBody(runner: Runner, query: Query.Any) {
+export const deleteQuery = Effect.fnUntraced(function*(runner: Runner, query: Query.Any) {
   const info = yield* infoOf(runner, query.table)
   const hooks = Hooks.hooksOf(query.table)
   if (hooks.beforeDelete || hooks.afterDelete) {
@@ -669,16 +633,13 @@ function* deleteQueryBody(runner: Runner, query: Query.Any) {
   }
   const [sql, params] = yield* Effect.fromResult(compileDelete(info, runner.dialect, query))
   return (yield* runner.run(sql, params)).rowsAffected
-}
+})
 
 /** @internal */
-export const updateQuery = (runner: Runner, query: Query.Any, values: Readonly<Record<string, unknown>>) =>
-  Effect.gen(() => updateQueryBody(runner, query, values))
-
-function* updateQueryBody(runner: Runner, query: Query.Any, values: Readonly<Record<string, unknown>>) {
+export const updateQuery = Effect.fnUntraced(function*(runner: Runner, query: Query.Any, values: Readonly<Record<string, unknown>>) {
   const shape = queryProblem(query) ?? valuesProblem(query.table, values)
   if (shape !== undefined) return yield* Effect.fail(inputError(shape, Query.isSelect(query) ? query.table.name : undefined))
   const info = yield* infoOf(runner, query.table)
   const [sql, params] = yield* Effect.fromResult(compileUpdate(info, runner.dialect, query, values))
   return (yield* runner.run(sql, params)).rowsAffected
-}
+})
