@@ -1,3 +1,4 @@
+import type * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Channel from "effect/Channel"
 import * as Effect from "effect/Effect"
@@ -6,6 +7,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as DatabaseError from "../DatabaseError.js"
 import type { DriverConnection } from "./dialect/Dialect.js"
+import { fromScopedPull } from "./scopedPull.js"
 
 /**
  * A connection held by a session, a `begin` block or `db.connect`, shared by
@@ -297,34 +299,38 @@ export const withConnectionStream = <A, E, E2 = never, E3 = E>(
   before?: (conn: DriverConnection) => Effect.Effect<void, E2> | undefined,
   mapError?: (error: E) => E3
 ): Stream.Stream<A, E2 | E3 | DatabaseError.DatabaseError> =>
-  Stream.fromChannel(Channel.fromTransform((_, scope): Effect.Effect<Pull.Pull<any, any, void>, any> =>
-    Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.isEffect(frame) ? frame : Effect.succeed(frame), (frame) =>
-        Effect.andThen(acquire(frame, restore, true), () => {
-          let released = false
-          const giveBack = Effect.sync(() => {
-            if (released) return
-            released = true
-            release(frame.held)
-          })
-          const conn = frame.held.conn
-          const start = Effect.andThen(
-            Scope.addFinalizer(scope, giveBack),
-            Effect.onError(
-              restore(Effect.andThen(before?.(conn) ?? Effect.void, Channel.toPullScoped(Stream.toChannel(use(conn)), scope))),
-              () => giveBack
-            )
-          )
-          return Effect.map(start, (pull: Pull.Pull<any, any, void>) =>
-            Effect.catchCause(pull, (cause): Effect.Effect<never, any> => {
-              if (Pull.isDoneCause(cause)) return Effect.failCause(cause)
-              const failed = Effect.andThen(giveBack, Effect.failCause(cause))
-              return mapError === undefined ? failed : Effect.mapError(failed, (e) => Cause.isDone(e) ? e : mapError(e as E))
-            }))
-        })
-      )
-    )
-  )) as Stream.Stream<A, E2 | E3 | DatabaseError.DatabaseError>
+  fromScopedPull(
+    Effect.uninterruptibleMask((restore) => holdForStream(frame, use, before, mapError, restore))
+  ) as Stream.Stream<A, E2 | E3 | DatabaseError.DatabaseError>
+
+const holdForStream = Effect.fnUntraced(function*(
+  frameOr: Frame | Effect.Effect<Frame>,
+  use: (conn: DriverConnection) => Stream.Stream<any, any>,
+  before: ((conn: DriverConnection) => Effect.Effect<void, any> | undefined) | undefined,
+  mapError: ((error: any) => unknown) | undefined,
+  restore: Restore
+) {
+  const frame = Effect.isEffect(frameOr) ? yield* frameOr : frameOr
+  yield* acquire(frame, restore, true)
+  let released = false
+  const giveBack = Effect.sync(() => {
+    if (released) return
+    released = true
+    release(frame.held)
+  })
+  const scope = yield* Scope.Scope
+  yield* Scope.addFinalizer(scope, giveBack)
+  const conn = frame.held.conn
+  const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<any>, any, void> = yield* Effect.onError(
+    restore(Effect.andThen(before?.(conn) ?? Effect.void, Channel.toPullScoped(Stream.toChannel(use(conn)), scope))),
+    () => giveBack
+  )
+  return Effect.catchCause(pull, (cause): Effect.Effect<never, any> => {
+    if (Pull.isDoneCause(cause)) return Effect.failCause(cause)
+    const failed = Effect.andThen(giveBack, Effect.failCause(cause))
+    return mapError === undefined ? failed : Effect.mapError(failed, (e) => Cause.isDone(e) ? e : mapError(e))
+  })
+})
 
 /**
  * Marks `frame` and every frame above it as ended: their fibers can no

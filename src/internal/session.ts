@@ -263,7 +263,7 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
     onConnection((conn) => runInput(dialect, conn, input, params))
   const rawAll = (input: Input, params?: ReadonlyArray<unknown>) => Effect.map(execute(input, params), (r) => r.rows)
 
-  // A stream holds the connection from its first pull until it ends.
+  // A stream holds the connection from when it starts running until it ends.
   const streamSql = (sql: string, values: ReadonlyArray<unknown>): Stream.Stream<Row, DatabaseError.DatabaseError> =>
     withConnectionStream(
       frameNow,
