@@ -4,6 +4,7 @@
  * scenario's list, so it is interleaved with raw and the peers like any other
  * implementation.
  */
+import type Sqlite from "better-sqlite3"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -28,6 +29,10 @@ const ids = () => {
   let at = 0
   return () => sequence[at++ & 0xffff]!
 }
+
+/** The raw point select, the statement raw's own row runs. */
+const selectUser = (sqlite: Sqlite.Database, ctx: Ctx) =>
+  sqlite.prepare(`SELECT id, name, email, age FROM ${ctx.target.prefix}users WHERE id = ?`)
 
 const found = <A>(row: A | undefined | null): A => {
   if (row === undefined || row === null) throw new Error("point select found no row")
@@ -78,7 +83,7 @@ pointSelect.implementations.push(
     kind: "sqlite",
     lib: rawSqlite,
     make: (sqlite, ctx) => {
-      const select = sqlite.prepare(`SELECT id, name, email, age FROM ${ctx.target.prefix}users WHERE id = ?`)
+      const select = selectUser(sqlite, ctx)
       const begin = sqlite.prepare("BEGIN DEFERRED")
       const rollback = sqlite.prepare("ROLLBACK")
       const next = ids()
@@ -101,7 +106,7 @@ pointSelect.implementations.push(
     kind: "sqlite",
     lib: rawSqlite,
     make: (sqlite, ctx) => {
-      const select = sqlite.prepare(`SELECT id, name, email, age FROM ${ctx.target.prefix}users WHERE id = ?`)
+      const select = selectUser(sqlite, ctx)
       const next = ids()
       return {
         run: (n) =>
@@ -116,7 +121,7 @@ pointSelect.implementations.push(
     kind: "sqlite",
     lib: rawSqlite,
     make: (sqlite, ctx) => {
-      const select = sqlite.prepare(`SELECT id, name, email, age FROM ${ctx.target.prefix}users WHERE id = ?`)
+      const select = selectUser(sqlite, ctx)
       const next = ids()
       const lookup = (id: number) =>
         Effect.scoped(Effect.andThen(Effect.addFinalizer(() => Effect.void), Effect.sync(() => select.get(id))))

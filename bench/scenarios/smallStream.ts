@@ -49,6 +49,26 @@ const counted = (rows: number, count: number) => {
   if (count !== rows) throw new Error(`read ${count} rows, expected ${rows}`)
 }
 
+/** Reads ours' stream to its end a chunk at a time, checking it gave `rows` rows. */
+const drain = <E>(stream: Stream.Stream<{ readonly [k: string]: unknown }, E>, rows: number) =>
+  Effect.suspend(() => {
+    let count = 0
+    return Effect.map(
+      Stream.runForEachArray(stream, (chunk) =>
+        Effect.sync(() => {
+          count += chunk.length
+          consume(chunk)
+        })),
+      () => counted(rows, count)
+    )
+  })
+
+/** Ours' query of the rows the scenario reads. */
+const firstUsers = (ctx: Ctx, rows: number) => {
+  const User = users(ctx)
+  return Query.select(User).pipe(Query.where(Query.lte(User.columns.id, rows)))
+}
+
 const make = (rows: number): Scenario => {
   const implementations: Array<Implementation> = [
     implementation({
@@ -127,8 +147,7 @@ const make = (rows: number): Scenario => {
       baseline: "raw all",
       lib: ours,
       make: ({ runtime, db }, ctx) => {
-        const User = users(ctx)
-        const q = Query.select(User).pipe(Query.where(Query.lte(User.columns.id, rows)))
+        const q = firstUsers(ctx, rows)
         return {
           run: (n) =>
             runtime.runPromise(Effect.scoped(Effect.gen(function*() {
@@ -146,21 +165,12 @@ const make = (rows: number): Scenario => {
       name: "ours session.stream",
       lib: ours,
       make: ({ runtime, db }, ctx) => {
-        const User = users(ctx)
-        const q = Query.select(User).pipe(Query.where(Query.lte(User.columns.id, rows)))
+        const q = firstUsers(ctx, rows)
         return {
           run: (n) =>
             runtime.runPromise(Effect.scoped(Effect.gen(function*() {
               const session = yield* db.session
-              for (let i = 0; i < n; i++) {
-                let count = 0
-                yield* Stream.runForEachArray(session.stream(q), (chunk) =>
-                  Effect.sync(() => {
-                    count += chunk.length
-                    consume(chunk)
-                  }))
-                counted(rows, count)
-              }
+              for (let i = 0; i < n; i++) yield* drain(session.stream(q), rows)
             })))
         }
       }
@@ -174,15 +184,7 @@ const make = (rows: number): Scenario => {
           run: (n) =>
             runtime.runPromise(Effect.scoped(Effect.gen(function*() {
               const conn = yield* db.connect
-              for (let i = 0; i < n; i++) {
-                let count = 0
-                yield* Stream.runForEachArray(conn.stream(text, [rows]), (chunk) =>
-                  Effect.sync(() => {
-                    count += chunk.length
-                    consume(chunk)
-                  }))
-                counted(rows, count)
-              }
+              for (let i = 0; i < n; i++) yield* drain(conn.stream(text, [rows]), rows)
             })))
         }
       }
