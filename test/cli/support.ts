@@ -55,6 +55,8 @@ export const build = async (label: string): Promise<BuiltPackage> => {
   const built = path.join(dir, ".built")
   const lock = `${dir}.lock`
   const deadline = Date.now() + 280_000
+  // The lock is made without `recursive` (that is what makes it a lock), so its parent must exist first.
+  fs.mkdirSync(path.dirname(dir), { recursive: true })
   while (!fs.existsSync(built)) {
     let locked = false
     try {
