@@ -98,7 +98,7 @@ describe("effect-sqlservice", () => {
       const sent = Date.now()
       running.child.kill("SIGINT")
       const ran = await running.done
-      expect(ran.code).toBe(130)
+      expect(ran.code, `ended by signal ${ran.signal}; stderr:\n${ran.stderr}`).toBe(130)
       // Well before the 10 s connect timeout.
       expect(Date.now() - sent).toBeLessThan(5_000)
       expect(`${ran.stdout}${ran.stderr}`).not.toContain("hunter2secret")

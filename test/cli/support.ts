@@ -112,6 +112,8 @@ export const build = async (label: string): Promise<BuiltPackage> => {
 
 export interface Ran {
   readonly code: number | null
+  /** The signal that ended it, when one did (then `code` is null). */
+  readonly signal: NodeJS.Signals | null
   readonly stdout: string
   readonly stderr: string
 }
@@ -147,9 +149,9 @@ export const start = (
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
   const timer = setTimeout(() => child.kill("SIGKILL"), 60_000)
   const done = new Promise<Ran>((resolve) =>
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer)
-      resolve({ code, stdout, stderr })
+      resolve({ code, signal, stdout, stderr })
     })
   )
   return { child, stderr: () => stderr, done }
