@@ -211,6 +211,43 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pg
         expect(returned(trace.statements, "bulk_hooked")).toEqual([true])
       }))
 
+    test("saveAll with a key given twice, in key order or not, does what the Schema path does", (trace) =>
+      Effect.gen(function*() {
+        const db = yield* Database.Database
+        const row = (id: number, name: string) => ({ id, name, score: id, small: 0, flag: true, note: null })
+        // Increasing keys skip the duplicate check's Set until the first key out of order.
+        const orders = [[1, 2, 3], [3, 2, 1], [1, 2, 3, 2], [1, 1], [3, 1, 3], [2, 3, 1, 5, 4], [4, 5, 6, 4, 7], [1, 2, 2, 3]]
+        for (const ids of orders) {
+          const rows = ids.map((id, at) => row(id, `r${at}`))
+          const outcome = (returning: boolean | undefined) =>
+            db.begin(Effect.gen(function*() {
+              const s = yield* Session.Session
+              const start = trace.statements.length
+              const written = yield* Effect.exit(db.begin(Effect.flatMap(Session.Session, (inner) =>
+                inner.saveAll(Bulk, rows, returning === undefined ? undefined : { returning }))))
+              const stored = yield* readBack(s, Bulk)
+              const inserts = trace.statements.slice(start).filter((sql) => sql.startsWith("INSERT")).map((sql) => sql.includes("RETURNING"))
+              return yield* Effect.fail(new Undo({ written, stored, inserts }))
+            })).pipe(
+              Effect.flip,
+              Effect.map((undo) => (undo as Undo).value as { written: Exit.Exit<unknown, unknown>; stored: unknown; inserts: Array<boolean> })
+            )
+          const general = yield* outcome(true)
+          const byDefault = yield* outcome(undefined)
+          const failure = (w: Exit.Exit<unknown, unknown>) => errorShape(Exit.findErrorOption(w).pipe((e) => e._tag === "Some" ? e.value : undefined))
+          const shape = (w: Exit.Exit<unknown, unknown>) => Exit.isSuccess(w) ? { ok: w.value } : failure(w)
+          expect({ ids, ...shape(byDefault.written) }).toEqual({ ids, ...shape(general.written) })
+          expect(byDefault.stored).toEqual(general.stored)
+          // Distinct keys: one INSERT, without RETURNING (the single pass). A repeated key: refused, nothing sent.
+          const distinct = new Set(ids).size === ids.length
+          expect({ ids, inserts: byDefault.inserts }).toEqual({ ids, inserts: distinct ? [false] : [] })
+          expect({ ids, reason: Exit.isSuccess(general.written) ? "written" : failure(general.written).reason }).toEqual({
+            ids,
+            reason: distinct ? "written" : "InputError"
+          })
+        }
+      }))
+
     test("returning: false returns how many rows were written, typed as a number", () =>
       Effect.gen(function*() {
         const db = yield* Database.Database
