@@ -168,7 +168,7 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
           )
           return Effect.sync(withdraw)
         })),
-        (lease) => Effect.addFinalizer(() => Effect.sync(lease.release))
+        (lease) => Effect.addFinalizer(() => Effect.sync(() => lease.release()))
       )
     )
 
@@ -181,13 +181,15 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     // has prepared, so it is chosen right before the statement is queued.
     const configFor = (client: Pg.ClientBase, statement: StatementText): Pg.QueryConfig => {
       const name = statement.protocol === "simple" ? undefined : prepared.nameFor(client, statement.sql, statement.params, statement.reuse === true)
-      return {
+      // Assigned, not spread in: no temporary objects per statement.
+      const config: { text: string; values: Array<unknown>; queryMode?: "extended"; name?: string; rowMode?: "array" } = {
         text: statement.sql,
-        values: bindable(statement.params),
-        ...(statement.protocol === "extended" ? { queryMode: "extended" } : {}),
-        ...(name === undefined ? {} : { name }),
-        ...(statement.rowMode === undefined ? {} : { rowMode: statement.rowMode })
-      } as Pg.QueryConfig
+        values: bindable(statement.params)
+      }
+      if (statement.protocol === "extended") config.queryMode = "extended"
+      if (name !== undefined) config.name = name
+      if (statement.rowMode !== undefined) config.rowMode = statement.rowMode
+      return config as Pg.QueryConfig
     }
 
     // What a failed statement says about its connection and its name: a lost

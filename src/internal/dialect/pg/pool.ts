@@ -118,42 +118,51 @@ export const make = (config: PoolConfig): Pool => {
   pool.on("connect", (client) => connected.add(client))
   pool.on("remove", (client) => clients.delete(client))
 
-  const leases = new Set<LeaseHandle & { readonly revoke: (cause: Error) => void }>()
+  const leases = new Set<Held>()
 
-  const hold = (client: Pg.PoolClient) => {
-    let broken: Error | undefined
-    let released = false
-    let revoked = false
-    const markBroken = (cause: Error) => {
-      broken ??= cause
+  // One checkout of a client. A class (no closures per checkout: under load a
+  // lease per statement), one per checkout, so a holder's late `release` of
+  // an earlier checkout stays harmless.
+  class Held implements LeaseHandle {
+    private brokenBy: Error | undefined = undefined
+    private released = false
+    revoked = false
+    constructor(readonly client: Pg.PoolClient) {}
+    get broken() {
+      return this.brokenBy !== undefined
     }
-    client.on("error", markBroken)
-    const release = () => {
-      if (released) return
-      released = true
-      leases.delete(lease)
-      client.off("error", markBroken)
+    markBroken(cause: Error) {
+      this.brokenBy ??= cause
+    }
+    release() {
+      if (this.released) return
+      this.released = true
+      leases.delete(this)
+      if (holders.get(this.client) === this) holders.delete(this.client)
       // release(error) destroys the client instead of pooling it.
-      client.release(broken)
+      this.client.release(this.brokenBy)
       gate.release()
     }
-    const lease = {
-      client,
-      get broken() {
-        return broken !== undefined
-      },
-      get revoked() {
-        return revoked
-      },
-      markBroken,
-      release,
-      revoke: (cause: Error) => {
-        revoked = true
-        markBroken(cause)
-        destroy(client)
-        release()
-      }
+    revoke(cause: Error) {
+      this.revoked = true
+      this.markBroken(cause)
+      destroy(this.client)
+      this.release()
     }
+  }
+
+  // The checkout holding each client: its 'error' listener, installed once
+  // per client, marks that checkout's connection broken.
+  const holders = new WeakMap<Pg.PoolClient, Held>()
+  const listening = new WeakSet<Pg.PoolClient>()
+
+  const hold = (client: Pg.PoolClient) => {
+    if (!listening.has(client)) {
+      listening.add(client)
+      client.on("error", (cause: Error) => holders.get(client)?.markBroken(cause))
+    }
+    const lease = new Held(client)
+    holders.set(client, lease)
     leases.add(lease)
     return lease
   }

@@ -27,7 +27,10 @@ interface Entry {
 
 /** What one connection has prepared: text → name, least recently used first. */
 interface ClientCache {
+  /** Least recently used first: a text used again is moved to the end. */
   readonly entries: Map<string, Entry>
+  /** The text at the end of `entries` when it is still there (then a use of it moves nothing). */
+  newest: string | undefined
 }
 
 /** pg's own record of the statements it has parsed on a connection. */
@@ -87,7 +90,7 @@ export const make = (options: PreparedStatementsOptions) => {
   const cacheOf = (client: Pg.ClientBase): ClientCache => {
     let cache = caches.get(client)
     if (cache === undefined) {
-      cache = { entries: new Map() }
+      cache = { entries: new Map(), newest: undefined }
       caches.set(client, cache)
     }
     return cache
@@ -120,15 +123,19 @@ export const make = (options: PreparedStatementsOptions) => {
       const epoch = stale.size === 0 ? 0 : stale.get(sql) ?? 0
       const entry = cache.entries.get(sql)
       if (entry !== undefined) {
+        // Already the most recently used (a hot statement run again and again): nothing to move.
+        if (entry.epoch === epoch && cache.newest === sql) return entry.name
         cache.entries.delete(sql)
         if (entry.epoch === epoch) {
           cache.entries.set(sql, entry)
+          cache.newest = sql
           return entry.name
         }
         close(client, entry.name)
       }
       const name = prefix + (nextName++).toString(36)
       cache.entries.set(sql, { name, epoch })
+      cache.newest = sql
       if (cache.entries.size > options.cacheSize) {
         const [oldest, evicted] = cache.entries.entries().next().value!
         cache.entries.delete(oldest)
