@@ -3,13 +3,15 @@
  * selects issued at once through a pool of 10, as one operation.
  *
  *   npm run build   # ours is loaded from dist, as in the benchmark
- *   node --import tsx bench/profile/concurrent.ts [dbsql|fibers|raw] [seconds] [--profile]
+ *   node --import tsx bench/profile/concurrent.ts [dbsql|fibers|raw|versus] [seconds] [--profile]
  *   node bench/profile/summarize.mjs bench/profile/out/concurrent-<variant>.cpuprofile
  *
  * `dbsql` is ours `db.sql` per select, `fibers` the benchmark's floor (one
  * fiber per select around `pool.query`), `raw` Promise.all over `pool.query`.
  * It prints wall and client CPU time per operation; with --profile it
- * records a CPU profile of the timed part only.
+ * records a CPU profile of the timed part only. `versus` alternates `dbsql`
+ * and `fibers` operations and prints their median wall times and ratio
+ * (steadier on a busy machine than two separate runs).
  */
 import * as fs from "node:fs"
 import * as inspector from "node:inspector/promises"
@@ -53,8 +55,8 @@ const dbSql = Effect.map(
   count
 )
 
-const operation = async (): Promise<void> => {
-  switch (variant) {
+const operation = async (which = variant): Promise<void> => {
+  switch (which) {
     case "raw":
       return count(await Promise.all(ids.map(async (id) => (await pool.query({ name: "cpoint", text, values: [id] })).rows[0])))
     case "fibers":
@@ -66,7 +68,35 @@ const operation = async (): Promise<void> => {
   }
 }
 
+const versus = async () => {
+  const times: Record<"dbsql" | "fibers", Array<number>> = { dbsql: [], fibers: [] }
+  for (let i = 0; i < 5; i++) {
+    await operation("dbsql")
+    await operation("fibers")
+  }
+  const until = performance.now() + seconds * 1000
+  while (performance.now() < until) {
+    for (const which of ["dbsql", "fibers"] as const) {
+      const start = performance.now()
+      await operation(which)
+      times[which].push(performance.now() - start)
+    }
+  }
+  const median = (xs: Array<number>) => xs.sort((a, b) => a - b)[xs.length >> 1]!
+  const [ours, floor] = [median(times.dbsql), median(times.fibers)]
+  console.log(`dbsql ${ours.toFixed(1)} ms, fibers ${floor.toFixed(1)} ms (medians over ${times.dbsql.length}): ${(ours / floor).toFixed(2)}× the fiber floor`)
+}
+
 try {
+  if (variant === "versus") await versus()
+  else await measure()
+} finally {
+  await runtime.dispose()
+  await pool.query(`DROP TABLE IF EXISTS ${table}`)
+  await pool.end()
+}
+
+async function measure() {
   for (let i = 0; i < 5; i++) await operation()
   const profiling = process.argv.includes("--profile")
   const inspectorSession = new inspector.Session()
@@ -96,8 +126,4 @@ try {
     fs.writeFileSync(out, JSON.stringify(profile))
     console.log(`profile: ${path.relative(process.cwd(), out)}`)
   }
-} finally {
-  await runtime.dispose()
-  await pool.query(`DROP TABLE IF EXISTS ${table}`)
-  await pool.end()
 }
