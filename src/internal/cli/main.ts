@@ -7,6 +7,7 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import { CliConfig, CliError, Command, GlobalFlag } from "effect/cli"
 import * as fs from "node:fs"
@@ -69,10 +70,17 @@ export const main = (): void => {
   const program = Command.run(root, { version: version() }).pipe(
     Effect.provide(Layer.mergeAll(Platform.layer, CliConfig.layer({ builtIns })))
   )
-  const fiber = Effect.runFork(program)
-  const interrupt = () => fiber.interruptUnsafe()
+  // Listening before the run starts: `runFork` runs the program synchronously
+  // up to its first asynchronous step, which for `ping` comes after the
+  // "connecting to" line, and a signal in that window would take the
+  // default action (the process killed, no exit code, nothing closed).
+  // Node delivers the signal's event on the event loop, after `runFork` has
+  // returned, so `fiber` is set by the time `interrupt` runs.
+  let fiber: Fiber.Fiber<void, unknown> | undefined
+  const interrupt = () => fiber?.interruptUnsafe()
   process.once("SIGINT", interrupt)
   process.once("SIGTERM", interrupt)
+  fiber = Effect.runFork(program)
   fiber.addObserver((exit) => {
     process.off("SIGINT", interrupt)
     process.off("SIGTERM", interrupt)
