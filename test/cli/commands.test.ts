@@ -92,11 +92,22 @@ describe("effect-sqlservice", () => {
     try {
       const port = (silent.address() as net.AddressInfo).port
       const running = start(pkg, ["ping", "--url", `postgres://app:hunter2secret@127.0.0.1:${port}/db`], { cwd: pkg.app("sigint") })
-      const deadline = Date.now() + 20_000
-      while (!running.stderr().includes("connecting to") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-      expect(running.stderr()).toContain("connecting to postgres://app:****@127.0.0.1:")
+      // The signal goes out the moment the progress line arrives: the command is then still setting up
+      // its connection, synchronously (a signal there once killed it: no handler was installed yet).
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no progress line within 20 s:\n${running.stderr()}`)), 20_000)
+        const onData = () => {
+          if (!running.stderr().includes("connecting to")) return
+          clearTimeout(timer)
+          running.child.stderr!.off("data", onData)
+          running.child.kill("SIGINT")
+          resolve()
+        }
+        running.child.stderr!.on("data", onData)
+        onData()
+      })
       const sent = Date.now()
-      running.child.kill("SIGINT")
+      expect(running.stderr()).toContain("connecting to postgres://app:****@127.0.0.1:")
       const ran = await running.done
       expect(ran.code, `ended by signal ${ran.signal}; stderr:\n${ran.stderr}`).toBe(130)
       // Well before the 10 s connect timeout.
