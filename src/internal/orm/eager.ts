@@ -187,27 +187,25 @@ export const selectByKeys = (
 }
 
 /**
- * `targets` grouped by the values of `fields`, in their order, each group an
- * array of exactly its length: a group grown by `push` from one row takes 17
- * slots, and the groups live as long as the rows they are attached to.
+ * `values` grouped by their `keys` (`keys[i]` is the key of `values[i]`), in
+ * their order, each group an array of exactly its length: a group grown by
+ * `push` from one row takes 17 slots, and the groups live as long as the
+ * rows they are attached to.
+ *
+ * @internal
  */
-const groupByKey = (targets: ReadonlyArray<any>, fields: ReadonlyArray<string>): Map<unknown, Array<any>> => {
-  const keys: Array<unknown> = new Array(targets.length)
+export const groupByKey = <A>(keys: ReadonlyArray<unknown>, values: ReadonlyArray<A>): Map<unknown, Array<A>> => {
   const left = new Map<unknown, number>()
-  for (let i = 0; i < targets.length; i++) {
-    const key = joinKey(targets[i], fields)
-    keys[i] = key
-    left.set(key, (left.get(key) ?? 0) + 1)
-  }
-  // Filled from the end, so each group keeps the targets' order.
-  const groups = new Map<unknown, Array<any>>()
-  for (let i = targets.length - 1; i >= 0; i--) {
+  for (let i = 0; i < keys.length; i++) left.set(keys[i], (left.get(keys[i]) ?? 0) + 1)
+  // Filled from the end, so each group keeps the values' order.
+  const groups = new Map<unknown, Array<A>>()
+  for (let i = keys.length - 1; i >= 0; i--) {
     const key = keys[i]
     const at = left.get(key)! - 1
     left.set(key, at)
     let group = groups.get(key)
     if (group === undefined) groups.set(key, group = new Array(at + 1))
-    group[at] = targets[i]
+    group[at] = values[i]!
   }
   return groups
 }
@@ -263,7 +261,7 @@ export const loadRelations: (
     const values = yield* Effect.fromResult(distinctKeys(out, join.sourceFields, columns))
     const targets = yield* selectByKeys(runner, info, join.targetFields, values)
     const loaded = yield* loadRelations(runner, relation.target, targets, relation.nested)
-    const byKey = groupByKey(loaded, join.targetFields)
+    const byKey = groupByKey(loaded.map((target) => joinKey(target, join.targetFields)), loaded)
     for (const row of out) {
       const group = byKey.get(joinKey(row, join.sourceFields)) ?? []
       row[name] = relation.kind === "many" ? group : Option.fromNullishOr(group[0])

@@ -5,7 +5,7 @@ import type * as Relation from "../../Relation.js"
 import type * as Table from "../../Table.js"
 import { errorMessage } from "../errorMessage.js"
 import { inList, Params } from "./compile.js"
-import { distinctKeys, type Join, joinKey, keyOf, resolveJoin, selectByKeys } from "./eager.js"
+import { distinctKeys, groupByKey, type Join, joinKey, keyOf, resolveJoin, selectByKeys } from "./eager.js"
 import type { Runner } from "./runner.js"
 import { decodeSelected, tableInfo, type TableInfo } from "./tableInfo.js"
 
@@ -96,10 +96,9 @@ export const selectThrough = Effect.fnUntraced(function*(
   const dialect = runner.dialect
   const info = yield* Effect.fromResult(tableInfo(relation.target, dialect.name, dialect.valueOptions))
   const link = yield* Effect.fromResult(tableInfo(join.link, dialect.name, dialect.valueOptions))
-  const byOwner = new Map<unknown, Array<any>>()
   const ownerColumns = join.source.targetFields.map((f) => link.byField.get(f)!)
   const values = yield* Effect.fromResult(distinctKeys(owners, join.source.sourceFields, ownerColumns))
-  if (values[0]!.length === 0) return byOwner
+  if (values[0]!.length === 0) return new Map<unknown, Array<any>>()
   const t = dialect.quoteIdentifier("t")
   const l = dialect.quoteIdentifier("l")
   const params = new Params(dialect)
@@ -137,13 +136,7 @@ export const selectThrough = Effect.fnUntraced(function*(
   })
   const targets = yield* decodeSelected(info, targetRows, "field")
   const links = yield* decodeSelected(link, linkRows, "field")
-  for (let i = 0; i < targets.length; i++) {
-    const key = joinKey(links[i], join.source.targetFields)
-    const group = byOwner.get(key)
-    if (group === undefined) byOwner.set(key, [targets[i]])
-    else group.push(targets[i])
-  }
-  return byOwner
+  return groupByKey(links.map((linkRow) => joinKey(linkRow, join.source.targetFields)), targets as Array<any>)
 })
 
 /** The link rows of the owners with these keys (values of the link's source fields), decoded. */
