@@ -13,16 +13,13 @@
  * and `fibers` operations and prints their median wall times and ratio
  * (steadier on a busy machine than two separate runs).
  */
-import * as fs from "node:fs"
-import * as inspector from "node:inspector/promises"
-import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import Pg from "pg"
 import { Database } from "effect-sqlservice"
 import { createUsers, seedUsers, template } from "../fixtures.js"
 import { idSequence } from "../harness.js"
+import { startProfile } from "./cpuProfile.js"
 
 const variant = process.argv[2] ?? "dbsql"
 const seconds = Number(process.argv[3] ?? 5)
@@ -98,14 +95,7 @@ try {
 
 async function measure() {
   for (let i = 0; i < 5; i++) await operation()
-  const profiling = process.argv.includes("--profile")
-  const inspectorSession = new inspector.Session()
-  if (profiling) {
-    inspectorSession.connect()
-    await inspectorSession.post("Profiler.setSamplingInterval", { interval: 100 })
-    await inspectorSession.post("Profiler.enable")
-    await inspectorSession.post("Profiler.start")
-  }
+  const stopProfile = await startProfile(`concurrent-${variant}`)
   const until = performance.now() + seconds * 1000
   let ops = 0
   const cpuStart = process.cpuUsage()
@@ -119,11 +109,5 @@ async function measure() {
   console.log(
     `${variant}: ${ms.toFixed(1)} ms/op wall, ${((cpu.user + cpu.system) / 1000 / ops).toFixed(1)} ms/op client CPU over ${ops} ops (sink ${sink})`
   )
-  if (profiling) {
-    const { profile } = await inspectorSession.post("Profiler.stop")
-    const out = path.join(path.dirname(fileURLToPath(import.meta.url)), "out", `concurrent-${variant}.cpuprofile`)
-    fs.mkdirSync(path.dirname(out), { recursive: true })
-    fs.writeFileSync(out, JSON.stringify(profile))
-    console.log(`profile: ${path.relative(process.cwd(), out)}`)
-  }
+  await stopProfile()
 }

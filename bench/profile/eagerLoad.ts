@@ -12,16 +12,13 @@
  * records a CPU profile of the timed part only. It also prints the statements
  * one load sends (through `onStatement`).
  */
-import * as fs from "node:fs"
-import * as inspector from "node:inspector/promises"
-import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Schema from "effect/Schema"
 import Sqlite from "better-sqlite3"
 import Pg from "pg"
 import { Column, Database, Query, Relation, Table } from "effect-sqlservice"
+import { startProfile } from "./cpuProfile.js"
 
 const dialect = process.argv[2] ?? "sqlite"
 const variant = process.argv[3] ?? "with"
@@ -123,13 +120,7 @@ counting = false
 console.log(`statements of one load (${statements.length}):\n${statements.map((s) => `  ${s.slice(0, 160)}`).join("\n")}`)
 
 for (let i = 0; i < 50; i++) await load()
-const session = process.argv.includes("--profile") ? new inspector.Session() : undefined
-if (session !== undefined) {
-  session.connect()
-  await session.post("Profiler.enable")
-  await session.post("Profiler.setSamplingInterval", { interval: 100 })
-  await session.post("Profiler.start")
-}
+const stopProfile = await startProfile(`eager-${dialect}-${variant}`)
 // CPU time of this process per load (median over loads): less disturbed by a busy machine than wall time.
 const start = performance.now()
 const cpu: Array<number> = []
@@ -144,14 +135,7 @@ while (performance.now() - start < seconds * 1000) {
 }
 const median = (xs: Array<number>) => xs.sort((a, b) => a - b)[xs.length >> 1]!
 console.log(`${dialect} ${variant}: ${cpu.length} loads, median ${median(wall).toFixed(3)} ms wall, ${median(cpu).toFixed(3)} ms CPU per load`)
-if (session !== undefined) {
-  const { profile } = await session.post("Profiler.stop")
-  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out")
-  fs.mkdirSync(dir, { recursive: true })
-  const file = path.join(dir, `eager-${dialect}-${variant}.cpuprofile`)
-  fs.writeFileSync(file, JSON.stringify(profile))
-  console.log(`profile: ${file}`)
-}
+await stopProfile()
 if (dialect === "pg") for (const s of [t.keys, t.devices, t.users]) await runtime.runPromise(db.sql.unsafe(`DROP TABLE IF EXISTS ${s}`))
 await runtime.dispose()
 await pool?.end()

@@ -12,10 +12,6 @@
  * (`node --cpu-prof --cpu-prof-dir=... --import tsx ...` works too, with the
  * start-up included.)
  */
-import * as fs from "node:fs"
-import * as inspector from "node:inspector/promises"
-import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import Sqlite from "better-sqlite3"
@@ -24,6 +20,7 @@ import * as Schema from "effect/Schema"
 import { Column, Database, Table } from "effect-sqlservice"
 import { createUsers, seedUsers, template } from "../fixtures.js"
 import { idSequence } from "../harness.js"
+import { startProfile } from "./cpuProfile.js"
 
 const variant = process.argv[2] ?? "session"
 const seconds = Number(process.argv[3] ?? 5)
@@ -90,14 +87,7 @@ const batch = (n: number): Promise<void> => {
 }
 
 for (let i = 0; i < 50; i++) await batch(1000)
-const profiling = process.argv.includes("--profile")
-const inspectorSession = new inspector.Session()
-if (profiling) {
-  inspectorSession.connect()
-  await inspectorSession.post("Profiler.setSamplingInterval", { interval: 100 })
-  await inspectorSession.post("Profiler.enable")
-  await inspectorSession.post("Profiler.start")
-}
+const stopProfile = await startProfile(variant)
 const until = performance.now() + seconds * 1000
 let ops = 0
 const cpuStart = process.cpuUsage()
@@ -112,11 +102,5 @@ const cpu = process.cpuUsage(cpuStart)
 console.log(
   `${variant}: ${us.toFixed(2)} µs/op wall, ${((cpu.user + cpu.system) / ops).toFixed(2)} µs/op CPU over ${ops} ops (sink ${sink})`
 )
-if (profiling) {
-  const { profile } = await inspectorSession.post("Profiler.stop")
-  const out = path.join(path.dirname(fileURLToPath(import.meta.url)), "out", `${variant}.cpuprofile`)
-  fs.mkdirSync(path.dirname(out), { recursive: true })
-  fs.writeFileSync(out, JSON.stringify(profile))
-  console.log(`profile: ${path.relative(process.cwd(), out)}`)
-}
+await stopProfile()
 await runtime.dispose()
