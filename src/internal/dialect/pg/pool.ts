@@ -94,10 +94,14 @@ export const make = (config: PoolConfig): Pool => {
   const clients = new Set<Pg.Client>()
   const connected = new WeakSet<Pg.Client>()
   class TrackedClient extends Pg.Client {
+    /** The checkout holding this client, whose connection its 'error' event marks broken. */
+    holder: Held | undefined = undefined
     constructor(options: Pg.ClientConfig) {
       super(options)
       clients.add(this)
       this.once("end", () => clients.delete(this))
+      // One listener for the client's life, not one added and removed per checkout.
+      this.on("error", (cause: Error) => this.holder?.markBroken(cause))
     }
   }
 
@@ -138,7 +142,8 @@ export const make = (config: PoolConfig): Pool => {
       if (this.released) return
       this.released = true
       leases.delete(this)
-      if (holders.get(this.client) === this) holders.delete(this.client)
+      const tracked = this.client as unknown as TrackedClient
+      if (tracked.holder === this) tracked.holder = undefined
       // release(error) destroys the client instead of pooling it.
       this.client.release(this.brokenBy)
       gate.release()
@@ -151,18 +156,9 @@ export const make = (config: PoolConfig): Pool => {
     }
   }
 
-  // The checkout holding each client: its 'error' listener, installed once
-  // per client, marks that checkout's connection broken.
-  const holders = new WeakMap<Pg.PoolClient, Held>()
-  const listening = new WeakSet<Pg.PoolClient>()
-
   const hold = (client: Pg.PoolClient) => {
-    if (!listening.has(client)) {
-      listening.add(client)
-      client.on("error", (cause: Error) => holders.get(client)?.markBroken(cause))
-    }
     const lease = new Held(client)
-    holders.set(client, lease)
+    ;(client as unknown as TrackedClient).holder = lease
     leases.add(lease)
     return lease
   }
