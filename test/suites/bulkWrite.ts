@@ -93,6 +93,20 @@ class Undo extends Error {
   }
 }
 
+/** The error shape of a failed write (its typed failure, else "other"). */
+const failureShape = (written: Exit.Exit<unknown, unknown>) => {
+  const e = Exit.findErrorOption(written)
+  return errorShape(e._tag === "Some" ? e.value : undefined)
+}
+
+/** What one write did, seen from inside a block that is then rolled back. */
+interface Trial {
+  readonly written: Exit.Exit<unknown, unknown>
+  readonly stored: Array<unknown>
+  /** The statements sent from the block's start. */
+  readonly statements: Array<string>
+}
+
 export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pgPreparedStatements?: boolean } = {}) => {
   const test = <A, E>(
     title: string,
@@ -115,6 +129,29 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pg
   const readBack = <T extends Table.Any>(s: Session.Session, table: T) =>
     s.all(Query.select(table).pipe(Query.orderBy((table.columns as any).id)))
 
+  /**
+   * Inserts `seedRows`, runs `write` in a nested begin (a savepoint: a refusal by PostgreSQL
+   * aborts only that, and the read-back still runs), reads `Bulk` back, then rolls it all back.
+   */
+  const trial = (
+    trace: Trace,
+    seedRows: ReadonlyArray<Record<string, unknown>>,
+    write: (s: Session.Session) => Effect.Effect<unknown, unknown>
+  ) =>
+    Effect.gen(function*() {
+      const db = yield* Database.Database
+      const start = trace.statements.length
+      const undone = yield* db.begin(Effect.gen(function*() {
+        const s = yield* Session.Session
+        if (seedRows.length > 0) yield* s.insertAll(Bulk, seedRows as any)
+        const written = yield* Effect.exit(db.begin(Effect.flatMap(Session.Session, write)))
+        const stored = yield* readBack(s, Bulk)
+        return yield* Effect.fail(new Undo({ written, stored }))
+      })).pipe(Effect.flip)
+      const { written, stored } = (undone as Undo).value as Pick<Trial, "written" | "stored">
+      return { written, stored, statements: trace.statements.slice(start) } satisfies Trial
+    })
+
   describe(`single-pass bulk writes (${name})`, () => {
     test("property: the fast path accepts and refuses exactly what the Schema path does, and returns what a read-back gives", (trace) =>
       Effect.gen(function*() {
@@ -122,30 +159,15 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pg
         let fast = 0
         let accepted = 0
         let refused = 0
-        // One trial: seed, write, read back, then roll everything back.
-        const trial = (rows: ReadonlyArray<Record<string, unknown>>, mode: "saveAll" | "insertAll", returning: boolean | undefined) =>
-          Effect.gen(function*() {
-            const start = trace.statements.length
-            const exit = yield* db.begin(Effect.gen(function*() {
-              const s = yield* Session.Session
-              yield* s.insertAll(Bulk, seed)
-              // In a nested begin (a savepoint): a refusal by PostgreSQL aborts only that, and the read-back still runs.
-              const written = yield* Effect.exit(db.begin(Effect.flatMap(Session.Session, (inner) =>
-                inner[mode](Bulk, rows as any, returning === undefined ? undefined : { returning } as any) as Effect.Effect<
-                  unknown,
-                  unknown
-                >)))
-              const stored = yield* readBack(s, Bulk)
-              return yield* Effect.fail(new Undo({ written, stored }))
-            })).pipe(Effect.flip)
-            const { written, stored } = (exit as Undo).value as { written: Exit.Exit<unknown, unknown>; stored: Array<unknown> }
-            const statements = trace.statements.slice(start)
-            return { written, stored, statements }
-          })
         yield* Effect.promise(() =>
           fc.assert(
             fc.asyncProperty(fc.array(rowArb, { minLength: 1, maxLength: 4 }), fc.constantFrom("saveAll", "insertAll"), async (rows, mode) => {
-              const run = (returning: boolean | undefined) => Effect.runPromise(trial(rows, mode as "saveAll" | "insertAll", returning))
+              const run = (returning: boolean | undefined) =>
+                Effect.runPromise(trial(trace, seed, (inner) =>
+                  inner[mode as "saveAll" | "insertAll"](Bulk, rows as any, returning === undefined ? undefined : { returning } as any) as Effect.Effect<
+                    unknown,
+                    unknown
+                  >).pipe(Effect.provideService(Database.Database, db)))
               // `returning: true` always takes the general path: the Schema encode, then RETURNING.
               const general = await run(true)
               const byDefault = await run(undefined)
@@ -165,12 +187,8 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pg
                 if (!byDefault.statements.some((sql) => sql.includes("RETURNING"))) fast++
               } else {
                 refused++
-                const failure = (w: Exit.Exit<unknown, unknown>) => {
-                  const e = Exit.findErrorOption(w)
-                  return errorShape(e._tag === "Some" ? e.value : undefined)
-                }
-                expect(failure(byDefault.written)).toEqual(failure(general.written))
-                expect(failure(counted.written)).toEqual(failure(general.written))
+                expect(failureShape(byDefault.written)).toEqual(failureShape(general.written))
+                expect(failureShape(counted.written)).toEqual(failureShape(general.written))
                 // Nothing written: only the seed is there.
                 expect(general.stored).toEqual(seed)
               }
@@ -213,35 +231,23 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pg
 
     test("saveAll with a key given twice, in key order or not, does what the Schema path does", (trace) =>
       Effect.gen(function*() {
-        const db = yield* Database.Database
         const row = (id: number, name: string) => ({ id, name, score: id, small: 0, flag: true, note: null })
         // Increasing keys skip the duplicate check's Set until the first key out of order.
         const orders = [[1, 2, 3], [3, 2, 1], [1, 2, 3, 2], [1, 1], [3, 1, 3], [2, 3, 1, 5, 4], [4, 5, 6, 4, 7], [1, 2, 2, 3]]
         for (const ids of orders) {
           const rows = ids.map((id, at) => row(id, `r${at}`))
           const outcome = (returning: boolean | undefined) =>
-            db.begin(Effect.gen(function*() {
-              const s = yield* Session.Session
-              const start = trace.statements.length
-              const written = yield* Effect.exit(db.begin(Effect.flatMap(Session.Session, (inner) =>
-                inner.saveAll(Bulk, rows, returning === undefined ? undefined : { returning }))))
-              const stored = yield* readBack(s, Bulk)
-              const inserts = trace.statements.slice(start).filter((sql) => sql.startsWith("INSERT")).map((sql) => sql.includes("RETURNING"))
-              return yield* Effect.fail(new Undo({ written, stored, inserts }))
-            })).pipe(
-              Effect.flip,
-              Effect.map((undo) => (undo as Undo).value as { written: Exit.Exit<unknown, unknown>; stored: unknown; inserts: Array<boolean> })
-            )
+            trial(trace, [], (s) => s.saveAll(Bulk, rows, returning === undefined ? undefined : { returning }))
           const general = yield* outcome(true)
           const byDefault = yield* outcome(undefined)
-          const failure = (w: Exit.Exit<unknown, unknown>) => errorShape(Exit.findErrorOption(w).pipe((e) => e._tag === "Some" ? e.value : undefined))
-          const shape = (w: Exit.Exit<unknown, unknown>) => Exit.isSuccess(w) ? { ok: w.value } : failure(w)
+          const shape = (w: Exit.Exit<unknown, unknown>) => Exit.isSuccess(w) ? { ok: w.value } : failureShape(w)
           expect({ ids, ...shape(byDefault.written) }).toEqual({ ids, ...shape(general.written) })
           expect(byDefault.stored).toEqual(general.stored)
           // Distinct keys: one INSERT, without RETURNING (the single pass). A repeated key: refused, nothing sent.
+          const inserts = byDefault.statements.filter((sql) => sql.startsWith("INSERT")).map((sql) => sql.includes("RETURNING"))
           const distinct = new Set(ids).size === ids.length
-          expect({ ids, inserts: byDefault.inserts }).toEqual({ ids, inserts: distinct ? [false] : [] })
-          expect({ ids, reason: Exit.isSuccess(general.written) ? "written" : failure(general.written).reason }).toEqual({
+          expect({ ids, inserts }).toEqual({ ids, inserts: distinct ? [false] : [] })
+          expect({ ids, reason: Exit.isSuccess(general.written) ? "written" : failureShape(general.written).reason }).toEqual({
             ids,
             reason: distinct ? "written" : "InputError"
           })
