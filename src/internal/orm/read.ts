@@ -8,6 +8,7 @@ import type * as Query from "../../Query.js"
 import type * as Table from "../../Table.js"
 import { compileCount, compileQuery, compileSelectCached, inputError, isPlain, Params } from "./compile.js"
 import { loadRelations } from "./eager.js"
+import type { Dialect } from "../dialect/Dialect.js"
 import type { Runner } from "./runner.js"
 import { errorMessage, showValue } from "../errorMessage.js"
 import type { RowCodec } from "../schema/codec.js"
@@ -186,8 +187,6 @@ const decodeChunks = (
 export const decodeStatement = (runner: Runner, table: Table.Any, rows: ReadonlyArray<Row>) =>
   Effect.flatMap(info(runner, table), (i) => decodeAll(i, rows))
 
-const getSqlCache = new WeakMap<TableInfo, string>()
-
 /**
  * The primary key given as a value, a tuple in key order, or a record of key fields.
  *
@@ -236,41 +235,70 @@ const keyParams = (i: TableInfo, pk: unknown): Result.Result<Array<unknown>, Dat
   return Result.succeed(encoded)
 }
 
-const getSql = (runner: Runner, i: TableInfo): string => {
-  let sql = getSqlCache.get(i)
-  if (sql === undefined) {
-    const params = new Params(runner.dialect)
-    sql = `SELECT ${i.selectList} FROM ${i.qualified} WHERE ${i.primaryKey.map((c) => `${c.quoted} = ${params.add(null)}`).join(" AND ")}`
-    getSqlCache.set(i, sql)
-  }
-  return sql
+const none = Effect.succeed(Option.none())
+
+/**
+ * What a point lookup of a table needs, built once per table and dialect:
+ * its metadata, SQL and what to do with the row read. One lookup per `get`
+ * (the chain holds a table's other dialects, rarely more than one).
+ */
+interface PointLookup {
+  readonly dialect: Dialect
+  readonly info: TableInfo
+  readonly sql: string
+  readonly found: (row: Row | undefined) => Effect.Effect<Option.Option<any>, DatabaseError.DatabaseError>
+  readonly next: PointLookup | undefined
 }
 
-const none = Effect.succeed(Option.none())
+const pointLookups = new WeakMap<Table.Any, PointLookup>()
+
+const pointLookup = (table: Table.Any, dialect: Dialect): Result.Result<PointLookup, DatabaseError.DatabaseError> => {
+  const first = pointLookups.get(table)
+  for (let p = first; p !== undefined; p = p.next) if (p.dialect === dialect) return Result.succeed(p)
+  const i = tableInfo(table, dialect.name, dialect.valueOptions)
+  if (Result.isFailure(i)) return Result.fail(i.failure)
+  const info = i.success
+  const params = new Params(dialect)
+  const lookup: PointLookup = {
+    dialect,
+    info,
+    sql: `SELECT ${info.selectList} FROM ${info.qualified} WHERE ${
+      info.primaryKey.map((c) => `${c.quoted} = ${params.add(null)}`).join(" AND ")
+    }`,
+    found: found(info.codec),
+    next: first
+  }
+  pointLookups.set(table, lookup)
+  return Result.succeed(lookup)
+}
+
+const found = (codec: RowCodec) => {
+  const inPlace = codec.selectedInPlace
+  return (row: Row | undefined): Effect.Effect<Option.Option<any>, DatabaseError.DatabaseError> => {
+    if (row === undefined) return none
+    if (inPlace !== undefined && inPlace(row)) return Effect.succeed(Option.some(row))
+    const decoded = codec.decodeSelected(row)
+    if (decoded === undefined) return Effect.map(codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>, Option.some)
+    return Result.isSuccess(decoded) ? Effect.succeed(Option.some(decoded.success)) : Effect.fail(decoded.failure)
+  }
+}
 
 /**
  * `get` is the point lookup benchmarks measure: cached SQL, the key checked
  * and bound without the Schema where it is a plain value, the driver's
  * single-row read, the row validated in place, and on SQLite all of it in
- * one fiber step (see `Runner.firstRowThen`).
+ * one fiber step (see `Runner.firstRowThen`). The key is checked and bound
+ * when `get` is called (pure work on its arguments), so a bad key fails
+ * without touching the connection.
  *
  * @internal
  */
 export const get = (runner: Runner, table: Table.Any, pk: unknown): Effect.Effect<Option.Option<any>, DatabaseError.DatabaseError> => {
-  let codec: RowCodec
-  return runner.firstRowThen(() => {
-    const i = tableInfo(table, runner.dialect.name, runner.dialect.valueOptions)
-    if (Result.isFailure(i)) return Result.fail(i.failure)
-    const params = keyParams(i.success, pk)
-    if (Result.isFailure(params)) return Result.fail(params.failure)
-    codec = i.success.codec
-    return Result.succeed([getSql(runner, i.success), params.success] as const)
-  }, (row) => {
-    if (row === undefined) return none
-    const decoded = codec.decodeSelected(row)
-    if (decoded === undefined) return Effect.map(codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>, Option.some)
-    return Result.isSuccess(decoded) ? Effect.succeed(Option.some(decoded.success)) : Effect.fail(decoded.failure)
-  })
+  const lookup = pointLookup(table, runner.dialect)
+  if (Result.isFailure(lookup)) return Effect.fail(lookup.failure)
+  const { found, info, sql } = lookup.success
+  const params = keyParams(info, pk)
+  return Result.isFailure(params) ? Effect.fail(params.failure) : runner.firstRowThen(sql, params.success, found)
 }
 
 /** @internal */

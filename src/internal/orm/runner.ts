@@ -35,9 +35,14 @@ export interface Runner {
     statement: () => Result.Result<Statement, DatabaseError.DatabaseError>,
     then: (result: QueryResult) => Effect.Effect<A, DatabaseError.DatabaseError>
   ) => Effect.Effect<A, DatabaseError.DatabaseError>
-  /** `runThen` for a statement that returns at most one row: the driver reads that row only, where it can. */
+  /**
+   * Runs a statement that returns at most one row, then `then` on that row:
+   * the driver reads that row only where it can, in one fiber step where
+   * `runThen` would.
+   */
   readonly firstRowThen: <A>(
-    statement: () => Result.Result<Statement, DatabaseError.DatabaseError>,
+    sql: string,
+    params: ReadonlyArray<unknown>,
     then: (row: Row | undefined) => Effect.Effect<A, DatabaseError.DatabaseError>
   ) => Effect.Effect<A, DatabaseError.DatabaseError>
   readonly stream: (sql: string, params: ReadonlyArray<unknown>) => Stream.Stream<Row, DatabaseError.DatabaseError>

@@ -46,6 +46,8 @@ export interface RowCodec {
    * place and returned itself where reading it would change nothing.
    */
   readonly decodeSelected: (row: Row) => Result.Result<any, DatabaseError.DatabaseError> | undefined
+  /** Holds when a selected row is its own decoded value (what `decodeSelected` then succeeds with); `undefined` when no row can be. */
+  readonly selectedInPlace: ((row: Row) => boolean) | undefined
   readonly encode: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
   readonly encodeInsert: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
   /** The synchronous insert encoder; `undefined` when the Schema needs the Effect path. */
@@ -274,6 +276,7 @@ const compile = (
     // or service-dependent parts takes the Effect path. This is the hot path
     // of every read.
     const decoder = syncFirst(SchemaParser.decodeUnknownExit(rowSchema), SchemaParser.decodeUnknownEffect(rowSchema))
+    const plainFields = plainStructFields(rowSchema)
     const plain = plainStructCheck(rowSchema)
     const decodeEncoded = (
       encoded: Result.Result<Record<string, unknown>, DatabaseError.DatabaseError>
@@ -288,11 +291,11 @@ const compile = (
     const decodeEither = (row: unknown) => decodeEncoded(fromRow(row))
 
     // A row that reading would not change is its own decoded value (no copy).
-    const fieldsInPlace = inPlaceRowCheck(columns, plain, "field")
+    const fieldsInPlace = inPlaceRowCheck(columns, plainFields, "field")
     const decodeFieldsEither = (row: unknown): Result.Result<any, DatabaseError.DatabaseError> | undefined =>
       fieldsInPlace !== undefined && fieldsInPlace(row) ? Result.succeed(row) : decodeEncoded(fromFieldRow(row))
 
-    const namesInPlace = inPlaceRowCheck(columns, plain, "name")
+    const namesInPlace = inPlaceRowCheck(columns, plainFields, "name")
     const decodeSelected = namesInPlace === undefined
       ? decodeEither
       : (row: Row): Result.Result<any, DatabaseError.DatabaseError> | undefined =>
@@ -303,6 +306,7 @@ const compile = (
     return {
       decodeEither,
       decodeSelected,
+      selectedInPlace: namesInPlace,
       decode: (row: unknown) => {
         const decoded = decodeEither(row)
         if (decoded !== undefined) return Effect.fromResult(decoded)

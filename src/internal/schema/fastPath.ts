@@ -155,8 +155,12 @@ const valueCheck = (ast: AST.AST): Check | undefined => {
  */
 export const plainValueCheck = (schema: Schema.Top): Check | undefined => valueCheck(schema.ast)
 
-// The parser's own test for a present key.
-const hasKey = (record: object, key: PropertyKey): boolean =>
+/**
+ * The parser's own test for a present key.
+ *
+ * @internal
+ */
+export const hasKey = (record: object, key: PropertyKey): boolean =>
   key === "__proto__" ? Object.hasOwn(record, key) : key in record
 
 /**
