@@ -276,14 +276,49 @@ export type Row<Q> = Q extends Select<infer T, infer W, any, any> ? Table.Type<T
   : Q extends Projection<infer R, any> ? R
   : never
 
-const SelectProto = {
+const variance = { _W: (_: never) => _ }
+
+// One shape for every query value: building a query is on the path of every
+// ORM read (`Query.select(T).pipe(where(...))` per lookup), and a copy of an
+// object made with Object.create and Object.assign cost more than running a
+// SQLite point select.
+class SelectValue implements Parts {
+  declare readonly [TypeId]: unknown
+  declare readonly table: Table.Any
+  declare readonly condition: ConditionNode | undefined
+  declare readonly order: ReadonlyArray<Order>
+  declare readonly limit: number | undefined
+  declare readonly offset: number | undefined
+  declare readonly relations: Relation.Spec
+  declare readonly joins: ReadonlyArray<Join>
+  declare readonly projection: Readonly<Record<string, Operand>> | undefined
+  declare readonly distinct: boolean
+  declare readonly groupBy: ReadonlyArray<Operand>
+  declare readonly having: ConditionNode | undefined
+  declare readonly lock: Lock | undefined
+  declare readonly after: Readonly<Record<string, unknown>> | undefined
+  constructor(fields: Parts) {
+    this[TypeId] = variance
+    this.table = fields.table
+    this.condition = fields.condition
+    this.order = fields.order
+    this.limit = fields.limit
+    this.offset = fields.offset
+    this.relations = fields.relations
+    this.joins = fields.joins
+    this.projection = fields.projection
+    this.distinct = fields.distinct
+    this.groupBy = fields.groupBy
+    this.having = fields.having
+    this.lock = fields.lock
+    this.after = fields.after
+  }
   pipe() {
     return pipeArguments(this, arguments)
   }
 }
 
-const makeSelect = <Q>(fields: Parts): Q =>
-  Object.assign(Object.create(SelectProto), { [TypeId]: { _W: (_: never) => _ }, ...fields })
+const makeSelect = <Q>(fields: Parts): Q => new SelectValue(fields) as unknown as Q
 
 type Names<Q> = Q extends { readonly [TypeId]: { readonly _N: (_: infer N) => void } } ? N : never
 type LeftNames<Q> = Q extends { readonly [TypeId]: { readonly _L: (_: never) => infer L } } ? L : never
