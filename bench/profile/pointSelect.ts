@@ -2,7 +2,7 @@
  * A focused profile of ours on the SQLite :memory: point select:
  *
  *   npm run build   # ours is loaded from dist, as in the benchmark
- *   node --import tsx bench/profile/pointSelect.ts [session|connect|dbsql|get|getPerSession|raw] [seconds] [--profile]
+ *   node --import tsx bench/profile/pointSelect.ts [session|connect|dbsql|get|eq|getPerSession|raw] [seconds] [--profile]
  *   node bench/profile/summarize.mjs bench/profile/out/<variant>.cpuprofile
  *
  * Runs point selects in batches of 1000 inside one runPromise, like the
@@ -17,7 +17,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import Sqlite from "better-sqlite3"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { Column, Database, Table } from "effect-sqlservice"
+import { Column, Database, Query, Table } from "effect-sqlservice"
 import { createUsers, seedUsers, template } from "../fixtures.js"
 import { idSequence } from "../harness.js"
 import { startProfile } from "./cpuProfile.js"
@@ -67,6 +67,11 @@ const batch = (n: number): Promise<void> => {
       return runtime.runPromise(Effect.scoped(Effect.gen(function*() {
         const session = yield* db.session
         for (let i = 0; i < n; i++) sink ^= Option.getOrThrow(yield* session.get(User, ids[at++ & 0xffff]!)).id
+      })))
+    case "eq":
+      return runtime.runPromise(Effect.scoped(Effect.gen(function*() {
+        const session = yield* db.session
+        for (let i = 0; i < n; i++) sink ^= (yield* session.one(Query.select(User).pipe(Query.where(Query.eq(User.columns.id, ids[at++ & 0xffff]!))))).id
       })))
     case "getPerSession":
       return runtime.runPromise(Effect.gen(function*() {

@@ -10,7 +10,7 @@ import * as Query from "../Query.js"
 import type { Session } from "../Session.js"
 import * as Table from "../Table.js"
 import * as Read from "./orm/read.js"
-import type { Runner, Statement } from "./orm/runner.js"
+import type { Runner } from "./orm/runner.js"
 import * as Write from "./orm/write.js"
 import { runCommitted } from "./afterCommit.js"
 import type { BeginOptions, Dialect, DriverConnection, QueryResult } from "./dialect/Dialect.js"
@@ -236,19 +236,13 @@ export const makeSession = (ctx: SessionContext, home: Frame): Session => {
     }
   }
 
-  /**
-   * Compiles the statement and runs it, then `then` on the result, in the
-   * calling fiber's step where `immediately` can (a compile failure fails
-   * without touching the connection).
-   */
+  /** Runs the statement, then `then` on the result, in the calling fiber's step where `immediately` can. */
   const runThen = <A>(
-    statement: () => Result.Result<Statement, DatabaseError.DatabaseError>,
+    sql: string,
+    params: ReadonlyArray<unknown>,
     then: (result: QueryResult) => Effect.Effect<A, DatabaseError.DatabaseError>
   ): Effect.Effect<A, DatabaseError.DatabaseError> =>
     Effect.withFiber((fiber) => {
-      const compiled = statement()
-      if (Result.isFailure(compiled)) return Effect.fail(compiled.failure)
-      const [sql, params] = compiled.success
       const frame = effectiveFrame(home, fiber.getRef(ctx.current))
       const now = immediately(frame, sql, params, false)
       if (now === notNow) return Effect.flatMap(inFrame(frame, (conn) => run(dialect, conn, sql, params)), then)

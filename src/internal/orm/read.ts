@@ -64,9 +64,10 @@ export const selectAll = runSelect
 
 /**
  * Whole rows of a plain query without relations, at most `atMost` of them,
- * handed to `then`: compiled (from the shape cache), run and decoded in one
- * step where the runner can (`Runner.runThen`); anything else is
- * `selectAtMost` then `then`.
+ * handed to `then`: compiled when called (from the shape cache: pure work
+ * on the query, so a bad value fails without touching the connection), run
+ * and decoded in one step where the runner can (`Runner.runThen`); anything
+ * else is `selectAtMost` then `then`.
  *
  * @internal
  */
@@ -78,14 +79,15 @@ export const selectThen = <A>(
 ): Effect.Effect<A, DatabaseError.DatabaseError> => {
   const q = atMost === undefined || (query.limit !== undefined && query.limit <= atMost) ? query : { ...query, limit: atMost }
   if (hasRelations(q) || !isPlain(q)) return Effect.flatMap(runSelect(runner, q), then)
-  let info: TableInfo
-  return runner.runThen(() => {
-    const i = tableInfo(q.table, runner.dialect.name, runner.dialect.valueOptions)
-    if (Result.isFailure(i)) return Result.fail(i.failure)
-    info = i.success
-    return compileSelectCached(info, runner.dialect, q)
-  }, (result) => {
+  const i = tableInfo(q.table, runner.dialect.name, runner.dialect.valueOptions)
+  if (Result.isFailure(i)) return Effect.fail(i.failure)
+  const info = i.success
+  const compiled = compileSelectCached(info, runner.dialect, q)
+  if (Result.isFailure(compiled)) return Effect.fail(compiled.failure)
+  const inPlace = info.codec.selectedInPlace
+  return runner.runThen(compiled.success[0], compiled.success[1], (result) => {
     const rows = result.rows
+    if (inPlace !== undefined && allInPlace(inPlace, rows)) return then(rows)
     const out: Array<any> = new Array(rows.length)
     for (let k = 0; k < rows.length; k++) {
       const decoded = info.codec.decodeSelected(rows[k]!)
@@ -95,6 +97,12 @@ export const selectThen = <A>(
     }
     return then(out)
   })
+}
+
+// Rows that are each their own decoded value are the answer as read (the driver's fresh array).
+const allInPlace = (inPlace: (row: Row) => boolean, rows: ReadonlyArray<Row>): boolean => {
+  for (let k = 0; k < rows.length; k++) if (!inPlace(rows[k]!)) return false
+  return true
 }
 
 /** @internal */

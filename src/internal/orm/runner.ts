@@ -1,17 +1,9 @@
 import type * as Effect from "effect/Effect"
-import type * as Result from "effect/Result"
 import type * as Stream from "effect/Stream"
 import type { Row } from "../../Connection.js"
 import type * as DatabaseError from "../../DatabaseError.js"
 import type { Session } from "../../Session.js"
 import type { Dialect, QueryOptions, QueryResult } from "../dialect/Dialect.js"
-
-/**
- * SQL text and its bound parameters.
- *
- * @internal
- */
-export type Statement = readonly [sql: string, params: ReadonlyArray<unknown>]
 
 /**
  * What ORM operations need from a session: run SQL on its connection (with
@@ -27,12 +19,12 @@ export interface Runner {
     options?: QueryOptions
   ) => Effect.Effect<QueryResult, DatabaseError.DatabaseError>
   /**
-   * Compiles a statement and runs it, then `then` on its result: one fiber
-   * step where the driver runs statements synchronously and the connection
-   * is free. A failed compile fails before the connection is touched.
+   * Runs a statement, then `then` on its result: one fiber step where the
+   * driver runs statements synchronously and the connection is free.
    */
   readonly runThen: <A>(
-    statement: () => Result.Result<Statement, DatabaseError.DatabaseError>,
+    sql: string,
+    params: ReadonlyArray<unknown>,
     then: (result: QueryResult) => Effect.Effect<A, DatabaseError.DatabaseError>
   ) => Effect.Effect<A, DatabaseError.DatabaseError>
   /**

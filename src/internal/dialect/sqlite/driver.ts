@@ -187,10 +187,14 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
     const fail = (cause: unknown) => driverSqlError(dialect, cause)
 
     const runStatement = (statement: Sqlite.Statement, params: ReadonlyArray<unknown>): QueryResult => {
+      // A lone number or string binds as it is, without a spread call (a point lookup's key).
+      const only = params.length === 1 ? params[0] : undefined
+      const direct = typeof only === "number" || typeof only === "string"
       if (statement.reader) {
-        return { rows: statement.all(...bindable(params)) as Array<Record<string, unknown>>, rowsAffected: 0 }
+        const rows = direct ? statement.all(only) : statement.all(...bindable(params))
+        return { rows: rows as Array<Record<string, unknown>>, rowsAffected: 0 }
       }
-      const info = statement.run(...bindable(params))
+      const info = direct ? statement.run(only) : statement.run(...bindable(params))
       return { rows: [], rowsAffected: info.changes }
     }
 
