@@ -81,6 +81,12 @@ interface Data {
   readonly toys: ReadonlyArray<Table.Encoded<typeof Toy>>
   readonly labels: ReadonlyArray<Table.Encoded<typeof Label>>
   readonly links: ReadonlyArray<Table.Encoded<typeof OwnerLabel>>
+  /**
+   * Pets and toys inserted in descending id order: PostgreSQL then reads
+   * them back out of key order, and loaded arrays must still be in key
+   * order (they are ordered in JavaScript for integer keys, not by SQL).
+   */
+  readonly insertReversed: boolean
 }
 
 const small = fc.option(fc.integer({ min: -2, max: 3 }), { nil: null })
@@ -96,8 +102,9 @@ const data: fc.Arbitrary<Data> = fc.integer({ min: 0, max: 12 }).chain((nOwners)
     pets: fc.array(fc.record({ ownerId, grp: small, tag, ref: small, rank: fc.integer({ min: 1, max: 4 }), name: fc.string({ maxLength: 3 }) }), { maxLength: 25 }),
     nToys: fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 30 }),
     labels: fc.integer({ min: 0, max: 4 }),
-    links: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 })
-  }).map(({ labels, links, nToys, owners, pets }): Data => {
+    links: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 }),
+    insertReversed: fc.boolean()
+  }).map(({ insertReversed, labels, links, nToys, owners, pets }): Data => {
     const petRows = pets.map((p, i) => ({ id: i + 1, ...p }))
     const labelRows = Array.from({ length: labels }, (_, i) => ({ id: i + 1, name: `label ${i + 1}` }))
     const pairs = new Map<string, { ownerId: number; labelId: number }>()
@@ -112,7 +119,8 @@ const data: fc.Arbitrary<Data> = fc.integer({ min: 0, max: 12 }).chain((nOwners)
       pets: petRows,
       toys: petRows.length === 0 ? [] : nToys.map((n, i) => ({ id: i + 1, petId: (n % petRows.length) + 1, name: `toy ${i}` })),
       labels: labelRows,
-      links: [...pairs.values()]
+      links: [...pairs.values()],
+      insertReversed
     }
   })
 })
@@ -156,8 +164,9 @@ const reset = (d: Data) =>
     const s = yield* Database.session
     for (const t of ["el_owner_labels", "el_toys", "el_pets", "el_labels", "el_owners"]) yield* s.execute(`DELETE FROM ${t}`)
     if (d.owners.length > 0) yield* s.insertAll(Owner, d.owners)
-    if (d.pets.length > 0) yield* s.insertAll(Pet, d.pets as any)
-    if (d.toys.length > 0) yield* s.insertAll(Toy, d.toys)
+    const inOrder = <A>(rows: ReadonlyArray<A>) => d.insertReversed ? [...rows].reverse() : rows
+    if (d.pets.length > 0) yield* s.insertAll(Pet, inOrder(d.pets) as any)
+    if (d.toys.length > 0) yield* s.insertAll(Toy, inOrder(d.toys))
     if (d.labels.length > 0) yield* s.insertAll(Label, d.labels)
     if (d.links.length > 0) yield* s.insertAll(OwnerLabel, d.links)
     yield* s.commit
@@ -199,7 +208,7 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         await fc.assert(
           fc.asyncProperty(fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 1, maxLength: 6 }), (nums) =>
             runtime.runPromise(Effect.gen(function*() {
-              yield* reset({ owners: nums.map((num, i) => ({ id: i + 1, grp: null, tag: null, ref: null, num })), pets: [], toys: [], labels: [], links: [] })
+              yield* reset({ owners: nums.map((num, i) => ({ id: i + 1, grp: null, tag: null, ref: null, num })), pets: [], toys: [], labels: [], links: [], insertReversed: false })
               const exit = yield* Effect.exit(inSession((s) => s.all(byRank)))
               const outcome = Exit.match(exit, {
                 onSuccess: () => "loaded",
@@ -240,7 +249,8 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
         pets: Array.from({ length: OWNERS }, (_, i) => ({ id: i + 1, ownerId: i % 7 === 0 ? null : i + 1, grp: null, tag: null, ref: i % 4, rank: 1, name: "p" })) as any,
         toys: Array.from({ length: OWNERS }, (_, i) => ({ id: i + 1, petId: (i % OWNERS) + 1, name: "t" })),
         labels: [],
-        links: []
+        links: [],
+        insertReversed: false
       })
     })
     const tree = Query.select(Owner).pipe(

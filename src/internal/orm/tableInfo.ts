@@ -285,8 +285,16 @@ export const decodeSelected = (
 ): Effect.Effect<Array<any>, DatabaseError.DatabaseError> => {
   if (keyedBy === "name" && !info.namesAreFields) return decodeAll(info, rows)
   const codec = info.codec
+  // Rows that are each their own decoded value are the answer as read (the driver's fresh array).
+  let first = 0
+  const inPlace = codec.fieldsInPlace
+  if (inPlace !== undefined) {
+    while (first < rows.length && inPlace(rows[first]!)) first++
+    if (first === rows.length) return Effect.succeed(rows as Array<any>)
+  }
   const out: Array<any> = new Array(rows.length)
-  for (let i = 0; i < rows.length; i++) {
+  for (let i = 0; i < first; i++) out[i] = rows[i]
+  for (let i = first; i < rows.length; i++) {
     const decoded = codec.decodeFieldsEither(rows[i])
     if (decoded === undefined) {
       return Effect.forEach(rows, (row) => codec.decodeFields(row) as Effect.Effect<any, DatabaseError.DatabaseError>)

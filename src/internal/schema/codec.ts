@@ -48,6 +48,8 @@ export interface RowCodec {
   readonly decodeSelected: (row: Row) => Result.Result<any, DatabaseError.DatabaseError> | undefined
   /** Holds when a selected row is its own decoded value (what `decodeSelected` then succeeds with); `undefined` when no row can be. */
   readonly selectedInPlace: ((row: Row) => boolean) | undefined
+  /** `selectedInPlace` for rows selected under their field names (`decodeFieldsEither`). */
+  readonly fieldsInPlace: ((row: Row) => boolean) | undefined
   readonly encode: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
   readonly encodeInsert: (value: unknown) => Effect.Effect<Record<string, unknown>, DatabaseError.DatabaseError, any>
   /** The synchronous insert encoder; `undefined` when the Schema needs the Effect path. */
@@ -307,6 +309,7 @@ const compile = (
       decodeEither,
       decodeSelected,
       selectedInPlace: namesInPlace,
+      fieldsInPlace,
       decode: (row: unknown) => {
         const decoded = decodeEither(row)
         if (decoded !== undefined) return Effect.fromResult(decoded)
