@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import type * as DatabaseError from "../../DatabaseError.js"
 import { Params } from "./compile.js"
 import { keyOf } from "./eager.js"
+import { type BindRow, makeRowBinder } from "./rowBinder.js"
 import type { Runner } from "./runner.js"
 import type { ColumnInfo, TableInfo } from "./tableInfo.js"
 
@@ -138,6 +139,29 @@ const increases = (a: unknown, b: unknown): boolean => {
   return type === typeof b && (type === "number" || type === "string" || type === "bigint") && (b as number) > (a as number)
 }
 
+// One binder per table, set of columns given and whether rows are returned.
+const rowBinders = new WeakMap<ReadonlyArray<Binder>, Map<string, BindRow>>()
+
+const rowBinderOf = (binders: ReadonlyArray<Binder>, present: ReadonlyArray<boolean>, returnRows: boolean): BindRow => {
+  let byShape = rowBinders.get(binders)
+  if (byShape === undefined) rowBinders.set(binders, byShape = new Map())
+  const shape = `${present.map((p) => p ? "1" : "0").join("")}${returnRows ? "r" : ""}`
+  let bind = byShape.get(shape)
+  if (bind === undefined) {
+    bind = makeRowBinder(binders.map((b, k) => ({
+      key: b.key,
+      present: present[k]!,
+      optional: b.optional,
+      check: b.check,
+      toParameter: b.column.toParameter,
+      // A NULL key makes the row an insert in the general path; a NULL reads back as null only where the Schema says so.
+      nullRefused: b.column.def.primaryKey || (returnRows && b.column.def.nullRep !== "null")
+    })))
+    byShape.set(shape, bind)
+  }
+  return bind
+}
+
 /**
  * The single pass, or `undefined` when these rows need the general path:
  * anything it cannot vouch for (a row the compiled checks refuse, a value
@@ -184,7 +208,7 @@ const plan = (
   const perChunk = chunkRows(runner, width)
   const chunks: Array<Array<unknown>> = []
   const stored: Array<Record<string, unknown>> | undefined = returnRows ? new Array(rows.length) : undefined
-  const n = binders.length
+  const bindRow = rowBinderOf(binders, present, returnRows)
   let params: Array<unknown> = []
   let at = 0
   try {
@@ -202,23 +226,8 @@ const plan = (
         chunks.push(params)
         at = 0
       }
-      for (let k = 0; k < n; k++) {
-        const b = binders[k]!
-        const v = row[b.key]
-        if (v === undefined) {
-          // Absent where the first row had it, given as undefined, or required: the general path says what it makes of it.
-          if (present[k] || b.key in row || !b.optional) return undefined
-          continue
-        }
-        if (!present[k] || !b.check(v)) return undefined
-        if (v === null) {
-          // A NULL key makes the row an insert in the general path; a NULL reads back as null only where the Schema says so.
-          if (b.column.def.primaryKey || (returnRows && b.column.def.nullRep !== "null")) return undefined
-          params[at++] = null
-        } else {
-          params[at++] = b.column.toParameter(v)
-        }
-      }
+      at = bindRow(row, params, at)
+      if (at < 0) return undefined
       if (upsert) {
         const id = keyOfRow(row)
         if (seen === undefined && (i === 0 || increases(last, id))) {
