@@ -14,6 +14,8 @@ import fc from "fast-check"
 import * as Column from "../../src/Column.js"
 import { tableInfo } from "../../src/internal/orm/tableInfo.js"
 import { rowCodec } from "../../src/internal/schema/codec.js"
+import { plainStructFields } from "../../src/internal/schema/fastPath.js"
+import { inPlaceRowCheck } from "../../src/internal/schema/inPlace.js"
 import * as Table from "../../src/Table.js"
 
 // The same column behind an identity transformation: the Schema parser, never a fast path.
@@ -103,6 +105,31 @@ describe("rows selected under field names", () => {
     const refused = codec.decodeFieldsEither({ ...row, name: "abcde" })
     expect(shape(refused)).toMatchObject({ refused: "DecodeError" })
   })
+})
+
+describe("the in-place check without code generation", () => {
+  for (const dialect of ["sqlite", "pg"] as const) {
+    it(`the loop that stands in gives the generated check's verdict on every row (${dialect})`, () => {
+      const info = Result.getOrThrow(tableInfo(Plain, dialect))
+      const fields = plainStructFields(Plain.schema)
+      const code = inPlaceRowCheck(info.columns, fields, "field")!
+      const loop = inPlaceRowCheck(info.columns, fields, "field", "loop")!
+      // The generated function, not the loop, is what reads use here.
+      expect(code.name).toBe("inPlace")
+      const verdicts = { kept: 0, not: 0 }
+      fc.assert(
+        // Rows with true booleans (PostgreSQL's) too, so that some are kept on either dialect's columns.
+        fc.property(fc.oneof(anyRow, validRow("pg"), nearlyValid("pg"), nearlyValid(dialect), fc.constantFrom(null, 1, "x", [], new Date(0))), (row) => {
+          const verdict = code(row)
+          expect(loop(row)).toBe(verdict)
+          verdicts[verdict ? "kept" : "not"]++
+        }),
+        { seed: 20261202, numRuns: 1500 }
+      )
+      expect(verdicts.kept).toBeGreaterThan(100)
+      expect(verdicts.not).toBeGreaterThan(100)
+    })
+  }
 })
 
 describe("join keys encoded for a plain column", () => {

@@ -15,6 +15,7 @@
  *
  * @internal
  */
+import { compiledFunction } from "../compiledFunction.js"
 
 /** A column of a bulk write, as the binder needs it. */
 export interface BoundColumn {
@@ -84,12 +85,9 @@ export const compiledRowBinder = (columns: ReadonlyArray<BoundColumn>): BindRow 
       `if (v === null) ${c.nullRefused ? "return -1;" : "params[at++] = null;"} else params[at++] = toParameter${k}(v);`
     )
   })
-  const names = columns.flatMap((_, k) => [`check${k}`, `toParameter${k}`])
-  const body = `"use strict"; return function bindRow(row, params, at) { let v; ${lines.join(" ")} return at; };`
-  try {
-    const make = new Function(...names, body) as (...fns: ReadonlyArray<(value: unknown) => unknown>) => BindRow
-    return make(...columns.flatMap((c) => [c.check, c.toParameter]))
-  } catch {
-    return undefined
-  }
+  return compiledFunction<BindRow>(
+    columns.flatMap((_, k) => [`check${k}`, `toParameter${k}`]),
+    `function bindRow(row, params, at) { let v; ${lines.join(" ")} return at; }`,
+    columns.flatMap((c) => [c.check, c.toParameter])
+  )
 }

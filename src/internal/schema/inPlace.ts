@@ -15,6 +15,7 @@
 import type { NeutralType } from "../../Metadata.js"
 import type { ColumnDef } from "./analyze.js"
 import type { Rep } from "./columnType.js"
+import { compiledFunction } from "../compiledFunction.js"
 import { hasKey, type PlainField } from "./fastPath.js"
 
 type Check = (u: unknown) => boolean
@@ -54,7 +55,8 @@ const unchanged = (type: NeutralType, rep: Rep): Check | undefined => {
  * ordinary decoder would return an object equal to the row: then the row is
  * the decoded value. `undefined` when no row of the table can be read in
  * place (by name: when a column is named unlike its field). `fields` are the
- * row Schema's (a plain struct, see `plainStructFields`).
+ * row Schema's (a plain struct, see `plainStructFields`). `written: "loop"`
+ * gives the loop that stands in where code generation is refused.
  *
  * Each column's value is read once and given both checks (that reading keeps
  * it, and the struct's check of its field): a value that passes the first is
@@ -67,7 +69,8 @@ const unchanged = (type: NeutralType, rep: Rep): Check | undefined => {
 export const inPlaceRowCheck = (
   columns: ReadonlyArray<{ readonly def: ColumnDef; readonly type: NeutralType }>,
   fields: ReadonlyArray<PlainField> | undefined,
-  keyedBy: "name" | "field"
+  keyedBy: "name" | "field",
+  written: "code" | "loop" = "code"
 ): Check | undefined => {
   if (fields === undefined) return undefined
   const checks: Array<{ readonly name: string; readonly kept: Check; readonly field: Check; readonly nullPasses: boolean }> = []
@@ -90,7 +93,14 @@ export const inPlaceRowCheck = (
   // A field that is no column: a selected row never has it, so it must be optional.
   const others = fields.filter((f) => !covered.has(f.key))
   if (others.some((f) => !f.optional)) return undefined
-  return (u) => {
+  const othersPass = (row: Record<string, unknown>): boolean => {
+    for (let i = 0; i < others.length; i++) {
+      const f = others[i]!
+      if (hasKey(row, f.key) && !f.check(row[f.key as string])) return false
+    }
+    return true
+  }
+  const looped: Check = (u) => {
     if (typeof u !== "object" || u === null || Array.isArray(u)) return false
     const row = u as Record<string, unknown>
     for (let i = 0; i < checks.length; i++) {
@@ -98,10 +108,34 @@ export const inPlaceRowCheck = (
       const v = row[c.name]
       if (v === null ? !c.nullPasses : !(c.kept(v) && c.field(v))) return false
     }
-    for (let i = 0; i < others.length; i++) {
-      const f = others[i]!
-      if (hasKey(row, f.key) && !f.check(row[f.key as string])) return false
-    }
-    return true
+    return others.length === 0 || othersPass(row)
   }
+  return written === "code" ? compiledRowCheck(checks, others.length === 0 ? undefined : othersPass) ?? looped : looped
+}
+
+const typeofOf = new Map<Check, string>([[isNumber, "number"], [isString, "string"], [isBoolean, "boolean"], [isBigint, "bigint"]])
+
+/**
+ * The check written out as code (see `compiledFunction`): every row read
+ * runs it, and a loop over columns made each column's read and checks one
+ * megamorphic site. Column names enter the code only as JSON literals.
+ *
+ * @internal
+ */
+export const compiledRowCheck = (
+  checks: ReadonlyArray<{ readonly name: string; readonly kept: Check; readonly field: Check; readonly nullPasses: boolean }>,
+  others: ((row: Record<string, unknown>) => boolean) | undefined
+): Check | undefined => {
+  const lines = checks.map((c, k) => {
+    const type = typeofOf.get(c.kept)
+    const kept = type === undefined ? `kept${k}(v)` : `typeof v === ${JSON.stringify(type)}`
+    return `v = row[${JSON.stringify(c.name)}]; if (v === null) { ${c.nullPasses ? "" : "return false;"} } else if (!(${kept} && field${k}(v))) return false;`
+  })
+  return compiledFunction<Check>(
+    ["others", ...checks.flatMap((_, k) => [`kept${k}`, `field${k}`])],
+    `function inPlace(row) { if (typeof row !== "object" || row === null || Array.isArray(row)) return false; let v; ${lines.join(" ")} return ${
+      others === undefined ? "true" : "others(row)"
+    }; }`,
+    [others, ...checks.flatMap((c) => [c.kept, c.field])]
+  )
 }
