@@ -315,7 +315,8 @@ const selectImplementations = (all: ReadonlyArray<Implementation>, ctx: Ctx): Ar
   }
   const wanted = ctx.mode.impl
   if (wanted === undefined) return here
-  const chosen = here.filter((i) => i.name.toLowerCase().includes(wanted))
+  const texts = wanted.split("|")
+  const chosen = here.filter((i) => texts.some((text) => i.name.toLowerCase().includes(text)))
   const needed = new Set(["raw", ...chosen.map((i) => baselineOf(i, ctx))])
   return here.filter((i) => needed.has(i.name) || chosen.includes(i))
 }

@@ -3,7 +3,7 @@
  * npm run bench -- --quick             the same scenarios, smaller (under a minute)
  * npm run bench -- --only "point"      scenarios whose name contains the text
  * npm run bench -- --dialect pg        dialects whose name contains the text
- * npm run bench -- --impl "pooler"     implementations whose name contains the text, with the raw rows they are compared with
+ * npm run bench -- --impl "pooler"     implementations whose name contains the text (or one of "a|b"), with the raw rows they are compared with
  *
  * Prints a table and writes bench/results/latest.json.
  */
