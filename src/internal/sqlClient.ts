@@ -39,6 +39,9 @@ interface StatementFields {
   spanAttributes: ReadonlyArray<readonly [string, unknown]>
   transformRows: undefined
   borrower: SqlConnection.Borrower | undefined
+  /** The template a `sql\`...\`` statement was written as (see `compileTemplate`); undefined otherwise. */
+  templateStrings: TemplateStringsArray | undefined
+  templateArgs: ReadonlyArray<unknown> | undefined
 }
 
 type Run = (connection: SqlConnection.Connection, sql: string, params: ReadonlyArray<unknown>) => Effect.Effect<any, any>
@@ -59,6 +62,38 @@ const evaluateKey = (() => {
   if (key === undefined) throw new Error("effect-sqlservice: Effectable.Prototype has no evaluate key")
   return key
 })()
+
+/**
+ * The SQL text of a template whose values are all bound as given: it
+ * depends only on the template's strings (the same object at every call of
+ * one `sql\`...\`` expression), so it is kept per template instead of being
+ * compiled again per statement (compiling was a fifth of a SQLite point
+ * select through `db.sql` or `connect.all`). Kept only where each value is
+ * a number or a string and the compiler bound exactly the values given;
+ * `types` are their `typeof`, checked per statement.
+ */
+interface TemplateText {
+  readonly sql: string
+  readonly types: ReadonlyArray<string>
+}
+
+const sameTypes = (types: ReadonlyArray<string>, args: ReadonlyArray<unknown>): boolean => {
+  if (types.length !== args.length) return false
+  for (let i = 0; i < args.length; i++) if (typeof args[i] !== types[i]) return false
+  return true
+}
+
+// The values' types when the compiler bound each value as given (and all are numbers or strings).
+const bindsAsGiven = (params: ReadonlyArray<unknown>, args: ReadonlyArray<unknown>): ReadonlyArray<string> | undefined => {
+  if (params.length !== args.length) return undefined
+  const types: Array<string> = new Array(args.length)
+  for (let i = 0; i < args.length; i++) {
+    const type = typeof args[i]
+    if ((type !== "number" && type !== "string") || !Object.is(params[i], args[i])) return undefined
+    types[i] = type
+  }
+  return types
+}
 
 /**
  * `effect/sql`'s client with our own statement path. A statement is still an
@@ -104,7 +139,21 @@ export const make = (options: {
     const takesEffectPath = (fiber: Fiber.Fiber<unknown, unknown>) =>
       recordsSpans(fiber) || fiber.getRef(Statement.CurrentTransformer) !== undefined
 
+    const effectCompile = effectProto.compile as StatementMethods["compile"]
+    const texts = new WeakMap<TemplateStringsArray, TemplateText>()
+
     const proto = Object.create(effectProto) as Record<string, unknown>
+    proto.compile = function(this: StatementFields & StatementMethods, withoutTransform?: boolean) {
+      const strings = this.templateStrings
+      if (strings === undefined || withoutTransform === true) return effectCompile.call(this, withoutTransform)
+      const args = this.templateArgs!
+      const known = texts.get(strings)
+      if (known !== undefined && sameTypes(known.types, args)) return [known.sql, args] as const
+      const compiled = effectCompile.call(this, false)
+      const types = bindsAsGiven(compiled[1], args)
+      if (types !== undefined) texts.set(strings, { sql: compiled[0], types })
+      return compiled
+    }
     proto[evaluateKey] = function(this: StatementFields & StatementMethods, fiber: Fiber.Fiber<unknown, unknown>) {
       if (takesEffectPath(fiber)) return effectEvaluate.call(this, fiber)
       const [sql, params] = this.compile(false)
@@ -124,7 +173,11 @@ export const make = (options: {
       })
     }
 
-    const adopt = (statement: Statement.Statement<any>): Statement.Statement<any> => {
+    const adopt = (
+      statement: Statement.Statement<any>,
+      strings?: TemplateStringsArray,
+      args?: ReadonlyArray<unknown>
+    ): Statement.Statement<any> => {
       const from = statement as unknown as StatementFields
       const self = Object.create(proto) as StatementFields
       self.segments = from.segments
@@ -133,13 +186,18 @@ export const make = (options: {
       self.spanAttributes = spanAttributes
       self.transformRows = undefined
       self.borrower = sample.borrower
+      self.templateStrings = strings
+      self.templateArgs = args
       return self as unknown as Statement.Statement<any>
     }
 
     const sql = function sql(strings: unknown, ...args: Array<any>): any {
       if (typeof strings === "string") return made(strings)
+      const template = strings as TemplateStringsArray
       return adopt(
-        Statement.statement(sample.acquirer, compiler, strings as TemplateStringsArray, args, spanAttributes, undefined, sample.borrower)
+        Statement.statement(sample.acquirer, compiler, template, args, spanAttributes, undefined, sample.borrower),
+        Array.isArray((template as { raw?: unknown }).raw) ? template : undefined,
+        args
       )
     }
     const client: SqlClient.SqlClient = Object.assign(sql, made, {

@@ -59,6 +59,9 @@ export const compile = (
 ): Result.Result<readonly [sql: string, params: ReadonlyArray<unknown>], DatabaseError.DatabaseError> => {
   if (typeof input === "string") return Result.succeed([input, params ?? []])
   try {
+    // Our client's own statements compile themselves: they keep the text of their template.
+    const own = input as { readonly compiler?: unknown; readonly compile?: (withoutTransform: boolean) => readonly [string, ReadonlyArray<unknown>] }
+    if (own.compiler === dialect.compiler && typeof own.compile === "function") return Result.succeed(own.compile(false))
     return Result.succeed(dialect.compiler.compile(input, false))
   } catch (cause) {
     return Result.fail(compileError(cause))

@@ -87,6 +87,28 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           expect(yield* sql`SELECT id, v FROM t`).toEqual([{ id: 1, v: "hello" }])
         }))
 
+      test("one sql`...` expression run with values of every kind: each statement has its own values and, with a fragment, its own text", (trace) =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          yield* insertPerson(1, "a")
+          yield* insertPerson(2, "b")
+          // The same template object at every call: its text is kept after the first plain values.
+          const byId = (id: unknown) => Effect.map(sql<{ name: string }>`SELECT name FROM people WHERE id = ${id}`, (rows) => rows.map((r) => r.name))
+          trace.statements.length = 0
+          expect(yield* byId(1)).toEqual(["a"])
+          expect(yield* byId(2)).toEqual(["b"])
+          expect(yield* byId(sql`1 + 1`)).toEqual(["b"])
+          expect(yield* byId(1)).toEqual(["a"])
+          expect(yield* byId(null)).toEqual([])
+          expect(yield* byId(2)).toEqual(["b"])
+          // On a held connection too (it compiles the statement itself).
+          const db = yield* Database.Database
+          expect(yield* Effect.scoped(Effect.flatMap(db.connect, (conn) => conn.all(sql`SELECT name FROM people WHERE id = ${2}`)))).toEqual([{ name: "b" }])
+          const texts = trace.statements.filter((t) => t.startsWith("SELECT name FROM people"))
+          expect(texts.filter((t) => t.includes("1 + 1"))).toHaveLength(1)
+          expect(new Set(texts.filter((t) => !t.includes("1 + 1"))).size).toBe(1)
+        }))
+
       test(".values and .valuesUnprepared return each row as an array of its values", () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient
