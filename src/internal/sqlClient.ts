@@ -34,6 +34,8 @@ export type BorrowOn = <A, E, R>(
 
 interface StatementFields {
   segments: ReadonlyArray<Statement.Segment>
+  /** Behind `segments`: a template's are made when first asked for (a kept text needs none). */
+  madeSegments: ReadonlyArray<Statement.Segment> | undefined
   acquirer: SqlConnection.Acquirer
   compiler: Statement.Compiler
   spanAttributes: ReadonlyArray<readonly [string, unknown]>
@@ -173,14 +175,37 @@ export const make = (options: {
       })
     }
 
+    // A template's segments (effect/sql's parse of its strings and values) are made only when something
+    // reads them: compiling a template whose text is kept does not, and making them was most of what a
+    // `sql\`...\`` statement allocated.
+    Object.defineProperty(proto, "segments", {
+      get(this: StatementFields) {
+        if (this.madeSegments === undefined) {
+          const made = Statement.statement(
+            sample.acquirer,
+            compiler,
+            this.templateStrings!,
+            this.templateArgs! as Array<unknown>,
+            spanAttributes,
+            undefined,
+            sample.borrower
+          ) as unknown as StatementFields
+          this.madeSegments = made.segments
+        }
+        return this.madeSegments
+      },
+      set(this: StatementFields, segments: ReadonlyArray<Statement.Segment>) {
+        this.madeSegments = segments
+      }
+    })
+
     const adopt = (
-      statement: Statement.Statement<any>,
+      segments: ReadonlyArray<Statement.Segment> | undefined,
       strings?: TemplateStringsArray,
       args?: ReadonlyArray<unknown>
     ): Statement.Statement<any> => {
-      const from = statement as unknown as StatementFields
       const self = Object.create(proto) as StatementFields
-      self.segments = from.segments
+      self.madeSegments = segments
       self.acquirer = sample.acquirer
       self.compiler = compiler
       self.spanAttributes = spanAttributes
@@ -191,17 +216,18 @@ export const make = (options: {
       return self as unknown as Statement.Statement<any>
     }
 
+    const segmentsOf = (statement: Statement.Statement<any>) => (statement as unknown as StatementFields).segments
+
     const sql = function sql(strings: unknown, ...args: Array<any>): any {
       if (typeof strings === "string") return made(strings)
       const template = strings as TemplateStringsArray
+      if (Array.isArray((template as { raw?: unknown }).raw)) return adopt(undefined, template, args)
       return adopt(
-        Statement.statement(sample.acquirer, compiler, template, args, spanAttributes, undefined, sample.borrower),
-        Array.isArray((template as { raw?: unknown }).raw) ? template : undefined,
-        args
+        segmentsOf(Statement.statement(sample.acquirer, compiler, template, args, spanAttributes, undefined, sample.borrower))
       )
     }
     const client: SqlClient.SqlClient = Object.assign(sql, made, {
-      unsafe: (text: string, params?: ReadonlyArray<unknown>) => adopt(made.unsafe(text, params)),
+      unsafe: (text: string, params?: ReadonlyArray<unknown>) => adopt(segmentsOf(made.unsafe(text, params))),
       withoutTransforms: () => client
     }) as unknown as SqlClient.SqlClient
     ;(client as { safe: unknown }).safe = client
