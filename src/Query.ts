@@ -281,22 +281,13 @@ const variance = { _W: (_: never) => _ }
 // One shape for every query value: building a query is on the path of every
 // ORM read (`Query.select(T).pipe(where(...))` per lookup), and a copy of an
 // object made with Object.create and Object.assign cost more than running a
-// SQLite point select.
-class SelectValue implements Parts {
-  declare readonly [TypeId]: unknown
-  declare readonly table: Table.Any
-  declare readonly condition: ConditionNode | undefined
-  declare readonly order: ReadonlyArray<Order>
-  declare readonly limit: number | undefined
-  declare readonly offset: number | undefined
-  declare readonly relations: Relation.Spec
-  declare readonly joins: ReadonlyArray<Join>
-  declare readonly projection: Readonly<Record<string, Operand>> | undefined
-  declare readonly distinct: boolean
-  declare readonly groupBy: ReadonlyArray<Operand>
-  declare readonly having: ConditionNode | undefined
-  declare readonly lock: Lock | undefined
-  declare readonly after: Readonly<Record<string, unknown>> | undefined
+// SQLite point select. Its fields are the Parts, declared by the interface
+// merged with the class and assigned in one order by the constructor.
+type Assignable<T> = { -readonly [K in keyof T]: T[K] }
+interface SelectValue extends Assignable<Parts> {
+  [TypeId]: unknown
+}
+class SelectValue {
   constructor(fields: Parts) {
     this[TypeId] = variance
     this.table = fields.table

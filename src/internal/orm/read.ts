@@ -12,7 +12,7 @@ import type { Dialect } from "../dialect/Dialect.js"
 import type { Runner } from "./runner.js"
 import { errorMessage, showValue } from "../errorMessage.js"
 import type { RowCodec } from "../schema/codec.js"
-import { decodeAll, tableInfo, type TableInfo } from "./tableInfo.js"
+import { decodeAll, decodeSelectedNow, tableInfo, type TableInfo } from "./tableInfo.js"
 
 // Generator functions here are made once (`Effect.fnUntraced` at module level): see `hold` in
 // database.ts for why a generator closure made per call costs microseconds.
@@ -84,25 +84,11 @@ export const selectThen = <A>(
   const info = i.success
   const compiled = compileSelectCached(info, runner.dialect, q)
   if (Result.isFailure(compiled)) return Effect.fail(compiled.failure)
-  const inPlace = info.codec.selectedInPlace
   return runner.runThen(compiled.success[0], compiled.success[1], (result) => {
-    const rows = result.rows
-    if (inPlace !== undefined && allInPlace(inPlace, rows)) return then(rows)
-    const out: Array<any> = new Array(rows.length)
-    for (let k = 0; k < rows.length; k++) {
-      const decoded = info.codec.decodeSelected(rows[k]!)
-      if (decoded === undefined) return Effect.flatMap(decodeAll(info, rows), then)
-      if (Result.isFailure(decoded)) return Effect.fail(decoded.failure)
-      out[k] = decoded.success
-    }
-    return then(out)
+    const decoded = decodeSelectedNow(info, result.rows, "name")
+    if (decoded === undefined) return Effect.flatMap(decodeAll(info, result.rows), then)
+    return Result.isSuccess(decoded) ? then(decoded.success) : Effect.fail(decoded.failure)
   })
-}
-
-// Rows that are each their own decoded value are the answer as read (the driver's fresh array).
-const allInPlace = (inPlace: (row: Row) => boolean, rows: ReadonlyArray<Row>): boolean => {
-  for (let k = 0; k < rows.length; k++) if (!inPlace(rows[k]!)) return false
-  return true
 }
 
 /** @internal */
@@ -285,7 +271,8 @@ const found = (codec: RowCodec) => {
   return (row: Row | undefined): Effect.Effect<Option.Option<any>, DatabaseError.DatabaseError> => {
     if (row === undefined) return none
     if (inPlace !== undefined && inPlace(row)) return Effect.succeed(Option.some(row))
-    const decoded = codec.decodeSelected(row)
+    // What decodeSelected does past its in-place check, which has just failed.
+    const decoded = codec.decodeEither(row)
     if (decoded === undefined) return Effect.map(codec.decode(row) as Effect.Effect<any, DatabaseError.DatabaseError>, Option.some)
     return Result.isSuccess(decoded) ? Effect.succeed(Option.some(decoded.success)) : Effect.fail(decoded.failure)
   }

@@ -283,24 +283,41 @@ export const decodeSelected = (
   rows: ReadonlyArray<Row>,
   keyedBy: "name" | "field"
 ): Effect.Effect<Array<any>, DatabaseError.DatabaseError> => {
-  if (keyedBy === "name" && !info.namesAreFields) return decodeAll(info, rows)
+  const now = decodeSelectedNow(info, rows, keyedBy)
+  if (now !== undefined) return Effect.fromResult(now)
   const codec = info.codec
-  // Rows that are each their own decoded value are the answer as read (the driver's fresh array).
+  const byField = keyedBy === "field" || info.namesAreFields
+  return Effect.forEach(rows, (row) => (byField ? codec.decodeFields(row) : codec.decode(row)) as Effect.Effect<any, DatabaseError.DatabaseError>)
+}
+
+/**
+ * `decodeSelected` within the caller's step: the rows, or `undefined` when a
+ * row's Schema needs the Effect path. Rows that are each their own decoded
+ * value are the answer as read (the driver's fresh array).
+ *
+ * @internal
+ */
+export const decodeSelectedNow = (
+  info: TableInfo,
+  rows: ReadonlyArray<Row>,
+  keyedBy: "name" | "field"
+): Result.Result<Array<any>, DatabaseError.DatabaseError> | undefined => {
+  const codec = info.codec
+  // Rows keyed by name are keyed by field too where every column is named like its field.
+  const byField = keyedBy === "field" || info.namesAreFields
   let first = 0
-  const inPlace = codec.fieldsInPlace
+  const inPlace = byField ? codec.fieldsInPlace : undefined
   if (inPlace !== undefined) {
     while (first < rows.length && inPlace(rows[first]!)) first++
-    if (first === rows.length) return Effect.succeed(rows as Array<any>)
+    if (first === rows.length) return Result.succeed(rows as Array<any>)
   }
   const out: Array<any> = new Array(rows.length)
   for (let i = 0; i < first; i++) out[i] = rows[i]
   for (let i = first; i < rows.length; i++) {
-    const decoded = codec.decodeFieldsEither(rows[i])
-    if (decoded === undefined) {
-      return Effect.forEach(rows, (row) => codec.decodeFields(row) as Effect.Effect<any, DatabaseError.DatabaseError>)
-    }
-    if (Result.isFailure(decoded)) return Effect.fail(decoded.failure)
+    const decoded = byField ? codec.decodeFieldsEither(rows[i]) : codec.decodeEither(rows[i])
+    if (decoded === undefined) return undefined
+    if (Result.isFailure(decoded)) return Result.fail(decoded.failure)
     out[i] = decoded.success
   }
-  return Effect.succeed(out)
+  return Result.succeed(out)
 }
