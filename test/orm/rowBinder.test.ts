@@ -3,7 +3,8 @@
  * it, and a loop otherwise: both must bind exactly the same parameters and
  * send exactly the same rows to the general path (-1), for any column set
  * (present or not in the first row, optional or not, NULL refused or not),
- * any row, and keys that need escaping in code.
+ * any row, and keys that need escaping in code; a value its column's `asIs`
+ * accepts is bound as it is, without the converter.
  */
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
@@ -18,8 +19,9 @@ const column = (key: string) =>
     present: fc.boolean(),
     optional: fc.boolean(),
     nullRefused: fc.boolean(),
-    refuses: fc.constantFrom("nothing", "strings", "negatives")
-  }).map(({ nullRefused, optional, present, refuses }): BoundColumn => ({
+    refuses: fc.constantFrom("nothing", "strings", "negatives"),
+    asIs: fc.boolean()
+  }).map(({ asIs, nullRefused, optional, present, refuses }): BoundColumn => ({
     key,
     present,
     optional,
@@ -29,7 +31,9 @@ const column = (key: string) =>
     toParameter: (v) => {
       if (v === 13) throw new Unstorable("13")
       return [key, v]
-    }
+    },
+    // Where given, 2 is its own parameter: bound without the converter.
+    asIs: asIs ? (v) => v === 2 : undefined
   }))
 
 const columns = fc.subarray(keys, { minLength: 1 }).chain((ks) => fc.tuple(...ks.map(column)))
@@ -52,7 +56,7 @@ describe("row binder", () => {
   })
 
   it("binds and refuses exactly as the loop does", () => {
-    const seen = { bound: 0, general: 0, threw: 0 }
+    const seen = { bound: 0, general: 0, threw: 0, asIs: 0 }
     fc.assert(
       fc.property(columns, fc.array(row, { minLength: 1, maxLength: 5 }), (cs, rows) => {
         const compiled = compiledRowBinder(cs)!
@@ -62,7 +66,10 @@ describe("row binder", () => {
           expect(got).toEqual(outcome(looped, r))
           if ("threw" in got) seen.threw++
           else if (got.at < 0) seen.general++
-          else seen.bound++
+          else {
+            seen.bound++
+            if (got.params.includes(2)) seen.asIs++
+          }
         }
       }),
       { seed: 20261202, numRuns: 1000 }
@@ -71,5 +78,6 @@ describe("row binder", () => {
     expect(seen.bound).toBeGreaterThan(100)
     expect(seen.general).toBeGreaterThan(100)
     expect(seen.threw).toBeGreaterThan(20)
+    expect(seen.asIs).toBeGreaterThan(5)
   })
 })

@@ -229,6 +229,62 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pg
         expect(returned(trace.statements, "bulk_hooked")).toEqual([true])
       }))
 
+    test("rows that are not plain objects of the fields are refused as the Schema path refuses them, even when every field is there", (trace) =>
+      Effect.gen(function*() {
+        const fields = { id: 4, name: "shape", score: 1, small: 0, flag: true, note: null }
+        class Full {
+          id = 4
+          name = "shape"
+          score = 1
+          small = 0
+          flag = true
+          note = null
+        }
+        class Getters {
+          id = 4
+          score = 1
+          small = 0
+          flag = true
+          note = null
+          get name() {
+            return "shape"
+          }
+        }
+        const { note, ...noNote } = fields
+        const shapes: ReadonlyArray<readonly [string, unknown, boolean]> = [
+          ["plain", { ...fields }, true],
+          ["null prototype", Object.assign(Object.create(null), fields), true],
+          ["class instance", new Full(), false],
+          ["class with a getter", new Getters(), false],
+          ["a field inherited", Object.assign(Object.create({ note }), noNote), false],
+          ["array", Object.assign([], fields), false]
+        ]
+        for (const [shape, row, accepted] of shapes) {
+          for (const mode of ["saveAll", "insertAll"] as const) {
+            const outcome = (returning: boolean | undefined) =>
+              trial(trace, [], (s) => s[mode](Bulk, [{ ...seed[0]!, id: 5, name: "first" }, row] as any, returning === undefined ? undefined : { returning }))
+            const general = yield* outcome(true)
+            for (const returning of [undefined, false]) {
+              const fast = yield* outcome(returning)
+              const result = (w: Exit.Exit<unknown, unknown>) => Exit.isSuccess(w) ? "written" : failureShape(w)
+              expect({ shape, mode, returning, result: result(fast.written) }).toEqual({
+                shape,
+                mode,
+                returning,
+                result: accepted ? "written" : result(general.written)
+              })
+              expect(fast.stored).toEqual(general.stored)
+              if (!accepted) {
+                expect(failureShape(fast.written).message).toMatch(/^row 1: a row of bulk_rows must be a plain object of its fields/)
+                expect(fast.statements.filter((sql) => sql.startsWith("INSERT"))).toEqual([])
+              } else if (returning === undefined) {
+                expect((fast.written as Exit.Success<Array<unknown>>).value).toEqual([{ ...seed[0]!, id: 5, name: "first" }, fields])
+              }
+            }
+          }
+        }
+      }))
+
     test("saveAll with a key given twice, in key order or not, does what the Schema path does", (trace) =>
       Effect.gen(function*() {
         const row = (id: number, name: string) => ({ id, name, score: id, small: 0, flag: true, note: null })

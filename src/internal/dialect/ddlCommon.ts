@@ -242,7 +242,7 @@ export interface DdlRules
  *
  * @internal
  */
-export type Ddl = Omit<SchemaDialect, "existingTables" | "introspect" | "fromDriver" | "toDriver" | "unstorable">
+export type Ddl = Omit<SchemaDialect, "existingTables" | "introspect" | "fromDriver" | "toDriver" | "unstorable" | "asIsParameter">
 
 /**
  * The pieces of `createTable` that a dialect's migrations reuse, so an added

@@ -295,6 +295,36 @@ const floatProblem = (value: unknown, f: Fidelity): string | undefined => {
 }
 
 /**
+ * For a column of `type`, a check that a value given for it is its own bound
+ * parameter: canonical already, storable, and sent to the driver unchanged
+ * (a safe integer within the column's range, other than -0; a well-formed
+ * string the dialect stores whole). Bulk writes bind such values without the
+ * conversion; `undefined` for types where no value is checked this way. Both
+ * drivers' `toDriver` pass numbers other than -0 and strings through.
+ *
+ * @internal
+ */
+export const asIsParameterWith = (f: Fidelity) => {
+  const ranges = numberRanges(f)
+  const nulAllowed = f.nulInText === undefined
+  const text = (value: unknown): boolean =>
+    typeof value === "string" && isWellFormed(value) && (nulAllowed || value.indexOf("\u0000") < 0)
+  const integer = (type: "smallint" | "integer") => {
+    const [min, max] = ranges[type]
+    return (value: unknown): boolean =>
+      typeof value === "number" && Number.isSafeInteger(value) && value >= min && value <= max && (value !== 0 || 1 / value > 0)
+  }
+  const byType: Partial<Record<NeutralType, (value: unknown) => boolean>> = {
+    smallint: integer("smallint"),
+    integer: integer("integer"),
+    text,
+    varchar: text,
+    char: text
+  }
+  return (type: NeutralType): ((value: unknown) => boolean) | undefined => byType[type]
+}
+
+/**
  * The dialect's check: why the canonical `value` of a column of `type` would
  * not read back unchanged, or undefined when it would.
  *

@@ -165,6 +165,12 @@ export interface SchemaDialect {
    */
   readonly unstorable: (value: unknown, type: NeutralType, options: ValueOptions) => string | undefined
   /**
+   * A check that a value of a column of `type` binds as itself (what
+   * `unstorable` accepts and `toDriver` leaves unchanged), for the bulk
+   * write's binder; `undefined` where no value of the type is checked so.
+   */
+  readonly asIsParameter: (type: NeutralType) => ((value: unknown) => boolean) | undefined
+  /**
    * The DDL of generated migrations (`internal/migrations/plan.ts`): ALTERs on
    * PostgreSQL, ALTERs and table rebuilds on SQLite.
    *

@@ -36,6 +36,8 @@ export interface ColumnInfo {
    * `UnstorableValue` as the row codec's `toParameter` does.
    */
   readonly toParameter: (encoded: unknown) => unknown
+  /** A value that `toParameter` would return unchanged, cheaply told (see `SchemaDialect.asIsParameter`); absent where none is. */
+  readonly asIsParameter: ((encoded: unknown) => boolean) | undefined
   /**
    * Whether a value of this column that the row codec accepts reads back
    * as that same value: a plain (untransformed) field stored as text,
@@ -186,6 +188,7 @@ const build = (table: Table.Any, dialect: Dialect, options: ValueOptions): Resul
         overriding,
         encode: columnEncoder(def.name, dialect, c, type, options),
         toParameter: (encoded) => toParameter(sd, options, encoded, type, c.unixTime),
+        asIsParameter: c.unixTime === undefined ? sd.asIsParameter(type) : undefined,
         readsBackAsWritten: overriding === undefined && readsBackAsWritten(c, type)
       }
     })

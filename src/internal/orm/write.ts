@@ -7,7 +7,7 @@ import * as Query from "../../Query.js"
 import type * as Relation from "../../Relation.js"
 import { Session } from "../../Session.js"
 import * as Table from "../../Table.js"
-import { queryProblem, relationValuesProblem, rowProblem, rowsProblem, saveArgumentsProblem, tableProblem, valuesProblem } from "./arguments.js"
+import { queryProblem, relationValuesProblem, rowProblem, rowsProblem, saveArgumentsProblem, saveOptionsProblem, tableProblem, valuesProblem } from "./arguments.js"
 import { compileDelete, compileUpdate, inputError, Params } from "./compile.js"
 import { keyOf, loadRelations, resolveJoin } from "./eager.js"
 import { decodeAll, info as infoOf, selectAll } from "./read.js"
@@ -528,6 +528,27 @@ const checkValues = (
 const shapeError = (table: unknown, problem: string) => inputError(problem, Table.isTable(table) ? table.name : undefined)
 
 /**
+ * Rows of a plain table without hooks and no relations to save: one pass
+ * over the rows and no RETURNING where the metadata allows (`writePlain`),
+ * or `undefined` for the general path. The pass takes only plain objects of
+ * the table's fields, so the rows it takes pass `saveArgumentsProblem`'s row
+ * checks, which it does not repeat.
+ */
+const plainWrite = (
+  runner: Runner,
+  table: Table.Any,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  options: SaveOptions,
+  mode: Mode
+) => {
+  if (!Table.isTable(table) || !Array.isArray(rows) || saveOptionsProblem(options) !== undefined) return undefined
+  if (options.with !== undefined && Object.keys(options.with).length > 0) return undefined
+  if (options.returning === true || hasHooks(table)) return undefined
+  const info = tableInfo(table, runner.dialect.name, runner.dialect.valueOptions)
+  return Result.isSuccess(info) ? writePlain(runner, info.success, rows, mode, options.returning !== false) : undefined
+}
+
+/**
  * Saves rows of `table` (and their relations), all or nothing. Argument
  * shapes are checked first, before any statement (BEGIN included) runs.
  *
@@ -542,6 +563,8 @@ export const saveAll = (
   single = false
 ): Effect.Effect<Array<any> | number, WriteError> =>
   Effect.suspend(() => {
+    const plain = plainWrite(runner, table, rows, options, mode)
+    if (plain !== undefined) return plain
     const problem = saveArgumentsProblem(table, rows, options, single)
     if (problem !== undefined) return Effect.fail(shapeError(table, problem))
     const spec = options.with ?? {}
@@ -550,12 +573,6 @@ export const saveAll = (
     const result = <E>(write: Effect.Effect<Array<any>, E>) => returnRows ? write : Effect.map(write, (stored) => stored.length)
     // Every value is checked before any SQL runs, the BEGIN or SAVEPOINT of `atomic` included.
     if (Object.keys(spec).length === 0) {
-      // Plain tables without hooks: one pass over the rows and no RETURNING where the metadata allows.
-      if (options.returning !== true && !hasHooks(table)) {
-        const info = tableInfo(table, runner.dialect.name, runner.dialect.valueOptions)
-        const fast = Result.isSuccess(info) ? writePlain(runner, info.success, rows, mode, returnRows) : undefined
-        if (fast !== undefined) return fast
-      }
       return result(Effect.flatMap(infoOf(runner, table), (info) =>
         Effect.andThen(
           validateRows(info, rows, new Set(), mode),

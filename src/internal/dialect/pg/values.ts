@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import { INT16, INT32, INT64, unstorableWith } from "../fidelity.js"
+import { asIsParameterWith, type Fidelity, INT16, INT32, INT64, unstorableWith } from "../fidelity.js"
 import { fromDriverWith, toBuffer, toDriverWith } from "../valuesCommon.js"
 
 const NO_UTF8 = "it has no UTF-8 encoding, and PostgreSQL jsonb refuses its escape"
@@ -19,7 +19,7 @@ const NO_UTF8 = "it has no UTF-8 encoding, and PostgreSQL jsonb refuses its esca
  *
  * @internal
  */
-export const unstorable = unstorableWith({
+const fidelity: Fidelity = {
   name: "PostgreSQL",
   nan: undefined,
   negativeZero: undefined,
@@ -29,7 +29,13 @@ export const unstorable = unstorableWith({
   upperCaseUuid: "PostgreSQL's uuid type reads back in lower case; pass it lower-cased",
   integerRange: { smallint: INT16, integer: INT32, bigint: INT64 },
   bigintReadBack: () => undefined
-})
+}
+
+/** @internal */
+export const unstorable = unstorableWith(fidelity)
+
+/** @internal */
+export const asIsParameter = asIsParameterWith(fidelity)
 
 /** @internal */
 export const fromDriver = fromDriverWith({ json: (raw) => raw })

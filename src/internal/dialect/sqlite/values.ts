@@ -11,7 +11,7 @@
 import { showValue } from "../../errorMessage.js"
 import { repToCanonical, ValueError } from "../../schema/values.js"
 import { dateTextProblem, formatDateTimeText, readDateTimeText } from "../dateText.js"
-import { INT64, unstorableWith } from "../fidelity.js"
+import { asIsParameterWith, type Fidelity, INT64, unstorableWith } from "../fidelity.js"
 import { type Convert, fromDriverWith, toBuffer, toDriverWith } from "../valuesCommon.js"
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
@@ -23,7 +23,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
  *
  * @internal
  */
-const unstorableValue = unstorableWith({
+const fidelity: Fidelity = {
   name: "SQLite",
   nan: "SQLite stores a NaN REAL as NULL",
   negativeZero: "SQLite stores a REAL -0 as 0",
@@ -36,7 +36,12 @@ const unstorableValue = unstorableWith({
     options.safeIntegers || (value >= -MAX_SAFE && value <= MAX_SAFE)
       ? undefined
       : `${value}n is beyond ±(2^53 - 1), and SQLite reads it back rounded to a double; enable the Database option safeIntegers: true to read 64-bit integers exactly`
-})
+}
+
+const unstorableValue = unstorableWith(fidelity)
+
+/** @internal */
+export const asIsParameter = asIsParameterWith(fidelity)
 
 /** @internal */
 export const unstorable: typeof unstorableValue = (value, type, options) =>
