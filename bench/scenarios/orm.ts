@@ -170,6 +170,22 @@ for (const [variant, list] of [[write.insertVariant, write.insertImplementations
   }))
 }
 
+// saveAll writes an upsert (INSERT ... ON CONFLICT DO UPDATE) even when every row is new, which costs
+// PostgreSQL more than raw's plain INSERT; insertAll is ours writing the plain INSERT raw writes.
+write.insertImplementations.push(implementation({
+  name: "ours insertAll",
+  lib: ours,
+  make: (c, ctx: Ctx) => {
+    const User = users(write.insertVariant.table(ctx))
+    const batches = chunks(makeUsers(write.ROWS, write.insertVariant.name))
+    const save = c.db.begin(Effect.gen(function*() {
+      const session = yield* Session.Session
+      for (const batch of batches) yield* session.insertAll(User, batch)
+    }))
+    return { ...write.hooks(ours, c, ctx, write.insertVariant), run: () => c.runtime.runPromise(Effect.asVoid(save)) }
+  }
+}))
+
 eagerLoad.implementations.push(implementation({
   name: "ours with(...)",
   lib: ours,
