@@ -109,10 +109,13 @@ const columnEncoder = (
   // A plain value Schema encodes a value it accepts to itself: the check is the encode.
   const plain = plainValueCheck(def.schema)
   const sd = schemaDialects[dialect]
+  // A value the plain Schema accepts that is also its own parameter (most keys) skips the conversion.
+  const asIs = def.unixTime === undefined ? sd.asIsParameter(type) : undefined
   return (value) => {
     if (value === null || value === undefined) return Result.succeed(null)
     let raw: unknown
     if (plain !== undefined && plain(value)) {
+      if (asIs !== undefined && asIs(value)) return Result.succeed(value)
       raw = value
     } else {
       const encoded = encode(value)
