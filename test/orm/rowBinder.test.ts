@@ -8,7 +8,13 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
-import { type BoundColumn, compiledRowBinder, loopedRowBinder } from "../../src/internal/orm/rowBinder.js"
+import {
+  type BoundColumn,
+  compiledRowBinder,
+  compiledRowCopier,
+  loopedRowBinder,
+  spreadRowCopier
+} from "../../src/internal/orm/rowBinder.js"
 
 const keys = ["id", "name", "a\"b\\c", "line\u2028sep", "${x}", "constructor", "0"]
 
@@ -79,5 +85,40 @@ describe("row binder", () => {
     expect(seen.general).toBeGreaterThan(100)
     expect(seen.threw).toBeGreaterThan(20)
     expect(seen.asIs).toBeGreaterThan(5)
+  })
+
+  it("binds a value its column's asIs accepts as it is, and converts every other value", () => {
+    const column = (key: string, asIs: BoundColumn["asIs"]): BoundColumn => ({
+      key,
+      present: true,
+      optional: false,
+      nullRefused: false,
+      check: () => true,
+      toParameter: (v) => [key, v],
+      asIs
+    })
+    const columns = [column("a", (v) => v === 2), column("b", (v) => v === 2), column("c", undefined)]
+    for (const bind of [compiledRowBinder(columns)!, loopedRowBinder(columns)]) {
+      const params: Array<unknown> = []
+      expect(bind({ a: 2, b: 1, c: 2 }, params, 0)).toBe(3)
+      expect(params).toEqual([2, ["b", 1], ["c", 2]])
+    }
+  })
+})
+
+describe("row copier", () => {
+  it("copies exactly what a spread copies, field order aside, for keys that need escaping in code", () => {
+    const fields = [...keys, "10", "toString", "a b"]
+    const row = Object.fromEntries(fields.map((k, i) => [k, i % 2 === 0 ? { k } : `${k}!`]))
+    const copy = compiledRowCopier(fields)!(row)
+    expect(copy).toEqual(spreadRowCopier(row))
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
+    expect(copy).not.toBe(row)
+    // Values are shared, not cloned (as a spread shares them).
+    expect(copy["id"]).toBe(row["id"])
+  })
+
+  it("leaves __proto__ to the spread, which makes it a field, not the prototype", () => {
+    expect(compiledRowCopier(["id", "__proto__"])).toBeUndefined()
   })
 })

@@ -255,9 +255,11 @@ export const suite = (name: string, makeLayer: MakeLayer, options: { readonly pg
           ["plain", { ...fields }, true],
           ["null prototype", Object.assign(Object.create(null), fields), true],
           ["class instance", new Full(), false],
+          // Refused by its own fields' count (the getter is not one), where the class instance is refused by its prototype.
           ["class with a getter", new Getters(), false],
           ["a field inherited", Object.assign(Object.create({ note }), noNote), false],
-          ["array", Object.assign([], fields), false]
+          ["array", Object.assign([], fields), false],
+          ["array without a prototype", Object.setPrototypeOf(Object.assign([], fields), null), false]
         ]
         for (const [shape, row, accepted] of shapes) {
           for (const mode of ["saveAll", "insertAll"] as const) {

@@ -298,9 +298,10 @@ const floatProblem = (value: unknown, f: Fidelity): string | undefined => {
  * For a column of `type`, a check that a value given for it is its own bound
  * parameter: canonical already, storable, and sent to the driver unchanged
  * (a safe integer within the column's range, other than -0; a well-formed
- * string the dialect stores whole). Bulk writes bind such values without the
- * conversion; `undefined` for types where no value is checked this way. Both
- * drivers' `toDriver` pass numbers other than -0 and strings through.
+ * string the dialect stores whole). Bulk writes and column encoders bind
+ * such values without the conversion; `undefined` for types where no value
+ * is checked this way. Both drivers' `toDriver` pass numbers other than -0
+ * and strings through.
  *
  * @internal
  */

@@ -166,8 +166,10 @@ export interface SchemaDialect {
   readonly unstorable: (value: unknown, type: NeutralType, options: ValueOptions) => string | undefined
   /**
    * A check that a value of a column of `type` binds as itself (what
-   * `unstorable` accepts and `toDriver` leaves unchanged), for the bulk
-   * write's binder; `undefined` where no value of the type is checked so.
+   * `unstorable` accepts and `toDriver` leaves unchanged), so the bulk
+   * write's binder and the column encoders (lookup keys, `where` values,
+   * join keys) skip the conversion; `undefined` where no value of the type
+   * is checked so.
    */
   readonly asIsParameter: (type: NeutralType) => ((value: unknown) => boolean) | undefined
   /**

@@ -181,7 +181,8 @@ const rowCopierOf = (binders: ReadonlyArray<Binder>): CopyRow => {
  * its own message. It accepts only rows the general path writes, with the
  * same parameters: each field is checked by the insert Schema's compiled
  * check (`plainStructFields`, which holds exactly when the Schema encodes
- * the value to itself), and the values bind through the same `toParameter`.
+ * the value to itself), and the values bind through the same `toParameter`
+ * (or as they are, where `asIsParameter` shows that is what it returns).
  */
 const plan = (
   runner: Runner,
