@@ -8,6 +8,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as DatabaseError from "../../DatabaseError.js"
+import { markDriverValues } from "../driverValues.js"
 import { Params } from "./compile.js"
 import { keyOf } from "./eager.js"
 import { type BindRow, type CopyRow, makeRowBinder, makeRowCopier } from "./rowBinder.js"
@@ -264,6 +265,7 @@ const plan = (
   } catch {
     return undefined
   }
+  for (const params of chunks) markDriverValues(params)
   return { columns, mode: rowMode, chunks, stored }
 }
 

@@ -17,6 +17,7 @@ import { fromScopedPull } from "../../scopedPull.js"
 import { syncQuery, syncQueryRow, type SyncQueryable } from "../../statements.js"
 import { compiler } from "./compiler.js"
 import { classify, sqlErrorReason } from "./errors.js"
+import { areDriverValues } from "../../driverValues.js"
 import { registerFunctions } from "./functions.js"
 import { inList } from "./inList.js"
 import { queryDialect } from "./query.js"
@@ -88,7 +89,7 @@ const normalizeParam = (p: unknown): unknown =>
   p === undefined ? null : typeof p === "boolean" ? (p ? 1 : 0) : p instanceof Date ? formatDateTimeText(p) : p
 
 const bindable = (params: ReadonlyArray<unknown>): Array<unknown> =>
-  needsNormalizing(params) ? params.map(normalizeParam) : params as Array<unknown>
+  !areDriverValues(params) && needsNormalizing(params) ? params.map(normalizeParam) : params as Array<unknown>
 
 /** What SQLite throws for a write under PRAGMA query_only, for a write refused in a read-only transaction. */
 const readOnlyRefusal = () =>
