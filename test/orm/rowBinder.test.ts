@@ -9,6 +9,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
 import {
+  type BindRow,
   type BoundColumn,
   compiledRowBinder,
   compiledRowCopier,
@@ -44,9 +45,29 @@ const column = (key: string) =>
 
 const columns = fc.subarray(keys, { minLength: 1 }).chain((ks) => fc.tuple(...ks.map(column)))
 const value = fc.oneof(fc.constantFrom(undefined, null, 13, "s", -1), fc.integer({ min: -3, max: 3 }))
-const row = fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: keys.length })
+// Rows of exactly the present columns, of any of the columns' keys, or of any key (a foreign field); mostly
+// plain objects, sometimes the same fields on something the binder must refuse, or on a null prototype.
+const rowOf = (cs: ReadonlyArray<BoundColumn>) => {
+  const present = cs.filter((c) => c.present).map((c) => c.key)
+  const own = cs.map((c) => c.key)
+  const fields = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.tuple(...present.map(() => value)).map((vs) => Object.fromEntries(present.map((k, i) => [k, vs[i]])))
+    },
+    { weight: 2, arbitrary: fc.dictionary(fc.constantFrom(...own), value, { maxKeys: own.length }) },
+    { weight: 1, arbitrary: fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: keys.length }) }
+  )
+  return fc.oneof(
+    { weight: 8, arbitrary: fields },
+    { weight: 1, arbitrary: fields.map((f) => Object.assign(Object.create(null), f)) },
+    { weight: 1, arbitrary: fields.map((f) => Object.assign(Object.create({ inherited: 1 }), f)) },
+    { weight: 1, arbitrary: fields.map((f) => Object.assign([], f)) },
+    { weight: 1, arbitrary: fc.constantFrom<unknown>(null, 7, "row") }
+  )
+}
 
-const outcome = (bind: (row: Record<string, unknown>, params: Array<unknown>, at: number) => number, r: Record<string, unknown>) => {
+const outcome = (bind: BindRow, r: unknown) => {
   const params: Array<unknown> = [0, 0]
   try {
     const at = bind(r, params, 2)
@@ -64,7 +85,7 @@ describe("row binder", () => {
   it("binds and refuses exactly as the loop does", () => {
     const seen = { bound: 0, general: 0, threw: 0, asIs: 0 }
     fc.assert(
-      fc.property(columns, fc.array(row, { minLength: 1, maxLength: 5 }), (cs, rows) => {
+      fc.property(columns.chain((cs) => fc.tuple(fc.constant(cs), fc.array(rowOf(cs), { minLength: 1, maxLength: 5 }))), ([cs, rows]) => {
         const compiled = compiledRowBinder(cs)!
         const looped = loopedRowBinder(cs)
         for (const r of rows) {

@@ -222,30 +222,19 @@ const plan = (
   const stored: Array<Record<string, unknown>> | undefined = returnRows ? new Array(rows.length) : undefined
   const bindRow = rowBinderOf(binders, present, returnRows)
   const copyRow = returnRows ? rowCopierOf(binders) : undefined
-  const probe = columns[0]!.field
   let params: Array<unknown> = []
   let at = 0
   try {
     for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as Record<string, unknown>
-      if (typeof row !== "object" || row === null) return undefined
       if (i % perChunk === 0) {
         params = new Array(Math.min(perChunk, rows.length - i) * width)
         chunks.push(params)
         at = 0
       }
-      at = bindRow(row, params, at)
+      // A plain object of exactly the given fields, each checked and bound.
+      at = bindRow(rows[i], params, at)
       if (at < 0) return undefined
-      if (Array.isArray(row)) return undefined
-      // A field read right here (bindRow checked it is given) lets V8 read the prototype as a constant of
-      // the row's shape: without it, getPrototypeOf was a tenth of the pass. Nothing is written before the pass ends.
-      if (row[probe] === undefined) return undefined
-      const proto = Object.getPrototypeOf(row)
-      if (proto !== Object.prototype && proto !== null) return undefined
-      // Every key is one of the `width` given columns (each checked above): no foreign field.
-      let keys = 0
-      for (const _ in row) keys++
-      if (keys !== width) return undefined
+      const row = rows[i] as Record<string, unknown>
       if (upsert) {
         const id = keyOfRow(row)
         if (seen === undefined && (i === 0 || increases(last, id))) {

@@ -1,6 +1,7 @@
 /**
- * The inner loop of the single-pass bulk write: one row's fields checked and
- * bound into the statement's parameters.
+ * The inner loop of the single-pass bulk write: one row checked to be a
+ * plain object of exactly the given fields, and its fields checked and bound
+ * into the statement's parameters.
  *
  * A loop over the columns reads `row[column.key]` with a different key at
  * the same place, and calls a different check and converter at the same
@@ -36,9 +37,27 @@ export interface BoundColumn {
 
 /**
  * Binds `row` into `params` from `at`; the next free index, or -1 when the
- * row needs the general path. Throws what `toParameter` throws.
+ * row needs the general path: not a plain object (prototype
+ * `Object.prototype` or null, not an array), a key that is no present
+ * column, or a field its column refuses. Throws what `toParameter` throws.
+ * Params past `at` may be written before it answers -1.
  */
-export type BindRow = (row: Record<string, unknown>, params: Array<unknown>, at: number) => number
+export type BindRow = (row: unknown, params: Array<unknown>, at: number) => number
+
+const isPlain = (row: object): boolean => {
+  if (Array.isArray(row)) return false
+  const proto = Object.getPrototypeOf(row)
+  return proto === Object.prototype || proto === null
+}
+
+// Every present column was read as given: as many keys means no foreign one.
+const keyCount = (row: object): number => {
+  let keys = 0
+  for (const _ in row) keys++
+  return keys
+}
+
+const widthOf = (columns: ReadonlyArray<BoundColumn>): number => columns.filter((c) => c.present).length
 
 /** @internal */
 export const makeRowBinder = (columns: ReadonlyArray<BoundColumn>): BindRow => compiledRowBinder(columns) ?? loopedRowBinder(columns)
@@ -48,24 +67,30 @@ export const makeRowBinder = (columns: ReadonlyArray<BoundColumn>): BindRow => c
  *
  * @internal
  */
-export const loopedRowBinder = (columns: ReadonlyArray<BoundColumn>): BindRow => (row, params, at) => {
-  for (let k = 0; k < columns.length; k++) {
-    const c = columns[k]!
-    const v = row[c.key]
-    if (v === undefined) {
-      // Absent where the first row had it, given as undefined, or required.
-      if (c.present || c.key in row || !c.optional) return -1
-      continue
+export const loopedRowBinder = (columns: ReadonlyArray<BoundColumn>): BindRow => {
+  const width = widthOf(columns)
+  return (u, params, at) => {
+    if (typeof u !== "object" || u === null) return -1
+    if (!isPlain(u)) return -1
+    const row = u as Record<string, unknown>
+    for (let k = 0; k < columns.length; k++) {
+      const c = columns[k]!
+      const v = row[c.key]
+      if (v === undefined) {
+        // Absent where the first row had it, given as undefined, or required.
+        if (c.present || c.key in row || !c.optional) return -1
+        continue
+      }
+      if (!c.present || !c.check(v)) return -1
+      if (v === null) {
+        if (c.nullRefused) return -1
+        params[at++] = null
+      } else {
+        params[at++] = c.asIs !== undefined && c.asIs(v) ? v : c.toParameter(v)
+      }
     }
-    if (!c.present || !c.check(v)) return -1
-    if (v === null) {
-      if (c.nullRefused) return -1
-      params[at++] = null
-    } else {
-      params[at++] = c.asIs !== undefined && c.asIs(v) ? v : c.toParameter(v)
-    }
+    return keyCount(row) === width ? at : -1
   }
-  return at
 }
 
 /**
@@ -89,10 +114,16 @@ export const compiledRowBinder = (columns: ReadonlyArray<BoundColumn>): BindRow 
       }toParameter${k}(v);`
     )
   })
+  // A field read right before the prototype check lets V8 read the prototype as a constant of the row's
+  // shape (without it, getPrototypeOf was a tenth of the pass); the field's own line reads it again.
+  const first = columns.find((c) => c.present)
+  const shape = `if (typeof row !== "object" || row === null) return -1; ${
+    first === undefined ? "" : `v = row[${JSON.stringify(first.key)}];`
+  } if (!isPlain(row)) return -1;`
   return compiledFunction<BindRow>(
-    columns.flatMap((_, k) => [`check${k}`, `toParameter${k}`, `asIs${k}`]),
-    `function bindRow(row, params, at) { let v; ${lines.join(" ")} return at; }`,
-    columns.flatMap((c) => [c.check, c.toParameter, c.asIs])
+    ["isPlain", "keyCount", ...columns.flatMap((_, k) => [`check${k}`, `toParameter${k}`, `asIs${k}`])],
+    `function bindRow(row, params, at) { let v; ${shape} ${lines.join(" ")} return keyCount(row) === ${widthOf(columns)} ? at : -1; }`,
+    [isPlain, keyCount, ...columns.flatMap((c) => [c.check, c.toParameter, c.asIs])]
   )
 }
 
