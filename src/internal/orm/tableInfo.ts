@@ -103,18 +103,18 @@ const columnEncoder = (
   dialect: Dialect,
   def: ColumnDef,
   type: NeutralType,
-  options: ValueOptions
+  options: ValueOptions,
+  asIs: ColumnInfo["asIsParameter"]
 ): ColumnInfo["encode"] => {
   const encode = valueEncoder(def.schema)
   // A plain value Schema encodes a value it accepts to itself: the check is the encode.
   const plain = plainValueCheck(def.schema)
   const sd = schemaDialects[dialect]
-  // A value the plain Schema accepts that is also its own parameter (most keys) skips the conversion.
-  const asIs = def.unixTime === undefined ? sd.asIsParameter(type) : undefined
   return (value) => {
     if (value === null || value === undefined) return Result.succeed(null)
     let raw: unknown
     if (plain !== undefined && plain(value)) {
+      // A value the plain Schema accepts that is also its own parameter (most keys) skips the conversion.
       if (asIs !== undefined && asIs(value)) return Result.succeed(value)
       raw = value
     } else {
@@ -181,6 +181,7 @@ const build = (table: Table.Any, dialect: Dialect, options: ValueOptions): Resul
     const columns = def.columns.map((c): ColumnInfo => {
       const { dbType, type } = storageOf(sd, c)
       const overriding = c.autoIncrement && c.identity === "always" ? sd.namedTypes?.overriding : undefined
+      const asIsParameter = c.unixTime === undefined ? sd.asIsParameter(type) : undefined
       return {
         def: c,
         field: c.field,
@@ -189,9 +190,9 @@ const build = (table: Table.Any, dialect: Dialect, options: ValueOptions): Resul
         type,
         dbType,
         overriding,
-        encode: columnEncoder(def.name, dialect, c, type, options),
+        encode: columnEncoder(def.name, dialect, c, type, options, asIsParameter),
         toParameter: (encoded) => toParameter(sd, options, encoded, type, c.unixTime),
-        asIsParameter: c.unixTime === undefined ? sd.asIsParameter(type) : undefined,
+        asIsParameter,
         readsBackAsWritten: overriding === undefined && readsBackAsWritten(c, type)
       }
     })
