@@ -109,6 +109,32 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
           expect(new Set(texts.filter((t) => !t.includes("1 + 1"))).size).toBe(1)
         }))
 
+      test("one sql`...` expression from concurrent fibers with values of every kind: each gets its own rows", () =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const db = yield* Database.Database
+          yield* insertPerson(1, "a")
+          yield* insertPerson(2, "b")
+          const byId = (id: unknown) => Effect.map(sql<{ name: string }>`SELECT name FROM people WHERE id = ${id}`, (rows) => rows.map((r) => r.name))
+          // A number, a string, a fragment and null, interleaved: the kept text must never serve the fragment or lose a value.
+          const cases: ReadonlyArray<readonly [unknown, ReadonlyArray<string>]> = [[1, ["a"]], ["2", ["b"]], [sql`1 + 1`, ["b"]], [null, []], [2, ["b"]]]
+          const many = Array.from({ length: 40 }, (_, i) => cases[i % cases.length]!)
+          const run = (concurrency: number | "unbounded") =>
+            Effect.all(many.map(([id]) => byId(id)), { concurrency })
+          const expected = many.map(([, names]) => names)
+          expect(yield* run("unbounded")).toEqual(expected)
+          expect(yield* run(4)).toEqual(expected)
+          // Inside a block: the fibers take turns on its connection.
+          expect(yield* db.begin(run(4))).toEqual(expected)
+          // Forked fibers, next to a batch of the same statements interrupted part way.
+          const stopped = yield* Effect.forkChild(run("unbounded"))
+          const fibers = yield* Effect.forEach(many, ([id]) => Effect.forkChild(byId(id)))
+          yield* Effect.yieldNow
+          yield* Fiber.interrupt(stopped)
+          expect(yield* Fiber.joinAll(fibers)).toEqual(expected)
+          expect(yield* byId(1)).toEqual(["a"])
+        }))
+
       test(".values and .valuesUnprepared return each row as an array of its values", () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient
