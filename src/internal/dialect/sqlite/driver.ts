@@ -88,8 +88,12 @@ const needsNormalizing = (params: ReadonlyArray<unknown>): boolean => {
 const normalizeParam = (p: unknown): unknown =>
   p === undefined ? null : typeof p === "boolean" ? (p ? 1 : 0) : p instanceof Date ? formatDateTimeText(p) : p
 
+// The scan is skipped for the bulk write's chunks (marked as driver values); a short list is scanned, which
+// costs less than looking the mark up, so every other statement pays nothing for it.
 const bindable = (params: ReadonlyArray<unknown>): Array<unknown> =>
-  !areDriverValues(params) && needsNormalizing(params) ? params.map(normalizeParam) : params as Array<unknown>
+  (params.length > 64 && areDriverValues(params)) || !needsNormalizing(params)
+    ? params as Array<unknown>
+    : params.map(normalizeParam)
 
 /** What SQLite throws for a write under PRAGMA query_only, for a write refused in a read-only transaction. */
 const readOnlyRefusal = () =>
