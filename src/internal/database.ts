@@ -1,12 +1,13 @@
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Ref from "effect/Ref"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as SqlClient from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
 import type { Connection } from "../Connection.js"
@@ -14,7 +15,7 @@ import type { BeginOptions, Database, Options, Replica, SessionOptions } from ".
 import * as DatabaseError from "../DatabaseError.js"
 import * as Metadata from "../Metadata.js"
 import * as Table from "../Table.js"
-import type { DialectName, Driver, DriverConnection } from "./dialect/Dialect.js"
+import type { DialectName, Driver, DriverConnection, Reservation, Restore } from "./dialect/Dialect.js"
 import { dialects } from "./dialect/dialects.js"
 import * as PgDriver from "./dialect/pg/driver.js"
 import { sqlErrorFromDatabaseError } from "./dialect/sqlError.js"
@@ -213,7 +214,21 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
       )
       : reserveRaw
 
-    const ctx: TransactionContext = { dialect, current, reserve }
+    // The same connections as `reserve`, given back by their holder (sessions,
+    // `connect`, top-level `begin`) in its own finalizer, without a scope.
+    const lease = (restore: Restore): Effect.Effect<Reservation, DatabaseError.DatabaseError> =>
+      Effect.withFiber((fiber) => {
+        if (driver.singleConnection) {
+          const frame = fiber.getRef(current)
+          if (frame !== undefined && frame.open) return Effect.fail(alreadyHeld(driver.dialect.name))
+        }
+        return Effect.map(Effect.mapError(driver.lease(restore), toDatabaseError), (leased) => ({
+          conn: instrument(counted(leased.conn), listener),
+          release: leased.release
+        }))
+      })
+
+    const ctx: TransactionContext = { dialect, current, reserve, lease }
 
     const replication = dialect.replication
     const replicaSet = replicaDrivers.length === 0 || replication === undefined ? undefined : Replicas.make({
@@ -240,29 +255,53 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
 
     const sessions = sessionContext(ctx)
 
-    // Holds a connection for the caller's scope and makes it the current one,
-    // so `begin` and `SqlClient` statements in that scope run on it.
-    // Made once, not per call (`Effect.fnUntraced`, not `Effect.gen(function* ...)` here):
-    // V8 gives every new generator closure its own hidden class, about 3 µs a call.
-    const hold = Effect.fnUntraced(function*(autoBegin: boolean, from: typeof reserve = reserve, readOnly = false) {
-      const root = makeRoot(yield* from, autoBegin, false, readOnly)
-      yield* Effect.addFinalizer(() => endScope(dialect, root))
-      yield* Effect.updateServiceScoped(current, () => root)
-      return root
-    })
+    // Makes `root` the fiber's current frame until the caller's scope closes,
+    // so `begin` and `SqlClient` statements in that scope run on it; then
+    // ends the hold and, with `release`, gives the connection back. One
+    // finalizer, where `Effect.addFinalizer`, `Effect.updateServiceScoped` and
+    // the driver's own made three: a scope with one finalizer closes in a
+    // step, and those steps were most of what opening a session cost.
+    // Call uninterruptibly: the frame is set and its finalizer added together.
+    const enter = (fiber: Fiber.Fiber<unknown, unknown>, root: Frame, release: Effect.Effect<void> | undefined) => {
+      const previous = fiber.getRef(current)
+      fiber.setContext(Context.add(fiber.context, current, root))
+      const scope = Context.getUnsafe(fiber.context, Scope.Scope)
+      return Effect.as(
+        Scope.addFinalizer(scope, Effect.suspend(() => {
+          // Only while the frame is still this hold's: a scope closed from
+          // another fiber, or a frame set since, is left alone.
+          if (fiber.getRef(current) === root) fiber.setContext(Context.add(fiber.context, current, previous))
+          return endScope(dialect, root, release)
+        })),
+        root
+      )
+    }
 
-    const connectFrom = (from: typeof reserve): Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope> =>
+    // Holds a connection of the primary for the caller's scope: a lease,
+    // given back by the hold's own finalizer.
+    const hold = (autoBegin: boolean, readOnly = false): Effect.Effect<Frame, DatabaseError.DatabaseError, Scope.Scope> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(lease(restore), (leased) =>
+          Effect.withFiber((fiber) => enter(fiber, makeRoot(leased.conn, autoBegin, false, readOnly), leased.release)))
+      )
+
+    // Holds a connection reserved for the caller's scope by `from` (a replica's).
+    const holdFrom = (from: typeof reserve, autoBegin: boolean): Effect.Effect<Frame, DatabaseError.DatabaseError, Scope.Scope> =>
+      Effect.flatMap(from, (conn) =>
+        Effect.uninterruptible(Effect.withFiber((fiber) => enter(fiber, makeRoot(conn, autoBegin), undefined))))
+
+    const connectOn = (held: Effect.Effect<Frame, DatabaseError.DatabaseError, Scope.Scope>): Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope> =>
       Effect.map(
-        hold(false, from),
+        held,
         (root) => {
           const session = makeSession(sessions, root)
           return { dialect: dialect.name, execute: session.execute, all: session.all, stream: session.stream }
         }
       )
-    const connect = connectFrom(reserve)
+    const connect = connectOn(hold(false))
 
     const session = Effect.map(hold(true), (root) => makeSession(sessions, root))
-    const readOnlySession = Effect.map(hold(true, reserve, true), (root) => makeSession(sessions, root))
+    const readOnlySession = Effect.map(hold(true, true), (root) => makeSession(sessions, root))
     const sessionWith = (options: SessionOptions = {}) => options.readOnly === true ? readOnlySession : session
 
     const toSqlError = (e: DatabaseError.DatabaseError): SqlError => sqlErrorFromDatabaseError(dialect, e)
@@ -341,8 +380,8 @@ export const make = (options: Options): Effect.Effect<Core, DatabaseError.Databa
     })
     const replica: Replica = {
       sql: replicaClient,
-      connect: connectFrom(replicaReserve),
-      session: Effect.map(hold(true, replicaReserve), (root) => makeSession(sessions, root)),
+      connect: connectOn(holdFrom(replicaReserve, false)),
+      session: Effect.map(holdFrom(replicaReserve, true), (root) => makeSession(sessions, root)),
       begin: (effect, options = {}) =>
         options.isolationLevel === "serializable"
           ? Effect.fail(serializableOnReplica())

@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Database from "../../src/Database.js"
 import * as DatabaseError from "../../src/DatabaseError.js"
@@ -306,6 +307,46 @@ export const suite = (name: string, makeLayer: MakeLayer) => {
             yield* session.execute("INSERT INTO parents (id, name) VALUES (2, 'uncommitted')")
           }))
           expect(yield* names).toEqual(["committed"])
+        })
+      )
+
+      // These run without a statement listener, where SQLite ends a session
+      // in one step (a listener routes every statement through the ordinary
+      // path, which the read-only suite covers).
+      test(
+        "a read-only session that has read leaves the connection writable however its scope ends",
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          const reading = Effect.flatMap(db.sessionWith({ readOnly: true }), (s) => s.all("SELECT name FROM parents"))
+          const write = (id: number) =>
+            Effect.scoped(Effect.flatMap(db.session, (s) => Effect.andThen(insertWith(s, id, `after ${id}`), s.commit)))
+          yield* Effect.scoped(reading)
+          yield* write(1)
+          expect(yield* Effect.flip(Effect.scoped(Effect.andThen(reading, Effect.fail("user's own")))))
+            .toBe("user's own")
+          yield* write(2)
+          expect(yield* Effect.exit(Effect.scoped(Effect.andThen(reading, Effect.interrupt)))).toSatisfy(Exit.hasInterrupts)
+          yield* write(3)
+          expect(yield* names).toEqual(["after 1", "after 2", "after 3"])
+        })
+      )
+
+      test(
+        "a session's scope closed by hand inside it: the fiber's later statements run outside the session",
+        Effect.gen(function*() {
+          const db = yield* Database.Database
+          const sql = yield* SqlClient.SqlClient
+          const scope = yield* Scope.make()
+          yield* Effect.gen(function*() {
+            const session = yield* db.session
+            yield* session.execute("INSERT INTO parents (id, name) VALUES (1, 'rolled back')")
+            yield* Scope.close(scope, Exit.void)
+            // Not the ended session's connection (that would fail as detached):
+            // a statement of its own, and a new session on SQLite's one connection.
+            yield* sql`INSERT INTO parents (id, name) VALUES (2, 'autocommitted')`
+            yield* Effect.scoped(Effect.flatMap(db.session, (s) => Effect.andThen(insertWith(s, 3, "in a new session"), s.commit)))
+          }).pipe(Scope.provide(scope))
+          expect(yield* names).toEqual(["autocommitted", "in a new session"])
         })
       )
 

@@ -181,6 +181,19 @@ export interface Dialect {
   readonly query: QueryDialect
 }
 
+/** The `restore` of `Effect.uninterruptibleMask`. @internal */
+export type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+/**
+ * A connection reserved by `Driver.lease`, and how to give it back.
+ *
+ * @internal
+ */
+export interface Reservation {
+  readonly conn: DriverConnection
+  readonly release: Effect.Effect<void>
+}
+
 /**
  * A running database: connections handed out by a pool (PostgreSQL) or one
  * shared connection behind a lock (SQLite).
@@ -191,6 +204,15 @@ export interface Driver {
   readonly dialect: Dialect
   /** Reserves one connection for the caller's scope (transactions, sessions). */
   readonly reserve: Effect.Effect<DriverConnection, SqlError, Scope.Scope>
+  /**
+   * Reserves one connection that the caller gives back by running `release`
+   * (once): `reserve` without a scope finalizer of its own, for holders that
+   * end the connection's use and give it back in one finalizer. Run with
+   * interruption masked: waiting for the connection is interruptible through
+   * `restore`, and once it is taken nothing can interrupt before the caller
+   * continues.
+   */
+  readonly lease: (restore: Restore) => Effect.Effect<Reservation, SqlError>
   /**
    * A connection whose every statement takes a pooled connection for itself
    * and gives it back when it ends (SQLite: takes the one connection's lock).

@@ -6,7 +6,8 @@ import * as Stream from "effect/Stream"
 import type Pg from "pg"
 import * as DatabaseError from "../../../DatabaseError.js"
 import { classifyWith, closed, ConnectionFailure, sqlErrorReasonWith } from "../connectionFailure.js"
-import type { Dialect, Driver, DriverConnection, QueryOptions, QueryResult } from "../Dialect.js"
+import type { Dialect, Driver, DriverConnection, Reservation, QueryOptions, QueryResult, Restore } from "../Dialect.js"
+import { reserveFromLease } from "../lease.js"
 import { defaultValueOptions } from "../schemaDialect.js"
 import { driverSqlError } from "../sqlError.js"
 import { compiler } from "./compiler.js"
@@ -160,16 +161,15 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
     // A checked-out client for the scope. Waiting for it is interruptible;
     // once it is ours, the release is registered before anything else can
     // happen.
+    const checkOut = (restore: Restore) =>
+      restore(Effect.callback<Pool.LeaseHandle, SqlError>((resume) => {
+        const withdraw = pool.lease((error, lease) =>
+          resume(error !== undefined || lease === undefined ? Effect.fail(toSqlError(error)) : Effect.succeed(lease))
+        )
+        return Effect.sync(withdraw)
+      }))
     const leased: Effect.Effect<Pool.LeaseHandle, SqlError, Scope.Scope> = Effect.uninterruptibleMask((restore) =>
-      Effect.tap(
-        restore(Effect.callback<Pool.LeaseHandle, SqlError>((resume) => {
-          const withdraw = pool.lease((error, lease) =>
-            resume(error !== undefined || lease === undefined ? Effect.fail(toSqlError(error)) : Effect.succeed(lease))
-          )
-          return Effect.sync(withdraw)
-        })),
-        (lease) => Effect.addFinalizer(() => Effect.sync(() => lease.release()))
-      )
+      Effect.tap(checkOut(restore), (lease) => Effect.addFinalizer(() => Effect.sync(() => lease.release())))
     )
 
     const prepared = PreparedStatements.make({
@@ -465,10 +465,16 @@ export const make = (options: PgOptions): Effect.Effect<Driver, DatabaseError.Da
       })
     )
 
+    const lease = (restore: Restore): Effect.Effect<Reservation, SqlError> =>
+      Effect.map(checkOut(restore), (handle) => ({
+        conn: makeConnection(handle, () => handle.markBroken(new Error("connection invalidated after a failed ROLLBACK"))),
+        release: Effect.sync(() => handle.release())
+      }))
+
     return {
       dialect,
-      reserve: Effect.map(leased, (lease) =>
-        makeConnection(lease, () => lease.markBroken(new Error("connection invalidated after a failed ROLLBACK")))),
+      reserve: reserveFromLease(lease),
+      lease,
       shared: makeConnection(undefined, () => {}),
       poolStats: Effect.sync(pool.stats),
       preparedStatements: Effect.sync(() => prepared.count(pool.clients())),

@@ -9,7 +9,8 @@ import * as Stream from "effect/Stream"
 import * as DatabaseError from "../../../DatabaseError.js"
 import { classifyWith, closed, ConnectionFailure, sqlErrorReasonWith } from "../connectionFailure.js"
 import { formatDateTimeText } from "../dateText.js"
-import type { Dialect, Driver, DriverConnection, QueryResult } from "../Dialect.js"
+import type { Dialect, Driver, DriverConnection, Reservation, QueryResult, Restore } from "../Dialect.js"
+import { reserveFromLease } from "../lease.js"
 import { Gate } from "../gate.js"
 import { defaultValueOptions } from "../schemaDialect.js"
 import { driverSqlError } from "../sqlError.js"
@@ -396,10 +397,16 @@ export const make = (options: SqliteOptions): Effect.Effect<Driver, DatabaseErro
 
     const reserved = makeConnection(true)
     const shared = makeConnection(false)
+    // The one connection, and its release; a free connection is taken in one
+    // step (sessions per request take it once each).
+    const leasedNow = Effect.succeed<Reservation>({ conn: reserved, release })
+    const lease = (restore: Restore): Effect.Effect<Reservation, SqlError> =>
+      Effect.suspend(() => gate.tryAcquire() ? leasedNow : Effect.andThen(restore(acquire), leasedNow))
 
     return {
       dialect: safeIntegers ? safeIntegersDialect : dialect,
-      reserve: Effect.as(hold, reserved),
+      reserve: reserveFromLease(lease),
+      lease,
       shared,
       poolStats: Effect.sync(() => ({ total: 1, idle: db.inTransaction ? 0 : 1, waiting: gate.waiting })),
       preparedStatements: Effect.sync(() => statements.size),
